@@ -1,0 +1,90 @@
+import { parseConfig, UsageError, type ServerConfig } from './config.js';
+import { VERSION } from './version.js';
+
+const HELP = `openai-admin-mcp ${VERSION}: an MCP server for the OpenAI Admin API
+
+Usage:
+  openai-admin-mcp [flags]                 MCP server on stdio (real API; needs OPENAI_ADMIN_KEY)
+  openai-admin-mcp --sandbox [flags]       MCP server on the built-in simulated organization
+  openai-admin-mcp sandbox [--port N] [--seed N] [--latency-ms N] [--fault-rate R]
+                                           The simulated Admin API alone; prints its base URL
+  openai-admin-mcp tools [--json] [flags]  List the tools these flags expose
+  openai-admin-mcp call TOOL [JSON] [flags]
+                                           Call one tool under the same policy and print the result
+
+Flags:
+  --sandbox               Use the in-process sandbox instead of the real API (no key needed)
+  --read-only             Only read tools; the HTTP client also refuses non-GET requests
+  --toolsets a,b          Expose these toolsets: reports, projects, members, keys, limits,
+                          certificates, usage, audit (union with --tools)
+  --tools x,y             Expose these tools by name (union with --toolsets)
+  --dynamic               Expose search_tools, describe_tool and call_tool instead of every tool
+  --project proj_…        Scope to one project: project tools drop project_id
+  --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
+  --confirm-with MODE     token | elicitation | auto (default auto)
+  --redact-secrets        Mask one-time secrets (new key values) even in results
+  --http                  Serve Streamable HTTP at /mcp instead of stdio
+  --host H --port N       HTTP bind address (default 127.0.0.1:3000)
+  --no-auth               Serve HTTP without a bearer token (loopback only)
+  --key-from-header NAME  Take the admin key from this request header (gateways)
+  --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
+  -h, --help              This help
+  -v, --version           The version
+
+Environment:
+  OPENAI_ADMIN_KEY        Admin key (sk-admin-…)
+  OPENAI_BASE_URL         Default https://api.openai.com/v1
+  OPENAI_ORG_ID           Sent as the OpenAI-Organization header
+  OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
+                          AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1,
+                          HTTP_TOKEN=…, LOG_LEVEL=…
+`;
+
+async function main(argv: string[]): Promise<number> {
+  let config: ServerConfig;
+  try {
+    config = parseConfig(argv, process.env);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`openai-admin-mcp: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+
+  switch (config.command) {
+    case 'help':
+      process.stdout.write(HELP);
+      return 0;
+    case 'version':
+      process.stdout.write(`${VERSION}\n`);
+      return 0;
+    case 'sandbox': {
+      const { runSandbox } = await import('./commands/sandbox.js');
+      return runSandbox(config);
+    }
+    case 'tools': {
+      const { runTools } = await import('./commands/tools.js');
+      return runTools(config);
+    }
+    case 'call': {
+      const { runCall } = await import('./commands/call.js');
+      return runCall(config);
+    }
+    case 'serve': {
+      const { runServe } = await import('./commands/serve.js');
+      return runServe(config);
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0 || process.exitCode === undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof UsageError ? error.message : (error as Error).stack ?? String(error);
+    process.stderr.write(`openai-admin-mcp: ${message}\n`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);

@@ -1,0 +1,64 @@
+/** An error answered by the Admin API (or a proxy in front of it), in the OpenAI envelope where there is one. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly type: string | null,
+    readonly code: string | null,
+    readonly param: string | null,
+    message: string,
+    readonly requestId: string | null,
+    readonly method: string,
+    readonly path: string,
+    /** Retries made before giving up. */
+    readonly retries: number,
+    /** Seconds the server asked us to wait, when it said. */
+    readonly retryAfter: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The request failed without an HTTP answer: connection refused or reset, timeout, or cancelled.
+ * `mayHaveReachedServer` tells a caller whether a write may have happened.
+ */
+export class ConnectionError extends Error {
+  override readonly name = 'ConnectionError';
+
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly path: string,
+    readonly mayHaveReachedServer: boolean,
+    readonly retries: number,
+    readonly causeCode: string | null,
+  ) {
+    super(message);
+  }
+}
+
+/** The client is read-only and was asked to send a request that could change something. */
+export class ReadOnlyError extends Error {
+  override readonly name = 'ReadOnlyError';
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`Refused ${method} ${path}: the client is in read-only mode and sends only GET requests.`);
+  }
+}
+
+/** The request was cancelled by its caller (for example an MCP `notifications/cancelled`). */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+
+  constructor(
+    readonly method: string,
+    readonly path: string,
+  ) {
+    super(`${method} ${path} was cancelled.`);
+  }
+}

@@ -1,0 +1,238 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import { createLogger, type Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
+import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
+import { serializeQuery, type Query } from './query.js';
+import { backoffDelay, isRetryableStatus, retryAfterMs, wasNeverSent, type BackoffPolicy } from './retry.js';
+
+export { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
+export { buildPath, serializeQuery, type Query, type QueryValue } from './query.js';
+export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
+
+export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+export interface ClientOptions {
+  /** An admin key (sk-admin-…). */
+  apiKey: string;
+  /** Default `https://api.openai.com/v1`. */
+  baseUrl?: string;
+  /** Sent as `OpenAI-Organization`. */
+  organization?: string;
+  /** Retries after the first attempt. Default 2. */
+  maxRetries?: number;
+  /** Whole-request deadline per attempt, ms. Default 60 000. */
+  timeoutMs?: number;
+  /** TCP connect deadline, ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Refuse every non-GET request (the second line of defence behind read-only tool filtering). */
+  readOnly?: boolean;
+  /** Backoff between retries. Defaults: base 500 ms, max 8 s, honour server waits up to 60 s. */
+  backoff?: Partial<BackoffPolicy>;
+  /** Keep-alive connections to the API. Default 16. */
+  connections?: number;
+  logger?: Logger;
+}
+
+export type Method = 'GET' | 'POST' | 'DELETE';
+
+export interface RequestOptions {
+  method: Method;
+  /** Concrete path under the base URL, e.g. `/organization/projects/proj_1`. */
+  path: string;
+  query?: Query;
+  body?: unknown;
+  /**
+   * Whether repeating the request is harmless. GET and DELETE are; a POST is not unless the caller
+   * says so (updates are, creates are not). Non-idempotent requests are retried only when the
+   * server provably did not process them.
+   */
+  idempotent?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface ApiResponse<T> {
+  data: T;
+  status: number;
+  requestId: string | null;
+  retries: number;
+}
+
+/**
+ * The one HTTP client: every Admin API call in this project goes through it. It owns auth,
+ * keep-alive, timeouts, cancellation, retries, typed errors and pagination.
+ */
+export class AdminClient {
+  readonly baseUrl: string;
+  readonly readOnly: boolean;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly headers: Record<string, string>;
+  private readonly maxRetries: number;
+  private readonly timeoutMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly logger: Logger;
+
+  constructor(options: ClientOptions) {
+    const url = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
+    this.baseUrl = url.toString().replace(/\/$/, '');
+    this.basePath = url.pathname.replace(/\/$/, '');
+    this.readOnly = options.readOnly ?? false;
+    this.maxRetries = options.maxRetries ?? 2;
+    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.backoff = { baseMs: 500, maxMs: 8_000, maxRetryAfterMs: 60_000, ...options.backoff };
+    this.logger = options.logger ?? createLogger({ level: 'silent' });
+    this.headers = {
+      authorization: `Bearer ${options.apiKey}`,
+      'user-agent': `openai-admin-mcp/${VERSION}`,
+      accept: 'application/json',
+      ...(options.organization ? { 'openai-organization': options.organization } : {}),
+    };
+    this.pool = new Pool(url.origin, {
+      connections: options.connections ?? 16,
+      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
+      keepAliveTimeout: 30_000,
+      // Per-attempt deadlines are enforced with an AbortSignal below; undici's own are a backstop.
+      headersTimeout: this.timeoutMs + 1_000,
+      bodyTimeout: this.timeoutMs + 1_000,
+    });
+  }
+
+  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
+    return this.request<T>({ method: 'GET', path, query, signal });
+  }
+
+  post<T>(path: string, body?: unknown, options: { idempotent?: boolean; signal?: AbortSignal } = {}): Promise<T> {
+    return this.request<T>({ method: 'POST', path, body, ...options });
+  }
+
+  delete<T>(path: string, signal?: AbortSignal): Promise<T> {
+    return this.request<T>({ method: 'DELETE', path, signal });
+  }
+
+  async request<T>(options: RequestOptions): Promise<T> {
+    return (await this.send<T>(options)).data;
+  }
+
+  /** Like `request`, with the status, request id and retry count. */
+  async send<T>(options: RequestOptions): Promise<ApiResponse<T>> {
+    const { method, path } = options;
+    if (this.readOnly && method !== 'GET') throw new ReadOnlyError(method, path);
+    const idempotent = options.idempotent ?? method !== 'POST';
+    const target = `${this.basePath}${path}${serializeQuery(options.query)}`;
+    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const headers = payload === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+
+    for (let attempt = 0; ; attempt++) {
+      if (options.signal?.aborted) throw new CancelledError(method, path);
+      const started = performance.now();
+      const deadline = AbortSignal.timeout(this.timeoutMs);
+      const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+      let status: number;
+      let responseHeaders: Record<string, string | string[] | undefined>;
+      let text: string;
+      try {
+        const res = await this.pool.request({ method, path: target, headers, body: payload, signal });
+        status = res.statusCode;
+        responseHeaders = res.headers;
+        text = await res.body.text();
+      } catch (error) {
+        if (options.signal?.aborted) throw new CancelledError(method, path);
+        const code = errorCode(error, deadline.aborted);
+        const neverSent = wasNeverSent(code);
+        const canRetry = attempt < this.maxRetries && (idempotent || neverSent);
+        this.logger.debug('request failed', { method, path, code, attempt, retrying: canRetry });
+        if (canRetry) {
+          await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path);
+          continue;
+        }
+        throw new ConnectionError(describeConnectionFailure(code, method, path), method, path, !neverSent, attempt, code);
+      }
+
+      const requestId = header(responseHeaders, 'x-request-id');
+      this.logger.debug('request', { method, path, status, request_id: requestId, ms: Math.round(performance.now() - started), attempt });
+      if (status >= 200 && status < 300) {
+        return { data: (text === '' ? undefined : JSON.parse(text)) as T, status, requestId, retries: attempt };
+      }
+
+      const waitMs = retryAfterMs(responseHeaders);
+      // A 429 is refused before processing, so even a create can be sent again.
+      const canRetry = attempt < this.maxRetries && isRetryableStatus(status) && (idempotent || status === 429);
+      if (canRetry) {
+        await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path);
+        continue;
+      }
+      throw toApiError(status, text, requestId, method, path, attempt, waitMs);
+    }
+  }
+
+  /** Items across pages, lazily. Stops at `maxItems` or `maxPages`, or when a cursor repeats. */
+  paginate<T>(request: PageRequest): AsyncIterable<T> {
+    return paginate<T>(this, request);
+  }
+
+  /** Items across pages with a note of whether the walk was cut short and where to resume. */
+  collect<T>(request: PageRequest): Promise<CollectResult<T>> {
+    return collectPages<T>(this, request);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+}
+
+function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null): ApiError {
+  let envelope: { error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } } | undefined;
+  try {
+    envelope = JSON.parse(text) as typeof envelope;
+  } catch {
+    envelope = undefined;
+  }
+  const err = envelope?.error;
+  const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
+  const message = str(err?.message) ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
+  return new ApiError(status, str(err?.type), str(err?.code), str(err?.param), message, requestId, method, path, retries, waitMs === null ? null : waitMs / 1000);
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
+  const value = headers[name];
+  return (Array.isArray(value) ? value[0] : value) ?? null;
+}
+
+function errorCode(error: unknown, timedOut: boolean): string | null {
+  if (timedOut) return 'ETIMEDOUT';
+  if (error instanceof undiciErrors.ConnectTimeoutError) return 'UND_ERR_CONNECT_TIMEOUT';
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof e?.code === 'string') return e.code;
+  if (typeof e?.cause?.code === 'string') return e.cause.code;
+  return null;
+}
+
+function describeConnectionFailure(code: string | null, method: string, path: string): string {
+  switch (code) {
+    case 'ETIMEDOUT':
+      return `${method} ${path} timed out before the API answered.`;
+    case 'ECONNREFUSED':
+      return `Could not connect to the API for ${method} ${path}: connection refused. Check OPENAI_BASE_URL.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `Could not resolve the API host for ${method} ${path}. Check OPENAI_BASE_URL and the network.`;
+    default:
+      return `The connection failed during ${method} ${path}${code ? ` (${code})` : ''}.`;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, method: string, path: string): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new CancelledError(method, path));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,25 @@
+import type { ServerConfig } from '../config.js';
+import { startSandbox } from '../sandbox/server.js';
+
+/** `openai-admin-mcp sandbox`: the simulated Admin API alone, until SIGINT or SIGTERM. */
+export async function runSandbox(config: ServerConfig): Promise<number> {
+  const sandbox = await startSandbox({
+    seed: config.seed,
+    latencyMs: config.latencyMs,
+    faultRate: config.faultRate,
+    port: config.port,
+    host: config.host,
+  });
+  // The base URL is the first line on stdout, so scripts can read it.
+  process.stdout.write(`${sandbox.url}\n`);
+  process.stderr.write(
+    `openai-admin-mcp sandbox: serving the simulated Admin API (seed ${config.seed}); use any sk-admin-… key. Ctrl-C to stop.\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await sandbox.close();
+  return 0;
+}

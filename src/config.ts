@@ -1,0 +1,193 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_BASE_URL } from './client/index.js';
+import { parseLogLevel, type LogLevel } from './log.js';
+
+/** A command-line or environment mistake: the CLI prints the message and exits with status 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export type Command = 'serve' | 'sandbox' | 'tools' | 'call' | 'help' | 'version';
+export type ConfirmWith = 'token' | 'elicitation' | 'auto';
+
+export interface ServerConfig {
+  command: Command;
+  /** Positional arguments after the command (`call TOOL JSON`). */
+  args: string[];
+  apiKey: string | undefined;
+  baseUrl: string;
+  organization: string | undefined;
+  sandbox: boolean;
+  readOnly: boolean;
+  toolsets: string[] | undefined;
+  tools: string[] | undefined;
+  dynamic: boolean;
+  project: string | undefined;
+  auditLog: string | undefined;
+  confirmWith: ConfirmWith;
+  confirmSecret: string | undefined;
+  redactSecrets: boolean;
+  http: boolean;
+  host: string;
+  port: number;
+  noAuth: boolean;
+  httpToken: string | undefined;
+  keyFromHeader: string | undefined;
+  json: boolean;
+  logLevel: LogLevel;
+  /** `sandbox` subcommand and `--sandbox` settings. */
+  seed: number;
+  latencyMs: number;
+  faultRate: number;
+}
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  sandbox: { type: 'boolean' },
+  'read-only': { type: 'boolean' },
+  toolsets: { type: 'string' },
+  tools: { type: 'string' },
+  dynamic: { type: 'boolean' },
+  project: { type: 'string' },
+  'audit-log': { type: 'string' },
+  'confirm-with': { type: 'string' },
+  'redact-secrets': { type: 'boolean' },
+  http: { type: 'boolean' },
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'no-auth': { type: 'boolean' },
+  'key-from-header': { type: 'string' },
+  json: { type: 'boolean' },
+  'log-level': { type: 'string' },
+  seed: { type: 'string' },
+  'latency-ms': { type: 'string' },
+  'fault-rate': { type: 'string' },
+} as const;
+
+const COMMANDS = new Set(['sandbox', 'tools', 'call']);
+
+/** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
+const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
+
+export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '.')}\nRun 'openai-admin-mcp --help' for the flags.`);
+  }
+  const { values, positionals } = parsed;
+  const [first, ...rest] = positionals;
+  let command: Command = 'serve';
+  if (values.help) command = 'help';
+  else if (values.version) command = 'version';
+  else if (first !== undefined) {
+    if (!COMMANDS.has(first)) throw new UsageError(`Unknown command '${first}'. Expected one of: sandbox, tools, call.`);
+    command = first as Command;
+  }
+  if (command === 'serve' && rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}'.`);
+  if (command !== 'sandbox' && command !== 'serve' && command !== 'help' && command !== 'version') {
+    for (const flag of SANDBOX_ONLY) {
+      if (values[flag as keyof typeof values] !== undefined) throw new UsageError(`--${flag} applies only to 'sandbox' and '--sandbox'.`);
+    }
+  }
+
+  const port = values.port ?? (command === 'sandbox' ? env.OPENAI_ADMIN_MCP_SANDBOX_PORT : env.OPENAI_ADMIN_MCP_PORT);
+  return {
+    command,
+    args: command === 'call' ? rest : command === 'sandbox' || command === 'tools' ? rejectExtra(command, rest) : [],
+    apiKey: nonEmpty(env.OPENAI_ADMIN_KEY),
+    baseUrl: url('OPENAI_BASE_URL', nonEmpty(env.OPENAI_BASE_URL) ?? DEFAULT_BASE_URL),
+    organization: nonEmpty(env.OPENAI_ORG_ID),
+    sandbox: values.sandbox ?? bool('OPENAI_ADMIN_MCP_SANDBOX', env),
+    readOnly: values['read-only'] ?? bool('OPENAI_ADMIN_MCP_READ_ONLY', env),
+    toolsets: list(values.toolsets ?? env.OPENAI_ADMIN_MCP_TOOLSETS),
+    tools: list(values.tools ?? env.OPENAI_ADMIN_MCP_TOOLS),
+    dynamic: values.dynamic ?? bool('OPENAI_ADMIN_MCP_DYNAMIC', env),
+    project: projectId(values.project ?? nonEmpty(env.OPENAI_ADMIN_MCP_PROJECT)),
+    auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
+    confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
+    confirmSecret: nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET),
+    redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
+    http: values.http ?? bool('OPENAI_ADMIN_MCP_HTTP', env),
+    host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
+    port: port === undefined ? (command === 'sandbox' ? 0 : 3000) : integer('--port', port, 0, 65_535),
+    noAuth: values['no-auth'] ?? bool('OPENAI_ADMIN_MCP_NO_AUTH', env),
+    httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
+    keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
+    json: values.json ?? false,
+    logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
+    seed: integer('--seed', values.seed ?? '1', 0, 2 ** 31 - 1),
+    latencyMs: integer('--latency-ms', values['latency-ms'] ?? '0', 0, 60_000),
+    faultRate: fraction('--fault-rate', values['fault-rate'] ?? '0'),
+  };
+}
+
+function rejectExtra(command: string, rest: string[]): string[] {
+  if (rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}' after '${command}'.`);
+  return [];
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** Safety switches must never be misread: anything but a clear yes or no is an error. */
+function bool(name: string, env: NodeJS.ProcessEnv): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return false;
+  const value = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+  if (['0', 'false', 'no', 'off'].includes(value)) return false;
+  throw new UsageError(`${name}='${raw}' is not a boolean: use 1 or 0 (or true/false).`);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new UsageError(`Expected a comma-separated list, got '${value}'.`);
+  return items;
+}
+
+function integer(flag: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`${flag} expects a whole number from ${min} to ${max}, got '${raw}'.`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new UsageError(`${flag} expects a whole number from ${min} to ${max}, got '${raw}'.`);
+  return value;
+}
+
+function fraction(flag: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UsageError(`${flag} expects a number from 0 to 1 (e.g. 0.2 for 20%), got '${raw}'.`);
+  }
+  return value;
+}
+
+function oneOf<T extends string>(flag: string, raw: string, values: readonly T[]): T {
+  if (!(values as readonly string[]).includes(raw)) throw new UsageError(`${flag} expects one of ${values.join(', ')}, got '${raw}'.`);
+  return raw as T;
+}
+
+function logLevel(raw: string): LogLevel {
+  const level = parseLogLevel(raw);
+  if (!level) throw new UsageError(`--log-level expects one of silent, error, warn, info, debug, got '${raw}'.`);
+  return level;
+}
+
+function url(name: string, raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+    return raw;
+  } catch {
+    throw new UsageError(`${name}='${raw}' is not an http(s) URL.`);
+  }
+}
+
+function projectId(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^proj_[A-Za-z0-9]+$/.test(raw)) throw new UsageError(`--project expects a project ID like proj_abc123, got '${raw}'.`);
+  return raw;
+}

@@ -1,0 +1,66 @@
+import { AdminClient } from './client/index.js';
+import { UsageError, type ServerConfig } from './config.js';
+import { createLogger, type Logger } from './log.js';
+import { allComposites } from './reports/index.js';
+import { ToolHost } from './server/mcp.js';
+import { startSandbox, type Sandbox } from './sandbox/server.js';
+
+/** The key the in-process sandbox is called with; any sk-admin- key works there. */
+const SANDBOX_KEY = 'sk-admin-sandbox-local-only';
+
+export interface Runtime {
+  host: ToolHost;
+  client: AdminClient;
+  logger: Logger;
+  sandbox?: Sandbox;
+  close(): Promise<void>;
+}
+
+export const MISSING_KEY_MESSAGE =
+  'OPENAI_ADMIN_KEY is not set. Set it to an organization admin key (sk-admin-…, created under Organization settings → Admin keys), ' +
+  'or run with --sandbox to try every tool against the built-in simulated organization.';
+
+/**
+ * Everything a command needs, wired once from the configuration: the API target (the real API or an
+ * in-process sandbox), the one shared client, and the tool host with its policy.
+ */
+export async function openRuntime(config: ServerConfig, options: { requireKey?: boolean; now?: () => number } = {}): Promise<Runtime> {
+  let sandbox: Sandbox | undefined;
+  let apiKey = config.apiKey;
+  let baseUrl = config.baseUrl;
+  if (config.sandbox) {
+    sandbox = await startSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate });
+    apiKey = SANDBOX_KEY;
+    baseUrl = sandbox.url;
+  } else if (!apiKey) {
+    if (options.requireKey !== false) throw new UsageError(MISSING_KEY_MESSAGE);
+    apiKey = 'sk-admin-unset';
+  }
+  const secret = apiKey;
+  const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
+  const client = new AdminClient({ apiKey, baseUrl, organization: config.organization, readOnly: config.readOnly, logger });
+  const host = new ToolHost({
+    client,
+    logger,
+    sandbox: config.sandbox,
+    readOnly: config.readOnly,
+    toolsets: config.toolsets,
+    tools: config.tools,
+    project: config.project,
+    dynamic: config.dynamic,
+    redactSecrets: config.redactSecrets,
+    confirmSecret: config.confirmSecret,
+    now: options.now,
+    composites: allComposites,
+  });
+  return {
+    host,
+    client,
+    logger,
+    sandbox,
+    async close() {
+      await client.close();
+      await sandbox?.close();
+    },
+  };
+}

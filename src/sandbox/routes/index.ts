@@ -1,0 +1,24 @@
+import type { Route } from '../router.js';
+import { routes as auditLogs } from './audit-logs.js';
+import { routes as certificates } from './certificates.js';
+import { routes as keys } from './keys.js';
+import { routes as limits } from './limits.js';
+import { routes as members } from './members.js';
+import { routes as policies } from './policies.js';
+import { routes as projectGroups } from './project-groups.js';
+import { routes as projects } from './projects.js';
+import { routes as roles } from './roles.js';
+import { routes as usage } from './usage.js';
+
+export const allRoutes: readonly Route[] = [
+  ...projects,
+  ...keys,
+  ...members,
+  ...roles,
+  ...projectGroups,
+  ...certificates,
+  ...limits,
+  ...policies,
+  ...usage,
+  ...auditLogs,
+];

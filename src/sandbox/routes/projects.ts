@@ -1,0 +1,243 @@
+import { conflict, invalid, notFound } from '../errors.js';
+import { requireActiveProject, requireProject } from '../lookup.js';
+import { cursorIdPage } from '../paginate.js';
+import type { Route } from '../router.js';
+import type { ProjectMemberRecord, ProjectRecord, ProjectRole, SandboxState } from '../state.js';
+
+/*
+ * Projects and their direct members. Projects are created, renamed and archived, never deleted.
+ * Archived projects answer 400 to any change of their users (and to listing them: "archived
+ * projects have no users").
+ */
+
+export const RESIDENCIES = [
+  'GLOBAL',
+  'US_STORAGE_PROCESSING',
+  'EU_STORAGE_PROCESSING',
+  'JP_STORAGE',
+  'KR_STORAGE',
+  'CA_STORAGE',
+  'SG_STORAGE',
+  'IN_STORAGE',
+  'AU_STORAGE',
+  'GB_STORAGE',
+  'AE_STORAGE',
+  'AE_STORAGE_PROCESSING',
+] as const;
+
+/** The residency configurations the simulated organization has access to. */
+export const ORG_RESIDENCIES: readonly string[] = ['GLOBAL', 'US_STORAGE_PROCESSING', 'EU_STORAGE_PROCESSING'];
+
+const PROJECT_ROLES = ['owner', 'member'] as const;
+const PAGE = { limit: { default: 20, min: 1, max: 100 } };
+
+export function projectObject(project: ProjectRecord) {
+  return {
+    id: project.id,
+    object: 'organization.project' as const,
+    name: project.name,
+    created_at: project.created_at,
+    archived_at: project.archived_at,
+    status: project.status,
+    external_key_id: project.external_key_id,
+    residency: project.residency,
+  };
+}
+
+/** The organization's default project is the first one it had; the API refuses to modify it. */
+export function isDefaultProject(state: SandboxState, project: ProjectRecord): boolean {
+  for (const first of state.projects.values()) return first.id === project.id;
+  return false;
+}
+
+function projectUserObject(state: SandboxState, member: ProjectMemberRecord) {
+  const user = state.users.get(member.user_id);
+  return {
+    object: 'organization.project.user' as const,
+    id: member.user_id,
+    name: user?.name ?? null,
+    email: user?.email ?? null,
+    role: member.role,
+    added_at: member.added_at,
+  };
+}
+
+function requireMember(state: SandboxState, projectId: string, userId: string): ProjectMemberRecord {
+  const member = state.projectUsers.get(projectId)?.get(userId);
+  if (!member) throw notFound('user in this project', userId, 'user_id');
+  return member;
+}
+
+function ref(project: ProjectRecord) {
+  return { id: project.id, name: project.name };
+}
+
+export const routes: Route[] = [
+  {
+    method: 'GET',
+    path: '/organization/projects',
+    handle: ({ query, state }) => {
+      const includeArchived = query.bool('include_archived') ?? false;
+      const items = [...state.projects.values()].filter((p) => includeArchived || p.status !== 'archived');
+      return cursorIdPage(items.map(projectObject), query, PAGE);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/organization/projects',
+    handle: ({ body, state }) => {
+      body.only(['name', 'residency', 'external_key_id']);
+      const name = body.string('name', { required: true, minLength: 1 }) as string;
+      const residency = body.enum('residency', RESIDENCIES, { nullable: true }) ?? null;
+      const externalKeyId = body.string('external_key_id', { nullable: true }) ?? null;
+      if (residency !== null && !ORG_RESIDENCIES.includes(residency)) {
+        throw invalid('residency', `Your organization does not have access to the '${residency}' residency configuration.`, 'residency_not_available');
+      }
+      const project: ProjectRecord = {
+        id: state.newId('proj'),
+        object: 'organization.project',
+        name,
+        created_at: state.now(),
+        archived_at: null,
+        status: 'active',
+        external_key_id: externalKeyId,
+        residency,
+      };
+      state.projects.set(project.id, project);
+      state.scoped(state.projectUsers, project.id);
+      state.audit('project.created', { id: project.id, data: { name, title: name } }, ref(project));
+      return projectObject(project);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/organization/projects/{project_id}',
+    handle: ({ params, state }) => projectObject(requireProject(state, params.project_id as string)),
+  },
+  {
+    method: 'POST',
+    path: '/organization/projects/{project_id}',
+    handle: ({ params, body, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      body.only(['name', 'external_key_id']);
+      const name = body.string('name', { minLength: 1, nullable: true });
+      const clearKey = body.isNull('external_key_id');
+      const externalKeyId = body.string('external_key_id', { nullable: true });
+      requireActiveProject(state, project.id);
+      if (isDefaultProject(state, project)) {
+        throw invalid('project_id', 'The default project cannot be modified.', 'default_project');
+      }
+      const changes: Record<string, unknown> = {};
+      if (name !== undefined) {
+        project.name = name;
+        changes.title = name;
+      }
+      if (externalKeyId !== undefined || clearKey) {
+        project.external_key_id = externalKeyId ?? null;
+        changes.external_key_id = project.external_key_id;
+      }
+      if (Object.keys(changes).length > 0) state.audit('project.updated', { id: project.id, changes_requested: changes }, ref(project));
+      return projectObject(project);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/organization/projects/{project_id}/archive',
+    handle: ({ params, body, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      body.only([]);
+      // Archiving is one-way; archiving again leaves the project as it is.
+      if (project.status !== 'archived') {
+        project.status = 'archived';
+        project.archived_at = state.now();
+        state.audit('project.archived', { id: project.id }, ref(project));
+      }
+      return projectObject(project);
+    },
+  },
+
+  // Project users.
+  {
+    method: 'GET',
+    path: '/organization/projects/{project_id}/users',
+    handle: ({ params, query, state }) => {
+      const project = requireActiveProject(state, params.project_id as string);
+      const members = [...state.scoped(state.projectUsers, project.id).values()];
+      return cursorIdPage(
+        members.map((m) => projectUserObject(state, m)),
+        query,
+        PAGE,
+      );
+    },
+  },
+  {
+    method: 'POST',
+    path: '/organization/projects/{project_id}/users',
+    handle: ({ params, body, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      body.only(['user_id', 'email', 'role']);
+      const userId = body.string('user_id', { nullable: true });
+      const email = body.string('email', { nullable: true });
+      const role = body.enum('role', PROJECT_ROLES, { required: true }) as ProjectRole;
+      if (userId === undefined && email === undefined) {
+        throw invalid('user_id', "Provide the organization user to add as 'user_id' or 'email'.");
+      }
+      requireActiveProject(state, project.id);
+
+      let user = userId !== undefined ? state.users.get(userId) : undefined;
+      if (userId !== undefined && !user) {
+        throw invalid('user_id', `User '${userId}' is not a member of the organization; invite them to the organization first.`, 'user_not_in_organization');
+      }
+      if (email !== undefined) {
+        const byEmail = [...state.users.values()].find((u) => u.email.toLowerCase() === email.toLowerCase());
+        if (!byEmail) {
+          throw invalid('email', `No organization user has the email '${email}'; invite them to the organization first.`, 'user_not_in_organization');
+        }
+        if (user && user.id !== byEmail.id) throw invalid('email', `'email' and 'user_id' name different users.`);
+        user = byEmail;
+      }
+      const found = user as NonNullable<typeof user>;
+      const members = state.scoped(state.projectUsers, project.id);
+      if (members.has(found.id)) throw conflict(`User '${found.id}' is already a member of project '${project.id}'.`, 'user_id');
+      const member: ProjectMemberRecord = { user_id: found.id, role, added_at: state.now() };
+      members.set(found.id, member);
+      state.audit('user.added', { id: found.id, data: { role } }, ref(project));
+      return projectUserObject(state, member);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    handle: ({ params, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      return projectUserObject(state, requireMember(state, project.id, params.user_id as string));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    handle: ({ params, body, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      body.only(['role']);
+      const role = body.enum('role', PROJECT_ROLES, { nullable: true });
+      requireActiveProject(state, project.id);
+      const member = requireMember(state, project.id, params.user_id as string);
+      if (role !== undefined && role !== member.role) {
+        member.role = role;
+        state.audit('user.updated', { id: member.user_id, changes_requested: { role } }, ref(project));
+      }
+      return projectUserObject(state, member);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    handle: ({ params, state }) => {
+      const project = requireActiveProject(state, params.project_id as string);
+      const member = requireMember(state, project.id, params.user_id as string);
+      state.scoped(state.projectUsers, project.id).delete(member.user_id);
+      state.audit('user.deleted', { id: member.user_id }, ref(project));
+      return { object: 'organization.project.user.deleted' as const, id: member.user_id, deleted: true };
+    },
+  },
+];

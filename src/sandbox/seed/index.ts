@@ -1,0 +1,27 @@
+import { Rng } from '../rng.js';
+import type { SandboxState } from '../state.js';
+import { seedCertificates } from './certificates.js';
+import { seedCore } from './core.js';
+import { seedKeys } from './keys.js';
+import { seedLimits } from './limits.js';
+import { seedMembers } from './members.js';
+import { seedPolicies } from './policies.js';
+import { seedRoles } from './roles.js';
+import { seedUsageAndAudit } from './usage.js';
+
+/**
+ * Builds the simulated organization. Each family draws from its own forked stream, so adding data
+ * to one family never changes another's. Order matters only for references: users and projects
+ * first, then groups and invites, then roles and every role assignment, then what points at those.
+ */
+export function seedOrganization(state: SandboxState): void {
+  const root = new Rng(state.seed);
+  seedCore(state, root.fork('core'));
+  seedMembers(state, root.fork('members'));
+  seedRoles(state, root.fork('roles'));
+  seedKeys(state, root.fork('keys'));
+  seedLimits(state, root.fork('limits'));
+  seedPolicies(state, root.fork('policies'));
+  seedCertificates(state, root.fork('certificates'));
+  seedUsageAndAudit(state, root.fork('usage'));
+}

@@ -1,0 +1,246 @@
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { SandboxError, invalid, unauthorized } from './errors.js';
+import { FaultInjector, type FaultDecision, type ScriptedFault } from './faults.js';
+import { Body, QueryParams } from './params.js';
+import { Router } from './router.js';
+import { allRoutes } from './routes/index.js';
+import { seedOrganization } from './seed/index.js';
+import { SandboxState } from './state.js';
+
+export interface SandboxOptions {
+  /** Seeds the organization and the fault sequence. Default 1. */
+  seed?: number;
+  /** Delay added to every response. */
+  latencyMs?: number;
+  /** Fraction (0–1) of requests answered with a fault. */
+  faultRate?: number;
+  /** Sent as `retry-after-ms` (and rounded up as `Retry-After`) on injected 429s. Default 100. */
+  retryAfterMs?: number;
+  port?: number;
+  host?: string;
+  /** The sandbox clock, Unix seconds. Tests inject one to make time-dependent data exact. */
+  now?: () => number;
+}
+
+export interface RecordedRequest {
+  seq: number;
+  method: string;
+  /** Path under /v1, without the query string. */
+  path: string;
+  query: string;
+  /** Milliseconds on the sandbox's monotonic clock when the request arrived. */
+  receivedAt: number;
+  status: number | 'reset';
+  fault: FaultDecision['kind'] | null;
+  /** Whether the handler ran (a fault answered after processing still counts). */
+  processed: boolean;
+  requestId: string;
+  /** Headers as received, for tests that check what a client sent (auth included). Never logged. */
+  headers: IncomingHttpHeaders;
+  body: unknown;
+}
+
+export interface Sandbox {
+  /** Base URL ending in /v1. */
+  url: string;
+  state: SandboxState;
+  /** Every request received, in arrival order. */
+  requests: RecordedRequest[];
+  /** Scripts exact faults for upcoming requests. */
+  fault(fault: ScriptedFault): void;
+  setFaultRate(rate: number): void;
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 1 << 20;
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = options.seed ?? 1;
+  const state = new SandboxState({ seed, now: options.now });
+  seedOrganization(state);
+  const router = new Router(allRoutes);
+  const faults = new FaultInjector(seed, options.faultRate ?? 0);
+  const retryAfterMs = options.retryAfterMs ?? 100;
+  let latencyMs = options.latencyMs ?? 0;
+  const requests: RecordedRequest[] = [];
+  let seq = 0;
+
+  const server = createServer((req, res) => {
+    const receivedAt = performance.now();
+    seq += 1;
+    const record: RecordedRequest = {
+      seq,
+      method: req.method ?? 'GET',
+      path: '',
+      query: '',
+      receivedAt,
+      status: 0,
+      fault: null,
+      processed: false,
+      requestId: `req_${seed.toString(16)}${seq.toString(16).padStart(10, '0')}`,
+      headers: req.headers,
+      body: undefined,
+    };
+    requests.push(record);
+    readBody(req)
+      .then(async (raw) => {
+        if (latencyMs > 0) await delay(latencyMs);
+        const outcome = serve(record, req, raw);
+        if (outcome === 'reset') {
+          record.status = 'reset';
+          req.socket.destroy();
+          return;
+        }
+        record.status = outcome.status;
+        send(res, outcome.status, outcome.body, { 'x-request-id': record.requestId, ...outcome.headers });
+      })
+      .catch((error: unknown) => {
+        const failure = error instanceof SandboxError ? error : new SandboxError(500, 'server_error', 'The sandbox failed to read the request.');
+        record.status = failure.status;
+        send(res, failure.status, failure.toBody(), { 'x-request-id': record.requestId });
+      });
+  });
+
+  function serve(record: RecordedRequest, req: IncomingMessage, raw: string): Outcome | 'reset' {
+    const url = new URL(req.url ?? '/', 'http://sandbox');
+    const method = record.method;
+    if (!url.pathname.startsWith('/v1/')) {
+      return errorOutcome(new SandboxError(404, 'invalid_request_error', `Invalid URL (${method} ${url.pathname}): the API lives under /v1.`));
+    }
+    const path = url.pathname.slice(3);
+    record.path = path;
+    record.query = url.search;
+
+    const fault = faults.decide(method, path);
+    record.fault = fault?.kind ?? null;
+    if (fault && !fault.afterProcessing) return faultOutcome(fault);
+
+    const outcome = handle(record, req, method, path, url.searchParams, raw);
+    if (fault) return faultOutcome(fault);
+    return outcome;
+  }
+
+  function handle(record: RecordedRequest, req: IncomingMessage, method: string, path: string, search: URLSearchParams, raw: string): Outcome {
+    try {
+      authenticate(req.headers.authorization);
+      const match = router.match(method, path);
+      if (match === null) throw new SandboxError(404, 'invalid_request_error', `Invalid URL (${method} /v1${path}).`);
+      if ('allowed' in match) {
+        throw new SandboxError(405, 'invalid_request_error', `Method ${method} is not allowed on /v1${path}; use ${match.allowed.join(' or ')}.`);
+      }
+      const body = parseJson(raw);
+      record.body = body;
+      const result = match.route.handle({ params: match.params, query: new QueryParams(search), body: new Body(body), state });
+      record.processed = true;
+      return { status: 200, body: result };
+    } catch (error) {
+      if (error instanceof SandboxError) return errorOutcome(error);
+      process.stderr.write(`sandbox: handler failed for ${method} ${path}: ${(error as Error).stack ?? String(error)}\n`);
+      return errorOutcome(new SandboxError(500, 'server_error', 'The sandbox hit an internal error.'));
+    }
+  }
+
+  function faultOutcome(fault: FaultDecision): Outcome | 'reset' {
+    switch (fault.kind) {
+      case 'reset':
+        return 'reset';
+      case '429':
+        return {
+          ...errorOutcome(new SandboxError(429, 'rate_limit_exceeded', 'Rate limit reached for requests. Please retry later.', null, 'rate_limit_exceeded')),
+          headers: { 'retry-after-ms': String(retryAfterMs), 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) },
+        };
+      case '500':
+        return errorOutcome(new SandboxError(500, 'server_error', 'The server had an error while processing your request.'));
+      case '503':
+        return errorOutcome(new SandboxError(503, 'server_error', 'The server is overloaded. Please retry later.'));
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+
+  return {
+    url: `http://${host}:${port}/v1`,
+    state,
+    requests,
+    fault: (fault) => faults.script(fault),
+    setFaultRate: (rate) => {
+      faults.rate = rate;
+    },
+    setLatency: (ms) => {
+      latencyMs = ms;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+interface Outcome {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+function errorOutcome(error: SandboxError): Outcome {
+  return { status: error.status, body: error.toBody() };
+}
+
+function authenticate(header: string | undefined): void {
+  if (!header) {
+    throw unauthorized("You didn't provide an API key. Send an admin key in the Authorization header: 'Authorization: Bearer sk-admin-…'.");
+  }
+  const match = /^Bearer\s+(\S+)$/.exec(header);
+  if (!match) throw unauthorized("Malformed Authorization header: expected 'Bearer <key>'.");
+  const key = match[1] as string;
+  if (!key.startsWith('sk-admin-')) {
+    throw unauthorized('Incorrect API key provided: the Admin API needs an admin key (sk-admin-…). Create one in the organization settings.');
+  }
+}
+
+function parseJson(raw: string): unknown {
+  if (raw.trim() === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw invalid(null, 'The request body is not valid JSON.');
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new SandboxError(413, 'invalid_request_error', 'The request body is larger than 1 MiB.'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+  if (res.headersSent || res.destroyed) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

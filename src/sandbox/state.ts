@@ -1,0 +1,321 @@
+import { Rng } from './rng.js';
+
+/*
+ * The simulated organization. Records are stored close to the API's own object shapes so that
+ * handlers mostly return them as they are; relations are kept as maps keyed by the parent's ID.
+ * Every map keeps insertion order, which is creation order, which is the API's default list order.
+ */
+
+export type OrgRole = 'owner' | 'reader';
+export type ProjectRole = 'owner' | 'member';
+
+export interface ProjectRecord {
+  id: string;
+  object: 'organization.project';
+  name: string;
+  created_at: number;
+  archived_at: number | null;
+  status: 'active' | 'archived';
+  external_key_id: string | null;
+  residency: string | null;
+}
+
+export interface UserRecord {
+  object: 'organization.user';
+  id: string;
+  name: string;
+  email: string;
+  role: OrgRole;
+  added_at: number;
+  /** Metadata set through users.update; absent until set. */
+  technical_level?: string | null;
+  developer_persona?: string | null;
+}
+
+export interface ProjectMemberRecord {
+  user_id: string;
+  role: ProjectRole;
+  added_at: number;
+}
+
+export interface ServiceAccountRecord {
+  object: 'organization.project.service_account';
+  id: string;
+  name: string;
+  /** `none`: created with `create_service_account_only`, without project membership. */
+  role: 'owner' | 'member' | 'none';
+  created_at: number;
+}
+
+export type KeyOwner = { type: 'user'; user_id: string } | { type: 'service_account'; service_account_id: string };
+
+export interface ProjectApiKeyRecord {
+  id: string;
+  name: string;
+  redacted_value: string;
+  created_at: number;
+  last_used_at: number | null;
+  owner: KeyOwner;
+}
+
+export interface AdminApiKeyRecord {
+  object: 'organization.admin_api_key';
+  id: string;
+  name: string | null;
+  redacted_value: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  /** The user who created the key. */
+  owner_user_id: string;
+}
+
+export interface InviteRecord {
+  object: 'organization.invite';
+  id: string;
+  email: string;
+  role: OrgRole;
+  status: 'accepted' | 'expired' | 'pending';
+  created_at: number;
+  expires_at: number | null;
+  accepted_at: number | null;
+  projects: Array<{ id: string; role: ProjectRole }>;
+}
+
+export interface GroupRecord {
+  id: string;
+  name: string;
+  created_at: number;
+  is_scim_managed: boolean;
+  group_type: 'group' | 'tenant_group';
+}
+
+export interface RoleRecord {
+  object: 'role';
+  id: string;
+  name: string;
+  description: string | null;
+  permissions: string[];
+  /** `api.organization` for organization roles, `api.project` for project roles. */
+  resource_type: 'api.organization' | 'api.project';
+  predefined_role: boolean;
+  /** Set for project roles: the project they belong to. */
+  project_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface RoleAssignmentRecord {
+  principal_type: 'user' | 'group';
+  principal_id: string;
+  role_id: string;
+  /** `organization` or a project ID. */
+  scope: string;
+  created_at: number;
+  /** The assignment's own ID, as audit events name it. */
+  id?: string;
+}
+
+export interface ProjectGroupRecord {
+  group_id: string;
+  created_at: number;
+}
+
+export interface CertificateRecord {
+  id: string;
+  name: string | null;
+  created_at: number;
+  content: string;
+  valid_at: number;
+  expires_at: number;
+  active_in_org: boolean;
+  /** Projects in which the certificate is active. */
+  active_in_projects: Set<string>;
+}
+
+export interface RateLimitRecord {
+  object: 'project.rate_limit';
+  id: string;
+  model: string;
+  max_requests_per_1_minute: number;
+  max_tokens_per_1_minute: number;
+  max_images_per_1_minute?: number;
+  max_audio_megabytes_per_1_minute?: number;
+  max_requests_per_1_day?: number;
+  batch_1_day_max_input_tokens?: number;
+}
+
+export interface ModelPermissionsRecord {
+  mode: 'allow_list' | 'deny_list';
+  model_ids: string[];
+}
+
+export interface SpendAlertRecord {
+  id: string;
+  threshold_amount: number;
+  currency: 'USD';
+  interval: 'month';
+  notification_channel: Record<string, unknown>;
+  created_at: number;
+}
+
+export interface SpendLimitRecord {
+  threshold_amount: number;
+  currency: string;
+  interval: string;
+  enforcement: string;
+}
+
+export interface AuditLogRecord {
+  id: string;
+  type: string;
+  effective_at: number;
+  project?: { id: string; name: string };
+  actor: Record<string, unknown> | null;
+  /** The event payload, stored under the key named by `type`. */
+  payload: Record<string, unknown>;
+}
+
+/**
+ * One day of activity for one (project, model, api key, user) combination. The usage and cost
+ * endpoints aggregate these; costs are derived from the same records so they agree with usage.
+ */
+export interface DailyActivity {
+  /** Unix seconds at 00:00 UTC. */
+  day: number;
+  project_id: string;
+  /** Null for project-level usage that no key drives (vector store storage). */
+  api_key_id: string | null;
+  user_id: string | null;
+  family: UsageFamily;
+  model: string | null;
+  batch: boolean;
+  /** Completions: `default`, `flex`, … */
+  service_tier?: string;
+  /** Images: `1024x1024`, … and `image.generation` | `image.edit` | `image.variation`. */
+  size?: string;
+  source?: string;
+  /** File search calls: the vector store searched. */
+  vector_store_id?: string;
+  /** Web search calls: `low` | `medium` | `high`. */
+  context_level?: string;
+  input_tokens: number;
+  output_tokens: number;
+  input_cached_tokens: number;
+  input_audio_tokens: number;
+  output_audio_tokens: number;
+  num_model_requests: number;
+  /** Family-specific counters: images, characters, seconds, sessions, bytes, calls. */
+  units: number;
+  /** Cost in USD of this record, by line item. */
+  costs: Array<{ line_item: string; amount: number; quantity: number; quantity_unit: string }>;
+}
+
+export type UsageFamily =
+  | 'completions'
+  | 'embeddings'
+  | 'moderations'
+  | 'images'
+  | 'audio_speeches'
+  | 'audio_transcriptions'
+  | 'vector_stores'
+  | 'code_interpreter_sessions'
+  | 'file_search_calls'
+  | 'web_search_calls';
+
+export interface StateOptions {
+  seed: number;
+  /** The sandbox's notion of now, in Unix seconds. Defaults to the wall clock. */
+  now?: () => number;
+}
+
+export class SandboxState {
+  readonly seed: number;
+  readonly now: () => number;
+  /** 00:00 UTC of the day the sandbox was created: seeded history ends here. */
+  readonly anchor: number;
+  /** Draws IDs and values for objects created at run time, separately from the seed data. */
+  readonly runtimeRng: Rng;
+
+  readonly projects = new Map<string, ProjectRecord>();
+  readonly users = new Map<string, UserRecord>();
+  /** project ID → user ID → membership */
+  readonly projectUsers = new Map<string, Map<string, ProjectMemberRecord>>();
+  /** project ID → service account ID → service account */
+  readonly serviceAccounts = new Map<string, Map<string, ServiceAccountRecord>>();
+  /** project ID → key ID → key */
+  readonly projectApiKeys = new Map<string, Map<string, ProjectApiKeyRecord>>();
+  readonly adminApiKeys = new Map<string, AdminApiKeyRecord>();
+  readonly invites = new Map<string, InviteRecord>();
+  readonly groups = new Map<string, GroupRecord>();
+  /** group ID → user ID → added_at */
+  readonly groupUsers = new Map<string, Map<string, number>>();
+  /** Organization and project roles, predefined and custom. */
+  readonly roles = new Map<string, RoleRecord>();
+  readonly roleAssignments: RoleAssignmentRecord[] = [];
+  /** project ID → group ID → membership */
+  readonly projectGroups = new Map<string, Map<string, ProjectGroupRecord>>();
+  readonly certificates = new Map<string, CertificateRecord>();
+  /** project ID → rate limit ID → rate limit */
+  readonly rateLimits = new Map<string, Map<string, RateLimitRecord>>();
+  /** project ID → model permissions; absent means every model is allowed. */
+  readonly modelPermissions = new Map<string, ModelPermissionsRecord>();
+  /** project ID → hosted tool permissions object as the API returns it. */
+  readonly hostedToolPermissions = new Map<string, Record<string, unknown>>();
+  readonly orgSpendAlerts = new Map<string, SpendAlertRecord>();
+  /** project ID → alert ID → alert */
+  readonly projectSpendAlerts = new Map<string, Map<string, SpendAlertRecord>>();
+  orgSpendLimit: SpendLimitRecord | null = null;
+  readonly projectSpendLimits = new Map<string, SpendLimitRecord>();
+  orgDataRetention = 'zero_data_retention';
+  /** project ID → retention type; absent means `organization_default`. */
+  readonly projectDataRetention = new Map<string, string>();
+  /** Oldest first. */
+  readonly auditLogs: AuditLogRecord[] = [];
+  /** Seeded daily activity, oldest first. */
+  readonly activity: DailyActivity[] = [];
+
+  private idCounter = 0;
+
+  constructor(options: StateOptions) {
+    this.seed = options.seed;
+    this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
+    this.anchor = Math.floor(this.now() / 86_400) * 86_400;
+    this.runtimeRng = new Rng(options.seed ^ 0x5eed);
+  }
+
+  /** A fresh object ID such as `proj_8fK2…`, unique within this sandbox. */
+  newId(prefix: string): string {
+    this.idCounter += 1;
+    return `${prefix}_${this.runtimeRng.token(20)}${this.idCounter.toString(36)}`;
+  }
+
+  /** Records an audit-log event for a change made through the API. */
+  audit(type: string, payload: Record<string, unknown>, project?: { id: string; name: string }): void {
+    this.auditLogs.push({
+      id: this.newId('audit_log'),
+      type,
+      effective_at: this.now(),
+      project,
+      actor: {
+        type: 'api_key',
+        api_key: { id: 'key_sandbox_admin', type: 'admin', user: null, service_account: null },
+      },
+      payload,
+    });
+  }
+
+  project(id: string): ProjectRecord | undefined {
+    return this.projects.get(id);
+  }
+
+  /** The inner map for a project-scoped collection, created on first use. */
+  scoped<V>(collection: Map<string, Map<string, V>>, projectId: string): Map<string, V> {
+    let inner = collection.get(projectId);
+    if (!inner) {
+      inner = new Map();
+      collection.set(projectId, inner);
+    }
+    return inner;
+  }
+}

@@ -1,0 +1,105 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/*
+ * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,
+ * the canonical arguments, a digest of the target's state as the preview fetched it, an expiry and
+ * a nonce. The model cannot forge one, and any replica with the same secret can verify it. Single
+ * use holds across replicas because executing changes the target, so the digest no longer matches;
+ * within a process a used-nonce set also refuses a second use even where the state did not change.
+ */
+
+export const TOKEN_TTL_MS = 5 * 60 * 1000;
+
+interface TokenPayload {
+  /** Tool name. */
+  t: string;
+  /** Digest of the canonical arguments. */
+  a: string;
+  /** Digest of the target's state at preview time, or null when the tool has no target to fetch. */
+  s: string | null;
+  /** Expiry, ms since the epoch. */
+  e: number;
+  n: string;
+}
+
+export type Verdict = { ok: true; nonce: string; stateDigest: string | null } | { ok: false; reason: string };
+
+export class Confirmations {
+  private readonly secret: Buffer;
+  private readonly used = new Map<string, number>();
+
+  constructor(
+    secret: string | undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.secret = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+  }
+
+  issue(tool: string, args: Record<string, unknown>, state: unknown): { token: string; expiresAt: number } {
+    const expiresAt = this.now() + TOKEN_TTL_MS;
+    const payload: TokenPayload = { t: tool, a: digest(args), s: state === undefined ? null : digest(state), e: expiresAt, n: randomBytes(9).toString('base64url') };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    return { token: `${body}.${this.sign(body)}`, expiresAt };
+  }
+
+  /**
+   * Checks a token against the call it is presented with. `currentState` is the target as fetched
+   * now (undefined when the tool has no target).
+   */
+  verify(token: string, tool: string, args: Record<string, unknown>, currentState: unknown): Verdict {
+    const [body, signature, extra] = token.split('.');
+    if (!body || !signature || extra !== undefined) return { ok: false, reason: 'the token is malformed; call the tool without confirm to get a new one' };
+    const expected = Buffer.from(this.sign(body));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+      return { ok: false, reason: 'the token was not issued by this server (bad signature); call the tool without confirm to get a new one' };
+    }
+    let payload: TokenPayload;
+    try {
+      payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TokenPayload;
+    } catch {
+      return { ok: false, reason: 'the token is malformed; call the tool without confirm to get a new one' };
+    }
+    if (payload.t !== tool) return { ok: false, reason: `the token was issued for ${payload.t}, not ${tool}` };
+    if (payload.a !== digest(args)) {
+      return { ok: false, reason: 'the token was issued for different arguments; repeat the exact arguments of the preview, or preview again' };
+    }
+    if (this.now() > payload.e) return { ok: false, reason: 'the token has expired (tokens last 5 minutes); call the tool without confirm to preview again' };
+    if (this.used.has(payload.n)) return { ok: false, reason: 'the token has already been used; each token executes once' };
+    const stateNow = currentState === undefined ? null : digest(currentState);
+    if (payload.s !== stateNow) {
+      return {
+        ok: false,
+        reason: 'the target has changed since the preview (or the token was already used); preview again so the human sees the current state',
+      };
+    }
+    return { ok: true, nonce: payload.n, stateDigest: payload.s };
+  }
+
+  /** Marks a token used. Called before executing, so a concurrent second call cannot slip through. */
+  consume(nonce: string): void {
+    this.used.set(nonce, this.now() + TOKEN_TTL_MS);
+    if (this.used.size > 1024) {
+      const now = this.now();
+      for (const [n, until] of this.used) if (until < now) this.used.delete(n);
+    }
+  }
+
+  private sign(body: string): string {
+    return createHmac('sha256', this.secret).update(body).digest('base64url');
+  }
+}
+
+/** A stable digest: keys sorted at every depth, so equal values always hash equally. */
+export function digest(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 32);
+}
+
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}

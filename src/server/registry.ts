@@ -1,0 +1,158 @@
+import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
+import { endpointTools } from '../../tools/index.js';
+import { UsageError } from '../config.js';
+import type { Effect, EndpointTool, Toolset } from './endpoint.js';
+import { loosen, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
+
+export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit'];
+
+/** A composite tool with code of its own (src/reports). */
+export interface CompositeTool {
+  name: string;
+  title: string;
+  description: string;
+  toolset: 'reports';
+  input: ZodRawShape;
+  output: ZodTypeAny;
+}
+
+/** A tool as the server exposes it: definition, derived schemas and policy facts, computed once. */
+export interface RegisteredTool {
+  name: string;
+  title: string;
+  description: string;
+  toolset: Toolset;
+  effect: Effect;
+  idempotent: boolean;
+  /** The flat, strict input as exposed (scoping removes `project_id`). */
+  input: ZodObject<ZodRawShape>;
+  output: ZodTypeAny;
+  /** Present for endpoint tools. */
+  endpoint?: EndpointTool;
+  composite?: CompositeTool;
+  /** Fields the server fills in itself (project scoping). */
+  fixed: Record<string, unknown>;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
+  annotations: {
+    title: string;
+    readOnlyHint: boolean;
+    destructiveHint: boolean;
+    idempotentHint: boolean;
+    openWorldHint: boolean;
+  };
+  meta: Record<string, unknown> | undefined;
+}
+
+export interface Selection {
+  readOnly: boolean;
+  toolsets?: readonly string[];
+  tools?: readonly string[];
+  project?: string;
+}
+
+const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Auto-paginate: return up to N items across pages');
+const DRY_RUN = z.boolean().optional().describe('Return the exact request without sending it');
+const CONFIRM = z.string().optional().describe('confirmation_token from the preview; omit to preview');
+
+/** Builds the exposed form of one endpoint definition. Exported for tests that check derivation. */
+export function registerEndpoint(tool: EndpointTool, project?: string): RegisteredTool | null {
+  const pathShape: ZodRawShape = { ...tool.input.path };
+  const queryShape: ZodRawShape = { ...tool.input.query };
+  const fixed: Record<string, unknown> = {};
+  if (project) {
+    if ('project_id' in pathShape) {
+      delete pathShape.project_id;
+      fixed.project_id = project;
+    } else if (tool.effect !== 'read') {
+      return null; // organization-wide writes are hidden when scoped to one project
+    } else if ('project_ids' in queryShape) {
+      delete queryShape.project_ids;
+      fixed.project_ids = [project];
+    }
+  }
+  const extras: ZodRawShape = {};
+  if (tool.pagination) extras.max_items = MAX_ITEMS;
+  if (tool.effect !== 'read') extras.dry_run = DRY_RUN;
+  if (tool.effect === 'destructive') extras.confirm = CONFIRM;
+  const input = z.object(mergeShapes(pathShape, queryShape, tool.input.body, extras)).strict();
+  return finish({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    toolset: tool.toolset,
+    effect: tool.effect,
+    idempotent: tool.idempotent,
+    input,
+    output: tool.output,
+    endpoint: tool,
+    fixed,
+    meta: { 'openai-admin/endpoint': `${tool.method} ${tool.path}` },
+  });
+}
+
+export function registerComposite(tool: CompositeTool): RegisteredTool {
+  return finish({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    toolset: tool.toolset,
+    effect: 'read',
+    idempotent: true,
+    input: z.object(tool.input).strict(),
+    output: tool.output,
+    composite: tool,
+    fixed: {},
+    meta: undefined,
+  });
+}
+
+function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'annotations'>): RegisteredTool {
+  return {
+    ...tool,
+    inputSchema: toJsonSchema(tool.input),
+    // Writes may answer with a preview or a dry run instead of the API object, so no field is required.
+    outputSchema: toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output)),
+    annotations: {
+      title: tool.title,
+      readOnlyHint: tool.effect === 'read',
+      destructiveHint: tool.effect === 'destructive',
+      idempotentHint: tool.idempotent,
+      openWorldHint: true,
+    },
+  };
+}
+
+/**
+ * The tools a server exposes for the given flags. `--toolsets` and `--tools` combine as a union;
+ * read-only always wins over both, computed from the same `effect` that sets `readOnlyHint`.
+ */
+export function selectTools(selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
+  const all = allTools(selection.project, composites);
+  const names = new Set(all.map((t) => t.name));
+  const known = new Set(endpointTools.map((t) => t.name).concat(composites.map((t) => t.name)));
+  for (const toolset of selection.toolsets ?? []) {
+    if (!(TOOLSETS as readonly string[]).includes(toolset)) {
+      throw new UsageError(`Unknown toolset '${toolset}'. Expected one or more of: ${TOOLSETS.join(', ')}.`);
+    }
+  }
+  for (const name of selection.tools ?? []) {
+    if (!known.has(name)) throw new UsageError(`Unknown tool '${name}'. Run 'openai-admin-mcp tools' to list them.`);
+    if (!names.has(name)) throw new UsageError(`Tool '${name}' is not available when scoped to a project (--project): it changes the whole organization.`);
+  }
+  const narrowed = selection.toolsets !== undefined || selection.tools !== undefined;
+  return all.filter((tool) => {
+    if (selection.readOnly && tool.effect !== 'read') return false;
+    if (!narrowed) return true;
+    return (selection.toolsets ?? []).includes(tool.toolset) || (selection.tools ?? []).includes(tool.name);
+  });
+}
+
+function allTools(project: string | undefined, composites: readonly CompositeTool[]): RegisteredTool[] {
+  const out: RegisteredTool[] = composites.map(registerComposite);
+  for (const tool of endpointTools) {
+    const registered = registerEndpoint(tool, project);
+    if (registered) out.push(registered);
+  }
+  return out;
+}

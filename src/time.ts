@@ -1,0 +1,31 @@
+/**
+ * Converts the time forms people and models use into Unix seconds:
+ * - Unix seconds (number or digits);
+ * - ISO-8601 dates (`2026-10-01`, read as 00:00 UTC) and date-times (`2026-10-01T12:00Z`);
+ * - relative forms: `now`, `today`, `yesterday` (00:00 UTC), `30d`, `12h`, `90m`, `2w` (that long before now).
+ * Returns null when the text is none of these.
+ */
+export function parseTime(value: string | number, now: number = Date.now()): number | null {
+  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : null;
+  const text = value.trim().toLowerCase();
+  if (/^\d{9,11}$/.test(text)) return Number(text);
+  const nowSeconds = Math.floor(now / 1000);
+  const midnight = Math.floor(nowSeconds / 86_400) * 86_400;
+  if (text === 'now') return nowSeconds;
+  if (text === 'today') return midnight;
+  if (text === 'yesterday') return midnight - 86_400;
+  const relative = /^(\d+)\s*(m|h|d|w)$/.exec(text);
+  if (relative) {
+    const unit = { m: 60, h: 3_600, d: 86_400, w: 604_800 }[relative[2] as 'm' | 'h' | 'd' | 'w'];
+    return nowSeconds - Number(relative[1]) * unit;
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) {
+    const ms = Date.parse(`${text}T00:00:00Z`);
+    return Number.isNaN(ms) ? null : ms / 1000;
+  }
+  if (/^\d{4}-\d{2}-\d{2}t\d{2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    const ms = Date.parse(text.toUpperCase());
+    return Number.isNaN(ms) ? null : Math.floor(ms / 1000);
+  }
+  return null;
+}

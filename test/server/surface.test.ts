@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { z, type ZodTypeAny } from 'zod';
+import { endpointTools } from '../../tools/index.js';
+import { selectTools, type RegisteredTool } from '../../src/server/registry.js';
+
+interface CatalogParam {
+  name: string;
+  required?: boolean;
+  enum?: string[];
+  items_enum?: string[];
+}
+interface CatalogOp {
+  tool_name_safe: string;
+  method: string;
+  path: string;
+  classification: string;
+  idempotency: { idempotent: boolean };
+  path_params: CatalogParam[];
+  query_params: CatalogParam[];
+  request_body: { fields: CatalogParam[] } | null;
+  pagination: { style: string };
+}
+
+// The reference sits beside the repo (../shared), as it does in CI.
+const catalog = JSON.parse(readFileSync(new URL('../../../shared/reference/catalog.json', import.meta.url), 'utf8')) as CatalogOp[];
+const registered = selectTools({ readOnly: false });
+const byName = new Map(registered.map((t) => [t.name, t]));
+
+describe('one tool per catalog operation', () => {
+  it('covers all 119 operations, each once, and nothing else', () => {
+    const names = endpointTools.map((t) => t.name);
+    expect(new Set(names).size).toBe(names.length);
+    expect([...names].sort()).toEqual(catalog.map((op) => op.tool_name_safe).sort());
+    expect(names).toHaveLength(119);
+  });
+
+  it.each(catalog.map((op) => [op.tool_name_safe, op] as const))('%s matches the catalog', (name, op) => {
+    const tool = endpointTools.find((t) => t.name === name);
+    expect(tool).toBeDefined();
+    if (!tool) return;
+    expect(`${tool.method} ${tool.path}`).toBe(`${op.method} ${op.path}`);
+    expect(tool.effect).toBe(op.classification);
+    expect(tool.idempotent).toBe(op.idempotency.idempotent);
+    expect(tool.pagination ?? 'none').toBe(op.pagination.style);
+
+    const placed = { path: op.path_params, query: op.query_params, body: op.request_body?.fields ?? [] };
+    for (const [where, params] of Object.entries(placed) as Array<['path' | 'query' | 'body', CatalogParam[]]>) {
+      const shape = tool.input[where] ?? {};
+      expect(Object.keys(shape).sort(), `${where} fields of ${name}`).toEqual(params.map((p) => bare(p.name)).sort());
+      for (const param of params) {
+        const field = shape[bare(param.name)] as ZodTypeAny;
+        expect(!field.isOptional(), `${name}.${param.name} required`).toBe(where === 'path' || param.required === true);
+        const allowed = param.enum ?? param.items_enum;
+        if (allowed) expect(enumValues(field), `${name}.${param.name} enum`).toEqual([...allowed].sort());
+      }
+    }
+  });
+});
+
+describe('the zod-to-json-schema guard', () => {
+  it.each(registered.map((t) => [t.name, t] as const))('%s keeps every property and required entry', (_name, tool) => {
+    expectSchemaMatchesZod(tool);
+  });
+});
+
+describe('annotations and metadata', () => {
+  it.each(registered.map((t) => [t.name, t] as const))('%s is fully annotated', (_name, tool) => {
+    expect(tool.title.length).toBeGreaterThan(0);
+    expect(tool.description.length).toBeGreaterThan(10);
+    expect(tool.description).not.toMatch(/\n/);
+    expect(tool.annotations).toEqual({
+      title: tool.title,
+      readOnlyHint: tool.effect === 'read',
+      destructiveHint: tool.effect === 'destructive',
+      idempotentHint: tool.idempotent,
+      openWorldHint: true,
+    });
+    if (tool.endpoint) expect(tool.meta).toEqual({ 'openai-admin/endpoint': `${tool.endpoint.method} ${tool.endpoint.path}` });
+    expect(tool.inputSchema).not.toHaveProperty('$schema');
+    expect(tool.outputSchema.type).toBe('object');
+    if (tool.endpoint?.effect === 'read' && tool.endpoint.method !== 'GET') throw new Error(`${tool.name}: a read must be a GET`);
+  });
+
+  it('read-only mode is computed from the same effect that sets readOnlyHint', () => {
+    const readOnly = selectTools({ readOnly: true });
+    expect(readOnly.length).toBe(catalog.filter((op) => op.classification === 'read').length);
+    expect(readOnly.every((t) => t.annotations.readOnlyHint && t.endpoint?.method === 'GET')).toBe(true);
+  });
+
+  it('destructive tools take confirm, and every write takes dry_run', () => {
+    for (const tool of registered) {
+      const props = Object.keys(tool.inputSchema.properties ?? {});
+      expect(props.includes('confirm'), tool.name).toBe(tool.effect === 'destructive');
+      expect(props.includes('dry_run'), tool.name).toBe(tool.effect !== 'read');
+      expect(props.includes('max_items'), tool.name).toBe(tool.endpoint?.pagination !== undefined);
+    }
+  });
+});
+
+function enumValues(field: ZodTypeAny): string[] | undefined {
+  let inner: ZodTypeAny = field;
+  for (;;) {
+    if (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable) inner = inner.unwrap();
+    else if (inner instanceof z.ZodDefault) inner = inner.removeDefault();
+    else if (inner instanceof z.ZodArray) inner = inner.element;
+    else break;
+  }
+  return inner instanceof z.ZodEnum ? [...(inner.options as string[])].sort() : undefined;
+}
+
+/** Fails when zod-to-json-schema dropped anything the zod object declares (as it does for zod v4 schemas). */
+export function expectSchemaMatchesZod(tool: RegisteredTool): void {
+  const shape = tool.input.shape;
+  const schema = tool.inputSchema;
+  expect(schema.type, `${tool.name} input type`).toBe('object');
+  const props = Object.keys(schema.properties ?? {});
+  expect(props.sort(), `${tool.name} properties`).toEqual(Object.keys(shape).sort());
+  const required = Object.entries(shape)
+    .filter(([, field]) => !(field as ZodTypeAny).isOptional())
+    .map(([key]) => key)
+    .sort();
+  expect([...(schema.required ?? [])].sort(), `${tool.name} required`).toEqual(required);
+  for (const key of props) {
+    const prop = (schema.properties ?? {})[key] as Record<string, unknown>;
+    expect(Object.keys(prop).length, `${tool.name}.${key} is not an empty schema`).toBeGreaterThan(0);
+  }
+}
+
+/** The catalog names some array parameters in their wire form (`project_ids[]`); tools use the bare name. */
+function bare(name: string): string {
+  return name.replace(/\[\]$/, '');
+}

@@ -1,0 +1,174 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, id, limit, listOf, objectOf, projectId } from './common.js';
+
+/*
+ * Organization certificates (mTLS) and their activation in the organization and in projects.
+ * The `object` string of a certificate depends on where it is seen: `certificate` on its own,
+ * `organization.certificate` in org lists, `organization.project.certificate` in project lists.
+ */
+
+const certificateId = () => id('Certificate ID (cert_…)');
+
+const certificateIds = () =>
+  z.array(z.string().min(1)).min(1).max(10).describe('Certificate IDs, 1-10');
+
+/** Certificate lists sort newest first unless told otherwise. */
+const newestFirst = () => z.enum(['asc', 'desc']).optional().describe('Sort by upload time; default desc');
+
+const details = z
+  .object({ valid_at: z.number().optional(), expires_at: z.number().optional(), content: z.string().optional() })
+  .passthrough();
+
+const certificate = (object: string) =>
+  objectOf(object, {
+    name: z.string().nullable().optional(),
+    created_at: z.number().optional(),
+    certificate_details: details.optional(),
+    active: z.boolean().optional(),
+  });
+
+const toggled = (object: string, item: string) =>
+  z.object({ object: z.literal(object).or(z.string()).optional(), data: z.array(certificate(item)) }).passthrough();
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'certificates_list',
+    title: 'List certificates',
+    description: 'List certificates uploaded to the organization, with whether each is active org-wide.',
+    toolset: 'certificates',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/certificates',
+    input: { query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() } },
+    output: listOf(certificate('organization.certificate')),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'certificates_create',
+    title: 'Upload certificate',
+    description: 'Upload a PEM certificate to the organization (max 50). It starts inactive; activate it separately.',
+    toolset: 'certificates',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/certificates',
+    input: {
+      body: {
+        name: z.string().optional().describe('Display name'),
+        certificate: z.string().min(1).describe('PEM text (BEGIN/END CERTIFICATE)'),
+      },
+    },
+    output: certificate('certificate'),
+  }),
+  endpoint({
+    name: 'certificates_activate',
+    title: 'Activate certificates',
+    description: 'Activate up to 10 certificates for the whole organization, all or none.',
+    toolset: 'certificates',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/certificates/activate',
+    input: { body: { certificate_ids: certificateIds() } },
+    output: toggled('organization.certificate.activation', 'organization.certificate'),
+  }),
+  endpoint({
+    name: 'certificates_deactivate',
+    title: 'Deactivate certificates',
+    description: 'Deactivate up to 10 certificates org-wide; clients relying on them lose access.',
+    toolset: 'certificates',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/certificates/deactivate',
+    input: { body: { certificate_ids: certificateIds() } },
+    output: toggled('organization.certificate.deactivation', 'organization.certificate'),
+  }),
+  endpoint({
+    name: 'certificates_retrieve',
+    title: 'Get certificate',
+    description: 'Get one certificate, active or not; include=["content"] adds its PEM text.',
+    toolset: 'certificates',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/certificates/{certificate_id}',
+    input: {
+      path: { certificate_id: certificateId() },
+      query: { include: z.array(z.enum(['content'])).optional().describe('Extra fields; content = PEM text') },
+    },
+    output: certificate('certificate'),
+  }),
+  endpoint({
+    name: 'certificates_update',
+    title: 'Rename certificate',
+    description: 'Rename a certificate; the name is the only field that can change.',
+    toolset: 'certificates',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/certificates/{certificate_id}',
+    input: {
+      path: { certificate_id: certificateId() },
+      body: { name: z.string().optional().describe('New display name') },
+    },
+    output: certificate('certificate'),
+  }),
+  endpoint({
+    name: 'certificates_delete',
+    title: 'Delete certificate',
+    description: 'Delete a certificate permanently. It must first be inactive in the organization and every project.',
+    toolset: 'certificates',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/certificates/{certificate_id}',
+    input: { path: { certificate_id: certificateId() } },
+    output: objectOf('certificate.deleted'),
+    target: '/organization/certificates/{certificate_id}',
+  }),
+  endpoint({
+    name: 'projects_certificates_list',
+    title: 'List project certificates',
+    description: "List the organization's certificates with whether each is active in this project.",
+    toolset: 'certificates',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/certificates',
+    input: {
+      path: { project_id: projectId() },
+      query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() },
+    },
+    output: listOf(certificate('organization.project.certificate')),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_certificates_activate',
+    title: 'Activate project certificates',
+    description: 'Activate up to 10 organization certificates in one project, all or none.',
+    toolset: 'certificates',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/certificates/activate',
+    input: { path: { project_id: projectId() }, body: { certificate_ids: certificateIds() } },
+    output: toggled('organization.project.certificate.activation', 'organization.project.certificate'),
+  }),
+  endpoint({
+    name: 'projects_certificates_deactivate',
+    title: 'Deactivate project certificates',
+    description: "Deactivate up to 10 certificates in one project; that project's clients using them lose access.",
+    toolset: 'certificates',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/certificates/deactivate',
+    input: { path: { project_id: projectId() }, body: { certificate_ids: certificateIds() } },
+    output: toggled('organization.project.certificate.deactivation', 'organization.project.certificate'),
+  }),
+];
+
+export default tools;

@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { parseTime } from '../src/time.js';
+
+/*
+ * Field builders shared by the tool definitions. Descriptions are short on purpose: every token of
+ * a schema is paid by every conversation that lists the tools.
+ */
+
+/** An object ID taken from the path, e.g. `id('Project ID (proj_…)')`. */
+export const id = (description: string) => z.string().min(1).describe(description);
+
+export const projectId = () => id('Project ID (proj_…)');
+export const userId = () => id('User ID (user-…)');
+export const groupId = () => id('Group ID');
+export const roleId = () => id('Role ID');
+export const serviceAccountId = () => id('Service account ID');
+
+/** `after` cursor: an object ID from the previous page. */
+export const after = () => z.string().optional().describe('Cursor: continue after this ID (from the previous result)');
+
+/** `page` token from the previous response's `next_page`. */
+export const page = () => z.string().optional().describe('Page token from the previous result');
+
+export const order = () => z.enum(['asc', 'desc']).optional().describe('Sort by creation time; default asc');
+
+/** A page size with the API's own bounds and default. */
+export const limit = (min: number, max: number | undefined, fallback: number) => {
+  let schema = z.number().int().min(min);
+  if (max !== undefined) schema = schema.max(max);
+  return schema.optional().describe(max === undefined ? `Page size, default ${fallback}` : `Page size ${min}-${max}, default ${fallback}`);
+};
+
+/**
+ * A point in time: Unix seconds, an ISO-8601 date or time (`2026-10-01`, `2026-10-01T12:00Z`),
+ * or a relative form (`30d` ago, `today`, `yesterday`, `now`). Converted to Unix seconds.
+ */
+export const time = (description: string) =>
+  z
+    .union([z.number().int().nonnegative(), z.string().min(1)])
+    .transform((value, ctx) => {
+      const seconds = parseTime(value);
+      if (seconds === null) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `'${String(value)}' is not a time: use Unix seconds, a date like 2026-10-01, a time like 2026-10-01T12:00Z, or 30d / today`,
+        });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .describe(`${description}: Unix s, ISO date/time, 30d or today`);
+
+/** An organization- or project-level deletion confirmation: {object, id, deleted}. */
+export const deleted = (object: string) =>
+  z.object({ object: z.literal(object).or(z.string()), id: z.string(), deleted: z.boolean() }).passthrough();
+
+/** A loose object result that names its `object` type and ID. */
+export const objectOf = (object: string, fields: z.ZodRawShape = {}) =>
+  z.object({ object: z.literal(object).or(z.string()).optional(), id: z.string().optional(), ...fields }).passthrough();
+
+/** A cursor-style list: {object: "list", data, has_more, ...}. */
+export const listOf = (item: z.ZodTypeAny) =>
+  z.object({ object: z.string().optional(), data: z.array(item), has_more: z.boolean().optional() }).passthrough();

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { objectOf, projectId } from './common.js';
+
+/* Data-retention controls (a compliance setting) for the organization and per project. */
+
+const ORG_TYPES = ['zero_data_retention', 'modified_abuse_monitoring', 'enhanced_zero_data_retention', 'enhanced_modified_abuse_monitoring'] as const;
+const PROJECT_TYPES = ['organization_default', 'none', ...ORG_TYPES] as const;
+
+const retention = (object: string) => objectOf(object, { type: z.string() });
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'data_retention_retrieve',
+    title: 'Get org data retention',
+    description: "Get the organization's data-retention control (e.g. zero_data_retention).",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/data_retention',
+    input: {},
+    output: retention('organization.data_retention'),
+  }),
+  endpoint({
+    name: 'data_retention_update',
+    title: 'Set org data retention',
+    description: "Set the organization's data-retention control; projects on organization_default follow it.",
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/data_retention',
+    input: { body: { retention_type: z.enum(ORG_TYPES).describe('Retention control') } },
+    output: retention('organization.data_retention'),
+  }),
+  endpoint({
+    name: 'projects_data_retention_retrieve',
+    title: 'Get project data retention',
+    description: "Get a project's data-retention control; organization_default means it follows the org.",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/data_retention',
+    input: { path: { project_id: projectId() } },
+    output: retention('project.data_retention'),
+  }),
+  endpoint({
+    name: 'projects_data_retention_update',
+    title: 'Set project data retention',
+    description: "Set a project's data-retention control, or organization_default to follow the org.",
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/data_retention',
+    input: {
+      path: { project_id: projectId() },
+      body: { retention_type: z.enum(PROJECT_TYPES).describe('Retention control; organization_default = inherit') },
+    },
+    output: retention('project.data_retention'),
+  }),
+];
+
+export default tools;

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { objectOf, projectId } from './common.js';
+
+const permissions = objectOf('project.model_permissions', {
+  mode: z.string(),
+  model_ids: z.array(z.string()),
+});
+
+const PATH = '/organization/projects/{project_id}/model_permissions';
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_model_permissions_retrieve',
+    title: 'Get project model permissions',
+    description: "Show a project's model allow list or deny list.",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: PATH,
+    input: { path: { project_id: projectId() } },
+    output: permissions,
+  }),
+  endpoint({
+    name: 'projects_model_permissions_update',
+    title: 'Set project model permissions',
+    description: "Replace a project's whole model policy; an allow list blocks every model not listed.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: PATH,
+    input: {
+      path: { project_id: projectId() },
+      body: {
+        mode: z.enum(['allow_list', 'deny_list']).describe('allow_list: only these; deny_list: all but these'),
+        model_ids: z.array(z.string().min(1)).describe('Model IDs, e.g. gpt-4o'),
+      },
+    },
+    output: permissions,
+    target: PATH,
+  }),
+  endpoint({
+    name: 'projects_model_permissions_delete',
+    title: 'Reset project model permissions',
+    description: "Remove a project's model policy so every model is allowed again.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: PATH,
+    input: { path: { project_id: projectId() } },
+    output: z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough(),
+    target: PATH,
+  }),
+];
+
+export default tools;

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
+
+const apiKeyId = () => id('Project API key ID (key_…)');
+
+const projectKey = objectOf('organization.project.api_key', {
+  name: z.string().optional(),
+  redacted_value: z.string().optional(),
+  created_at: z.number().optional(),
+  last_used_at: z.number().nullable().optional(),
+  owner_project_access: z.string().optional(),
+  owner: z.object({ type: z.string().optional() }).passthrough().optional(),
+});
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_api_keys_list',
+    title: 'List project API keys',
+    description: "List a project's API keys with owner and last use; by default only keys whose owner has access.",
+    toolset: 'keys',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/api_keys',
+    input: {
+      path: { project_id: projectId() },
+      query: {
+        limit: limit(1, 100, 20),
+        after: after(),
+        owner_project_access: z
+          .enum(['active', 'inactive', 'any'])
+          .optional()
+          .describe('Filter by owner access; any = all keys'),
+      },
+    },
+    output: listOf(projectKey),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_api_keys_retrieve',
+    title: 'Get project API key',
+    description: 'Get one project API key: redacted value, owner, last use.',
+    toolset: 'keys',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    input: { path: { project_id: projectId(), api_key_id: apiKeyId() } },
+    output: projectKey,
+  }),
+  endpoint({
+    name: 'projects_api_keys_delete',
+    title: 'Revoke project API key',
+    description: "Revoke a user's project API key. Service-account keys: delete the service account instead.",
+    toolset: 'keys',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    input: { path: { project_id: projectId(), api_key_id: apiKeyId() } },
+    output: deleted('organization.project.api_key.deleted'),
+    target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+  }),
+];
+
+export default tools;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, groupId, id, limit, listOf, objectOf, order, projectId } from './common.js';
+
+const projectGroup = objectOf('project.group', {
+  project_id: z.string(),
+  group_id: z.string(),
+  group_name: z.string(),
+  group_type: z.string().optional(),
+  created_at: z.number().optional(),
+});
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_groups_list',
+    title: 'List project groups',
+    description: 'Lists the groups that have access to a project.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/groups',
+    input: { path: { project_id: projectId() }, query: { limit: limit(0, 100, 20), after: after(), order: order() } },
+    output: listOf(projectGroup),
+    pagination: 'cursor_next',
+  }),
+  endpoint({
+    name: 'projects_groups_create',
+    title: 'Add group to project',
+    description: 'Gives a group access to a project with a project role. Archived projects cannot be changed.',
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/groups',
+    input: {
+      path: { project_id: projectId() },
+      body: { group_id: groupId().describe('Group ID to add'), role: id('Project role ID to grant') },
+    },
+    output: projectGroup,
+  }),
+  endpoint({
+    name: 'projects_groups_retrieve',
+    title: 'Get project group',
+    description: "Gets a group's access to a project.",
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/groups/{group_id}',
+    input: {
+      path: { project_id: projectId(), group_id: groupId() },
+      query: { group_type: z.enum(['group', 'tenant_group']).optional().describe('Group type; default group') },
+    },
+    output: projectGroup,
+  }),
+  endpoint({
+    name: 'projects_groups_delete',
+    title: 'Remove group from project',
+    description: "Revokes a group's project access and its project role assignments.",
+    toolset: 'members',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/projects/{project_id}/groups/{group_id}',
+    input: { path: { project_id: projectId(), group_id: groupId() } },
+    output: z.object({ object: z.string(), deleted: z.boolean() }).passthrough(),
+    target: '/organization/projects/{project_id}/groups/{group_id}',
+  }),
+];
+
+export default tools;

@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, limit, listOf, objectOf, projectId, userId } from './common.js';
+
+const role = () => z.enum(['owner', 'member']);
+
+const projectUser = objectOf('organization.project.user', {
+  name: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  role: z.string().optional(),
+  added_at: z.number().optional(),
+});
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_users_list',
+    title: 'List project users',
+    description: "List a project's users and their roles. Fails for archived projects.",
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/users',
+    input: {
+      path: { project_id: projectId() },
+      query: { limit: limit(1, 100, 20), after: after() },
+    },
+    output: listOf(projectUser),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_users_create',
+    title: 'Add project user',
+    description: 'Add an existing organization user (by user_id or email) to a project.',
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/users',
+    input: {
+      path: { project_id: projectId() },
+      body: {
+        user_id: z.string().nullable().optional().describe('Org user ID; or give email'),
+        email: z.string().nullable().optional().describe('Org user email; or give user_id'),
+        role: role().describe('Project role'),
+      },
+    },
+    output: projectUser,
+  }),
+  endpoint({
+    name: 'projects_users_retrieve',
+    title: 'Get project user',
+    description: "Get one user's membership and role in a project.",
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    input: { path: { project_id: projectId(), user_id: userId() } },
+    output: projectUser,
+  }),
+  endpoint({
+    name: 'projects_users_update',
+    title: 'Change project user role',
+    description: "Change a user's role in a project. Archived projects cannot be changed.",
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    input: {
+      path: { project_id: projectId(), user_id: userId() },
+      body: { role: role().nullable().optional().describe('New project role') },
+    },
+    output: projectUser,
+  }),
+  endpoint({
+    name: 'projects_users_delete',
+    title: 'Remove project user',
+    description: 'Remove a user from a project; their keys there lose access. Fails for archived projects.',
+    toolset: 'members',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/projects/{project_id}/users/{user_id}',
+    input: { path: { project_id: projectId(), user_id: userId() } },
+    output: deleted('organization.project.user.deleted'),
+    target: '/organization/projects/{project_id}/users/{user_id}',
+  }),
+];
+
+export default tools;

@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, limit, listOf, objectOf, projectId } from './common.js';
+
+const RESIDENCIES = [
+  'GLOBAL',
+  'US_STORAGE_PROCESSING',
+  'EU_STORAGE_PROCESSING',
+  'JP_STORAGE',
+  'KR_STORAGE',
+  'CA_STORAGE',
+  'SG_STORAGE',
+  'IN_STORAGE',
+  'AU_STORAGE',
+  'GB_STORAGE',
+  'AE_STORAGE',
+  'AE_STORAGE_PROCESSING',
+] as const;
+
+const project = objectOf('organization.project', {
+  name: z.string().nullable().optional(),
+  status: z.string().nullable().optional(),
+  created_at: z.number().optional(),
+  archived_at: z.number().nullable().optional(),
+});
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_list',
+    title: 'List projects',
+    description: 'List projects in the organization; archived ones only with include_archived.',
+    toolset: 'projects',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects',
+    input: {
+      query: {
+        limit: limit(1, 100, 20),
+        after: after(),
+        include_archived: z.boolean().optional().describe('Include archived projects; default false'),
+      },
+    },
+    output: listOf(project),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_create',
+    title: 'Create project',
+    description: 'Create a project. Projects can be archived later but never deleted.',
+    toolset: 'projects',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/projects',
+    input: {
+      body: {
+        name: z.string().min(1).describe('Project name shown in reports'),
+        residency: z.enum(RESIDENCIES).nullable().optional().describe('Data residency; org must have access'),
+        external_key_id: z.string().nullable().optional().describe('External encryption key ID'),
+      },
+    },
+    output: project,
+  }),
+  endpoint({
+    name: 'projects_retrieve',
+    title: 'Get project',
+    description: 'Get one project by ID, including its status (active or archived).',
+    toolset: 'projects',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}',
+    input: { path: { project_id: projectId() } },
+    output: project,
+  }),
+  endpoint({
+    name: 'projects_update',
+    title: 'Update project',
+    description: 'Rename a project or set its external key. Archived and default projects cannot be changed.',
+    toolset: 'projects',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}',
+    input: {
+      path: { project_id: projectId() },
+      body: {
+        name: z.string().min(1).nullable().optional().describe('New project name'),
+        external_key_id: z.string().nullable().optional().describe('External encryption key ID'),
+      },
+    },
+    output: project,
+  }),
+  endpoint({
+    name: 'projects_archive',
+    title: 'Archive project',
+    description: 'Archive a project (irreversible): archived projects cannot be used or changed.',
+    toolset: 'projects',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/archive',
+    input: { path: { project_id: projectId() } },
+    output: project,
+    target: '/organization/projects/{project_id}',
+  }),
+];
+
+export default tools;

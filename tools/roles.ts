@@ -1,0 +1,92 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, limit, listOf, objectOf, order, roleId } from './common.js';
+
+/** The Role object: loose, naming the fields a model reads. */
+export const roleOutput = objectOf('role', {
+  name: z.string(),
+  description: z.string().nullable().optional(),
+  permissions: z.array(z.string()),
+  resource_type: z.string().optional(),
+  predefined_role: z.boolean().optional(),
+});
+
+/** Body fields shared by the organization and project role tools. */
+export const roleCreateBody = {
+  role_name: z.string().min(1).describe('Role name, unique in its scope'),
+  permissions: z.array(z.string().min(1)).describe("Permission strings, e.g. 'api.organization.projects.read'"),
+  description: z.string().nullable().optional().describe('Role description'),
+};
+
+export const roleUpdateBody = {
+  role_name: z.string().min(1).nullable().optional().describe('New name, unique in its scope'),
+  permissions: z.array(z.string().min(1)).nullable().optional().describe('Replaces the whole permission set'),
+  description: z.string().nullable().optional().describe('New description; null clears it'),
+};
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'roles_list',
+    title: 'List organization roles',
+    description: 'Lists organization roles, predefined and custom, with their permissions.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/roles',
+    input: { query: { limit: limit(0, 1000, 1000), after: after(), order: order() } },
+    output: listOf(roleOutput),
+    pagination: 'cursor_next',
+  }),
+  endpoint({
+    name: 'roles_create',
+    title: 'Create organization role',
+    description: 'Creates a custom organization role from a set of permissions.',
+    toolset: 'members',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/roles',
+    input: { body: roleCreateBody },
+    output: roleOutput,
+  }),
+  endpoint({
+    name: 'roles_retrieve',
+    title: 'Get organization role',
+    description: 'Gets one organization role with its permissions.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/roles/{role_id}',
+    input: { path: { role_id: roleId() } },
+    output: roleOutput,
+  }),
+  endpoint({
+    name: 'roles_update',
+    title: 'Update organization role',
+    description: 'Renames or re-permissions a custom organization role; affects every holder. Predefined roles cannot change.',
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/roles/{role_id}',
+    input: { path: { role_id: roleId() }, body: roleUpdateBody },
+    output: roleOutput,
+  }),
+  endpoint({
+    name: 'roles_delete',
+    title: 'Delete organization role',
+    description: 'Deletes a custom organization role and all its assignments. Predefined roles cannot be deleted.',
+    toolset: 'members',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/roles/{role_id}',
+    input: { path: { role_id: roleId() } },
+    output: deleted('role.deleted'),
+    target: '/organization/roles/{role_id}',
+  }),
+];
+
+export default tools;

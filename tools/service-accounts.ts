@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, limit, listOf, objectOf, projectId, serviceAccountId } from './common.js';
+
+const serviceAccount = objectOf('organization.project.service_account', {
+  name: z.string().optional(),
+  role: z.string().optional(),
+  created_at: z.number().optional(),
+});
+
+const newKey = objectOf('organization.project.service_account.api_key', {
+  name: z.string().optional(),
+  value: z.string().optional(),
+  created_at: z.number().optional(),
+});
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'projects_service_accounts_list',
+    title: 'List service accounts',
+    description: "List a project's service accounts. Fails for archived projects.",
+    toolset: 'keys',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/service_accounts',
+    input: {
+      path: { project_id: projectId() },
+      query: { limit: limit(1, 100, 20), after: after() },
+    },
+    output: listOf(serviceAccount),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_service_accounts_create',
+    title: 'Create service account',
+    description: 'Create a project service account; returns its API key value once (api_key.value).',
+    toolset: 'keys',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/service_accounts',
+    input: {
+      path: { project_id: projectId() },
+      body: {
+        name: z.string().min(1).describe('Service account name'),
+        create_service_account_only: z.boolean().nullable().optional().describe('No key, no default role (role none)'),
+      },
+    },
+    output: serviceAccount.extend({ api_key: newKey.nullable().optional() }),
+    secrets: ['api_key.value'],
+  }),
+  endpoint({
+    name: 'projects_service_accounts_retrieve',
+    title: 'Get service account',
+    description: 'Get one service account in a project, with its role.',
+    toolset: 'keys',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/projects/{project_id}/service_accounts/{service_account_id}',
+    input: { path: { project_id: projectId(), service_account_id: serviceAccountId() } },
+    output: serviceAccount,
+  }),
+  endpoint({
+    name: 'projects_service_accounts_update',
+    title: 'Update service account',
+    description: "Rename a service account or change its project role. Archived projects cannot be changed.",
+    toolset: 'keys',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/service_accounts/{service_account_id}',
+    input: {
+      path: { project_id: projectId(), service_account_id: serviceAccountId() },
+      body: {
+        name: z.string().min(1).optional().describe('New name'),
+        role: z.enum(['member', 'owner']).optional().describe('New project role'),
+      },
+    },
+    output: serviceAccount,
+  }),
+  endpoint({
+    name: 'projects_service_accounts_delete',
+    title: 'Delete service account',
+    description: 'Delete a service account and revoke all its API keys. Fails for archived projects.',
+    toolset: 'keys',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/projects/{project_id}/service_accounts/{service_account_id}',
+    input: { path: { project_id: projectId(), service_account_id: serviceAccountId() } },
+    output: deleted('organization.project.service_account.deleted'),
+    target: '/organization/projects/{project_id}/service_accounts/{service_account_id}',
+  }),
+  endpoint({
+    name: 'projects_service_accounts_api_keys_create',
+    title: 'Create service account key',
+    description: 'Create another API key for a service account; the key value is returned only once.',
+    toolset: 'keys',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys',
+    input: {
+      path: { project_id: projectId(), service_account_id: serviceAccountId() },
+      body: {
+        name: z.string().optional().describe('Key name'),
+        scopes: z.array(z.string()).optional().describe('Scopes, e.g. api.responses.write'),
+      },
+    },
+    output: newKey,
+    secrets: ['value'],
+  }),
+];
+
+export default tools;

@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, id, limit, listOf, objectOf, order, projectId } from './common.js';
+
+const alertId = () => id('Spend alert ID');
+const before = () => z.string().optional().describe('Cursor: page before this ID');
+
+/** Create and update take the same full body: an update replaces the whole alert. */
+const alertBody = () => ({
+  threshold_amount: z.number().int().min(0).describe('Threshold in US cents'),
+  currency: z.enum(['USD']).describe('Currency; only USD'),
+  interval: z.enum(['month']).describe('Evaluation period; only month'),
+  notification_channel: z
+    .object({
+      type: z.enum(['email']),
+      recipients: z.array(z.string().email()).min(1).describe('Email addresses'),
+      subject_prefix: z.string().nullable().optional().describe('Email subject prefix'),
+    })
+    .describe('Who gets emailed'),
+});
+
+const alertOf = (object: string) =>
+  objectOf(object, {
+    threshold_amount: z.number(),
+    currency: z.string(),
+    interval: z.string(),
+    notification_channel: z.object({ recipients: z.array(z.string()).optional() }).passthrough(),
+  });
+
+const orgAlert = alertOf('organization.spend_alert');
+const projectAlert = alertOf('project.spend_alert');
+
+const ORG = '/organization/spend_alerts';
+const PROJECT = '/organization/projects/{project_id}/spend_alerts';
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'spend_alerts_list',
+    title: 'List org spend alerts',
+    description: 'List organization-wide monthly spend alerts (thresholds in cents).',
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: ORG,
+    input: { query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() } },
+    output: listOf(orgAlert),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'spend_alerts_create',
+    title: 'Create org spend alert',
+    description: 'Email recipients when monthly organization spend passes a threshold (in cents).',
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: ORG,
+    input: { body: alertBody() },
+    output: orgAlert,
+  }),
+  endpoint({
+    name: 'spend_alerts_retrieve',
+    title: 'Get org spend alert',
+    description: 'Get one organization spend alert.',
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: `${ORG}/{alert_id}`,
+    input: { path: { alert_id: alertId() } },
+    output: orgAlert,
+  }),
+  endpoint({
+    name: 'spend_alerts_update',
+    title: 'Update org spend alert',
+    description: 'Replace an organization spend alert; all four fields are required.',
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: `${ORG}/{alert_id}`,
+    input: { path: { alert_id: alertId() }, body: alertBody() },
+    output: orgAlert,
+  }),
+  endpoint({
+    name: 'spend_alerts_delete',
+    title: 'Delete org spend alert',
+    description: 'Delete an organization spend alert; only notifications stop, spending is not limited.',
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: `${ORG}/{alert_id}`,
+    input: { path: { alert_id: alertId() } },
+    output: deleted('organization.spend_alert.deleted'),
+    target: `${ORG}/{alert_id}`,
+  }),
+  endpoint({
+    name: 'projects_spend_alerts_list',
+    title: 'List project spend alerts',
+    description: "List a project's monthly spend alerts (thresholds in cents).",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: PROJECT,
+    input: {
+      path: { project_id: projectId() },
+      query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() },
+    },
+    output: listOf(projectAlert),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'projects_spend_alerts_create',
+    title: 'Create project spend alert',
+    description: "Email recipients when a project's monthly spend passes a threshold (cents). Not for archived projects.",
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: PROJECT,
+    input: { path: { project_id: projectId() }, body: alertBody() },
+    output: projectAlert,
+  }),
+  endpoint({
+    name: 'projects_spend_alerts_retrieve',
+    title: 'Get project spend alert',
+    description: 'Get one project spend alert.',
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: `${PROJECT}/{alert_id}`,
+    input: { path: { project_id: projectId(), alert_id: alertId() } },
+    output: projectAlert,
+  }),
+  endpoint({
+    name: 'projects_spend_alerts_update',
+    title: 'Update project spend alert',
+    description: 'Replace a project spend alert; all four fields are required. Not for archived projects.',
+    toolset: 'limits',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: `${PROJECT}/{alert_id}`,
+    input: { path: { project_id: projectId(), alert_id: alertId() }, body: alertBody() },
+    output: projectAlert,
+  }),
+  endpoint({
+    name: 'projects_spend_alerts_delete',
+    title: 'Delete project spend alert',
+    description: 'Delete a project spend alert; only notifications stop. Not for archived projects.',
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: `${PROJECT}/{alert_id}`,
+    input: { path: { project_id: projectId(), alert_id: alertId() } },
+    output: deleted('project.spend_alert.deleted'),
+    target: `${PROJECT}/{alert_id}`,
+  }),
+];
+
+export default tools;

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { objectOf, projectId } from './common.js';
+
+/*
+ * Hard spend limits, for the organization and per project. An update creates or replaces the
+ * whole limit, so it is classed destructive like a delete.
+ */
+
+const limitBody = () => ({
+  threshold_amount: z.number().int().min(1).describe('Hard limit in US cents, min 1'),
+  currency: z.enum(['USD']).describe('Currency; only USD'),
+  interval: z.enum(['month']).describe('Evaluation period; only month'),
+});
+
+const spendLimit = (object: string) =>
+  objectOf(object, {
+    threshold_amount: z.number().optional(),
+    currency: z.string().optional(),
+    interval: z.string().optional(),
+    enforcement: z.object({ status: z.string() }).passthrough().optional(),
+  });
+
+const removed = (object: string) =>
+  z.object({ object: z.literal(object).or(z.string()).optional(), deleted: z.boolean() }).passthrough();
+
+const ORG = '/organization/spend_limit';
+const PROJECT = '/organization/projects/{project_id}/spend_limit';
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'spend_limit_retrieve',
+    title: 'Get org spend limit',
+    description: "Get the organization's hard monthly spend limit (cents) and whether it is enforcing now.",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: ORG,
+    input: {},
+    output: spendLimit('organization.spend_limit'),
+  }),
+  endpoint({
+    name: 'spend_limit_update',
+    title: 'Set org spend limit',
+    description: "Create or replace the organization's hard spend limit; once reached, API spend is blocked.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: ORG,
+    input: { body: limitBody() },
+    output: spendLimit('organization.spend_limit'),
+    target: ORG,
+  }),
+  endpoint({
+    name: 'spend_limit_delete',
+    title: 'Remove org spend limit',
+    description: "Remove the organization's hard spend limit; spend is no longer capped.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: ORG,
+    input: {},
+    output: removed('organization.spend_limit.deleted'),
+    target: ORG,
+  }),
+  endpoint({
+    name: 'projects_spend_limit_retrieve',
+    title: 'Get project spend limit',
+    description: "Get a project's hard monthly spend limit (cents) and whether it is enforcing now.",
+    toolset: 'limits',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: PROJECT,
+    input: { path: { project_id: projectId() } },
+    output: spendLimit('project.spend_limit'),
+  }),
+  endpoint({
+    name: 'projects_spend_limit_update',
+    title: 'Set project spend limit',
+    description: "Create or replace a project's hard spend limit; once reached, the project's spend is blocked.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: PROJECT,
+    input: { path: { project_id: projectId() }, body: limitBody() },
+    output: spendLimit('project.spend_limit'),
+    target: PROJECT,
+  }),
+  endpoint({
+    name: 'projects_spend_limit_delete',
+    title: 'Remove project spend limit',
+    description: "Remove a project's hard spend limit; its spend is no longer capped.",
+    toolset: 'limits',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: PROJECT,
+    input: { path: { project_id: projectId() } },
+    output: removed('project.spend_limit.deleted'),
+    target: PROJECT,
+  }),
+];
+
+export default tools;

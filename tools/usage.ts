@@ -1,0 +1,158 @@
+import { z, type ZodRawShape } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { page, time } from './common.js';
+
+/*
+ * Usage per family, and costs. Every call answers time buckets ({start_time, end_time, results});
+ * results carry the grouping fields, null unless grouped by. Pages are walked with `next_page`.
+ */
+
+const ids = (description: string) => z.array(z.string().min(1)).optional().describe(description);
+const groupBy = <T extends [string, ...string[]]>(values: T) => z.array(z.enum(values)).optional().describe('Group results by these fields');
+
+/** The query fields every usage family takes, before its own filters. */
+const range = () => ({
+  start_time: time('Start, inclusive'),
+  end_time: time('End, exclusive; default now').optional(),
+  bucket_width: z.enum(['1m', '1h', '1d']).optional().describe('Bucket size; default 1d'),
+});
+const paging = () => ({
+  limit: z.number().int().min(1).max(1440).optional().describe('Buckets per page: 1d ≤31 (default 7), 1h ≤168 (24), 1m ≤1440 (60)'),
+  page: page(),
+});
+const standard = () => ({
+  project_ids: ids('Only these projects'),
+  user_ids: ids('Only these users'),
+  api_key_ids: ids('Only these API keys'),
+  models: ids('Only these models'),
+});
+
+const bucketPage = z
+  .object({
+    object: z.string().optional(),
+    data: z.array(
+      z
+        .object({ start_time: z.number(), end_time: z.number(), results: z.array(z.object({ object: z.string().optional() }).passthrough()) })
+        .passthrough(),
+    ),
+    has_more: z.boolean().optional(),
+    next_page: z.string().nullable().optional(),
+  })
+  .passthrough();
+
+const usageTool = (name: string, family: string, title: string, description: string, query: ZodRawShape) =>
+  endpoint({
+    name,
+    title,
+    description,
+    toolset: 'usage',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: `/organization/usage/${family}`,
+    input: { query: { ...range(), ...query, ...paging() } },
+    output: bucketPage,
+    pagination: 'page_token',
+  });
+
+const STANDARD_GROUPS: [string, ...string[]] = ['project_id', 'user_id', 'api_key_id', 'model'];
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'usage_costs',
+    title: 'Costs',
+    description: 'Daily costs in USD, optionally grouped by project, line item or API key; up to 180 days per page.',
+    toolset: 'usage',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/costs',
+    input: {
+      query: {
+        start_time: time('Start, inclusive'),
+        end_time: time('End, exclusive; default now').optional(),
+        bucket_width: z.enum(['1d']).optional().describe('Only 1d'),
+        project_ids: ids('Only these projects'),
+        api_key_ids: ids('Only these API keys'),
+        group_by: groupBy(['project_id', 'line_item', 'api_key_id']),
+        limit: z.number().int().min(1).max(180).optional().describe('Days per page 1-180, default 7'),
+        page: page(),
+      },
+    },
+    output: bucketPage,
+    pagination: 'page_token',
+  }),
+  usageTool('usage_audio_speeches', 'audio_speeches', 'Text-to-speech usage', 'Text-to-speech characters and requests per time bucket.', {
+    ...standard(),
+    group_by: groupBy(STANDARD_GROUPS),
+  }),
+  usageTool('usage_audio_transcriptions', 'audio_transcriptions', 'Transcription usage', 'Transcribed audio seconds and requests per time bucket.', {
+    ...standard(),
+    group_by: groupBy(STANDARD_GROUPS),
+  }),
+  usageTool(
+    'usage_code_interpreter_sessions',
+    'code_interpreter_sessions',
+    'Code interpreter usage',
+    'Code interpreter sessions per time bucket; filters and groups by project only.',
+    { project_ids: ids('Only these projects'), group_by: groupBy(['project_id']) },
+  ),
+  usageTool(
+    'usage_completions',
+    'completions',
+    'Completions usage',
+    'Input, cached and output tokens and requests of text models per time bucket.',
+    {
+      ...standard(),
+      batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier']),
+    },
+  ),
+  usageTool('usage_embeddings', 'embeddings', 'Embeddings usage', 'Embedding input tokens and requests per time bucket.', {
+    ...standard(),
+    group_by: groupBy(STANDARD_GROUPS),
+  }),
+  usageTool(
+    'usage_file_search_calls',
+    'file_search_calls',
+    'File search usage',
+    'File search tool calls per time bucket; can group by vector store.',
+    {
+      project_ids: ids('Only these projects'),
+      user_ids: ids('Only these users'),
+      api_key_ids: ids('Only these API keys'),
+      vector_store_ids: ids('Only these vector stores'),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'vector_store_id']),
+    },
+  ),
+  usageTool('usage_images', 'images', 'Images usage', 'Images generated, edited or varied, and requests, per time bucket.', {
+    sources: z.array(z.enum(['image.generation', 'image.edit', 'image.variation'])).optional().describe('Only these sources'),
+    sizes: z.array(z.enum(['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'])).optional().describe('Only these sizes'),
+    ...standard(),
+    group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'size', 'source']),
+  }),
+  usageTool('usage_moderations', 'moderations', 'Moderations usage', 'Moderation input tokens and requests per time bucket (moderation is free).', {
+    ...standard(),
+    group_by: groupBy(STANDARD_GROUPS),
+  }),
+  usageTool(
+    'usage_vector_stores',
+    'vector_stores',
+    'Vector store usage',
+    'Vector store storage in bytes per time bucket; filters and groups by project only.',
+    { project_ids: ids('Only these projects'), group_by: groupBy(['project_id']) },
+  ),
+  usageTool(
+    'usage_web_search_calls',
+    'web_search_calls',
+    'Web search usage',
+    'Web search tool calls and model requests per time bucket; can group by context level.',
+    {
+      ...standard(),
+      context_levels: z.array(z.enum(['low', 'medium', 'high'])).optional().describe('Only these search context sizes'),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'context_level']),
+    },
+  ),
+];
+
+export default tools;

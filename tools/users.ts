@@ -1,0 +1,158 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, listOf, objectOf, order, roleId, userId } from './common.js';
+
+/** Organization users and the organization roles assigned to them. */
+
+const user = objectOf('organization.user', {
+  name: z.string().nullable().optional(),
+  email: z.string().nullable().optional(),
+  role: z.string().nullable().optional(),
+  added_at: z.number().optional(),
+});
+
+const role = objectOf('role', {
+  name: z.string().optional(),
+  resource_type: z.string().optional(),
+  predefined_role: z.boolean().optional(),
+});
+
+const assignedRole = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    resource_type: z.string().optional(),
+    permissions: z.array(z.string()).optional(),
+    assignment_sources: z
+      .array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough())
+      .nullable()
+      .optional(),
+  })
+  .passthrough();
+
+const assignmentLimit = () => z.number().int().min(0).max(1000).optional().describe('Page size 0-1000');
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'users_list',
+    title: 'List users',
+    description: 'List organization members with their org role (owner or reader); filter by email.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/users',
+    input: {
+      query: {
+        limit: z.number().int().min(1).max(100).optional().describe('Page size 1-100, default 20'),
+        after: after(),
+        emails: z.array(z.string()).optional().describe('Only users with these emails'),
+      },
+    },
+    output: listOf(user),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'users_retrieve',
+    title: 'Get user',
+    description: 'Get one organization member by user ID.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/users/{user_id}',
+    input: { path: { user_id: userId() } },
+    output: user,
+  }),
+  endpoint({
+    name: 'users_update',
+    title: 'Update user',
+    description: "Change a member's org role (owner or reader) or assign a role ID; may reduce access.",
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/users/{user_id}',
+    input: {
+      path: { user_id: userId() },
+      body: {
+        role: z.enum(['owner', 'reader']).nullable().optional().describe('Org role'),
+        role_id: z.string().nullable().optional().describe('Organization role ID to assign'),
+        technical_level: z.string().nullable().optional().describe('Technical level metadata'),
+        developer_persona: z.string().nullable().optional().describe('Developer persona metadata'),
+      },
+    },
+    output: user,
+  }),
+  endpoint({
+    name: 'users_delete',
+    title: 'Remove user',
+    description: 'Remove a user from the organization, its projects and groups; cuts all their access.',
+    toolset: 'members',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/users/{user_id}',
+    input: { path: { user_id: userId() } },
+    output: objectOf('organization.user.deleted', { deleted: z.boolean() }),
+    target: '/organization/users/{user_id}',
+  }),
+  endpoint({
+    name: 'users_roles_list',
+    title: 'List user org roles',
+    description: "List a user's organization roles, direct or inherited through groups (see assignment_sources).",
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/users/{user_id}/roles',
+    input: {
+      path: { user_id: userId() },
+      query: { limit: assignmentLimit(), after: after(), order: order() },
+    },
+    output: listOf(assignedRole),
+    pagination: 'cursor_next',
+  }),
+  endpoint({
+    name: 'users_roles_create',
+    title: 'Assign org role to user',
+    description: 'Assign an organization role to a user; project roles are refused.',
+    toolset: 'members',
+    effect: 'write',
+    idempotent: true,
+    method: 'POST',
+    path: '/organization/users/{user_id}/roles',
+    input: {
+      path: { user_id: userId() },
+      body: { role_id: roleId() },
+    },
+    output: z.object({ object: z.string().optional(), user, role }).passthrough(),
+  }),
+  endpoint({
+    name: 'users_roles_retrieve',
+    title: 'Get user org role',
+    description: 'Get one organization role held by a user, with where it comes from.',
+    toolset: 'members',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: '/organization/users/{user_id}/roles/{role_id}',
+    input: { path: { user_id: userId(), role_id: roleId() } },
+    output: assignedRole,
+  }),
+  endpoint({
+    name: 'users_roles_delete',
+    title: 'Unassign org role from user',
+    description: "Remove an organization role assigned directly to a user; cuts that role's access.",
+    toolset: 'members',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: '/organization/users/{user_id}/roles/{role_id}',
+    input: { path: { user_id: userId(), role_id: roleId() } },
+    output: z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough(),
+    target: '/organization/users/{user_id}/roles/{role_id}',
+  }),
+];
+
+export default tools;

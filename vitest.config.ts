@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores: spawning a worker per core keeps the suite fast without starving the sandbox servers.
+    maxWorkers: 2,
+  },
+});
