@@ -16,12 +16,12 @@ export const roleId = () => id('Role ID');
 export const serviceAccountId = () => id('Service account ID');
 
 /** `after` cursor: an object ID from the previous page. */
-export const after = () => z.string().optional().describe('Cursor: continue after this ID (from the previous result)');
+export const after = () => z.string().optional().describe('Cursor from the previous page');
 
 /** `page` token from the previous response's `next_page`. */
-export const page = () => z.string().optional().describe('Page token from the previous result');
+export const page = () => z.string().optional().describe('next_page from the previous page');
 
-export const order = () => z.enum(['asc', 'desc']).optional().describe('Sort by creation time; default asc');
+export const order = () => z.enum(['asc', 'desc']).optional().describe('Default asc');
 
 /** A page size with the API's own bounds and default. */
 export const limit = (min: number, max: number | undefined, fallback: number) => {

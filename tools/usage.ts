@@ -7,8 +7,9 @@ import { page, time } from './common.js';
  * results carry the grouping fields, null unless grouped by. Pages are walked with `next_page`.
  */
 
-const ids = (description: string) => z.array(z.string().min(1)).optional().describe(description);
-const groupBy = <T extends [string, ...string[]]>(values: T) => z.array(z.enum(values)).optional().describe('Group results by these fields');
+/** Filters and group_by lists: their names say it all, so they carry no description (tokens). */
+const ids = () => z.array(z.string().min(1)).optional();
+const groupBy = <T extends [string, ...string[]]>(values: T) => z.array(z.enum(values)).optional();
 
 /** The query fields every usage family takes, before its own filters. */
 const range = () => ({
@@ -21,10 +22,10 @@ const paging = () => ({
   page: page(),
 });
 const standard = () => ({
-  project_ids: ids('Only these projects'),
-  user_ids: ids('Only these users'),
-  api_key_ids: ids('Only these API keys'),
-  models: ids('Only these models'),
+  project_ids: ids(),
+  user_ids: ids(),
+  api_key_ids: ids(),
+  models: ids(),
 });
 
 const bucketPage = z
@@ -71,9 +72,9 @@ const tools: EndpointTool[] = [
       query: {
         start_time: time('Start, inclusive'),
         end_time: time('End, exclusive; default now').optional(),
-        bucket_width: z.enum(['1d']).optional().describe('Only 1d'),
-        project_ids: ids('Only these projects'),
-        api_key_ids: ids('Only these API keys'),
+        bucket_width: z.enum(['1d']).optional(),
+        project_ids: ids(),
+        api_key_ids: ids(),
         group_by: groupBy(['project_id', 'line_item', 'api_key_id']),
         limit: z.number().int().min(1).max(180).optional().describe('Days per page 1-180, default 7'),
         page: page(),
@@ -95,7 +96,7 @@ const tools: EndpointTool[] = [
     'code_interpreter_sessions',
     'Code interpreter usage',
     'Code interpreter sessions per time bucket; filters and groups by project only.',
-    { project_ids: ids('Only these projects'), group_by: groupBy(['project_id']) },
+    { project_ids: ids(), group_by: groupBy(['project_id']) },
   ),
   usageTool(
     'usage_completions',
@@ -118,16 +119,16 @@ const tools: EndpointTool[] = [
     'File search usage',
     'File search tool calls per time bucket; can group by vector store.',
     {
-      project_ids: ids('Only these projects'),
-      user_ids: ids('Only these users'),
-      api_key_ids: ids('Only these API keys'),
-      vector_store_ids: ids('Only these vector stores'),
+      project_ids: ids(),
+      user_ids: ids(),
+      api_key_ids: ids(),
+      vector_store_ids: ids(),
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'vector_store_id']),
     },
   ),
   usageTool('usage_images', 'images', 'Images usage', 'Images generated, edited or varied, and requests, per time bucket.', {
-    sources: z.array(z.enum(['image.generation', 'image.edit', 'image.variation'])).optional().describe('Only these sources'),
-    sizes: z.array(z.enum(['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'])).optional().describe('Only these sizes'),
+    sources: z.array(z.enum(['image.generation', 'image.edit', 'image.variation'])).optional(),
+    sizes: z.array(z.enum(['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'])).optional(),
     ...standard(),
     group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'size', 'source']),
   }),
@@ -140,7 +141,7 @@ const tools: EndpointTool[] = [
     'vector_stores',
     'Vector store usage',
     'Vector store storage in bytes per time bucket; filters and groups by project only.',
-    { project_ids: ids('Only these projects'), group_by: groupBy(['project_id']) },
+    { project_ids: ids(), group_by: groupBy(['project_id']) },
   ),
   usageTool(
     'usage_web_search_calls',
@@ -149,7 +150,7 @@ const tools: EndpointTool[] = [
     'Web search tool calls and model requests per time bucket; can group by context level.',
     {
       ...standard(),
-      context_levels: z.array(z.enum(['low', 'medium', 'high'])).optional().describe('Only these search context sizes'),
+      context_levels: z.array(z.enum(['low', 'medium', 'high'])).optional(),
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'context_level']),
     },
   ),

@@ -292,14 +292,23 @@ export class SandboxState {
 
   /** Records an audit-log event for a change made through the API. */
   audit(type: string, payload: Record<string, unknown>, project?: { id: string; name: string }): void {
+    // Changes through the API are made with an admin key, which the audit log shows as a user's key
+    // and associates with the default project when the change is not scoped to another one.
+    const key = this.adminApiKeys.values().next().value as AdminApiKeyRecord | undefined;
+    const owner = (key && this.users.get(key.owner_user_id)) ?? [...this.users.values()].find((u) => u.role === 'owner');
+    const defaultProject = this.projects.values().next().value as ProjectRecord | undefined;
     this.auditLogs.push({
       id: this.newId('audit_log'),
       type,
       effective_at: this.now(),
-      project,
+      project: project ?? (defaultProject ? { id: defaultProject.id, name: defaultProject.name } : undefined),
       actor: {
         type: 'api_key',
-        api_key: { id: 'key_sandbox_admin', type: 'admin', user: null, service_account: null },
+        api_key: {
+          id: key?.id ?? 'key_sandbox_admin',
+          type: 'user',
+          ...(owner ? { user: { id: owner.id, email: owner.email } } : {}),
+        },
       },
       payload,
     });

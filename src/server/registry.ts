@@ -2,7 +2,7 @@ import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
 import { UsageError } from '../config.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
-import { loosen, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
+import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
 
 export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit'];
 
@@ -51,9 +51,9 @@ export interface Selection {
   project?: string;
 }
 
-const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Auto-paginate: return up to N items across pages');
-const DRY_RUN = z.boolean().optional().describe('Return the exact request without sending it');
-const CONFIRM = z.string().optional().describe('confirmation_token from the preview; omit to preview');
+const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Fetch pages until N items');
+const DRY_RUN = z.boolean().optional().describe('Show the request, send nothing');
+const CONFIRM = z.string().optional().describe('Token from the preview');
 
 /** Builds the exposed form of one endpoint definition. Exported for tests that check derivation. */
 export function registerEndpoint(tool: EndpointTool, project?: string): RegisteredTool | null {
@@ -112,7 +112,7 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'ann
     ...tool,
     inputSchema: toJsonSchema(tool.input),
     // Writes may answer with a preview or a dry run instead of the API object, so no field is required.
-    outputSchema: toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output)),
+    outputSchema: shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))),
     annotations: {
       title: tool.title,
       readOnlyHint: tool.effect === 'read',

@@ -13,17 +13,42 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
   return prune(json) as JsonSchema;
 }
 
-/** Drops `additionalProperties: true` (the default) and empty `required` lists: tokens nobody needs. */
+/**
+ * Drops what costs tokens and tells a model nothing: `additionalProperties` (unknown fields are
+ * refused with a clear error anyway), `minLength: 1` on IDs, and empty `required` lists.
+ */
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    if (key === 'additionalProperties' && value === true) continue;
+    if (key === 'additionalProperties' && typeof value === 'boolean') continue;
+    if (key === 'minLength' && value === 1) continue;
     if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
     out[key] = prune(value);
   }
   return out;
+}
+
+/**
+ * The top level of an output schema: each field's name and type, nothing nested. Clients validate
+ * results against it and models learn the shape; the full nesting would cost every conversation
+ * thousands of tokens for detail the results themselves show.
+ */
+export function shallow(schema: JsonSchema): JsonSchema {
+  const properties: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema.properties ?? {})) properties[key] = typeOnly(value as JsonSchema);
+  return { type: 'object', properties, ...(schema.required && schema.required.length > 0 ? { required: schema.required } : {}) };
+}
+
+function typeOnly(schema: JsonSchema): Record<string, unknown> {
+  if (schema.type !== undefined) return { type: schema.type };
+  const variants = (schema.anyOf ?? schema.oneOf) as JsonSchema[] | undefined;
+  if (variants) {
+    const types = [...new Set(variants.flatMap((v) => (v.type === undefined ? [] : Array.isArray(v.type) ? v.type : [v.type])))];
+    if (types.length === variants.length || types.length > 0) return types.length === 1 ? { type: types[0] } : { type: types };
+  }
+  return {};
 }
 
 /** One flat object out of several shapes, refusing a name defined twice. */

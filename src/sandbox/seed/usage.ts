@@ -477,7 +477,7 @@ function seedAuditLog(state: SandboxState, rng: Rng): void {
 
   // Sign-ins: owners and active members sign in every few days.
   for (const user of users) {
-    const visits = user.role === 'owner' ? rng.int(10, 16) : rng.chance(0.5) ? rng.int(1, 6) : 0;
+    const visits = user.role === 'owner' ? rng.int(18, 28) : rng.chance(0.6) ? rng.int(2, 9) : 0;
     for (let i = 0; i < visits; i++) {
       const at = someTime();
       push('login.succeeded', at, {}, session(user));
@@ -518,7 +518,7 @@ function seedAuditLog(state: SandboxState, rng: Rng): void {
       push('service_account.created', account.created_at, { id: account.id, data: { role: account.role } }, who.actor, who.project);
     }
     for (const limit of state.rateLimits.get(project.id)?.values() ?? []) {
-      if (!rng.chance(0.15)) continue;
+      if (!rng.chance(0.3)) continue;
       const who = changer(pref);
       push(
         'rate_limit.updated',
@@ -591,9 +591,13 @@ function seedAuditLog(state: SandboxState, rng: Rng): void {
 
   // Groups, roles and certificates.
   for (const group of state.groups.values()) {
-    if (!inWindow(group.created_at)) continue;
-    const who = changer();
-    push('group.created', group.created_at, { id: group.id, data: { group_name: group.name } }, who.actor, who.project);
+    if (inWindow(group.created_at)) {
+      const who = changer();
+      push('group.created', group.created_at, { id: group.id, data: { group_name: group.name } }, who.actor, who.project);
+    } else if (rng.chance(0.3)) {
+      const who = changer();
+      push('group.updated', someTime(), { id: group.id, changes_requested: { group_name: group.name } }, who.actor, who.project);
+    }
   }
   for (const role of state.roles.values()) {
     if (role.predefined_role || !inWindow(role.created_at)) continue;
