@@ -28,6 +28,7 @@ Flags:
   --no-auth               Serve HTTP without a bearer token (loopback only)
   --key-from-header NAME  Take the admin key from this request header (gateways)
   --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
+  --max-retries N         Retries for retryable failures, 0-10 (default 2)
   -h, --help              This help
   -v, --version           The version
 
@@ -37,7 +38,7 @@ Environment:
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1,
-                          HTTP_TOKEN=…, LOG_LEVEL=…
+                          HTTP_TOKEN=…, LOG_LEVEL=…, MAX_RETRIES=…
 `;
 
 async function main(argv: string[]): Promise<number> {

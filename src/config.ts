@@ -35,6 +35,8 @@ export interface ServerConfig {
   keyFromHeader: string | undefined;
   json: boolean;
   logLevel: LogLevel;
+  /** Retries after the first attempt for retryable failures. */
+  maxRetries: number;
   /** `sandbox` subcommand and `--sandbox` settings. */
   seed: number;
   latencyMs: number;
@@ -60,6 +62,7 @@ const OPTIONS = {
   'key-from-header': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
+  'max-retries': { type: 'string' },
   seed: { type: 'string' },
   'latency-ms': { type: 'string' },
   'fault-rate': { type: 'string' },
@@ -118,6 +121,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     json: values.json ?? false,
     logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
+    maxRetries: integer('--max-retries', values['max-retries'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RETRIES) ?? '2', 0, 10),
     seed: integer('--seed', values.seed ?? '1', 0, 2 ** 31 - 1),
     latencyMs: integer('--latency-ms', values['latency-ms'] ?? '0', 0, 60_000),
     faultRate: fraction('--fault-rate', values['fault-rate'] ?? '0'),

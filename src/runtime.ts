@@ -2,6 +2,7 @@ import { AdminClient } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { allComposites } from './reports/index.js';
+import { AuditTrail } from './server/audit.js';
 import { ToolHost } from './server/mcp.js';
 import { startSandbox, type Sandbox } from './sandbox/server.js';
 
@@ -38,12 +39,24 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   }
   const secret = apiKey;
   const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
-  const client = new AdminClient({ apiKey, baseUrl, organization: config.organization, readOnly: config.readOnly, logger });
+  const client = new AdminClient({ apiKey, baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger });
+  let audit: AuditTrail | undefined;
+  if (config.auditLog) {
+    try {
+      audit = new AuditTrail(config.auditLog, () => [secret]);
+    } catch (error) {
+      await client.close();
+      await sandbox?.close();
+      throw new UsageError(`--audit-log ${config.auditLog} cannot be opened for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    }
+  }
   const host = new ToolHost({
     client,
     logger,
     sandbox: config.sandbox,
     readOnly: config.readOnly,
+    confirmWith: config.confirmWith,
+    audit,
     toolsets: config.toolsets,
     tools: config.tools,
     project: config.project,
@@ -59,6 +72,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     logger,
     sandbox,
     async close() {
+      audit?.close();
       await client.close();
       await sandbox?.close();
     },

@@ -18,6 +18,9 @@ export const serviceAccountId = () => id('Service account ID');
 /** `after` cursor: an object ID from the previous page. */
 export const after = () => z.string().optional().describe('Cursor from the previous page');
 
+/** `before` cursor: an object ID, to page backwards from it. */
+export const before = () => z.string().optional().describe('Cursor: page before this ID');
+
 /** `page` token from the previous response's `next_page`. */
 export const page = () => z.string().optional().describe('next_page from the previous page');
 
@@ -53,6 +56,9 @@ export const time = (description: string) =>
 /** An organization- or project-level deletion confirmation: {object, id, deleted}. */
 export const deleted = (object: string) =>
   z.object({ object: z.literal(object).or(z.string()), id: z.string(), deleted: z.boolean() }).passthrough();
+
+/** A removal answer that carries only `deleted` (and maybe `object`), e.g. an unassignment. */
+export const deletedFlag = () => z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough();
 
 /** A loose object result that names its `object` type and ID. */
 export const objectOf = (object: string, fields: z.ZodRawShape = {}) =>

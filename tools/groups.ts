@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
+import { after, deleted, deletedFlag, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
+import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization groups, their members and the organization roles assigned to them. */
 
@@ -16,26 +17,6 @@ const group = z
 
 const groupUser = z.object({ id: z.string(), name: z.string().optional(), email: z.string().nullable().optional() }).passthrough();
 
-const role = objectOf('role', {
-  name: z.string().optional(),
-  resource_type: z.string().optional(),
-  predefined_role: z.boolean().optional(),
-});
-
-const assignedRole = z
-  .object({
-    id: z.string(),
-    name: z.string().optional(),
-    resource_type: z.string().optional(),
-    permissions: z.array(z.string()).optional(),
-    assignment_sources: z
-      .array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough())
-      .nullable()
-      .optional(),
-  })
-  .passthrough();
-
-const unassigned = z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough();
 const groupName = () => z.string().min(1).max(255).describe('Group name, 1-255 chars');
 
 const tools: EndpointTool[] = [
@@ -155,7 +136,7 @@ const tools: EndpointTool[] = [
     method: 'DELETE',
     path: '/organization/groups/{group_id}/users/{user_id}',
     input: { path: { group_id: groupId(), user_id: userId() } },
-    output: unassigned,
+    output: deletedFlag(),
     target: '/organization/groups/{group_id}/users/{user_id}',
   }),
   endpoint({
@@ -170,12 +151,12 @@ const tools: EndpointTool[] = [
     input: {
       path: { group_id: groupId() },
       query: {
-        limit: z.number().int().min(0).max(1000).optional().describe('Page size 0-1000'),
+        limit: assignmentLimit(),
         after: after(),
         order: order(),
       },
     },
-    output: listOf(assignedRole),
+    output: listOf(orgAssignedRole),
     pagination: 'cursor_next',
   }),
   endpoint({
@@ -188,7 +169,7 @@ const tools: EndpointTool[] = [
     method: 'POST',
     path: '/organization/groups/{group_id}/roles',
     input: { path: { group_id: groupId() }, body: { role_id: roleId() } },
-    output: z.object({ object: z.string().optional(), group: objectOf('group'), role }).passthrough(),
+    output: z.object({ object: z.string().optional(), group: objectOf('group'), role: roleSummary }).passthrough(),
   }),
   endpoint({
     name: 'groups_roles_retrieve',
@@ -200,7 +181,7 @@ const tools: EndpointTool[] = [
     method: 'GET',
     path: '/organization/groups/{group_id}/roles/{role_id}',
     input: { path: { group_id: groupId(), role_id: roleId() } },
-    output: assignedRole,
+    output: orgAssignedRole,
   }),
   endpoint({
     name: 'groups_roles_delete',
@@ -212,7 +193,7 @@ const tools: EndpointTool[] = [
     method: 'DELETE',
     path: '/organization/groups/{group_id}/roles/{role_id}',
     input: { path: { group_id: groupId(), role_id: roleId() } },
-    output: unassigned,
+    output: deletedFlag(),
     target: '/organization/groups/{group_id}/roles/{role_id}',
   }),
 ];

@@ -2,17 +2,16 @@ import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
 import { projectId } from './common.js';
 
+/** The hosted tools a project can be allowed, in the API's order. */
+const HOSTED_TOOLS = ['file_search', 'web_search', 'image_generation', 'mcp', 'code_interpreter'] as const;
+
+/** One field per hosted tool, all with the same schema. */
+const perTool = <T extends z.ZodTypeAny>(field: T) =>
+  Object.fromEntries(HOSTED_TOOLS.map((tool) => [tool, field])) as Record<(typeof HOSTED_TOOLS)[number], T>;
+
 const state = z.object({ enabled: z.boolean() }).passthrough();
 
-const permissions = z
-  .object({
-    file_search: state.optional(),
-    web_search: state.optional(),
-    image_generation: state.optional(),
-    mcp: state.optional(),
-    code_interpreter: state.optional(),
-  })
-  .passthrough();
+const permissions = z.object(perTool(state.optional())).passthrough();
 
 /** One shared schema for every tool, so the JSON Schema can reference it instead of repeating it. */
 const toggle = z.object({ enabled: z.boolean() }).nullable().optional().describe('Set enabled true/false; omit to keep');
@@ -43,13 +42,7 @@ const tools: EndpointTool[] = [
     path: PATH,
     input: {
       path: { project_id: projectId() },
-      body: {
-        file_search: toggle,
-        web_search: toggle,
-        image_generation: toggle,
-        mcp: toggle,
-        code_interpreter: toggle,
-      },
+      body: perTool(toggle),
     },
     output: permissions,
   }),

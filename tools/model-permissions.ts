@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { objectOf, projectId } from './common.js';
+import { deletedFlag, objectOf, projectId } from './common.js';
 
 const permissions = objectOf('project.model_permissions', {
   mode: z.string(),
@@ -51,7 +51,7 @@ const tools: EndpointTool[] = [
     method: 'DELETE',
     path: PATH,
     input: { path: { project_id: projectId() } },
-    output: z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough(),
+    output: deletedFlag(),
     target: PATH,
   }),
 ];

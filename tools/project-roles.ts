@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
 import { after, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
-import { roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
+import { assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
 
 /** A role as held by a principal (AssignedRoleDetails), with where it comes from. */
 const assignedRole = z
@@ -10,12 +10,9 @@ const assignedRole = z
     name: z.string(),
     permissions: z.array(z.string()).optional(),
     predefined_role: z.boolean().optional(),
-    assignment_sources: z.array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough()).nullable().optional(),
+    assignment_sources: assignmentSources(),
   })
   .passthrough();
-
-/** Assignment lists document bounds but no default page size. */
-const assignmentLimit = () => z.number().int().min(0).max(1000).optional().describe('Page size 0-1000');
 
 const unassigned = z.object({ object: z.string(), deleted: z.boolean() }).passthrough();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, id, limit, listOf, objectOf, projectId } from './common.js';
+import { after, before, id, limit, listOf, objectOf, projectId } from './common.js';
 
 const count = (description: string) => z.number().int().min(0).optional().describe(description);
 
@@ -25,7 +25,7 @@ const tools: EndpointTool[] = [
       query: {
         limit: limit(1, undefined, 100),
         after: after(),
-        before: z.string().optional().describe('Cursor: page before this ID'),
+        before: before(),
       },
     },
     output: listOf(rateLimit),

@@ -11,6 +11,31 @@ export const roleOutput = objectOf('role', {
   predefined_role: z.boolean().optional(),
 });
 
+/** A role as named in an assignment answer (user.role, group.role). */
+export const roleSummary = objectOf('role', {
+  name: z.string().optional(),
+  resource_type: z.string().optional(),
+  predefined_role: z.boolean().optional(),
+});
+
+/** Where a held role comes from: a direct assignment or a group. */
+export const assignmentSources = () =>
+  z.array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough()).nullable().optional();
+
+/** An organization role as held by a user or a group (AssignedRoleDetails). */
+export const orgAssignedRole = z
+  .object({
+    id: z.string(),
+    name: z.string().optional(),
+    resource_type: z.string().optional(),
+    permissions: z.array(z.string()).optional(),
+    assignment_sources: assignmentSources(),
+  })
+  .passthrough();
+
+/** Assignment lists document bounds but no default page size. */
+export const assignmentLimit = () => z.number().int().min(0).max(1000).optional().describe('Page size 0-1000');
+
 /** Body fields shared by the organization and project role tools. */
 export const roleCreateBody = {
   role_name: z.string().min(1).describe('Role name, unique in its scope'),

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order, projectId } from './common.js';
+import { after, before, deleted, id, limit, listOf, objectOf, order, projectId } from './common.js';
 
 const alertId = () => id('Spend alert ID');
-const before = () => z.string().optional().describe('Cursor: page before this ID');
 
 /** Create and update take the same full body: an update replaces the whole alert. */
 const alertBody = () => ({

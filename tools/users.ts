@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, listOf, objectOf, order, roleId, userId } from './common.js';
+import { after, deletedFlag, listOf, objectOf, order, roleId, userId } from './common.js';
+import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization users and the organization roles assigned to them. */
 
@@ -10,27 +11,6 @@ const user = objectOf('organization.user', {
   role: z.string().nullable().optional(),
   added_at: z.number().optional(),
 });
-
-const role = objectOf('role', {
-  name: z.string().optional(),
-  resource_type: z.string().optional(),
-  predefined_role: z.boolean().optional(),
-});
-
-const assignedRole = z
-  .object({
-    id: z.string(),
-    name: z.string().optional(),
-    resource_type: z.string().optional(),
-    permissions: z.array(z.string()).optional(),
-    assignment_sources: z
-      .array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough())
-      .nullable()
-      .optional(),
-  })
-  .passthrough();
-
-const assignmentLimit = () => z.number().int().min(0).max(1000).optional().describe('Page size 0-1000');
 
 const tools: EndpointTool[] = [
   endpoint({
@@ -110,7 +90,7 @@ const tools: EndpointTool[] = [
       path: { user_id: userId() },
       query: { limit: assignmentLimit(), after: after(), order: order() },
     },
-    output: listOf(assignedRole),
+    output: listOf(orgAssignedRole),
     pagination: 'cursor_next',
   }),
   endpoint({
@@ -126,7 +106,7 @@ const tools: EndpointTool[] = [
       path: { user_id: userId() },
       body: { role_id: roleId() },
     },
-    output: z.object({ object: z.string().optional(), user, role }).passthrough(),
+    output: z.object({ object: z.string().optional(), user, role: roleSummary }).passthrough(),
   }),
   endpoint({
     name: 'users_roles_retrieve',
@@ -138,7 +118,7 @@ const tools: EndpointTool[] = [
     method: 'GET',
     path: '/organization/users/{user_id}/roles/{role_id}',
     input: { path: { user_id: userId(), role_id: roleId() } },
-    output: assignedRole,
+    output: orgAssignedRole,
   }),
   endpoint({
     name: 'users_roles_delete',
@@ -150,7 +130,7 @@ const tools: EndpointTool[] = [
     method: 'DELETE',
     path: '/organization/users/{user_id}/roles/{role_id}',
     input: { path: { user_id: userId(), role_id: roleId() } },
-    output: z.object({ object: z.string().optional(), deleted: z.boolean() }).passthrough(),
+    output: deletedFlag(),
     target: '/organization/users/{user_id}/roles/{role_id}',
   }),
 ];

@@ -1,4 +1,12 @@
-import type { CompositeTool } from '../server/registry.js';
+import { accessReview } from './access.js';
+import { auditSearch } from './audit.js';
+import { find } from './find.js';
+import type { CompositeTool } from './report.js';
+import { spendReport } from './spend.js';
+import { usageReport } from './usage.js';
 
-/** The composite answer tools (spend_report, usage_report, access_review, find, audit_search). */
-export const allComposites: readonly CompositeTool[] = [];
+export type { CompositeTool, ReportContext } from './report.js';
+export { NameDirectory } from './names.js';
+
+/** The composite answer tools: each answers a common question in one call. */
+export const allComposites: readonly CompositeTool[] = [spendReport, usageReport, accessReview, find, auditSearch];

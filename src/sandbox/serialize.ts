@@ -1,4 +1,4 @@
-import type { RoleAssignmentRecord, RoleRecord, SandboxState, UserRecord } from './state.js';
+import type { GroupRecord, RoleAssignmentRecord, RoleRecord, SandboxState, UserRecord } from './state.js';
 
 /** API object shapes for records that more than one family returns. */
 
@@ -48,8 +48,8 @@ function firstOwnerId(state: SandboxState): string | null {
   return null;
 }
 
-/** The short Group object embedded in role assignments (`group.role`). */
-export function groupSummaryObject(group: import('./state.js').GroupRecord) {
+/** The short Group object embedded in group role assignments (`group.role`), organization and project alike. */
+export function groupSummaryObject(group: GroupRecord) {
   return {
     object: 'group' as const,
     id: group.id,
@@ -60,7 +60,7 @@ export function groupSummaryObject(group: import('./state.js').GroupRecord) {
 }
 
 /** A group's access to a project (ProjectGroup). */
-export function projectGroupObject(projectId: string, group: import('./state.js').GroupRecord, created_at: number) {
+export function projectGroupObject(projectId: string, group: GroupRecord, created_at: number) {
   return {
     object: 'project.group' as const,
     project_id: projectId,

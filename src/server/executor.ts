@@ -1,8 +1,14 @@
-import { ApiError, buildPath, type AdminClient, type Query } from '../client/index.js';
-import type { Confirmations } from './confirm.js';
+import { randomBytes } from 'node:crypto';
+import { ApiError, BUCKET_SECONDS, ConnectionError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import type { ConfirmWith } from '../config.js';
+import { redact } from '../log.js';
+import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
+import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
 import type { RegisteredTool } from './registry.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
+
+export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
 export interface ExecContext {
   client: AdminClient;
@@ -11,6 +17,10 @@ export interface ExecContext {
   sandbox: boolean;
   /** Mask one-time secrets even in results. */
   redactSecrets: boolean;
+  confirmWith: ConfirmWith;
+  /** Asks the human through MCP elicitation; absent when the client cannot. */
+  elicit?: (message: string) => Promise<ElicitAnswer>;
+  audit?: AuditSink;
   signal?: AbortSignal;
 }
 
@@ -25,32 +35,147 @@ export interface PlannedRequest {
 export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ctx: ExecContext): Promise<ToolResult> {
   const endpoint = tool.endpoint;
   if (!endpoint) throw new Error(`${tool.name} is not an endpoint tool`);
-  const parsed = tool.input.safeParse(rawArgs ?? {});
-  if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), ctx);
+  const trail = new Attempt(tool, ctx.audit);
+  try {
+    return await run(tool, endpoint, rawArgs, ctx, trail);
+  } catch (error) {
+    if (error instanceof AuditWriteError) return failure(`${tool.name} refused: ${error.message}. Nothing was sent: writes are not made without an audit line.`, ctx);
+    throw error;
+  }
+}
 
-  const { max_items: maxItems, dry_run: dryRun, confirm, ...fields } = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
+async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknown, ctx: ExecContext, trail: Attempt): Promise<ToolResult> {
+  const parsed = tool.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    const message = describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape));
+    trail.final(argumentsOf(rawArgs), 'refused', { decision: 'invalid_arguments', message });
+    return failure(message, ctx);
+  }
+  const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
+  const { max_items: maxItems, dry_run: dryRun, confirm, ...fields } = args;
   const request = planRequest(endpoint, fields);
+
   if (dryRun === true) {
-    return success({ dry_run: true, note: 'Nothing was sent.', request }, ctx);
+    trail.final(args, 'dry_run');
+    return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request) }, ctx);
   }
 
+  let decision: string | undefined;
   try {
     if (tool.effect === 'destructive') {
-      const target = endpoint.target ? await fetchTarget(ctx, buildPath(endpoint.target, fields)) : undefined;
-      // A delete of something that is not there is refused now; a replace of a policy that is not set yet is fine.
-      if (target && !target.found && endpoint.method === 'DELETE') {
-        return failure(`${tool.name}: nothing to delete, the target does not exist (GET ${buildPath(endpoint.target ?? '', fields)} answered 404).`, ctx);
-      }
-      const state = target ? (target.found ? target.state : null) : undefined;
-      if (typeof confirm !== 'string') return preview(tool, request, fields, state, ctx);
-      const verdict = ctx.confirmations.verify(confirm, tool.name, fields, state);
-      if (!verdict.ok) return failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx);
-      ctx.confirmations.consume(verdict.nonce);
+      const gate = await confirmDestructive(tool, endpoint, request, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
+      if ('result' in gate) return gate.result;
+      decision = gate.decision;
     }
-    return await send(tool, endpoint, request, typeof maxItems === 'number' ? maxItems : undefined, ctx);
   } catch (error) {
-    return failure(describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' }), ctx);
+    if (error instanceof AuditWriteError) throw error;
+    const message = describeFailure(error, { tool: tool.name, write: false });
+    trail.final(args, 'failed', { decision: 'target_fetch_failed', ...statusOf(error), message });
+    return failure(message, ctx);
   }
+
+  if (tool.effect !== 'read') trail.request(args, decision);
+  try {
+    const { result, status, requestId } = await send(tool, endpoint, request, typeof maxItems === 'number' ? maxItems : undefined, ctx);
+    if (tool.effect !== 'read') trail.result(args, 'succeeded', { decision, status, request_id: requestId });
+    return result;
+  } catch (error) {
+    if (error instanceof AuditWriteError) {
+      return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
+    }
+    const message = describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' });
+    if (tool.effect !== 'read') {
+      trail.result(args, 'failed', { decision, ...statusOf(error), may_have_happened: mayHaveHappened(error), message });
+    }
+    return failure(message, ctx);
+  }
+}
+
+type Gate = { decision: string } | { result: ToolResult };
+
+/**
+ * The second step of a destructive call. A token, when given, is always checked; otherwise the
+ * human is asked through elicitation where the client can and the mode allows, or a preview with a
+ * fresh token is returned.
+ */
+async function confirmDestructive(
+  tool: RegisteredTool,
+  endpoint: EndpointTool,
+  request: PlannedRequest,
+  fields: Record<string, unknown>,
+  token: string | undefined,
+  ctx: ExecContext,
+  trail: Attempt,
+  args: Record<string, unknown>,
+): Promise<Gate> {
+  const targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
+  const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+  // A delete of something that is not there is refused now; a replace of a policy that is not set yet is fine.
+  if (target && !target.found && endpoint.method === 'DELETE') {
+    const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
+    trail.final(args, 'refused', { decision: 'target_missing', message });
+    return { result: failure(message, ctx) };
+  }
+  const state = target ? (target.found ? target.state : null) : undefined;
+
+  if (token !== undefined) {
+    const verdict = ctx.confirmations.verify(token, tool.name, fields, state);
+    if (!verdict.ok) {
+      trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
+      return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
+    }
+    ctx.confirmations.consume(verdict.nonce);
+    return { decision: 'token_accepted' };
+  }
+
+  const canElicit = ctx.elicit !== undefined && ctx.confirmWith !== 'token';
+  if (ctx.confirmWith === 'elicitation' && !canElicit) {
+    const message = `${tool.name} refused: the server confirms with elicitation (--confirm-with elicitation) but this client cannot show a confirmation dialog. Nothing was changed.`;
+    trail.final(args, 'refused', { decision: 'elicitation_unavailable', message });
+    return { result: failure(message, ctx) };
+  }
+  if (canElicit && ctx.elicit) {
+    const answer = await ctx.elicit(describeForHuman(tool, request, state));
+    if (answer !== 'accept') {
+      trail.final(args, 'declined', { decision: `elicitation_${answer}` });
+      return {
+        result: success({ status: answer === 'decline' ? 'declined' : 'cancelled', changed: false, note: `The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${tool.name}. Nothing was changed.` }, ctx),
+      };
+    }
+    // The dialog may have stayed open a while: what the human approved must still be what is there.
+    const now = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+    const stateNow = now ? (now.found ? now.state : null) : undefined;
+    if (state !== undefined && digest(stateNow) !== digest(state)) {
+      trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
+      return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
+    }
+    return { decision: 'elicitation_accept' };
+  }
+
+  const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
+  trail.final(args, 'preview', { decision: 'token_issued' });
+  return {
+    result: success(
+      {
+        status: 'confirmation_required',
+        action: `${tool.title}: ${tool.description}`,
+        request: masked(request),
+        ...(state !== undefined ? { target: state } : {}),
+        confirmation_token: issued,
+        expires_at: new Date(expiresAt).toISOString(),
+        next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
+      },
+      ctx,
+    ),
+  };
+}
+
+function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown): string {
+  const lines = [`${tool.title}: ${tool.description}`, `Request: ${request.method} ${request.path}${request.query ? serializeQuery(request.query as Query) : ''}`];
+  if (request.body && Object.keys(request.body).length > 0) lines.push(`Body: ${JSON.stringify(request.body)}`);
+  if (state !== undefined) lines.push(`Current state (data from the API): ${JSON.stringify(state)}`);
+  lines.push('Approve this change?');
+  return lines.join('\n');
 }
 
 /** Splits validated fields into path, query and body as the definition places them. */
@@ -71,7 +196,16 @@ export function planRequest(endpoint: EndpointTool, fields: Record<string, unkno
   };
 }
 
-async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, maxItems: number | undefined, ctx: ExecContext): Promise<ToolResult> {
+interface Sent {
+  result: ToolResult;
+  status: number | null;
+  requestId: string | null;
+}
+
+async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, maxItems: number | undefined, ctx: ExecContext): Promise<Sent> {
+  if (endpoint.pagination === 'page_token' && maxItems !== undefined && request.query?.page === undefined && typeof request.query?.start_time === 'number') {
+    return { result: success(await bucketsAcrossRange(request, maxItems, ctx), ctx), status: 200, requestId: null };
+  }
   if (endpoint.pagination && maxItems !== undefined) {
     const result = await ctx.client.collect<unknown>({
       path: request.path,
@@ -81,20 +215,18 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
       signal: ctx.signal,
     });
     const cursorField = endpoint.pagination === 'page_token' ? 'page' : 'after';
-    return success(
-      {
-        object: 'list',
-        data: result.items,
-        has_more: result.truncated,
-        ...(result.truncated
-          ? {
-              next_cursor: result.nextCursor,
-              note: `Cut short at ${result.items.length} items (${result.stoppedBy === 'max_items' ? 'max_items' : 'page cap'}); more exist. Call again with ${cursorField}: "${result.nextCursor}" to continue.`,
-            }
-          : {}),
-      },
-      ctx,
-    );
+    const data = {
+      object: 'list',
+      data: result.items,
+      has_more: result.truncated,
+      ...(result.truncated
+        ? {
+            next_cursor: result.nextCursor,
+            note: `Cut short at ${result.items.length} items (${result.stoppedBy === 'max_items' ? 'max_items' : 'page cap'}); more exist. Call again with ${cursorField}: "${result.nextCursor}" to continue.`,
+          }
+        : {}),
+    };
+    return { result: success(data, ctx), status: 200, requestId: null };
   }
   const response = await ctx.client.send<unknown>({
     method: request.method,
@@ -105,7 +237,30 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
     signal: ctx.signal,
   });
   const data = response.data !== null && typeof response.data === 'object' && !Array.isArray(response.data) ? (response.data as Record<string, unknown>) : { result: response.data ?? null };
-  return success(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets), ctx);
+  return { result: success(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets), ctx), status: response.status, requestId: response.requestId };
+}
+
+/**
+ * Usage and costs with `max_items`: the range is cut into one-page windows fetched in parallel
+ * (the client's range splitting) rather than walked page by page. A result cut short says which
+ * start_time continues it, since page tokens cannot point inside a range.
+ */
+async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx: ExecContext): Promise<Record<string, unknown>> {
+  const { start_time: start, end_time: endGiven, bucket_width: widthGiven, limit: _limit, page: _page, ...filters } = request.query ?? {};
+  const width = (widthGiven ?? '1d') as BucketWidth;
+  const span = BUCKET_SECONDS[width];
+  const startTime = start as number;
+  const end = typeof endGiven === 'number' ? endGiven : Math.floor(Date.now() / 1000);
+  const first = Math.floor(startTime / span) * span;
+  const available = Math.ceil((end - first) / span);
+  const cut = available > maxItems ? first + maxItems * span : end;
+  const buckets = end > startTime ? await ctx.client.range({ path: request.path, query: filters as Query, start: startTime, end: cut, width, signal: ctx.signal }) : [];
+  return {
+    object: 'page',
+    data: buckets,
+    has_more: cut < end,
+    ...(cut < end ? { next_start_time: cut, note: `Cut short at ${buckets.length} buckets (max_items); call again with start_time: ${cut} to continue.` } : {}),
+  };
 }
 
 async function fetchTarget(ctx: ExecContext, path: string): Promise<{ found: boolean; state?: unknown }> {
@@ -117,42 +272,73 @@ async function fetchTarget(ctx: ExecContext, path: string): Promise<{ found: boo
   }
 }
 
-function preview(tool: RegisteredTool, request: PlannedRequest, fields: Record<string, unknown>, state: unknown, ctx: ExecContext): ToolResult {
-  const { token, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
-  return success(
-    {
-      status: 'confirmation_required',
-      action: `${tool.title}: ${tool.description}`,
-      request,
-      ...(state !== undefined ? { target: state } : {}),
-      confirmation_token: token,
-      expires_at: new Date(expiresAt).toISOString(),
-      next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
-    },
-    ctx,
-  );
-}
-
 /** One-time secrets (a new key's value) come back once, with a note; `--redact-secrets` masks them. */
-function withSecretsHandled(data: Record<string, unknown>, secrets: readonly string[] | undefined, redact: boolean): Record<string, unknown> {
+function withSecretsHandled(data: Record<string, unknown>, secrets: readonly string[] | undefined, redactSecrets: boolean): Record<string, unknown> {
   if (!secrets || secrets.length === 0) return data;
   let found = false;
-  const copy = structuredClone(data);
   for (const dotted of secrets) {
     const keys = dotted.split('.');
-    let node: Record<string, unknown> | undefined = copy;
+    let node: Record<string, unknown> | undefined = data;
     for (const key of keys.slice(0, -1)) node = node?.[key] as Record<string, unknown> | undefined;
     const last = keys[keys.length - 1] as string;
     if (node && typeof node[last] === 'string') {
       found = true;
-      if (redact) node[last] = '[REDACTED: --redact-secrets is on]';
+      if (redactSecrets) node[last] = '[REDACTED: --redact-secrets is on]';
     }
   }
-  if (!found) return copy;
+  if (!found) return data;
   return {
-    ...copy,
-    secret_notice: redact
+    ...data,
+    secret_notice: redactSecrets
       ? 'A one-time secret was returned and masked by --redact-secrets; it cannot be retrieved again. Delete this key and create a new one without --redact-secrets if it is needed.'
       : 'This result holds a secret shown only once: store it now in a secret manager. It cannot be retrieved again.',
   };
+}
+
+/** Dry runs and previews show the request as it would go out, with anything key-shaped masked. */
+function masked(request: PlannedRequest): PlannedRequest {
+  return JSON.parse(redact(JSON.stringify(request))) as PlannedRequest;
+}
+
+function statusOf(error: unknown): { status: number | null; request_id: string | null } {
+  if (error instanceof ApiError) return { status: error.status, request_id: error.requestId };
+  return { status: null, request_id: null };
+}
+
+function mayHaveHappened(error: unknown): boolean {
+  if (error instanceof ApiError) return error.status >= 500 || error.status === 408;
+  if (error instanceof ConnectionError) return error.mayHaveReachedServer;
+  return false;
+}
+
+function argumentsOf(raw: unknown): Record<string, unknown> {
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : { value: raw };
+}
+
+/** The audit lines of one tool call, sharing an attempt id. Reads are never audited. */
+class Attempt {
+  private readonly id = randomBytes(6).toString('hex');
+
+  constructor(
+    private readonly tool: RegisteredTool,
+    private readonly sink: AuditSink | undefined,
+  ) {}
+
+  final(args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): void {
+    this.write('final', args, outcome, extra);
+  }
+
+  request(args: Record<string, unknown>, decision: string | undefined): void {
+    this.write('request', args, 'sending', decision ? { decision } : {});
+  }
+
+  result(args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): void {
+    this.write('result', args, outcome, extra);
+  }
+
+  private write(phase: AuditEntry['phase'], args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): void {
+    if (!this.sink || this.tool.effect === 'read') return;
+    const { max_items: _maxItems, ...rest } = args;
+    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, arguments: rest, outcome, ...extra });
+  }
 }

@@ -1,19 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
+import type { ConfirmWith } from '../config.js';
+import type { AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { Confirmations } from './confirm.js';
 import type { Toolset } from './endpoint.js';
-import { executeEndpoint, type ExecContext } from './executor.js';
+import { executeEndpoint, type ElicitAnswer, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
 import { selectTools, type CompositeTool, type RegisteredTool } from './registry.js';
-import { failure, success, describeValidation, type ToolResult } from './results.js';
+import { NameDirectory } from '../reports/names.js';
+import { ReportError } from '../reports/report.js';
+import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
 import { toJsonSchema } from './schema.js';
 
 export interface PolicyOptions {
   readOnly: boolean;
+  /** How destructive calls are confirmed. Default `auto`: elicitation where the client offers it, else tokens. */
+  confirmWith?: ConfirmWith;
   toolsets?: readonly string[];
   tools?: readonly string[];
   project?: string;
@@ -27,6 +34,8 @@ export interface ServerDeps extends PolicyOptions {
   sandbox: boolean;
   logger: Logger;
   composites?: readonly CompositeTool[];
+  /** The audit trail for write attempts (`--audit-log`). */
+  audit?: AuditSink;
   /** Clock for confirmation tokens (ms). Tests inject one. */
   now?: () => number;
 }
@@ -36,14 +45,18 @@ export class ToolHost {
   readonly exposed: RegisteredTool[];
   readonly instructions: string;
   private readonly byName: Map<string, RegisteredTool>;
-  private readonly everyName: Set<string>;
+  /** Every tool that exists, exposed or not, so refusals can say why and be audited. */
+  private readonly every: Map<string, RegisteredTool>;
   private readonly confirmations: Confirmations;
+  /** Project, user and group lists for the reports, dropped after every write. */
+  readonly names: NameDirectory;
 
   constructor(private readonly deps: ServerDeps) {
     this.exposed = selectTools(deps, deps.composites ?? []);
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
-    this.everyName = new Set(selectTools({ readOnly: false }, deps.composites ?? []).map((t) => t.name));
+    this.every = new Map(selectTools({ readOnly: false }, deps.composites ?? []).map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now);
+    this.names = new NameDirectory(deps.client, 60_000, deps.now);
     this.instructions = buildInstructions({
       toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)),
       readOnly: deps.readOnly,
@@ -59,32 +72,76 @@ export class ToolHost {
     return this.exposed.map(listing);
   }
 
-  async call(name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult> {
+  async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     if (this.deps.dynamic) {
       const meta = META_TOOLS.find((m) => m.listing.name === name);
-      if (meta) return meta.run(this, args, signal);
+      if (meta) return meta.run(this, args, session);
     }
-    return this.callTool(name, args, signal);
+    return this.callTool(name, args, session);
   }
 
   /** Dispatches one tool by name under the full policy; dynamic `call_tool` comes through here too. */
-  async callTool(name: string, args: unknown, signal?: AbortSignal): Promise<ToolResult> {
+  async callTool(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     const tool = this.byName.get(name);
     const opts = { sandbox: this.deps.sandbox };
     if (!tool) {
-      if (this.everyName.has(name)) {
-        return failure(
-          this.deps.readOnly
+      const hidden = this.every.get(name);
+      if (hidden) {
+        const message =
+          this.deps.readOnly && hidden.effect !== 'read'
             ? `${name} refused: the server is read-only and ${name} can change the organization.`
-            : `${name} is not enabled on this server (see --toolsets, --tools and --project).`,
-          opts,
-        );
+            : `${name} is not enabled on this server (see --toolsets, --tools and --project).`;
+        if (hidden.effect !== 'read') {
+          try {
+            this.deps.audit?.record({
+              attempt: randomBytes(6).toString('hex'),
+              phase: 'final',
+              tool: name,
+              effect: hidden.effect,
+              arguments: args !== null && typeof args === 'object' ? (args as Record<string, unknown>) : {},
+              outcome: 'refused',
+              decision: this.deps.readOnly ? 'read_only' : 'not_enabled',
+            });
+          } catch (error) {
+            return failure(`${message} (${(error as Error).message})`, opts);
+          }
+        }
+        return failure(message, opts);
       }
       return failure(`Unknown tool '${name}'. ${this.deps.dynamic ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
-    const ctx: ExecContext = { client: this.deps.client, confirmations: this.confirmations, sandbox: this.deps.sandbox, redactSecrets: this.deps.redactSecrets, signal };
-    if (tool.endpoint) return executeEndpoint(tool, args, ctx);
-    return failure(`${name} has no runner.`, opts);
+    const ctx: ExecContext = {
+      client: this.deps.client,
+      confirmations: this.confirmations,
+      sandbox: this.deps.sandbox,
+      redactSecrets: this.deps.redactSecrets,
+      confirmWith: this.deps.confirmWith ?? 'auto',
+      audit: this.deps.audit,
+      elicit: session.elicit,
+      signal: session.signal,
+    };
+    if (tool.composite) return this.runComposite(tool, args, session);
+    try {
+      return await executeEndpoint(tool, args, ctx);
+    } finally {
+      // Our own write must never be answered from a cached name list.
+      if (tool.effect !== 'read') this.names.invalidate();
+    }
+  }
+
+  private async runComposite(tool: RegisteredTool, args: unknown, session: CallSession): Promise<ToolResult> {
+    const composite = tool.composite;
+    const opts = { sandbox: this.deps.sandbox };
+    if (!composite) throw new Error(`${tool.name} is not a composite tool`);
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
+    try {
+      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client: this.deps.client, names: this.names, signal: session.signal, now: this.deps.now ?? Date.now });
+      return success(data, opts);
+    } catch (error) {
+      if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
+      return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
+    }
   }
 
   find(name: string): RegisteredTool | undefined {
@@ -118,19 +175,25 @@ function listing(tool: RegisteredTool): Tool {
   };
 }
 
-interface MetaTool {
-  listing: Tool;
-  run(host: ToolHost, args: unknown, signal?: AbortSignal): Promise<ToolResult>;
+/** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */
+export interface CallSession {
+  signal?: AbortSignal;
+  elicit?: (message: string) => Promise<ElicitAnswer>;
 }
 
-function metaTool<S extends z.ZodRawShape>(name: string, title: string, description: string, shape: S, run: (host: ToolHost, args: z.infer<z.ZodObject<S>>, signal?: AbortSignal) => Promise<ToolResult>): MetaTool {
+interface MetaTool {
+  listing: Tool;
+  run(host: ToolHost, args: unknown, session: CallSession): Promise<ToolResult>;
+}
+
+function metaTool<S extends z.ZodRawShape>(name: string, title: string, description: string, shape: S, run: (host: ToolHost, args: z.infer<z.ZodObject<S>>, session: CallSession) => Promise<ToolResult>): MetaTool {
   const input = z.object(shape).strict();
   return {
     listing: { name, title, description, inputSchema: toJsonSchema(input) as Tool['inputSchema'], annotations: { title, readOnlyHint: name !== 'call_tool', openWorldHint: name === 'call_tool' } },
-    async run(host, args, signal) {
+    async run(host, args, session) {
       const parsed = input.safeParse(args ?? {});
       if (!parsed.success) return failure(describeValidation(name, parsed.error, Object.keys(shape)));
-      return run(host, parsed.data, signal);
+      return run(host, parsed.data, session);
     },
   };
 }
@@ -154,7 +217,7 @@ const META_TOOLS: MetaTool[] = [
     'Call tool',
     'Run a tool by name with its arguments, under the same validation and safety policy.',
     { name: z.string().min(1).describe('Tool name'), arguments: z.record(z.unknown()).optional().describe('The tool arguments') },
-    async (host, { name, arguments: args }, signal) => host.callTool(name, args ?? {}, signal),
+    async (host, { name, arguments: args }, session) => host.callTool(name, args ?? {}, session),
   ),
 ];
 
@@ -163,6 +226,29 @@ export function createMcpServer(host: ToolHost): Server {
   const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
   const tools = host.listTools();
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => host.call(request.params.name, request.params.arguments, extra.signal));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
+    host.call(request.params.name, request.params.arguments, { signal: extra.signal, elicit: elicitor(server, extra.signal) }),
+  );
   return server;
+}
+
+/** A confirmation dialog through `elicitation/create`, when the client declared form elicitation. */
+function elicitor(server: Server, signal: AbortSignal): CallSession['elicit'] {
+  const capability = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
+  if (!capability || (capability.form === undefined && capability.url !== undefined)) return undefined;
+  return async (message) => {
+    const answer = await server.elicitInput(
+      {
+        message,
+        requestedSchema: {
+          type: 'object',
+          properties: { confirm: { type: 'boolean', title: 'Approve', description: 'Carry out this change' } },
+          required: ['confirm'],
+        },
+      },
+      { signal },
+    );
+    if (answer.action !== 'accept') return answer.action;
+    return answer.content?.confirm === false ? 'decline' : 'accept';
+  };
 }

@@ -1,20 +1,14 @@
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
 import { UsageError } from '../config.js';
+import type { CompositeTool } from '../reports/report.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
 import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
 
+export type { CompositeTool };
+
 export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit'];
 
-/** A composite tool with code of its own (src/reports). */
-export interface CompositeTool {
-  name: string;
-  title: string;
-  description: string;
-  toolset: 'reports';
-  input: ZodRawShape;
-  output: ZodTypeAny;
-}
 
 /** A tool as the server exposes it: definition, derived schemas and policy facts, computed once. */
 export interface RegisteredTool {
@@ -91,7 +85,14 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
   });
 }
 
-export function registerComposite(tool: CompositeTool): RegisteredTool {
+/** Scoped to a project, a report's `project` argument is fixed to it and leaves the schema. */
+export function registerComposite(tool: CompositeTool, project?: string): RegisteredTool {
+  const shape: ZodRawShape = { ...tool.input };
+  const fixed: Record<string, unknown> = {};
+  if (project && 'project' in shape) {
+    delete shape.project;
+    fixed.project = project;
+  }
   return finish({
     name: tool.name,
     title: tool.title,
@@ -99,10 +100,10 @@ export function registerComposite(tool: CompositeTool): RegisteredTool {
     toolset: tool.toolset,
     effect: 'read',
     idempotent: true,
-    input: z.object(tool.input).strict(),
+    input: z.object(shape).strict(),
     output: tool.output,
     composite: tool,
-    fixed: {},
+    fixed,
     meta: undefined,
   });
 }
@@ -149,7 +150,7 @@ export function selectTools(selection: Selection, composites: readonly Composite
 }
 
 function allTools(project: string | undefined, composites: readonly CompositeTool[]): RegisteredTool[] {
-  const out: RegisteredTool[] = composites.map(registerComposite);
+  const out: RegisteredTool[] = composites.map((c) => registerComposite(c, project));
   for (const tool of endpointTools) {
     const registered = registerEndpoint(tool, project);
     if (registered) out.push(registered);

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -12,7 +12,7 @@ export interface Connected {
 }
 
 /** Spawns the built server on stdio and connects the MCP SDK's own Client to it. */
-export async function connectStdio(args: string[], env: Record<string, string> = {}): Promise<Connected> {
+export async function connectStdio(args: string[], env: Record<string, string> = {}, prepare?: (client: Client) => void, capabilities: ClientCapabilities = {}): Promise<Connected> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [CLI, ...args],
@@ -23,7 +23,8 @@ export async function connectStdio(args: string[], env: Record<string, string> =
   transport.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  const client = new Client({ name: 'e2e-test', version: '1.0.0' });
+  const client = new Client({ name: 'e2e-test', version: '1.0.0' }, { capabilities });
+  prepare?.(client);
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { parseUntrustedText } from '../../src/server/results.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
 
 const KEY = 'sk-admin-e2e-secret-value-42';
@@ -45,7 +46,7 @@ describe('stdio server against the sandbox', () => {
     expect(result.isError, text(result)).toBeFalsy();
     const data = structured<{ data: unknown[] }>(result);
     expect(Array.isArray(data.data)).toBe(true);
-    expect(JSON.parse(text(result))).toEqual(data);
+    expect(parseUntrustedText(text(result))).toEqual(data);
   });
 
   it('reads in limits and usage with project and time inputs', async () => {

@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError, type Query } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
+import type { AdminClient, Query } from '../../src/client/index.js';
 import { AUDIT_DAYS } from '../../src/sandbox/seed/usage.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import auditTools, { AUDIT_LOG_EVENT_TYPES } from '../../tools/audit-logs.js';
+import { expectError, pickArchivedProject, useSandbox, withSandboxes } from '../helpers.js';
 
 const DAY = 86_400;
 /** A fixed clock: Wednesday 2026-02-18 15:30 UTC. */
@@ -12,15 +13,7 @@ const PATH = '/organization/audit_logs';
 
 let sandbox: Sandbox;
 let client: AdminClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7, now: () => NOW });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
+useSandbox({ seed: 7, now: () => NOW }, (started) => ({ sandbox, client } = started));
 
 // Helpers
 
@@ -52,19 +45,9 @@ async function all(query: Query = {}): Promise<AuditLog[]> {
   return out;
 }
 
-async function expectInvalid(promise: Promise<unknown>, param: string): Promise<void> {
-  const before = sandbox.state.auditLogs.length;
-  let error: unknown;
-  try {
-    await promise;
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ApiError);
-  expect((error as ApiError).status).toBe(400);
-  expect((error as ApiError).param).toBe(param);
-  expect(sandbox.state.auditLogs.length).toBe(before);
-}
+/** A request that must fail with 400 on `param` and log nothing. */
+const expectInvalid = (promise: Promise<unknown>, param: string) =>
+  expectError(promise, 400, param, { unchanged: () => sandbox.state.auditLogs.length });
 
 const ids = (logs: readonly AuditLog[]) => logs.map((l) => l.id);
 
@@ -91,7 +74,7 @@ describe('seeded audit log', () => {
 
   it('refers to the seeded organization', () => {
     const { state } = sandbox;
-    const archived = [...state.projects.values()].find((p) => p.status === 'archived')!;
+    const archived = pickArchivedProject(state);
     const event = state.auditLogs.find((l) => l.type === 'project.archived')!;
     expect(event).toMatchObject({ effective_at: archived.archived_at, project: { id: archived.id, name: archived.name }, payload: { id: archived.id } });
     for (const log of state.auditLogs.filter((l) => l.type === 'rate_limit.updated')) {
@@ -107,15 +90,10 @@ describe('seeded audit log', () => {
   });
 
   it('is deterministic for a seed', async () => {
-    const again = await startSandbox({ seed: 7, now: () => NOW });
-    const other = await startSandbox({ seed: 8, now: () => NOW });
-    try {
+    await withSandboxes([{ seed: 7, now: () => NOW }, { seed: 8, now: () => NOW }], ([again, other]) => {
       expect(again.state.auditLogs.map((l) => l.id)).toEqual(sandbox.state.auditLogs.map((l) => l.id));
       expect(other.state.auditLogs.map((l) => l.id)).not.toEqual(sandbox.state.auditLogs.map((l) => l.id));
-    } finally {
-      await again.close();
-      await other.close();
-    }
+    });
   });
 });
 

@@ -1,8 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type AdminClient } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { describe, expect, it } from 'vitest';
+import type { AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectRecord } from '../../src/sandbox/state.js';
-import { sandboxWithClient } from '../helpers.js';
+import {
+  expectError,
+  failure,
+  pickActiveProject,
+  pickArchivedProject,
+  sandboxWithClient,
+  useSandbox,
+  withSandboxes,
+} from '../helpers.js';
 
 interface Cert {
   object: string;
@@ -31,16 +39,6 @@ function pem(seed: string): string {
   return ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
 /** Which certificates are active where, to assert that a refused call changed nothing. */
 function activation(sandbox: Sandbox) {
   return [...sandbox.state.certificates.values()].map((c) => ({
@@ -53,17 +51,14 @@ function activation(sandbox: Sandbox) {
 
 let sandbox: Sandbox;
 let client: AdminClient;
-let close: () => Promise<void>;
 let active: ProjectRecord;
 let archived: ProjectRecord;
 
-beforeAll(async () => {
-  ({ sandbox, client, close } = await sandboxWithClient({ seed: 7 }));
-  const projects = [...sandbox.state.projects.values()];
-  active = projects.find((p) => p.status === 'active') as ProjectRecord;
-  archived = projects.find((p) => p.status === 'archived') as ProjectRecord;
+useSandbox({ seed: 7 }, (started) => {
+  ({ sandbox, client } = started);
+  active = pickActiveProject(sandbox.state);
+  archived = pickArchivedProject(sandbox.state);
 });
-afterAll(() => close());
 
 describe('seed', () => {
   it('has certificates active in the org, active in projects, inactive everywhere, and one expiring soon', () => {
@@ -82,18 +77,11 @@ describe('seed', () => {
   });
 
   it('is deterministic: the same seed gives the same certificates, another seed different ones', async () => {
-    const again = await startSandbox({ seed: 7 });
-    const other = await startSandbox({ seed: 8 });
-    try {
+    await withSandboxes([{ seed: 7 }, { seed: 8 }, { seed: 7 }], ([again, other, fresh]) => {
       const ids = (s: Sandbox) => [...s.state.certificates.values()].map((c) => [c.id, c.content, c.expires_at]);
-      const fresh = await startSandbox({ seed: 7 });
       expect(ids(again)).toEqual(ids(fresh));
       expect(ids(other)).not.toEqual(ids(again));
-      await fresh.close();
-    } finally {
-      await again.close();
-      await other.close();
-    }
+    });
   });
 });
 
@@ -138,9 +126,7 @@ describe('GET /organization/certificates', () => {
     [{ order: 'newest' }, 'order'],
     [{ after: 'cert_unknown' }, 'after'],
   ])('rejects %o with 400 on %s', async (query, param) => {
-    const error = await failure(client.get('/organization/certificates', query));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.get('/organization/certificates', query), 400, param);
   });
 });
 
@@ -164,12 +150,8 @@ describe('GET /organization/certificates/{certificate_id}', () => {
 
   it('rejects an unknown include value with 400 and answers 404 for an unknown ID', async () => {
     const record = [...sandbox.state.certificates.values()][0]!;
-    const bad = await failure(client.get(`/organization/certificates/${record.id}`, { include: ['private_key'] }));
-    expect(bad.status).toBe(400);
-    expect(bad.param).toBe('include');
-    const missing = await failure(client.get('/organization/certificates/cert_missing'));
-    expect(missing.status).toBe(404);
-    expect(missing.param).toBe('certificate_id');
+    await expectError(client.get(`/organization/certificates/${record.id}`, { include: ['private_key'] }), 400, 'include');
+    await expectError(client.get('/organization/certificates/cert_missing'), 404, 'certificate_id');
   });
 });
 
@@ -198,10 +180,7 @@ describe('certificate round trip', () => {
     expect(on.object).toBe('organization.certificate.activation');
     expect(on.data).toEqual([expect.objectContaining({ object: 'organization.certificate', id: created.id, active: true })]);
 
-    const refusedOrg = await failure(client.delete(`/organization/certificates/${created.id}`));
-    expect(refusedOrg.status).toBe(400);
-    expect(refusedOrg.param).toBe('certificate_id');
-    expect(refusedOrg.code).toBe('certificate_active');
+    await expectError(client.delete(`/organization/certificates/${created.id}`), 400, 'certificate_id', { code: 'certificate_active' });
     expect(sandbox.state.certificates.has(created.id)).toBe(true);
 
     const off = await client.post<Toggled>('/organization/certificates/deactivate', { certificate_ids: [created.id] }, { idempotent: true });
@@ -216,9 +195,7 @@ describe('certificate round trip', () => {
     expect(onProject.object).toBe('organization.project.certificate.activation');
     expect(onProject.data[0]).toMatchObject({ object: 'organization.project.certificate', id: created.id, active: true });
 
-    const refusedProject = await failure(client.delete(`/organization/certificates/${created.id}`));
-    expect(refusedProject.status).toBe(400);
-    expect(refusedProject.param).toBe('certificate_id');
+    const refusedProject = await expectError(client.delete(`/organization/certificates/${created.id}`), 400, 'certificate_id');
     expect(refusedProject.message).toContain(active.id);
     expect(sandbox.state.certificates.has(created.id)).toBe(true);
 
@@ -264,9 +241,7 @@ describe('POST /organization/certificates validation', () => {
     [{ certificate: pem('x'), content: 'extra' }, 'content'],
   ])('rejects %o with 400 on %s and stores nothing', async (body, param) => {
     const before = sandbox.state.certificates.size;
-    const error = await failure(client.post('/organization/certificates', body));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.post('/organization/certificates', body), 400, param);
     expect(sandbox.state.certificates.size).toBe(before);
   });
 
@@ -276,10 +251,9 @@ describe('POST /organization/certificates validation', () => {
       while (own.state.certificates.size < 50) {
         await c.post('/organization/certificates', { name: `bulk ${own.state.certificates.size}`, certificate: pem(String(own.state.certificates.size)) });
       }
-      const error = await failure(c.post('/organization/certificates', { name: 'one too many', certificate: pem('51') }));
-      expect(error.status).toBe(400);
-      expect(error.param).toBeNull();
-      expect(error.code).toBe('certificate_limit_exceeded');
+      await expectError(c.post('/organization/certificates', { name: 'one too many', certificate: pem('51') }), 400, null, {
+        code: 'certificate_limit_exceeded',
+      });
       expect(own.state.certificates.size).toBe(50);
     } finally {
       await done();
@@ -296,14 +270,10 @@ describe('POST /organization/certificates/{certificate_id} validation', () => {
       [{ name: null }, 'name'],
       [{ name: ['x'] }, 'name'],
     ] as const) {
-      const error = await failure(client.post(`/organization/certificates/${record.id}`, body, { idempotent: true }));
-      expect(error.status).toBe(400);
-      expect(error.param).toBe(param);
+      await expectError(client.post(`/organization/certificates/${record.id}`, body, { idempotent: true }), 400, param);
       expect(record.name).toBe(name);
     }
-    const missing = await failure(client.post('/organization/certificates/cert_missing', { name: 'x' }, { idempotent: true }));
-    expect(missing.status).toBe(404);
-    expect(missing.param).toBe('certificate_id');
+    await expectError(client.post('/organization/certificates/cert_missing', { name: 'x' }, { idempotent: true }), 404, 'certificate_id');
   });
 });
 
@@ -324,18 +294,14 @@ describe('activate and deactivate', () => {
   ] as Array<[Record<string, unknown>, string]>)('rejects %o (%s) with 400 on certificate_ids everywhere', async (body) => {
     const before = activation(sandbox);
     for (const path of paths()) {
-      const error = await failure(client.post(path, body, { idempotent: true }));
-      expect(error.status).toBe(400);
-      expect(error.param).toBe('certificate_ids');
+      await expectError(client.post(path, body, { idempotent: true }), 400, 'certificate_ids');
     }
     expect(activation(sandbox)).toEqual(before);
   });
 
   it('rejects unknown body fields', async () => {
     const id = [...sandbox.state.certificates.keys()][0]!;
-    const error = await failure(client.post('/organization/certificates/activate', { certificate_ids: [id], project_id: active.id }, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe('project_id');
+    await expectError(client.post('/organization/certificates/activate', { certificate_ids: [id], project_id: active.id }, { idempotent: true }), 400, 'project_id');
   });
 
   it('accepts exactly 10 IDs', async () => {
@@ -358,9 +324,7 @@ describe('activate and deactivate', () => {
     expect(inactive.length).toBeGreaterThan(0);
     const before = activation(sandbox);
     for (const path of [paths()[0]!, paths()[2]!]) {
-      const error = await failure(client.post(path, { certificate_ids: [...inactive, 'cert_does_not_exist'] }, { idempotent: true }));
-      expect(error.status).toBe(404);
-      expect(error.param).toBe('certificate_ids');
+      const error = await expectError(client.post(path, { certificate_ids: [...inactive, 'cert_does_not_exist'] }, { idempotent: true }), 404, 'certificate_ids');
       expect(error.message).toContain('cert_does_not_exist');
     }
     expect(activation(sandbox)).toEqual(before);
@@ -381,17 +345,13 @@ describe('activate and deactivate', () => {
   it('answers 404 for an unknown project', async () => {
     const id = [...sandbox.state.certificates.keys()][0]!;
     for (const action of ['activate', 'deactivate']) {
-      const error = await failure(client.post(`/organization/projects/proj_missing/certificates/${action}`, { certificate_ids: [id] }, { idempotent: true }));
-      expect(error.status).toBe(404);
-      expect(error.param).toBe('project_id');
+      await expectError(client.post(`/organization/projects/proj_missing/certificates/${action}`, { certificate_ids: [id] }, { idempotent: true }), 404, 'project_id');
     }
   });
 
   it('refuses activation in an archived project but allows deactivation there', async () => {
     const cert = [...sandbox.state.certificates.values()].find((c) => !c.active_in_projects.has(archived.id))!;
-    const error = await failure(client.post(`/organization/projects/${archived.id}/certificates/activate`, { certificate_ids: [cert.id] }, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe('project_id');
+    await expectError(client.post(`/organization/projects/${archived.id}/certificates/activate`, { certificate_ids: [cert.id] }, { idempotent: true }), 400, 'project_id');
     expect(cert.active_in_projects.has(archived.id)).toBe(false);
 
     const stuck = [...sandbox.state.certificates.values()].find((c) => c.active_in_projects.has(archived.id));
@@ -427,13 +387,9 @@ describe('GET /organization/projects/{project_id}/certificates', () => {
       [{ limit: 101 }, 'limit'],
       [{ order: 'up' }, 'order'],
     ] as const) {
-      const error = await failure(client.get(`/organization/projects/${active.id}/certificates`, query));
-      expect(error.status).toBe(400);
-      expect(error.param).toBe(param);
+      await expectError(client.get(`/organization/projects/${active.id}/certificates`, query), 400, param);
     }
-    const missing = await failure(client.get('/organization/projects/proj_missing/certificates'));
-    expect(missing.status).toBe(404);
-    expect(missing.param).toBe('project_id');
+    await expectError(client.get('/organization/projects/proj_missing/certificates'), 404, 'project_id');
   });
 });
 

@@ -1,27 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { describe, expect, it } from 'vitest';
+import type { AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectApiKeyRecord } from '../../src/sandbox/state.js';
+import {
+  expectError,
+  failure,
+  pickActiveNonDefaultProject,
+  pickArchivedProject,
+  projectsIn,
+  stateSnapshot,
+  useSandbox,
+  withSandboxes,
+  type List,
+} from '../helpers.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
-
-interface List<T> {
-  object: string;
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
 interface ServiceAccount {
   object: string;
   id: string;
@@ -64,24 +60,12 @@ interface AdminKey {
 
 const DAY = 86_400;
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
 const state = () => sandbox.state;
-const projects = () => [...state().projects.values()];
-const archivedProject = () => projects().find((p) => p.status === 'archived')!;
-const activeProject = () => projects().find((p, i) => i > 0 && p.status === 'active')!;
-const nested = <V>(m: Map<string, Map<string, V>>) => [...m].map(([k, v]) => [k, [...v.values()]]);
+const projects = () => projectsIn(state());
+const archivedProject = () => pickArchivedProject(state());
+const activeProject = () => pickActiveNonDefaultProject(state());
 /** Everything this family keeps, to check that a refused request changed nothing. */
-const snapshot = () =>
-  JSON.stringify([nested(state().serviceAccounts), nested(state().projectApiKeys), [...state().adminApiKeys.values()], state().projects.size]);
+const snapshot = () => stateSnapshot(state().serviceAccounts, state().projectApiKeys, state().adminApiKeys, state().projects.size);
 /** Every stored string, to check that no plaintext key value was kept. */
 const storedText = () => JSON.stringify([snapshot(), state().auditLogs]);
 
@@ -183,11 +167,7 @@ describe('service accounts', () => {
     [{ name: 'x', role: 'owner' }, 'role'],
   ])('create rejects %j without changing state', async (body, param) => {
     const p = activeProject();
-    const before = snapshot();
-    const err = await failure(client.post(`${base(p.id)}/service_accounts`, body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`${base(p.id)}/service_accounts`, body), 400, param, { unchanged: snapshot });
   });
 
   it.each([
@@ -198,11 +178,7 @@ describe('service accounts', () => {
   ])('update rejects %j without changing state', async (body, param) => {
     const p = activeProject();
     const [account] = state().serviceAccounts.get(p.id)!.values();
-    const before = snapshot();
-    const err = await failure(client.post(`${base(p.id)}/service_accounts/${account!.id}`, body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`${base(p.id)}/service_accounts/${account!.id}`, body), 400, param, { unchanged: snapshot });
   });
 
   it.each([
@@ -213,11 +189,7 @@ describe('service accounts', () => {
   ])('key create rejects %j without changing state', async (body, param) => {
     const p = activeProject();
     const [account] = state().serviceAccounts.get(p.id)!.values();
-    const before = snapshot();
-    const err = await failure(client.post(`${base(p.id)}/service_accounts/${account!.id}/api_keys`, body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`${base(p.id)}/service_accounts/${account!.id}/api_keys`, body), 400, param, { unchanged: snapshot });
   });
 
   it.each([
@@ -225,9 +197,7 @@ describe('service accounts', () => {
     [{ limit: 101 }, 'limit'],
     [{ after: 'svc_acct_missing' }, 'after'],
   ])('list rejects %j', async (query, param) => {
-    const err = await failure(client.get(`${base(activeProject().id)}/service_accounts`, query));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
+    await expectError(client.get(`${base(activeProject().id)}/service_accounts`, query), 400, param);
   });
 
   it('pages through a project with several accounts', async () => {
@@ -254,9 +224,7 @@ describe('service accounts', () => {
       () => client.post(`${base(projectId)}/service_accounts/${account.id}/api_keys`, { name: 'late' }),
     ];
     for (const request of cases) {
-      const err = await failure(request());
-      expect(err.status).toBe(400);
-      expect(err.param).toBe('project_id');
+      await expectError(request, 400, 'project_id');
     }
     expect(snapshot()).toBe(before);
     // Reads of one account still work.
@@ -274,9 +242,7 @@ describe('service accounts', () => {
       [() => client.post(`${base(p.id)}/service_accounts/svc_acct_missing/api_keys`, {}), 'service_account_id'],
     ];
     for (const [request, param] of cases) {
-      const err = await failure(request());
-      expect(err.status).toBe(404);
-      expect(err.param).toBe(param);
+      await expectError(request, 404, param);
     }
   });
 });
@@ -320,9 +286,7 @@ describe('project API keys', () => {
     [{ limit: 101 }, 'limit'],
     [{ after: 'key_missing' }, 'after'],
   ])('list rejects %j', async (query, param) => {
-    const err = await failure(client.get(`${base(activeProject().id)}/api_keys`, query));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
+    await expectError(client.get(`${base(activeProject().id)}/api_keys`, query), 400, param);
   });
 
   it('a key turns inactive when its owner is removed from the project', async () => {
@@ -351,22 +315,14 @@ describe('project API keys', () => {
   it("refuses to delete a service account's key through the project-keys endpoint", async () => {
     const p = activeProject();
     const key = keysOf(p.id).find((k) => k.owner.type === 'service_account')!;
-    const before = snapshot();
-    const err = await failure(client.delete(`${base(p.id)}/api_keys/${key.id}`));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('api_key_id');
-    expect(snapshot()).toBe(before);
+    await expectError(client.delete(`${base(p.id)}/api_keys/${key.id}`), 400, 'api_key_id', { unchanged: snapshot });
     expect(state().projectApiKeys.get(p.id)?.has(key.id)).toBe(true);
   });
 
   it('refuses to revoke keys in an archived project', async () => {
     const p = archivedProject();
     const key = keysOf(p.id)[0]!;
-    const before = snapshot();
-    const err = await failure(client.delete(`${base(p.id)}/api_keys/${key.id}`));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('project_id');
-    expect(snapshot()).toBe(before);
+    await expectError(client.delete(`${base(p.id)}/api_keys/${key.id}`), 400, 'project_id', { unchanged: snapshot });
     // The archived project's keys can still be read, e.g. for an access review.
     const listed = await client.get<List<ProjectKey>>(`${base(p.id)}/api_keys`, { owner_project_access: 'any' });
     expect(listed.data.length).toBe(keysOf(p.id).length);
@@ -380,9 +336,7 @@ describe('project API keys', () => {
       [() => client.delete(`${base(p.id)}/api_keys/key_missing`), 'api_key_id'],
     ];
     for (const [request, param] of cases) {
-      const err = await failure(request());
-      expect(err.status).toBe(404);
-      expect(err.param).toBe(param);
+      await expectError(request, 404, param);
     }
   });
 });
@@ -427,11 +381,7 @@ describe('admin API keys', () => {
     [{ name: 'x', expires_in_seconds: '60' }, 'expires_in_seconds'],
     [{ name: 'x', scopes: ['all'] }, 'scopes'],
   ])('create rejects %j without changing state', async (body, param) => {
-    const before = snapshot();
-    const err = await failure(client.post('/organization/admin_api_keys', body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post('/organization/admin_api_keys', body), 400, param, { unchanged: snapshot });
   });
 
   it('lists with order and pages, with no upper limit on limit', async () => {
@@ -450,24 +400,19 @@ describe('admin API keys', () => {
     [{ order: 'newest' }, 'order'],
     [{ after: 'key_missing' }, 'after'],
   ])('list rejects %j', async (query, param) => {
-    const err = await failure(client.get('/organization/admin_api_keys', query));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
+    await expectError(client.get('/organization/admin_api_keys', query), 400, param);
   });
 
   it('answers 404 for unknown keys', async () => {
     for (const request of [() => client.get('/organization/admin_api_keys/key_missing'), () => client.delete('/organization/admin_api_keys/key_missing')]) {
-      const err = await failure(request());
-      expect(err.status).toBe(404);
-      expect(err.param).toBe('key_id');
+      await expectError(request, 404, 'key_id');
     }
   });
 });
 
 describe('seed', () => {
   it('gives keys varied last use: recent, stale (>90 days) and never used', async () => {
-    const fresh = await startSandbox({ seed: 7 });
-    try {
+    await withSandboxes([{ seed: 7 }], ([fresh]) => {
       const s = fresh.state;
       const keys = [...s.projectApiKeys.values()].flatMap((m) => [...m.values()]);
       expect(keys.some((k) => k.last_used_at === null)).toBe(true);
@@ -489,19 +434,16 @@ describe('seed', () => {
       expect(admin.some((k) => k.last_used_at === null)).toBe(true);
       expect(admin.every((k) => s.users.get(k.owner_user_id)?.role === 'owner')).toBe(true);
       // The archived project has no service accounts, and its keys went quiet before it was archived.
-      const archived = [...s.projects.values()].find((p) => p.status === 'archived')!;
+      const archived = pickArchivedProject(s);
       expect(s.serviceAccounts.get(archived.id)?.size ?? 0).toBe(0);
       for (const k of s.projectApiKeys.get(archived.id)?.values() ?? []) {
         if (k.last_used_at !== null) expect(k.last_used_at).toBeLessThanOrEqual(archived.archived_at!);
       }
-    } finally {
-      await fresh.close();
-    }
+    });
   });
 
   it('is deterministic: same seed, same IDs; another seed, other IDs', async () => {
-    const [a, b, c] = await Promise.all([startSandbox({ seed: 11 }), startSandbox({ seed: 11 }), startSandbox({ seed: 12 })]);
-    try {
+    await withSandboxes([{ seed: 11 }, { seed: 11 }, { seed: 12 }], ([a, b, c]) => {
       const ids = (s: Sandbox) => ({
         accounts: [...s.state.serviceAccounts.values()].flatMap((m) => [...m.keys()]),
         keys: [...s.state.projectApiKeys.values()].flatMap((m) => [...m.values()].map((k) => [k.id, k.last_used_at, k.redacted_value])),
@@ -509,8 +451,43 @@ describe('seed', () => {
       });
       expect(ids(a)).toEqual(ids(b));
       expect(ids(c).accounts).not.toEqual(ids(a).accounts);
+    });
+  });
+});
+
+describe('seeded keys keep recent usage continuous', () => {
+  const DAY = 86_400;
+
+  it.each([1, 2, 3, 7, 42, 99])('seed %i: every active project has a key used in the last day, and usage every day', async (seed) => {
+    const { sandboxWithClient } = await import('../helpers.js');
+    const own = await sandboxWithClient({ seed });
+    try {
+      const s = own.sandbox.state;
+      for (const project of [...s.projects.values()].filter((p) => p.status === 'active')) {
+        const list = await own.client.get<{ data: Array<{ last_used_at: number | null }> }>(`/organization/projects/${project.id}/api_keys`, {
+          owner_project_access: 'any',
+          limit: 100,
+        });
+        const lastUse = Math.max(...list.data.map((k) => k.last_used_at ?? 0));
+        expect(lastUse, project.name).toBeGreaterThanOrEqual(s.anchor - DAY);
+        expect(lastUse, project.name).toBeLessThan(s.anchor);
+        // Key-driven traffic on each of the last 30 days.
+        const days = new Set(s.activity.filter((a) => a.project_id === project.id && a.api_key_id !== null).map((a) => a.day));
+        for (let day = s.anchor - 30 * DAY; day < s.anchor; day += DAY) expect(days.has(day), `${project.name} ${day}`).toBe(true);
+      }
     } finally {
-      await Promise.all([a.close(), b.close(), c.close()]);
+      await own.close();
+    }
+  });
+
+  it('the seed stays deterministic', async () => {
+    const { sandboxWithClient } = await import('../helpers.js');
+    const [a, b] = await Promise.all([sandboxWithClient({ seed: 3 }), sandboxWithClient({ seed: 3 })]);
+    try {
+      const keys = (s: typeof a.sandbox.state) => JSON.stringify([...s.projectApiKeys].map(([p, m]) => [p, [...m.values()]]));
+      expect(keys(a.sandbox.state)).toBe(keys(b.sandbox.state));
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

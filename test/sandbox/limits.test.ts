@@ -1,29 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import type { ProjectRecord } from '../../src/sandbox/state.js';
+import { describe, expect, it } from 'vitest';
+import type { AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import { expectError, pickArchivedProject, pickProjectNamed, stateSnapshot, useSandbox, withSandboxes, type List } from '../helpers.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
 // Helpers
 
-interface List<T> {
-  object: string;
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
 interface RateLimit {
   object: string;
   id: string;
@@ -44,33 +29,9 @@ interface Alert {
   notification_channel: { type: string; recipients: string[]; subject_prefix?: string | null };
 }
 
-/** Runs a request that must fail and returns the ApiError. */
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
-async function expectError(promise: Promise<unknown>, status: number, param: string | null): Promise<ApiError> {
-  const error = await failure(promise);
-  expect(error.status).toBe(status);
-  expect(error.param).toBe(param);
-  return error;
-}
-
-function projectNamed(name: string): ProjectRecord {
-  const project = [...sandbox.state.projects.values()].find((p) => p.name === name);
-  if (!project) throw new Error(`no seeded project named ${name}`);
-  return project;
-}
+const projectNamed = (name: string) => pickProjectNamed(sandbox.state, name);
 const active = () => projectNamed('Atlas');
-const archived = () => [...sandbox.state.projects.values()].find((p) => p.status === 'archived') as ProjectRecord;
-
-const snapshot = (value: unknown) => JSON.parse(JSON.stringify(value, (_k, v) => (v instanceof Map ? [...v.entries()] : v)));
+const archived = () => pickArchivedProject(sandbox.state);
 
 function validAlert(overrides: Record<string, unknown> = {}) {
   return {
@@ -123,10 +84,9 @@ describe('seed', () => {
 
   it('is deterministic for a seed', async () => {
     // Fresh sandboxes: the shared one is mutated by the tests below.
-    const [a, b, other] = await Promise.all([startSandbox({ seed: 7 }), startSandbox({ seed: 7 }), startSandbox({ seed: 8 })]);
-    try {
+    await withSandboxes([{ seed: 7 }, { seed: 7 }, { seed: 8 }], ([a, b, other]) => {
       const data = (s: Sandbox) =>
-        snapshot({
+        stateSnapshot({
           rateLimits: s.state.rateLimits,
           modelPermissions: s.state.modelPermissions,
           hostedTools: s.state.hostedToolPermissions,
@@ -135,9 +95,7 @@ describe('seed', () => {
         });
       expect(data(a)).toEqual(data(b));
       expect([...other.state.orgSpendAlerts.keys()]).not.toEqual([...a.state.orgSpendAlerts.keys()]);
-    } finally {
-      await Promise.all([a.close(), b.close(), other.close()]);
-    }
+    });
   });
 });
 
@@ -215,7 +173,7 @@ describe('rate limits', () => {
   it('treats an empty update as a no-op', async () => {
     const project = active();
     const audits = sandbox.state.auditLogs.length;
-    const before = snapshot(sandbox.state.rateLimits.get(project.id)?.get('rl-gpt-4o-mini'));
+    const before = structuredClone(sandbox.state.rateLimits.get(project.id)?.get('rl-gpt-4o-mini'));
     const result = await client.post<RateLimit>(`${rateLimitsPath(project.id)}/rl-gpt-4o-mini`, {});
     expect(result).toEqual(before);
     expect(sandbox.state.auditLogs.length).toBe(audits);
@@ -228,14 +186,14 @@ describe('rate limits', () => {
     ['max_requests_per_1_minute', null],
   ])('rejects %s = %j and changes nothing', async (field, value) => {
     const project = active();
-    const before = snapshot(sandbox.state.rateLimits.get(project.id));
-    await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o-mini`, { [field]: value }), 400, field);
-    expect(snapshot(sandbox.state.rateLimits.get(project.id))).toEqual(before);
+    await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o-mini`, { [field]: value }), 400, field, {
+      unchanged: () => stateSnapshot(sandbox.state.rateLimits.get(project.id)),
+    });
   });
 
   it('rejects undocumented fields and limits the model does not have', async () => {
     const project = active();
-    const before = snapshot(sandbox.state.rateLimits.get(project.id));
+    const before = stateSnapshot(sandbox.state.rateLimits.get(project.id));
     await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o`, { max_requests_per_1_hour: 5 }), 400, 'max_requests_per_1_hour');
     await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o`, { max_images_per_1_minute: 5 }), 400, 'max_images_per_1_minute');
     await expectError(
@@ -243,7 +201,7 @@ describe('rate limits', () => {
       400,
       'max_audio_megabytes_per_1_minute',
     );
-    expect(snapshot(sandbox.state.rateLimits.get(project.id))).toEqual(before);
+    expect(stateSnapshot(sandbox.state.rateLimits.get(project.id))).toEqual(before);
   });
 
   it('sets image and audio limits on the models that have them', async () => {
@@ -265,9 +223,9 @@ describe('rate limits', () => {
     const project = archived();
     const page = await client.get<List<RateLimit>>(rateLimitsPath(project.id));
     expect(page.data.length).toBeGreaterThan(0);
-    const before = snapshot(sandbox.state.rateLimits.get(project.id));
-    await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o`, { max_requests_per_1_minute: 1 }), 400, 'project_id');
-    expect(snapshot(sandbox.state.rateLimits.get(project.id))).toEqual(before);
+    await expectError(client.post(`${rateLimitsPath(project.id)}/rl-gpt-4o`, { max_requests_per_1_minute: 1 }), 400, 'project_id', {
+      unchanged: () => stateSnapshot(sandbox.state.rateLimits.get(project.id)),
+    });
   });
 });
 
@@ -317,9 +275,9 @@ describe('model permissions', () => {
     [{ mode: 'allow_list', model_ids: ['gpt-4o'], projects: [] }, 'projects'],
   ])('rejects %j (param %s) and keeps the policy', async (body, param) => {
     const project = projectNamed('Support Assistant');
-    const before = snapshot(sandbox.state.modelPermissions.get(project.id));
-    await expectError(client.post(modelPermissionsPath(project.id), body), 400, param);
-    expect(snapshot(sandbox.state.modelPermissions.get(project.id))).toEqual(before);
+    await expectError(client.post(modelPermissionsPath(project.id), body), 400, param, {
+      unchanged: () => stateSnapshot(sandbox.state.modelPermissions.get(project.id)),
+    });
   });
 
   it('refuses changes on archived projects and answers 404 for unknown ones', async () => {
@@ -368,17 +326,17 @@ describe('hosted tool permissions', () => {
     [{ browser: { enabled: true } }, 'browser'],
   ])('rejects %j (param %s) and changes nothing', async (body, param) => {
     const project = projectNamed('Billing');
-    const before = snapshot(sandbox.state.hostedToolPermissions.get(project.id));
-    await expectError(client.post(hostedToolsPath(project.id), { web_search: { enabled: true }, ...body }), 400, param);
-    expect(snapshot(sandbox.state.hostedToolPermissions.get(project.id))).toEqual(before);
+    await expectError(client.post(hostedToolsPath(project.id), { web_search: { enabled: true }, ...body }), 400, param, {
+      unchanged: () => stateSnapshot(sandbox.state.hostedToolPermissions.get(project.id)),
+    });
   });
 
   it('refuses changes on archived projects and answers 404 for unknown ones', async () => {
     const project = archived();
     await client.get(hostedToolsPath(project.id));
-    const before = snapshot(sandbox.state.hostedToolPermissions.get(project.id));
-    await expectError(client.post(hostedToolsPath(project.id), { mcp: { enabled: true } }), 400, 'project_id');
-    expect(snapshot(sandbox.state.hostedToolPermissions.get(project.id))).toEqual(before);
+    await expectError(client.post(hostedToolsPath(project.id), { mcp: { enabled: true } }), 400, 'project_id', {
+      unchanged: () => stateSnapshot(sandbox.state.hostedToolPermissions.get(project.id)),
+    });
     await expectError(client.get(hostedToolsPath('proj_missing')), 404, 'project_id');
     await expectError(client.post(hostedToolsPath('proj_missing'), {}), 404, 'project_id');
   });
@@ -476,16 +434,16 @@ describe('organization spend alerts', () => {
   });
 
   it.each(INVALID_ALERTS)('create rejects %s', async (_label, overrides, param) => {
-    const before = snapshot(sandbox.state.orgSpendAlerts);
-    await expectError(client.post('/organization/spend_alerts', validAlert(overrides)), 400, param);
-    expect(snapshot(sandbox.state.orgSpendAlerts)).toEqual(before);
+    await expectError(client.post('/organization/spend_alerts', validAlert(overrides)), 400, param, {
+      unchanged: () => stateSnapshot(sandbox.state.orgSpendAlerts),
+    });
   });
 
   it.each(INVALID_ALERTS)('update rejects %s and keeps the alert', async (_label, overrides, param) => {
     const id = [...sandbox.state.orgSpendAlerts.keys()][0] as string;
-    const before = snapshot(sandbox.state.orgSpendAlerts);
-    await expectError(client.post(`/organization/spend_alerts/${id}`, validAlert(overrides)), 400, param);
-    expect(snapshot(sandbox.state.orgSpendAlerts)).toEqual(before);
+    await expectError(client.post(`/organization/spend_alerts/${id}`, validAlert(overrides)), 400, param, {
+      unchanged: () => stateSnapshot(sandbox.state.orgSpendAlerts),
+    });
   });
 
   it('answers 404 for unknown alerts', async () => {
@@ -529,18 +487,18 @@ describe('project spend alerts', () => {
 
   it.each(INVALID_ALERTS)('create rejects %s', async (_label, overrides, param) => {
     const project = active();
-    const before = snapshot(sandbox.state.projectSpendAlerts.get(project.id));
-    await expectError(client.post(projectAlertsPath(project.id), validAlert(overrides)), 400, param);
-    expect(snapshot(sandbox.state.projectSpendAlerts.get(project.id))).toEqual(before);
+    await expectError(client.post(projectAlertsPath(project.id), validAlert(overrides)), 400, param, {
+      unchanged: () => stateSnapshot(sandbox.state.projectSpendAlerts.get(project.id)),
+    });
   });
 
   it('update requires every field and keeps the alert on failure', async () => {
     const project = projectNamed('Default project');
     const id = [...(sandbox.state.projectSpendAlerts.get(project.id)?.keys() ?? [])][0] as string;
-    const before = snapshot(sandbox.state.projectSpendAlerts.get(project.id));
+    const before = stateSnapshot(sandbox.state.projectSpendAlerts.get(project.id));
     await expectError(client.post(`${projectAlertsPath(project.id)}/${id}`, { threshold_amount: 5 }), 400, 'currency');
     await expectError(client.post(`${projectAlertsPath(project.id)}/${id}`, validAlert({ interval: 'day' })), 400, 'interval');
-    expect(snapshot(sandbox.state.projectSpendAlerts.get(project.id))).toEqual(before);
+    expect(stateSnapshot(sandbox.state.projectSpendAlerts.get(project.id))).toEqual(before);
   });
 
   it('validates list limits', async () => {
@@ -586,11 +544,11 @@ describe('project spend alerts', () => {
     const page = await client.get<List<Alert>>(projectAlertsPath(project.id));
     expect(page.data.map((a) => a.id)).toContain(id);
     await client.get(`${projectAlertsPath(project.id)}/${id}`);
-    const before = snapshot(alerts);
+    const before = stateSnapshot(alerts);
     await expectError(client.post(projectAlertsPath(project.id), validAlert()), 400, 'project_id');
     await expectError(client.post(`${projectAlertsPath(project.id)}/${id}`, validAlert()), 400, 'project_id');
     await expectError(client.delete(`${projectAlertsPath(project.id)}/${id}`), 400, 'project_id');
-    expect(snapshot(alerts)).toEqual(before);
+    expect(stateSnapshot(alerts)).toEqual(before);
   });
 });
 

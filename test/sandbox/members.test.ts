@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { ApiError, type AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectRecord, RoleRecord, UserRecord } from '../../src/sandbox/state.js';
-import { TEST_ADMIN_KEY } from '../helpers.js';
+import { expectError, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
 
 /*
  * Users, invites, groups, group members, and the organization roles of users and groups,
@@ -32,9 +32,8 @@ function role(id: string, name: string, resource_type: RoleRecord['resource_type
   };
 }
 
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl: sandbox.url });
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+beforeAll(() => {
   const firstProject = [...sandbox.state.projects.keys()][0] as string;
   for (const r of [
     role(ORG_ROLE, 'Test Auditor', 'api.organization'),
@@ -44,44 +43,16 @@ beforeAll(async () => {
     sandbox.state.roles.set(r.id, r);
   }
 });
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
 
 /** Everything these families can change, as plain data, to show a refused call changed nothing. */
 function snapshot(): string {
   const s = sandbox.state;
-  const nested = (m: Map<string, Map<string, unknown>>) => [...m].map(([k, inner]) => [k, [...inner]]);
-  return JSON.stringify({
-    users: [...s.users.values()],
-    invites: [...s.invites.values()],
-    groups: [...s.groups.values()],
-    groupUsers: nested(s.groupUsers),
-    projectUsers: nested(s.projectUsers),
-    projectGroups: nested(s.projectGroups),
-    assignments: s.roleAssignments,
-    audit: s.auditLogs.length,
-  });
+  return stateSnapshot(s.users, s.invites, s.groups, s.groupUsers, s.projectUsers, s.projectGroups, s.roleAssignments, s.auditLogs.length);
 }
 
-/** Runs a call that must fail, and checks its status and param and that no state changed. */
-async function refused(call: () => Promise<unknown>, status: number, param: string | null, code?: string): Promise<ApiError> {
-  const before = snapshot();
-  let error: unknown;
-  try {
-    await call();
-  } catch (e) {
-    error = e;
-  }
-  expect(error, 'the call should have failed').toBeInstanceOf(ApiError);
-  const apiError = error as ApiError;
-  expect(apiError.status).toBe(status);
-  expect(apiError.param).toBe(param);
-  if (code !== undefined) expect(apiError.code).toBe(code);
-  expect(snapshot()).toBe(before);
-  return apiError;
-}
+/** Runs a call that must fail, and checks its status and param (and code) and that no state changed. */
+const refused = (call: () => Promise<unknown>, status: number, param: string | null, code?: string) =>
+  expectError(call, status, param, { code, unchanged: snapshot });
 
 const users = () => [...sandbox.state.users.values()];
 const groups = () => [...sandbox.state.groups.values()];
@@ -125,22 +96,15 @@ type AssignedRole = { id: string; name: string; resource_type: string; assignmen
 
 describe('seed', () => {
   it('is deterministic for a seed and differs across seeds', async () => {
-    const again = await startSandbox({ seed: 7 });
-    const other = await startSandbox({ seed: 8 });
-    try {
+    await withSandboxes([{ seed: 7 }, { seed: 8 }, { seed: 7 }], ([again, other, fresh]) => {
       const ids = (s: Sandbox) => ({
         groups: [...s.state.groups.keys()],
         members: [...s.state.groupUsers].map(([g, m]) => [g, [...m.keys()]]),
         invites: [...s.state.invites.keys()],
       });
-      const fresh = await startSandbox({ seed: 7 });
       expect(ids(again)).toEqual(ids(fresh));
-      await fresh.close();
       expect(ids(other).groups).not.toEqual(ids(again).groups);
-    } finally {
-      await again.close();
-      await other.close();
-    }
+    });
   });
 
   it('has plain and SCIM-managed groups, with members drawn from the seeded users', () => {
@@ -656,5 +620,55 @@ describe('groups.roles', () => {
     await refused(() => client.get(`${base}/role_nope`), 404, 'role_id');
     await refused(() => client.get(base, { limit: 1001 }), 400, 'limit');
     await refused(() => client.get(base, { order: 'random' }), 400, 'order');
+  });
+});
+
+describe('deleting a user revokes the project API keys they own', () => {
+  // A sandbox of its own, loaded lazily so this block stands alone in the file.
+  let own: Awaited<ReturnType<typeof import('../helpers.js').sandboxWithClient>>;
+  beforeAll(async () => {
+    const { sandboxWithClient } = await import('../helpers.js');
+    own = await sandboxWithClient({ seed: 6 });
+  });
+  afterAll(async () => {
+    await own.close();
+  });
+
+  it('deletes their project keys with an audit event each, and keeps the admin keys they created', async () => {
+    const s = own.sandbox.state;
+    const ownedKeys = (userId: string) =>
+      [...s.projectApiKeys].flatMap(([projectId, keys]) =>
+        [...keys.values()].filter((k) => k.owner.type === 'user' && k.owner.user_id === userId).map((k) => ({ projectId, keyId: k.id })),
+      );
+    // An owner who created an admin key and owns project keys.
+    const user = [...s.users.values()].find(
+      (u) => ownedKeys(u.id).length > 0 && [...s.adminApiKeys.values()].some((k) => k.owner_user_id === u.id),
+    );
+    if (!user) throw new Error('seed 6 has no owner with both an admin key and project keys');
+    const keys = ownedKeys(user.id);
+    const adminKeys = [...s.adminApiKeys.values()].filter((k) => k.owner_user_id === user.id).map((k) => k.id);
+    const otherKeys = [...s.projectApiKeys.values()].reduce((n, m) => n + m.size, 0) - keys.length;
+    const auditStart = s.auditLogs.length;
+
+    await own.client.delete(`/organization/users/${user.id}`);
+
+    for (const { projectId, keyId } of keys) {
+      const err = await own.client.get(`/organization/projects/${projectId}/api_keys/${keyId}`).catch((e: unknown) => e);
+      expect((err as ApiError).status, keyId).toBe(404);
+      expect(s.projectApiKeys.get(projectId)?.has(keyId)).toBe(false);
+    }
+    expect([...s.projectApiKeys.values()].reduce((n, m) => n + m.size, 0)).toBe(otherKeys);
+    for (const id of adminKeys) {
+      expect((await own.client.get<{ id: string }>(`/organization/admin_api_keys/${id}`)).id).toBe(id);
+    }
+
+    const events = s.auditLogs.slice(auditStart);
+    const revoked = events.filter((e) => e.type === 'api_key.deleted');
+    expect(revoked.map((e) => e.payload.id).sort()).toEqual(keys.map((k) => k.keyId).sort());
+    for (const event of revoked) {
+      const key = keys.find((k) => k.keyId === event.payload.id);
+      expect(event.project?.id).toBe(key?.projectId);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'user.deleted', payload: { id: user.id } });
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, type AdminClient } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { describe, expect, it } from 'vitest';
+import type { AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
 import type { DailyActivity, ProjectRecord } from '../../src/sandbox/state.js';
-import { sandboxWithClient } from '../helpers.js';
+import { expectError, failure, pickArchivedProject, projectsIn, sandboxWithClient, useSandbox, withSandboxes } from '../helpers.js';
 
 interface SpendLimit {
   object: string;
@@ -20,16 +20,6 @@ const ORG_TYPES = ['zero_data_retention', 'modified_abuse_monitoring', 'enhanced
 const PROJECT_TYPES = ['organization_default', 'none', ...ORG_TYPES];
 const LIMIT = { threshold_amount: 1_250_000, currency: 'USD', interval: 'month' };
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
 function expectSpendLimit(body: SpendLimit, object: string): void {
   expect(body.object).toBe(object);
   expect(Number.isInteger(body.threshold_amount)).toBe(true);
@@ -41,17 +31,15 @@ function expectSpendLimit(body: SpendLimit, object: string): void {
 
 let sandbox: Sandbox;
 let client: AdminClient;
-let close: () => Promise<void>;
+/** An active project without a spend limit of its own. */
 let active: ProjectRecord;
 let archived: ProjectRecord;
 
-beforeAll(async () => {
-  ({ sandbox, client, close } = await sandboxWithClient({ seed: 7 }));
-  const projects = [...sandbox.state.projects.values()];
-  active = projects.find((p) => p.status === 'active' && !sandbox.state.projectSpendLimits.has(p.id)) as ProjectRecord;
-  archived = projects.find((p) => p.status === 'archived') as ProjectRecord;
+useSandbox({ seed: 7 }, (started) => {
+  ({ sandbox, client } = started);
+  active = projectsIn(sandbox.state).find((p) => p.status === 'active' && !sandbox.state.projectSpendLimits.has(p.id)) as ProjectRecord;
+  archived = pickArchivedProject(sandbox.state);
 });
-afterAll(() => close());
 
 describe('seed', () => {
   it('has an org spend limit, a couple of project limits, org retention and project overrides', () => {
@@ -69,9 +57,7 @@ describe('seed', () => {
   });
 
   it('is deterministic for a seed', async () => {
-    const a = await startSandbox({ seed: 21 });
-    const b = await startSandbox({ seed: 21 });
-    try {
+    await withSandboxes([{ seed: 21 }, { seed: 21 }], ([a, b]) => {
       const snapshot = (s: Sandbox) => ({
         org: s.state.orgSpendLimit,
         projects: [...s.state.projectSpendLimits],
@@ -79,10 +65,7 @@ describe('seed', () => {
         overrides: [...s.state.projectDataRetention],
       });
       expect(snapshot(a)).toEqual(snapshot(b));
-    } finally {
-      await a.close();
-      await b.close();
-    }
+    });
   });
 });
 
@@ -127,9 +110,7 @@ describe('organization spend limit', () => {
     [{ ...LIMIT, hard: true }, 'hard'],
   ])('POST rejects %o with 400 on %s and keeps the old limit', async (body, param) => {
     const before = structuredClone(sandbox.state.orgSpendLimit);
-    const error = await failure(client.post('/organization/spend_limit', body, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.post('/organization/spend_limit', body, { idempotent: true }), 400, param);
     expect(sandbox.state.orgSpendLimit).toEqual(before);
   });
 
@@ -199,9 +180,7 @@ describe('project spend limits', () => {
     [{ ...LIMIT, interval: 'day' }, 'interval'],
     [{ ...LIMIT, project_id: 'x' }, 'project_id'],
   ])('POST rejects %o with 400 on %s and stores nothing', async (body, param) => {
-    const error = await failure(client.post(`/organization/projects/${active.id}/spend_limit`, body, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.post(`/organization/projects/${active.id}/spend_limit`, body, { idempotent: true }), 400, param);
     expect(sandbox.state.projectSpendLimits.has(active.id)).toBe(false);
   });
 
@@ -211,13 +190,9 @@ describe('project spend limits', () => {
       client.post('/organization/projects/proj_missing/spend_limit', LIMIT, { idempotent: true }),
       client.delete('/organization/projects/proj_missing/spend_limit'),
     ]) {
-      const error = await failure(request);
-      expect(error.status).toBe(404);
-      expect(error.param).toBe('project_id');
+      await expectError(request, 404, 'project_id');
     }
-    const error = await failure(client.post(`/organization/projects/${archived.id}/spend_limit`, LIMIT, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe('project_id');
+    await expectError(client.post(`/organization/projects/${archived.id}/spend_limit`, LIMIT, { idempotent: true }), 400, 'project_id');
     expect(sandbox.state.projectSpendLimits.has(archived.id)).toBe(false);
   });
 });
@@ -248,9 +223,7 @@ describe('organization data retention', () => {
     [{ retention_type: 'zero_data_retention', scope: 'all' }, 'scope'],
   ])('POST rejects %o with 400 on %s', async (body, param) => {
     const before = sandbox.state.orgDataRetention;
-    const error = await failure(client.post('/organization/data_retention', body, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.post('/organization/data_retention', body, { idempotent: true }), 400, param);
     expect(sandbox.state.orgDataRetention).toBe(before);
   });
 });
@@ -282,9 +255,7 @@ describe('project data retention', () => {
     [{ retention_type: 3 }, 'retention_type'],
     [{ retention_type: 'none', extra: 1 }, 'extra'],
   ])('POST rejects %o with 400 on %s', async (body, param) => {
-    const error = await failure(client.post(`/organization/projects/${active.id}/data_retention`, body, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe(param);
+    await expectError(client.post(`/organization/projects/${active.id}/data_retention`, body, { idempotent: true }), 400, param);
     expect(sandbox.state.projectDataRetention.has(active.id)).toBe(false);
   });
 
@@ -293,14 +264,10 @@ describe('project data retention', () => {
       client.get('/organization/projects/proj_missing/data_retention'),
       client.post('/organization/projects/proj_missing/data_retention', { retention_type: 'none' }, { idempotent: true }),
     ]) {
-      const error = await failure(request);
-      expect(error.status).toBe(404);
-      expect(error.param).toBe('project_id');
+      await expectError(request, 404, 'project_id');
     }
     const before = sandbox.state.projectDataRetention.get(archived.id);
-    const error = await failure(client.post(`/organization/projects/${archived.id}/data_retention`, { retention_type: 'none' }, { idempotent: true }));
-    expect(error.status).toBe(400);
-    expect(error.param).toBe('project_id');
+    await expectError(client.post(`/organization/projects/${archived.id}/data_retention`, { retention_type: 'none' }, { idempotent: true }), 400, 'project_id');
     expect(sandbox.state.projectDataRetention.get(archived.id)).toBe(before);
     // Reading an archived project's control still works.
     expect((await client.get<Retention>(`/organization/projects/${archived.id}/data_retention`)).object).toBe('project.data_retention');

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { AdminClient, ApiError } from '../../src/client/index.js';
-import type { GroupRecord, ProjectRecord, RoleRecord } from '../../src/sandbox/state.js';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import type { AdminClient } from '../../src/client/index.js';
+import type { GroupRecord, RoleRecord } from '../../src/sandbox/state.js';
+import { expectError, pickArchivedProject, pickProjectNamed, stateSnapshot, useSandbox, type NextList as List } from '../helpers.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
 interface ProjectGroup {
   object: string;
@@ -22,42 +16,18 @@ interface ProjectGroup {
   group_type: string;
   created_at: number;
 }
-interface List<T> {
-  object: string;
-  data: T[];
-  has_more: boolean;
-  next: string | null;
-}
 
 const state = () => sandbox.state;
 
-function snapshot(): string {
-  const s = state();
-  return JSON.stringify({
-    assignments: s.roleAssignments,
-    projectGroups: [...s.projectGroups].map(([p, m]) => [p, [...m.values()]]),
-  });
-}
+/** What this family owns, to assert that a refused request changed nothing. */
+const snapshot = () => stateSnapshot(state().roleAssignments, state().projectGroups);
 
-async function refused(call: Promise<unknown>, status: number, param: string | null, code?: string): Promise<ApiError> {
-  const before = snapshot();
-  const error = await call.then(
-    () => {
-      throw new Error('expected the request to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  const api = error as ApiError;
-  expect(api.status).toBe(status);
-  expect(api.param).toBe(param);
-  if (code !== undefined) expect(api.code).toBe(code);
-  expect(snapshot()).toBe(before);
-  return api;
-}
+/** A request that must fail with this status, param (and code, when given) and change nothing. */
+const refused = (call: Promise<unknown>, status: number, param: string | null, code?: string) =>
+  expectError(call, status, param, { code, unchanged: snapshot });
 
-const projectNamed = (name: string) => [...state().projects.values()].find((p) => p.name === name) as ProjectRecord;
-const archivedProject = () => [...state().projects.values()].find((p) => p.status === 'archived') as ProjectRecord;
+const projectNamed = (name: string) => pickProjectNamed(state(), name);
+const archivedProject = () => pickArchivedProject(state());
 const projectRole = (name: string) =>
   [...state().roles.values()].find((r) => r.predefined_role && r.resource_type === 'api.project' && r.name === name) as RoleRecord;
 const groupOutside = (projectId: string) =>

@@ -1,18 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { ApiError, type AdminClient } from '../../src/client/index.js';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import {
+  expectError,
+  failure,
+  pickActiveNonDefaultProject,
+  pickArchivedProject,
+  projectsIn,
+  stateSnapshot,
+  useSandbox,
+  withSandboxes,
+  type List,
+} from '../helpers.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
-
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
 interface Project {
   id: string;
@@ -32,31 +35,14 @@ interface ProjectUser {
   role: string;
   added_at: number;
 }
-interface List<T> {
-  object: string;
-  data: T[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
-
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 const state = () => sandbox.state;
-const projects = () => [...state().projects.values()];
+const projects = () => projectsIn(state());
 const defaultProject = () => projects()[0]!;
-const archivedProject = () => projects().find((p) => p.status === 'archived')!;
+const archivedProject = () => pickArchivedProject(state());
 /** An active project other than the default one. */
-const activeProject = () => projects().find((p, i) => i > 0 && p.status === 'active')!;
-const snapshot = () => JSON.stringify([[...state().projects.values()], [...state().projectUsers].map(([k, v]) => [k, [...v.values()]])]);
+const activeProject = () => pickActiveNonDefaultProject(state());
+const snapshot = () => stateSnapshot(state().projects, state().projectUsers);
 
 async function newProject(name = 'Scratch'): Promise<Project> {
   return client.post<Project>('/organization/projects', { name });
@@ -111,9 +97,7 @@ describe('projects', () => {
     [{ include_archived: 'yes' }, 'include_archived'],
     [{ after: 'proj_nope' }, 'after'],
   ])('rejects bad list query %j', async (query, param) => {
-    const err = await failure(client.get('/organization/projects', query));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
+    await expectError(client.get('/organization/projects', query), 400, param);
   });
 
   it('round trip: create, retrieve, list, update, archive', async () => {
@@ -162,38 +146,22 @@ describe('projects', () => {
     [{ name: 'x', external_key_id: 5 }, 'external_key_id'],
     [{ name: 'x', colour: 'red' }, 'colour'],
   ])('create rejects %j without creating anything', async (body, param) => {
-    const before = snapshot();
-    const err = await failure(client.post('/organization/projects', body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post('/organization/projects', body), 400, param, { unchanged: snapshot });
   });
 
   it('refuses to update an archived project', async () => {
     const p = archivedProject();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}`, { name: 'Revived' }));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('project_id');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}`, { name: 'Revived' }), 400, 'project_id', { unchanged: snapshot });
   });
 
   it('refuses to update the default project', async () => {
     const p = defaultProject();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}`, { name: 'Renamed default' }));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('project_id');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}`, { name: 'Renamed default' }), 400, 'project_id', { unchanged: snapshot });
   });
 
   it('rejects unknown update fields', async () => {
     const p = await newProject();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}`, { status: 'active' }));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('status');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}`, { status: 'active' }), 400, 'status', { unchanged: snapshot });
   });
 
   it('has no way to delete a project', async () => {
@@ -209,24 +177,17 @@ describe('projects', () => {
       () => client.post('/organization/projects/proj_missing', { name: 'x' }),
       () => client.post('/organization/projects/proj_missing/archive'),
     ]) {
-      const err = await failure(request());
-      expect(err.status).toBe(404);
-      expect(err.param).toBe('project_id');
+      await expectError(request, 404, 'project_id');
     }
   });
 
   it('seeds the same projects for the same seed, and different ones for another', async () => {
-    const twin = await startSandbox({ seed: 7 });
-    const other = await startSandbox({ seed: 8 });
-    try {
+    await withSandboxes([{ seed: 7 }, { seed: 8 }], ([twin, other]) => {
       // The first eight are the seeded ones; later ones were created by the tests above.
       const ids = (s: Sandbox) => [...s.state.projects.keys()].slice(0, 8);
       expect(ids(twin)).toEqual(ids(sandbox));
       expect(ids(other)).not.toEqual(ids(twin));
-    } finally {
-      await twin.close();
-      await other.close();
-    }
+    });
   });
 });
 
@@ -259,9 +220,7 @@ describe('project users', () => {
     [{ limit: 101 }, 'limit'],
     [{ after: 'user-missing' }, 'after'],
   ])('rejects bad list query %j', async (query, param) => {
-    const err = await failure(client.get(`/organization/projects/${activeProject().id}/users`, query));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
+    await expectError(client.get(`/organization/projects/${activeProject().id}/users`, query), 400, param);
   });
 
   it('round trip: add, retrieve, list, change role, remove', async () => {
@@ -283,7 +242,8 @@ describe('project users', () => {
     expect(state().projectUsers.get(p.id)?.has(user.id)).toBe(false);
     expect((await failure(client.get(`/organization/projects/${p.id}/users/${user.id}`))).status).toBe(404);
 
-    const types = state().auditLogs.slice(-3).map((e) => e.type);
+    // Role assignment events interleave: the membership's predefined project role follows it.
+    const types = state().auditLogs.filter((e) => e.type.startsWith('user.')).slice(-3).map((e) => e.type);
     expect(types).toEqual(['user.added', 'user.updated', 'user.deleted']);
   });
 
@@ -307,69 +267,42 @@ describe('project users', () => {
     const p = activeProject();
     const user = outsider(p.id);
     const body = JSON.parse(JSON.stringify(raw).replace('"USER"', JSON.stringify(user.id))) as Record<string, unknown>;
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}/users`, body));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe(param);
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}/users`, body), 400, param, { unchanged: snapshot });
   });
 
   it('needs an existing organization user', async () => {
     const p = activeProject();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}/users`, { user_id: 'user-ghost', role: 'member' }));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('user_id');
-    expect(err.code).toBe('user_not_in_organization');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}/users`, { user_id: 'user-ghost', role: 'member' }), 400, 'user_id', { code: 'user_not_in_organization', unchanged: snapshot });
   });
 
   it('answers 409 when the user is already a member', async () => {
     const p = activeProject();
     const [member] = state().projectUsers.get(p.id)!.values();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}/users`, { user_id: member!.user_id, role: 'owner' }));
-    expect(err.status).toBe(409);
-    expect(err.param).toBe('user_id');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}/users`, { user_id: member!.user_id, role: 'owner' }), 409, 'user_id', { unchanged: snapshot });
   });
 
   it('rejects a bad role on update', async () => {
     const p = activeProject();
     const [member] = state().projectUsers.get(p.id)!.values();
-    const before = snapshot();
-    const err = await failure(client.post(`/organization/projects/${p.id}/users/${member!.user_id}`, { role: 'admin' }));
-    expect(err.status).toBe(400);
-    expect(err.param).toBe('role');
-    expect(snapshot()).toBe(before);
+    await expectError(client.post(`/organization/projects/${p.id}/users/${member!.user_id}`, { role: 'admin' }), 400, 'role', { unchanged: snapshot });
   });
 
   describe('archived projects refuse changes to their users', () => {
     it('list', async () => {
-      const err = await failure(client.get(`/organization/projects/${archivedProject().id}/users`));
-      expect(err.status).toBe(400);
-      expect(err.param).toBe('project_id');
+      await expectError(client.get(`/organization/projects/${archivedProject().id}/users`), 400, 'project_id');
     });
 
     it('add', async () => {
       const p = archivedProject();
-      const before = snapshot();
-      const err = await failure(client.post(`/organization/projects/${p.id}/users`, { user_id: outsider(p.id).id, role: 'member' }));
-      expect(err.status).toBe(400);
-      expect(err.param).toBe('project_id');
-      expect(snapshot()).toBe(before);
+      await expectError(client.post(`/organization/projects/${p.id}/users`, { user_id: outsider(p.id).id, role: 'member' }), 400, 'project_id', { unchanged: snapshot });
     });
 
     it('update and remove', async () => {
       const p = archivedProject();
       const [member] = state().projectUsers.get(p.id)!.values();
       const before = snapshot();
-      const update = await failure(client.post(`/organization/projects/${p.id}/users/${member!.user_id}`, { role: member!.role === 'owner' ? 'member' : 'owner' }));
-      expect(update.status).toBe(400);
-      expect(update.param).toBe('project_id');
-      const remove = await failure(client.delete(`/organization/projects/${p.id}/users/${member!.user_id}`));
-      expect(remove.status).toBe(400);
-      expect(remove.param).toBe('project_id');
+      await expectError(client.post(`/organization/projects/${p.id}/users/${member!.user_id}`, { role: member!.role === 'owner' ? 'member' : 'owner' }), 400, 'project_id');
+      await expectError(client.delete(`/organization/projects/${p.id}/users/${member!.user_id}`), 400, 'project_id');
       expect(snapshot()).toBe(before);
       // Reading one member still works.
       const one = await client.get<ProjectUser>(`/organization/projects/${p.id}/users/${member!.user_id}`);
@@ -388,9 +321,84 @@ describe('project users', () => {
       [() => client.delete(`/organization/projects/${p.id}/users/${stranger.id}`), 'user_id'],
     ];
     for (const [request, param] of cases) {
-      const err = await failure(request());
-      expect(err.status).toBe(404);
-      expect(err.param).toBe(param);
+      await expectError(request, 404, param);
     }
+  });
+});
+
+describe('project users and project role assignments stay in step', () => {
+  // A sandbox of its own, loaded lazily so this block stands alone in the file.
+  let own: Awaited<ReturnType<typeof import('../helpers.js').sandboxWithClient>>;
+  beforeAll(async () => {
+    const { sandboxWithClient } = await import('../helpers.js');
+    own = await sandboxWithClient({ seed: 5 });
+  });
+  afterAll(async () => {
+    await own.close();
+  });
+
+  interface HeldRole {
+    id: string;
+    name: string;
+    predefined_role: boolean;
+  }
+  const rolesOf = async (projectId: string, userId: string) =>
+    (await own.client.get<{ data: HeldRole[] }>(`/projects/${projectId}/users/${userId}/roles`)).data.map((r) => [r.name, r.predefined_role]);
+  const reader = () => [...own.sandbox.state.users.values()].find((u) => u.role === 'reader') as NonNullable<ReturnType<typeof own.sandbox.state.users.get>>;
+
+  it('every seeded membership holds the predefined project role of the same name', () => {
+    const s = own.sandbox.state;
+    for (const [projectId, members] of s.projectUsers) {
+      for (const member of members.values()) {
+        const held = s.roleAssignments
+          .filter((a) => a.scope === projectId && a.principal_type === 'user' && a.principal_id === member.user_id)
+          .map((a) => s.roles.get(a.role_id))
+          .filter((r) => r?.predefined_role)
+          .map((r) => r?.name);
+        expect(held, `${projectId}/${member.user_id}`).toEqual([member.role]);
+      }
+    }
+  });
+
+  it('adding assigns the matching predefined role, a role change swaps it, removal takes every role', async () => {
+    const project = await own.client.post<{ id: string }>('/organization/projects', { name: 'Role sync' });
+    const user = reader();
+    const auditStart = own.sandbox.state.auditLogs.length;
+
+    await own.client.post(`/organization/projects/${project.id}/users`, { user_id: user.id, role: 'member' });
+    expect(await rolesOf(project.id, user.id)).toEqual([['member', true]]);
+
+    await own.client.post(`/organization/projects/${project.id}/users/${user.id}`, { role: 'owner' });
+    expect(await rolesOf(project.id, user.id)).toEqual([['owner', true]]);
+
+    // A custom role held directly goes with the membership too.
+    const custom = await own.client.post<{ id: string }>(`/projects/${project.id}/roles`, { role_name: 'Release', permissions: ['api.project.read'] });
+    await own.client.post(`/projects/${project.id}/users/${user.id}/roles`, { role_id: custom.id });
+    expect(await rolesOf(project.id, user.id)).toEqual([
+      ['owner', true],
+      ['Release', false],
+    ]);
+
+    await own.client.delete(`/organization/projects/${project.id}/users/${user.id}`);
+    expect(await rolesOf(project.id, user.id)).toEqual([]);
+    expect(own.sandbox.state.roleAssignments.filter((a) => a.scope === project.id && a.principal_id === user.id)).toEqual([]);
+
+    const events = own.sandbox.state.auditLogs.slice(auditStart).map((e) => e.type);
+    expect(events.filter((t) => t === 'role.assignment.created')).toHaveLength(3);
+    expect(events.filter((t) => t === 'role.assignment.deleted')).toHaveLength(3);
+  });
+
+  it('adding by email assigns the role as well; a refused add assigns nothing', async () => {
+    const project = await own.client.post<{ id: string }>('/organization/projects', { name: 'Role sync by email' });
+    const user = reader();
+    await own.client.post(`/organization/projects/${project.id}/users`, { email: user.email, role: 'owner' });
+    expect(await rolesOf(project.id, user.id)).toEqual([['owner', true]]);
+
+    const before = own.sandbox.state.roleAssignments.length;
+    const err = await own.client.post(`/organization/projects/${project.id}/users`, { user_id: user.id, role: 'member' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(409);
+    expect(own.sandbox.state.roleAssignments.length).toBe(before);
+    expect(await rolesOf(project.id, user.id)).toEqual([['owner', true]]);
   });
 });

@@ -1,19 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { AdminClient, ApiError } from '../../src/client/index.js';
+import { describe, expect, it } from 'vitest';
+import type { Sandbox } from '../../src/sandbox/server.js';
+import type { AdminClient } from '../../src/client/index.js';
 import { OWNERLESS_PROJECT } from '../../src/sandbox/seed/core.js';
-import type { ProjectRecord, RoleRecord } from '../../src/sandbox/state.js';
+import type { RoleRecord, SandboxState } from '../../src/sandbox/state.js';
+import {
+  expectError,
+  pickArchivedProject,
+  pickProjectNamed,
+  stateSnapshot,
+  useSandbox,
+  withSandboxes,
+  type NextList as List,
+} from '../helpers.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
-beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 7 });
-  client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
-});
-afterAll(async () => {
-  await client.close();
-  await sandbox.close();
-});
+useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -41,45 +43,21 @@ interface AssignedRole {
   metadata: unknown;
   assignment_sources: Array<{ principal_id: string; principal_type: string }> | null;
 }
-interface List<T> {
-  object: string;
-  data: T[];
-  has_more: boolean;
-  next: string | null;
-}
 
 const state = () => sandbox.state;
 
-/** Everything this family owns, to assert that a refused request changed nothing. */
-function snapshot(): string {
-  const s = state();
-  return JSON.stringify({
-    roles: [...s.roles.values()],
-    assignments: s.roleAssignments,
-    projectGroups: [...s.projectGroups].map(([p, m]) => [p, [...m.values()]]),
-  });
-}
+/** Everything this family owns in a sandbox's state. */
+const familyOf = (s: SandboxState) => stateSnapshot(s.roles, s.roleAssignments, s.projectGroups);
+/** This family in the shared sandbox, to assert that a refused request changed nothing. */
+const snapshot = () => familyOf(state());
 
-async function refused(call: Promise<unknown>, status: number, param: string | null, code?: string): Promise<ApiError> {
-  const before = snapshot();
-  const error = await call.then(
-    () => {
-      throw new Error('expected the request to fail');
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ApiError);
-  const api = error as ApiError;
-  expect(api.status).toBe(status);
-  expect(api.param).toBe(param);
-  if (code !== undefined) expect(api.code).toBe(code);
-  expect(snapshot()).toBe(before);
-  return api;
-}
+/** A request that must fail with this status, param (and code, when given) and change nothing. */
+const refused = (call: Promise<unknown>, status: number, param: string | null, code?: string) =>
+  expectError(call, status, param, { code, unchanged: snapshot });
 
-const projectNamed = (name: string): ProjectRecord => [...state().projects.values()].find((p) => p.name === name) as ProjectRecord;
+const projectNamed = (name: string) => pickProjectNamed(state(), name);
 const activeProject = () => projectNamed('Atlas');
-const archivedProject = () => [...state().projects.values()].find((p) => p.status === 'archived') as ProjectRecord;
+const archivedProject = () => pickArchivedProject(state());
 const predefined = (resource: 'api.organization' | 'api.project', name: string) =>
   [...state().roles.values()].find((r) => r.predefined_role && r.resource_type === resource && r.name === name) as RoleRecord;
 const customProjectRole = (projectId: string) =>
@@ -195,19 +173,10 @@ describe('seed', () => {
   });
 
   it('is deterministic for a seed', async () => {
-    const [a, b, c] = await Promise.all([startSandbox({ seed: 7 }), startSandbox({ seed: 7 }), startSandbox({ seed: 8 })]);
-    try {
-      const dump = (s: Sandbox) =>
-        JSON.stringify({
-          roles: [...s.state.roles.values()],
-          assignments: s.state.roleAssignments,
-          projectGroups: [...s.state.projectGroups].map(([p, m]) => [p, [...m.values()]]),
-        });
-      expect(dump(a)).toBe(dump(b));
+    await withSandboxes([{ seed: 7 }, { seed: 7 }, { seed: 8 }], ([a, b, c]) => {
+      expect(familyOf(a.state)).toBe(familyOf(b.state));
       expect([...c.state.roles.keys()]).not.toEqual([...a.state.roles.keys()]);
-    } finally {
-      await Promise.all([a.close(), b.close(), c.close()]);
-    }
+    });
   });
 });
 

@@ -3,7 +3,7 @@ import { requireGroup, requireRole, requireUser } from '../lookup.js';
 import { cursorIdPage, cursorNextPage, type LimitRule } from '../paginate.js';
 import type { Body, QueryParams } from '../params.js';
 import type { Route } from '../router.js';
-import { assignedRoleObject, roleObject, userObject } from '../serialize.js';
+import { assignedRoleObject, groupSummaryObject, roleObject, userObject } from '../serialize.js';
 import type {
   GroupRecord,
   InviteRecord,
@@ -71,11 +71,6 @@ function groupObject(group: GroupRecord) {
     is_scim_managed: group.is_scim_managed,
     group_type: group.group_type,
   };
-}
-
-/** The short group form used inside role-assignment answers (schema `Group`). */
-function groupSummary(group: GroupRecord) {
-  return { object: 'group' as const, id: group.id, name: group.name, created_at: group.created_at, scim_managed: group.is_scim_managed };
 }
 
 function groupUserObject(user: UserRecord) {
@@ -275,6 +270,16 @@ const users: Route[] = [
       for (const inner of state.projectUsers.values()) inner.delete(user.id);
       for (const inner of state.groupUsers.values()) inner.delete(user.id);
       removeAssignmentsOf(state, 'user', user.id);
+      // The project API keys the user owned stop working with them; admin keys they created belong
+      // to the organization and stay.
+      for (const [projectId, keys] of state.projectApiKeys) {
+        const project = state.projects.get(projectId);
+        for (const key of [...keys.values()]) {
+          if (key.owner.type !== 'user' || key.owner.user_id !== user.id) continue;
+          keys.delete(key.id);
+          state.audit('api_key.deleted', { id: key.id }, project ? { id: project.id, name: project.name } : undefined);
+        }
+      }
       state.audit('user.deleted', { id: user.id });
       return { object: 'organization.user.deleted', id: user.id, deleted: true };
     },
@@ -529,7 +534,7 @@ const groups: Route[] = [
       body.only(['role_id']);
       const role = requireOrgRole(state, body.string('role_id', { required: true, minLength: 1 }) as string);
       assign(state, 'group', group.id, role);
-      return { object: 'group.role', group: groupSummary(group), role: roleObject(role) };
+      return { object: 'group.role', group: groupSummaryObject(group), role: roleObject(role) };
     },
   },
   {

@@ -2,7 +2,8 @@ import { conflict, invalid, notFound } from '../errors.js';
 import { requireActiveProject, requireProject } from '../lookup.js';
 import { cursorIdPage } from '../paginate.js';
 import type { Route } from '../router.js';
-import type { ProjectMemberRecord, ProjectRecord, ProjectRole, SandboxState } from '../state.js';
+import type { ProjectMemberRecord, ProjectRecord, ProjectRole, RoleRecord, SandboxState } from '../state.js';
+import { addProjectAssignment, projectRoles, removeAssignments } from './roles.js';
 
 /*
  * Projects and their direct members. Projects are created, renamed and archived, never deleted.
@@ -40,7 +41,8 @@ export function projectObject(project: ProjectRecord) {
     archived_at: project.archived_at,
     status: project.status,
     external_key_id: project.external_key_id,
-    residency: project.residency,
+    // The API documents residency as optional but not nullable: it is left out when none was chosen.
+    ...(project.residency !== null ? { residency: project.residency } : {}),
   };
 }
 
@@ -70,6 +72,34 @@ function requireMember(state: SandboxState, projectId: string, userId: string): 
 
 function ref(project: ProjectRecord) {
   return { id: project.id, name: project.name };
+}
+
+/*
+ * A membership's `role` and the user's project role assignments stay in step: the legacy role is
+ * the predefined project role of the same name, assigned directly to the user in the project.
+ */
+
+function predefinedRole(state: SandboxState, project: ProjectRecord, role: ProjectRole): RoleRecord | undefined {
+  return projectRoles(state, project.id).find((r) => r.predefined_role && r.name === role);
+}
+
+function grantMemberRole(state: SandboxState, project: ProjectRecord, userId: string, role: ProjectRole): void {
+  const predefined = predefinedRole(state, project, role);
+  if (!predefined) return;
+  const held = state.roleAssignments.some(
+    (a) => a.scope === project.id && a.principal_type === 'user' && a.principal_id === userId && a.role_id === predefined.id,
+  );
+  if (!held) addProjectAssignment(state, project, 'user', userId, predefined);
+}
+
+function revokeMemberRole(state: SandboxState, project: ProjectRecord, userId: string, role: ProjectRole): void {
+  const predefined = predefinedRole(state, project, role);
+  if (!predefined) return;
+  removeAssignments(
+    state,
+    (a) => a.scope === project.id && a.principal_type === 'user' && a.principal_id === userId && a.role_id === predefined.id,
+    project,
+  );
 }
 
 export const routes: Route[] = [
@@ -202,6 +232,7 @@ export const routes: Route[] = [
       const member: ProjectMemberRecord = { user_id: found.id, role, added_at: state.now() };
       members.set(found.id, member);
       state.audit('user.added', { id: found.id, data: { role } }, ref(project));
+      grantMemberRole(state, project, found.id, role);
       return projectUserObject(state, member);
     },
   },
@@ -223,8 +254,11 @@ export const routes: Route[] = [
       requireActiveProject(state, project.id);
       const member = requireMember(state, project.id, params.user_id as string);
       if (role !== undefined && role !== member.role) {
+        const previous = member.role;
         member.role = role;
         state.audit('user.updated', { id: member.user_id, changes_requested: { role } }, ref(project));
+        revokeMemberRole(state, project, member.user_id, previous);
+        grantMemberRole(state, project, member.user_id, role);
       }
       return projectUserObject(state, member);
     },
@@ -237,6 +271,8 @@ export const routes: Route[] = [
       const member = requireMember(state, project.id, params.user_id as string);
       state.scoped(state.projectUsers, project.id).delete(member.user_id);
       state.audit('user.deleted', { id: member.user_id }, ref(project));
+      // Leaving the project takes every role the user held directly in it.
+      removeAssignments(state, (a) => a.scope === project.id && a.principal_type === 'user' && a.principal_id === member.user_id, project);
       return { object: 'organization.project.user.deleted' as const, id: member.user_id, deleted: true };
     },
   },

@@ -36,6 +36,8 @@ export function seedKeys(state: SandboxState, rng: Rng): void {
     // Usage stops when a project is archived; its keys stay for the record.
     const end = project.archived_at ?? state.anchor;
     const keys = state.scoped(state.projectApiKeys, project.id);
+    /** Keys of this project drawn as `recent`, whose owner is in the project: candidates for yesterday's traffic. */
+    const recent: ProjectApiKeyRecord[] = [];
     const addKey = (name: string, owner: KeyOwner, usage: Usage, notBefore: number) => {
       const created = createdAt(rng, notBefore, end, usage);
       const key: ProjectApiKeyRecord = {
@@ -47,6 +49,7 @@ export function seedKeys(state: SandboxState, rng: Rng): void {
         owner,
       };
       keys.set(key.id, key);
+      if (usage === 'recent') recent.push(key);
     };
 
     // Service accounts: none in the archived project ("archived projects have no service accounts").
@@ -91,6 +94,30 @@ export function seedKeys(state: SandboxState, rng: Rng): void {
       if (outsiders.length > 0) {
         const former = rng.pick(outsiders);
         addKey(`${firstName(former)}-laptop`, { type: 'user', user_id: former.id }, rng.chance(0.5) ? 'stale' : 'weeks', Math.max(project.created_at, former.added_at));
+      }
+    }
+
+    // Traffic runs through to yesterday: an active project has a key used within the last day
+    // (usage stops at each key's last_used_at, so without one the project's recent usage has gaps).
+    if (!archived && ![...keys.values()].some((k) => k.last_used_at !== null && k.last_used_at >= end - DAY)) {
+      const pick = recent.sort((a, b) => (b.last_used_at as number) - (a.last_used_at as number))[0];
+      if (pick) {
+        // Keep its time of day, moved into the last day; no draw, so the rest of the seed is unchanged.
+        const ago = (end - (pick.last_used_at as number)) % DAY;
+        pick.last_used_at = end - (ago === 0 ? 60 : ago);
+      } else {
+        const account = state.serviceAccounts.get(project.id)?.values().next().value as ServiceAccountRecord | undefined;
+        const member = members[0];
+        const owner: KeyOwner | undefined = account
+          ? { type: 'service_account', service_account_id: account.id }
+          : member
+            ? { type: 'user', user_id: member.user_id }
+            : undefined;
+        if (owner) {
+          addKey('production', owner, 'recent', account?.created_at ?? member?.added_at ?? project.created_at);
+          const added = [...keys.values()].at(-1) as ProjectApiKeyRecord;
+          added.last_used_at = Math.max(added.created_at, end - rng.int(60, DAY - 60));
+        }
       }
     }
   });

@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { parseTime } from '../time.js';
+import { ReportError } from './report.js';
+
+/*
+ * Report periods: a named period (`last_month`) or start/end (dates, Unix seconds or relative forms,
+ * end exclusive). Everything is UTC, as the API's buckets are.
+ */
+
+export const PERIODS = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'last_90_days', 'this_month', 'last_month', 'this_year', 'last_365_days'] as const;
+export type PeriodName = (typeof PERIODS)[number];
+
+export const periodFields = {
+  period: z.enum(PERIODS).optional().describe('Named period (UTC); or give start/end'),
+  start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Start: date, Unix s or 30d'),
+  end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('End, exclusive; default now'),
+};
+
+export interface Period {
+  start: number;
+  end: number;
+}
+
+const DAY = 86_400;
+
+export function resolvePeriod(args: { period?: PeriodName; start?: string | number; end?: string | number }, nowMs: number, fallback: PeriodName = 'last_30_days'): Period {
+  if (args.period && (args.start !== undefined || args.end !== undefined)) throw new ReportError('Give either period or start/end, not both.');
+  if (args.start === undefined && args.end !== undefined) throw new ReportError('end needs a start (or use period).');
+  if (args.start !== undefined) {
+    const start = time('start', args.start, nowMs);
+    const end = args.end === undefined ? Math.floor(nowMs / 1000) : time('end', args.end, nowMs);
+    if (end <= start) throw new ReportError(`The period is empty: end (${new Date(end * 1000).toISOString()}) must be after start (${new Date(start * 1000).toISOString()}).`);
+    return { start, end };
+  }
+  return named(args.period ?? fallback, nowMs);
+}
+
+export function named(period: PeriodName, nowMs: number): Period {
+  const now = Math.floor(nowMs / 1000);
+  const today = Math.floor(now / DAY) * DAY;
+  const date = new Date(today * 1000);
+  const monthStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / 1000;
+  switch (period) {
+    case 'today':
+      return { start: today, end: now };
+    case 'yesterday':
+      return { start: today - DAY, end: today };
+    case 'last_7_days':
+      return { start: today - 7 * DAY, end: today };
+    case 'last_30_days':
+      return { start: today - 30 * DAY, end: today };
+    case 'last_90_days':
+      return { start: today - 90 * DAY, end: today };
+    case 'last_365_days':
+      return { start: today - 365 * DAY, end: today };
+    case 'this_month':
+      return { start: monthStart, end: now };
+    case 'last_month':
+      return { start: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() - 1, 1) / 1000, end: monthStart };
+    case 'this_year':
+      return { start: Date.UTC(date.getUTCFullYear(), 0, 1) / 1000, end: now };
+  }
+}
+
+function time(field: string, value: string | number, nowMs: number): number {
+  const seconds = parseTime(value, nowMs);
+  if (seconds === null) throw new ReportError(`${field}: '${String(value)}' is not a time; use a date like 2026-10-01, Unix seconds, 30d or today.`);
+  return seconds;
+}

@@ -1,0 +1,50 @@
+import type { z, ZodObject, ZodRawShape, ZodTypeAny } from 'zod';
+import type { AdminClient } from '../client/index.js';
+import type { NameDirectory } from './names.js';
+
+/** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
+export interface ReportContext {
+  client: AdminClient;
+  names: NameDirectory;
+  signal?: AbortSignal;
+  /** Wall clock in ms, injectable for tests. */
+  now: () => number;
+}
+
+/** A mistake the caller can fix (an ambiguous or unknown name, an empty period): reported as is. */
+export class ReportError extends Error {
+  override readonly name = 'ReportError';
+}
+
+export interface CompositeDefinition<S extends ZodRawShape> {
+  name: string;
+  title: string;
+  description: string;
+  input: S;
+  output: ZodTypeAny;
+  run(args: z.infer<ZodObject<S>>, ctx: ReportContext): Promise<Record<string, unknown>>;
+}
+
+/** A composite tool: the only kind of tool with code of its own. */
+export interface CompositeTool {
+  name: string;
+  title: string;
+  description: string;
+  toolset: 'reports';
+  input: ZodRawShape;
+  output: ZodTypeAny;
+  run(args: Record<string, unknown>, ctx: ReportContext): Promise<Record<string, unknown>>;
+}
+
+export function report<S extends ZodRawShape>(definition: CompositeDefinition<S>): CompositeTool {
+  return { ...definition, toolset: 'reports', run: definition.run as CompositeTool['run'] };
+}
+
+/** Money to the cent. */
+export const cents = (usd: number): number => Math.round(usd * 100) / 100;
+
+/** A Unix time as a date (`2026-10-01`). */
+export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);
+
+/** A Unix time to the minute (`2026-10-01 14:03Z`). */
+export const isoMinute = (unix: number): string => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;

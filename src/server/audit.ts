@@ -1,0 +1,80 @@
+import { chmodSync, closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { redact } from '../log.js';
+
+/*
+ * The audit trail (`--audit-log FILE`): every write or destructive attempt becomes a JSON line,
+ * written and fsynced before the tool returns. It fails closed: when a line cannot be written the
+ * tool fails, and a write that would have gone to the API is never sent. So an executed write
+ * leaves two lines sharing an `attempt` id, `phase: "request"` before the request goes out and
+ * `phase: "result"` after; previews, refusals and dry runs change nothing and leave one line.
+ */
+
+export type AuditOutcome = 'preview' | 'refused' | 'dry_run' | 'declined' | 'sending' | 'succeeded' | 'failed';
+
+export interface AuditEntry {
+  attempt: string;
+  phase: 'request' | 'result' | 'final';
+  tool: string;
+  effect: string;
+  arguments: Record<string, unknown>;
+  outcome: AuditOutcome;
+  /** How the call was confirmed or refused: token or elicitation, and the verdict. */
+  decision?: string;
+  status?: number | null;
+  request_id?: string | null;
+  may_have_happened?: boolean;
+  message?: string;
+}
+
+export class AuditWriteError extends Error {
+  override readonly name = 'AuditWriteError';
+}
+
+export interface AuditSink {
+  record(entry: AuditEntry): void;
+}
+
+export class AuditTrail implements AuditSink {
+  private fd: number;
+
+  constructor(
+    readonly path: string,
+    private readonly secrets: () => readonly string[],
+    private readonly now: () => number = Date.now,
+  ) {
+    this.fd = openSync(path, 'a', 0o600);
+    // An existing file keeps its mode on open; an audit trail of secrets-adjacent data is the owner's alone.
+    try {
+      chmodSync(path, 0o600);
+    } catch {
+      // Character devices and the like cannot be chmodded; writes still fail closed below.
+    }
+  }
+
+  /** Appends one line and flushes it to disk, or throws AuditWriteError. */
+  record(entry: AuditEntry): void {
+    const line = `${redact(JSON.stringify({ time: new Date(this.now()).toISOString(), ...entry, arguments: redactArguments(entry.arguments) }), this.secrets())}\n`;
+    try {
+      writeSync(this.fd, line);
+      try {
+        fsyncSync(this.fd);
+      } catch (error) {
+        // Pipes and character devices cannot be fsynced; only a failed write means the line is lost.
+        if ((error as NodeJS.ErrnoException).code !== 'EINVAL' && (error as NodeJS.ErrnoException).code !== 'ENOTSUP') throw error;
+      }
+    } catch (error) {
+      throw new AuditWriteError(`the audit log ${this.path} could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** A confirmation token is a capability: the trail records that one was given, never the token. */
+function redactArguments(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...args };
+  if (typeof out.confirm === 'string') out.confirm = '[token]';
+  return out;
+}
