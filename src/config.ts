@@ -31,6 +31,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   noAuth: boolean;
+  /** Streamable HTTP without sessions: any replica can answer any request. */
+  stateless: boolean;
   httpToken: string | undefined;
   keyFromHeader: string | undefined;
   json: boolean;
@@ -59,6 +61,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'no-auth': { type: 'boolean' },
+  stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
@@ -117,6 +120,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
     port: port === undefined ? (command === 'sandbox' ? 0 : 3000) : integer('--port', port, 0, 65_535),
     noAuth: values['no-auth'] ?? bool('OPENAI_ADMIN_MCP_NO_AUTH', env),
+    stateless: values.stateless ?? bool('OPENAI_ADMIN_MCP_STATELESS', env),
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     json: values.json ?? false,

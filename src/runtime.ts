@@ -12,6 +12,8 @@ const SANDBOX_KEY = 'sk-admin-sandbox-local-only';
 export interface Runtime {
   host: ToolHost;
   client: AdminClient;
+  /** A client for an admin key that arrived with a request (`--key-from-header`), sharing the pool. */
+  clientForKey(key: string): AdminClient;
   logger: Logger;
   sandbox?: Sandbox;
   close(): Promise<void>;
@@ -34,12 +36,14 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {
-    if (options.requireKey !== false) throw new UsageError(MISSING_KEY_MESSAGE);
+    if (options.requireKey !== false && !config.keyFromHeader) throw new UsageError(MISSING_KEY_MESSAGE);
     apiKey = 'sk-admin-unset';
   }
   const secret = apiKey;
   const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
-  const client = new AdminClient({ apiKey, baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger });
+  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger };
+  const client = new AdminClient({ apiKey, ...clientOptions });
+  const sharedPool = AdminClient.createPool(new URL(baseUrl).origin);
   let audit: AuditTrail | undefined;
   if (config.auditLog) {
     try {
@@ -69,11 +73,13 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   return {
     host,
     client,
+    clientForKey: (key) => new AdminClient({ apiKey: key, ...clientOptions, pool: sharedPool }),
     logger,
     sandbox,
     async close() {
       audit?.close();
       await client.close();
+      await sharedPool.close();
       await sandbox?.close();
     },
   };

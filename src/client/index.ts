@@ -33,6 +33,11 @@ export interface ClientOptions {
   backoff?: Partial<BackoffPolicy>;
   /** Keep-alive connections to the API. Default 16. */
   connections?: number;
+  /**
+   * A pool to share with other clients (one per admin key taken from request headers, say). The
+   * client then does not own it and leaves it open on close.
+   */
+  pool?: Pool;
   logger?: Logger;
 }
 
@@ -68,6 +73,7 @@ export class AdminClient {
   readonly baseUrl: string;
   readonly readOnly: boolean;
   private readonly pool: Pool;
+  private readonly ownsPool: boolean;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
   private readonly maxRetries: number;
@@ -90,13 +96,19 @@ export class AdminClient {
       accept: 'application/json',
       ...(options.organization ? { 'openai-organization': options.organization } : {}),
     };
-    this.pool = new Pool(url.origin, {
+    this.ownsPool = options.pool === undefined;
+    this.pool = options.pool ?? AdminClient.createPool(url.origin, options, this.timeoutMs);
+  }
+
+  /** The keep-alive pool a client uses; exposed so several clients can share one. */
+  static createPool(origin: string, options: Pick<ClientOptions, 'connections' | 'connectTimeoutMs'> = {}, timeoutMs = 60_000): Pool {
+    return new Pool(origin, {
       connections: options.connections ?? 16,
       connect: { timeout: options.connectTimeoutMs ?? 10_000 },
       keepAliveTimeout: 30_000,
       // Per-attempt deadlines are enforced with an AbortSignal below; undici's own are a backstop.
-      headersTimeout: this.timeoutMs + 1_000,
-      bodyTimeout: this.timeoutMs + 1_000,
+      headersTimeout: timeoutMs + 1_000,
+      bodyTimeout: timeoutMs + 1_000,
     });
   }
 
@@ -184,7 +196,7 @@ export class AdminClient {
   }
 
   async close(): Promise<void> {
-    await this.pool.close();
+    if (this.ownsPool) await this.pool.close();
   }
 }
 

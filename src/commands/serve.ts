@@ -1,11 +1,22 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { ServerConfig } from '../config.js';
-import { openRuntime } from '../runtime.js';
+import { UsageError, type ServerConfig } from '../config.js';
+import { openRuntime, type Runtime } from '../runtime.js';
+import { HttpConfigError, startHttpServer } from '../server/http.js';
 import { createMcpServer } from '../server/mcp.js';
 
-/** The MCP server on stdio: protocol on stdout, logs on stderr. */
+/** The MCP server: on stdio by default (protocol on stdout, logs on stderr), or Streamable HTTP. */
 export async function runServe(config: ServerConfig): Promise<number> {
   const runtime = await openRuntime(config);
+  try {
+    if (config.http) await serveHttp(config, runtime);
+    else await serveStdio(config, runtime);
+  } finally {
+    await runtime.close();
+  }
+  return 0;
+}
+
+async function serveStdio(config: ServerConfig, runtime: Runtime): Promise<void> {
   const server = createMcpServer(runtime.host);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {
@@ -18,6 +29,31 @@ export async function runServe(config: ServerConfig): Promise<number> {
   runtime.logger.info(`serving ${runtime.host.listTools().length} tools on stdio${config.sandbox ? ' against the sandbox' : ''}${config.readOnly ? ' (read-only)' : ''}`);
   await closed;
   await server.close();
-  await runtime.close();
-  return 0;
+}
+
+async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> {
+  let http;
+  try {
+    http = await startHttpServer(runtime.host, {
+      host: config.host,
+      port: config.port,
+      token: config.httpToken,
+      noAuth: config.noAuth,
+      stateless: config.stateless,
+      keyFromHeader: config.keyFromHeader,
+      clientForKey: runtime.clientForKey,
+      logger: runtime.logger,
+    });
+  } catch (error) {
+    if (error instanceof HttpConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  runtime.logger.info(`serving ${runtime.host.listTools().length} tools at ${http.url}${config.stateless ? ' (stateless)' : ''}`);
+  // Scripts and tests read the endpoint from stderr's first line as well as from this one.
+  process.stderr.write(`openai-admin-mcp: listening on ${http.url}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await http.close();
 }

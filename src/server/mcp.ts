@@ -111,7 +111,7 @@ export class ToolHost {
       return failure(`Unknown tool '${name}'. ${this.deps.dynamic ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
     const ctx: ExecContext = {
-      client: this.deps.client,
+      client: session.client ?? this.deps.client,
       confirmations: this.confirmations,
       sandbox: this.deps.sandbox,
       redactSecrets: this.deps.redactSecrets,
@@ -136,7 +136,9 @@ export class ToolHost {
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
     try {
-      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client: this.deps.client, names: this.names, signal: session.signal, now: this.deps.now ?? Date.now });
+      const client = session.client ?? this.deps.client;
+      const names = session.client ? new NameDirectory(session.client, 0) : this.names;
+      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now });
       return success(data, opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
@@ -178,6 +180,8 @@ function listing(tool: RegisteredTool): Tool {
 /** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */
 export interface CallSession {
   signal?: AbortSignal;
+  /** A client for this call only (an admin key taken from the request); names are then not cached. */
+  client?: AdminClient;
   elicit?: (message: string) => Promise<ElicitAnswer>;
 }
 
@@ -222,12 +226,16 @@ const META_TOOLS: MetaTool[] = [
 ];
 
 /** An MCP server (low-level SDK `Server`) serving a ToolHost. One per connection or session. */
-export function createMcpServer(host: ToolHost): Server {
+export function createMcpServer(host: ToolHost, clientFor?: (headers: Record<string, string | string[] | undefined>) => AdminClient | undefined): Server {
   const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
   const tools = host.listTools();
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
-    host.call(request.params.name, request.params.arguments, { signal: extra.signal, elicit: elicitor(server, extra.signal) }),
+    host.call(request.params.name, request.params.arguments, {
+      signal: extra.signal,
+      elicit: elicitor(server, extra.signal),
+      client: clientFor?.(extra.requestInfo?.headers ?? {}),
+    }),
   );
   return server;
 }

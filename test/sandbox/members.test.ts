@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type AdminClient } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectRecord, RoleRecord, UserRecord } from '../../src/sandbox/state.js';
-import { expectError, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
+import { expectError, pickArchivedProject, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
 
 /*
  * Users, invites, groups, group members, and the organization roles of users and groups,
@@ -383,7 +383,7 @@ describe('invites', () => {
 
   it('validates required fields, enums, emails, projects and unknown fields', async () => {
     const [project] = activeProjects() as [ProjectRecord];
-    const archived = [...sandbox.state.projects.values()].find((p) => p.status === 'archived')!;
+    const archived = pickArchivedProject(sandbox.state);
     const post = (body: unknown) => () => client.post('/organization/invites', body);
     await refused(post({ role: 'reader' }), 400, 'email');
     await refused(post({ email: 'a@example.com' }), 400, 'role');

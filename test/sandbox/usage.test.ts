@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminClient, ApiError, type Query } from '../../src/client/index.js';
+import { AdminClient, type Query } from '../../src/client/index.js';
 import { FAMILIES } from '../../src/sandbox/routes/usage.js';
 import {
   CODE_INTERPRETER_SESSION,
@@ -17,6 +17,7 @@ import {
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import type { DailyActivity } from '../../src/sandbox/state.js';
 import usageTools from '../../tools/usage.js';
+import { expectError, pickProjectNamed, withSandboxes } from '../helpers.js';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -73,23 +74,9 @@ function totals(results: readonly Result[]): Record<string, number> {
 
 const costTotal = (results: readonly Result[]) => results.reduce((n, r) => n + Math.round((r.amount as { value: number }).value * 1e6), 0);
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
-
-async function expectInvalid(promise: Promise<unknown>, param: string): Promise<void> {
-  const before = sandbox.state.activity.length;
-  const error = await failure(promise);
-  expect(error.status).toBe(400);
-  expect(error.param).toBe(param);
-  expect(sandbox.state.activity.length).toBe(before);
-}
+/** A request that must fail with 400 on `param` and record no activity. */
+const expectInvalid = (promise: Promise<unknown>, param: string) =>
+  expectError(promise, 400, param, { unchanged: () => sandbox.state.activity.length });
 
 const WEEK_START = ANCHOR - 14 * DAY;
 const familyNames = FAMILIES.map((f) => f.path.split('/').pop() as string);
@@ -187,16 +174,11 @@ describe('seeded activity', () => {
   });
 
   it('is deterministic for a seed', async () => {
-    const again = await startSandbox({ seed: 7, now: () => NOW });
-    const other = await startSandbox({ seed: 8, now: () => NOW });
-    try {
+    await withSandboxes([{ seed: 7, now: () => NOW }, { seed: 8, now: () => NOW }], ([again, other]) => {
       const digest = (s: Sandbox) => s.state.activity.map((r) => `${r.day}|${r.api_key_id}|${r.model}|${r.input_tokens}|${r.units}`).join('\n');
       expect(digest(again)).toBe(digest(sandbox));
       expect(digest(other)).not.toBe(digest(sandbox));
-    } finally {
-      await again.close();
-      await other.close();
-    }
+    });
   });
 });
 
@@ -398,11 +380,7 @@ describe('aggregation', () => {
   });
 });
 
-function projectByName(name: string): string {
-  const project = [...sandbox.state.projects.values()].find((p) => p.name === name);
-  if (!project) throw new Error(`no project ${name}`);
-  return project.id;
-}
+const projectByName = (name: string) => pickProjectNamed(sandbox.state, name).id;
 
 // Filters
 

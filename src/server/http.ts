@@ -1,0 +1,202 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { AdminClient } from '../client/index.js';
+import type { Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import { createMcpServer, type ToolHost } from './mcp.js';
+
+/*
+ * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
+ * operator chose `--no-auth` on loopback; Origin checked against DNS rebinding; sessions by default,
+ * or a stateless mode in which any replica can answer any request.
+ */
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  /** Required unless `noAuth`. */
+  token?: string;
+  noAuth: boolean;
+  stateless: boolean;
+  /** Take the admin key from this request header; it is used for that request only, never stored. */
+  keyFromHeader?: string;
+  /** Builds a client for a key taken from a header. */
+  clientForKey?: (key: string) => AdminClient;
+  logger: Logger;
+}
+
+export interface RunningHttp {
+  url: string;
+  server: HttpServer;
+  close(): Promise<void>;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+const MAX_BODY = 4 << 20;
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host.replace(/^\[|\]$/g, '')) || host.startsWith('127.');
+}
+
+export class HttpConfigError extends Error {
+  override readonly name = 'HttpConfigError';
+}
+
+export async function startHttpServer(host: ToolHost, options: HttpOptions): Promise<RunningHttp> {
+  if (!options.noAuth && !options.token) {
+    throw new HttpConfigError('--http needs OPENAI_ADMIN_MCP_HTTP_TOKEN (clients send it as "Authorization: Bearer <token>"), or --no-auth on a loopback address.');
+  }
+  if (options.noAuth && !isLoopback(options.host)) {
+    throw new HttpConfigError(`--no-auth is allowed only on loopback; ${options.host} is reachable from other machines. Set OPENAI_ADMIN_MCP_HTTP_TOKEN instead.`);
+  }
+  const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const headerName = options.keyFromHeader?.toLowerCase();
+  const clientFor = headerName && options.clientForKey
+    ? (headers: Record<string, string | string[] | undefined>) => {
+        const value = headers[headerName];
+        const key = Array.isArray(value) ? value[0] : value;
+        return key ? options.clientForKey?.(key.replace(/^Bearer\s+/i, '')) : undefined;
+      }
+    : undefined;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      options.logger.error('HTTP request failed', { error: (error as Error).message });
+      if (!res.headersSent) json(res, 500, rpcError(-32603, 'Internal error'));
+      else res.end();
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
+    if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
+    if (url.pathname !== '/mcp') return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
+    if (!authorized(req)) {
+      res.setHeader('www-authenticate', 'Bearer');
+      return json(res, 401, rpcError(-32001, 'Unauthorized: send "Authorization: Bearer <OPENAI_ADMIN_MCP_HTTP_TOKEN>".'));
+    }
+    if (headerName && req.method === 'POST' && !req.headers[headerName]) {
+      return json(res, 401, rpcError(-32001, `This server takes the admin key from the ${options.keyFromHeader} header; none was sent.`));
+    }
+
+    if (options.stateless) {
+      if (req.method !== 'POST') return json(res, 405, rpcError(-32000, 'Method not allowed: a stateless server answers POST only.'));
+      const body = await readJson(req);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      const mcp = createMcpServer(host, clientFor);
+      res.on('close', () => {
+        void transport.close();
+        void mcp.close();
+      });
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+
+    const sessionId = req.headers['mcp-session-id'];
+    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (req.method === 'POST') {
+      const body = await readJson(req);
+      if (existing) return existing.handleRequest(req, res, body);
+      if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
+      if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          sessions.set(id, transport);
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) sessions.delete(transport.sessionId);
+      };
+      await createMcpServer(host, clientFor).connect(transport);
+      return transport.handleRequest(req, res, body);
+    }
+    if (req.method === 'GET' || req.method === 'DELETE') {
+      if (!existing) return json(res, sessionId === undefined ? 400 : 404, rpcError(-32000, 'A valid mcp-session-id header is required.'));
+      return existing.handleRequest(req, res);
+    }
+    return json(res, 405, rpcError(-32000, 'Method not allowed.'));
+  }
+
+  function authorized(req: IncomingMessage): boolean {
+    if (options.noAuth) return true;
+    const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    const expected = Buffer.from(options.token ?? '');
+    const actual = Buffer.from(given);
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${shownHost}:${port}/mcp`,
+    server,
+    async close() {
+      await Promise.all([...sessions.values()].map((t) => t.close()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * Browsers send Origin; a page on another site must not reach a server on localhost through DNS
+ * rebinding. No Origin (a non-browser client) is fine; otherwise its host must be loopback or the
+ * Host the request was sent to.
+ */
+function originAllowed(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  let originHost: string;
+  try {
+    originHost = new URL(origin).hostname;
+  } catch {
+    return false;
+  }
+  const requestHost = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return isLoopback(originHost) || originHost === requestHost;
+}
+
+function readJson(req: IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        resolve(text === '' ? undefined : JSON.parse(text));
+      } catch {
+        resolve(undefined);
+      }
+    });
+    req.on('error', reject);
+  });
+}
+
+function rpcError(code: number, message: string) {
+  return { jsonrpc: '2.0', error: { code, message }, id: null };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
