@@ -11,7 +11,6 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 const cli = fileURLToPath(new URL('../cli.js', import.meta.url));
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const usd = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-const day = (unix: number | null | undefined) => (unix ? new Date(unix * 1000).toISOString().slice(0, 10) : 'never');
 
 async function main(): Promise<void> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [cli, '--sandbox'], stderr: 'ignore' });
@@ -30,43 +29,30 @@ async function main(): Promise<void> {
   };
 
   out('\n━━ 1. "What did project Atlas spend last month, by line item?"');
-  const projects = (await call('projects_list', { limit: 100 })).data as Array<{ id: string; name: string; status: string }>;
-  const atlas = projects.find((p) => p.name === 'Atlas');
-  if (!atlas) throw new Error('the sandbox has no Atlas project');
-  out(`  Atlas is ${atlas.id}.`);
-  const now = new Date();
-  const firstOfThisMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000;
-  const firstOfLastMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1) / 1000;
-  const costs = await call('usage_costs', {
-    start_time: firstOfLastMonth,
-    end_time: firstOfThisMonth,
-    project_ids: [atlas.id],
-    group_by: ['line_item'],
-    limit: 31,
-    max_items: 31,
-  });
-  const byLine = new Map<string, number>();
-  for (const bucket of costs.data as Array<{ results: Array<{ line_item: string | null; amount: { value: number } }> }>) {
-    for (const r of bucket.results) byLine.set(r.line_item ?? '(other)', (byLine.get(r.line_item ?? '(other)') ?? 0) + r.amount.value);
-  }
-  const total = [...byLine.values()].reduce((a, b) => a + b, 0);
-  out(`  Atlas spent ${usd(total)} in ${new Date(firstOfLastMonth * 1000).toISOString().slice(0, 7)}:`);
-  for (const [line, amount] of [...byLine].sort((a, b) => b[1] - a[1]).slice(0, 6)) out(`    ${usd(amount).padStart(12)}  ${line}`);
+  const spend = await call('spend_report', { project: 'atlas', period: 'last_month', group_by: ['line_item'], top: 6 });
+  const period = spend.period as { start: string; end: string };
+  const project = spend.project as { id: string; name: string };
+  out(`  ${project.name} (${project.id}) spent ${usd(spend.total_usd as number)} from ${period.start} to ${period.end} (end exclusive):`);
+  for (const row of spend.breakdown as Array<{ line_item: string; usd: number; share: string }>) out(`    ${usd(row.usd).padStart(12)}  ${row.share.padStart(6)}  ${row.line_item}`);
+  const other = spend.other as { rows: number; usd: number } | undefined;
+  if (other) out(`    ${usd(other.usd).padStart(12)}          ${other.rows} more line items`);
 
   out('\n━━ 2. "Who can access the Billing project, and which keys are stale?"');
-  const billing = projects.find((p) => p.name === 'Billing');
-  if (!billing) throw new Error('the sandbox has no Billing project');
-  const members = (await call('projects_users_list', { project_id: billing.id, max_items: 200 })).data as Array<{ name: string; email: string; role: string }>;
-  for (const m of members) out(`    ${m.role.padEnd(7)} ${m.name} <${m.email}>`);
-  const accounts = (await call('projects_service_accounts_list', { project_id: billing.id, max_items: 200 })).data as Array<{ name: string; role: string }>;
-  for (const a of accounts) out(`    ${a.role.padEnd(7)} service account ${a.name}`);
-  const keys = (await call('projects_api_keys_list', { project_id: billing.id, max_items: 200 })).data as Array<{ name: string; last_used_at: number | null }>;
-  const staleBefore = Date.now() / 1000 - 90 * 86_400;
-  for (const k of keys) out(`    key ${k.name.padEnd(24)} last used ${day(k.last_used_at)}${!k.last_used_at || k.last_used_at < staleBefore ? '  ⚠ unused for 90+ days' : ''}`);
+  const review = await call('access_review', { project: 'Billing' });
+  out(`  ${String(review.summary)}`);
+  for (const u of review.users as Array<{ name: string; email: string; role: string }>) out(`    ${u.role.padEnd(7)} ${u.name} <${u.email}>`);
+  for (const g of review.groups as Array<{ name: string; roles: string[] }>) out(`    group   ${g.name} (${g.roles.join(', ')})`);
+  for (const a of review.service_accounts as Array<{ name: string; role: string }>) out(`    ${a.role.padEnd(7)} service account ${a.name}`);
+  for (const k of review.keys as Array<{ name: string; owner: string; last_used: string; stale?: boolean }>) {
+    out(`    key ${k.name.padEnd(14)} owner ${k.owner.padEnd(36)} last used ${k.last_used}${k.stale ? '  ⚠ stale' : ''}`);
+  }
+  for (const flag of review.flags as string[]) out(`  ⚑ ${flag}`);
 
   out('\n━━ 3. "Archive the Marketing Copy project" (destructive: preview, then confirm)');
-  const marketing = projects.find((p) => p.name === 'Marketing Copy');
+  const found = await call('find', { query: 'Marketing Copy', kinds: ['project'] });
+  const marketing = (found.matches as Array<{ id: string; name: string }>)[0];
   if (!marketing) throw new Error('the sandbox has no Marketing Copy project');
+  out(`  find resolved "Marketing Copy" to ${marketing.id}.`);
   const preview = await call('projects_archive', { project_id: marketing.id });
   const target = preview.target as { name: string; status: string };
   out(`  Preview: ${String(preview.action)}`);

@@ -58,12 +58,14 @@ export const accessReview = report({
   async run(args, ctx) {
     const project = await ctx.names.project(args.project, ctx.signal);
     const base = `/organization/projects/${encodeURIComponent(project.id)}`;
-    const all = <T>(path: string, style: 'cursor_id' | 'cursor_next', limit: number) => section(() => ctx.client.collect<T>({ path, query: { limit }, style, maxPages: 100, signal: ctx.signal }).then((r) => r.items));
+    const all = <T>(path: string, style: 'cursor_id' | 'cursor_next', limit: number, extra: Record<string, string> = {}) =>
+      section(() => ctx.client.collect<T>({ path, query: { limit, ...extra }, style, maxPages: 100, signal: ctx.signal }).then((r) => r.items));
     const [users, groups, accounts, keys] = await Promise.all([
       all<ProjectUser>(`${base}/users`, 'cursor_id', 100),
       all<ProjectGroup>(`${base}/groups`, 'cursor_next', 100),
       all<ServiceAccount>(`${base}/service_accounts`, 'cursor_id', 100),
-      all<ApiKey>(`${base}/api_keys`, 'cursor_id', 100),
+      // Every key, including those whose owner has lost access to the project (hidden by default).
+      all<ApiKey>(`${base}/api_keys`, 'cursor_id', 100, { owner_project_access: 'any' }),
     ]);
     const groupRoles = groups.items
       ? await mapLimited(groups.items, 4, (g) =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpointTools } from '../../tools/index.js';
-import { periodFields, resolvePeriod } from './periods.js';
+import { named, periodFields, resolvePeriod } from './periods.js';
 import { isoMinute, report } from './report.js';
 
 /*
@@ -38,13 +38,18 @@ export const auditSearch = report({
   },
   output: z.object({ events: z.array(z.record(z.unknown())), has_more: z.boolean(), next_cursor: z.string().optional() }).passthrough(),
   async run(args, ctx) {
-    const period = resolvePeriod(args, ctx.now(), 'last_30_days');
+    // Unlike spend and usage (whole days), the audit log is read up to this moment by default: the
+    // last 30 days include today, and a period ending now has no upper bound, so a change made a
+    // second ago is found.
+    const nowMs = ctx.now();
+    const nowSeconds = Math.floor(nowMs / 1000);
+    const period = args.period === undefined && args.start === undefined && args.end === undefined ? { start: named('last_30_days', nowMs).start, end: nowSeconds } : resolvePeriod(args, nowMs);
     const project = args.project ? await ctx.names.project(args.project, ctx.signal) : undefined;
     const byEmail = args.actor?.includes('@');
     const page = await ctx.client.get<{ data: AuditEvent[]; has_more: boolean; last_id?: string | null }>(
       '/organization/audit_logs',
       {
-        effective_at: { gte: period.start, lt: period.end },
+        effective_at: { gte: period.start, ...(period.end >= nowSeconds ? {} : { lt: period.end }) },
         ...(args.actor ? (byEmail ? { actor_emails: [args.actor] } : { actor_ids: [args.actor] }) : {}),
         ...(args.event_types ? { event_types: args.event_types as string[] } : {}),
         ...(project ? { project_ids: [project.id] } : {}),

@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { allComposites } from './reports/index.js';
+import { TOOLSETS, selectTools, type RegisteredTool } from './server/registry.js';
+
+/**
+ * docs/TOOLS.md, generated from the tool registry so it cannot drift from what clients see; a test
+ * fails when the committed file is stale. Regenerate with `npm run docs`.
+ */
+export function renderToolsMarkdown(): string {
+  const tools = selectTools({ readOnly: false }, allComposites);
+  const lines = [
+    '# Tools',
+    '',
+    `Generated from the tool registry by \`npm run docs\`; do not edit by hand. ${tools.length} tools: ${tools.filter((t) => t.effect === 'read').length} read, ${tools.filter((t) => t.effect === 'write').length} write, ${tools.filter((t) => t.effect === 'destructive').length} destructive.`,
+    '',
+    'Destructive tools preview first and need `confirm` (see the README). Every write takes `dry_run`; list tools take `max_items`.',
+    '',
+  ];
+  for (const toolset of TOOLSETS) {
+    const members = tools.filter((t) => t.toolset === toolset);
+    if (members.length === 0) continue;
+    lines.push(`## ${toolset}`, '', '| tool | effect | endpoint | arguments | what it does |', '|---|---|---|---|---|');
+    for (const tool of members) lines.push(row(tool));
+    lines.push('');
+  }
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+function row(tool: RegisteredTool): string {
+  const required = new Set(tool.inputSchema.required ?? []);
+  const args = Object.keys(tool.inputSchema.properties ?? {})
+    .filter((name) => !['dry_run', 'confirm', 'max_items'].includes(name))
+    .map((name) => (required.has(name) ? `**${name}**` : name))
+    .join(', ');
+  const endpoint = tool.endpoint ? `\`${tool.endpoint.method} ${tool.endpoint.path}\`` : '(composite)';
+  return `| \`${tool.name}\` | ${tool.effect} | ${endpoint} | ${args || '—'} | ${tool.description.replace(/\|/g, '\\|')} |`;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const target = fileURLToPath(new URL('../../docs/TOOLS.md', import.meta.url));
+  writeFileSync(target, renderToolsMarkdown());
+  process.stdout.write(`wrote ${target}\n`);
+}
