@@ -20,6 +20,8 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
+  const compact = simpleUnion(node as JsonSchema);
+  if (compact) return compact;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'additionalProperties' && typeof value === 'boolean') continue;
@@ -28,6 +30,20 @@ function prune(node: unknown): unknown {
     out[key] = prune(value);
   }
   return out;
+}
+
+/**
+ * `anyOf` of bare types (`[{type: integer, minimum: 0}, {type: string}]`, as a time field or a
+ * nullable string comes out) written as one `type` array: the same contract in a third of the
+ * tokens. Bounds on a variant are dropped; validation still enforces them with a clear message.
+ */
+function simpleUnion(node: JsonSchema): JsonSchema | null {
+  const variants = node.anyOf as JsonSchema[] | undefined;
+  if (!Array.isArray(variants) || variants.length < 2) return null;
+  const bare = variants.every((v) => typeof v.type === 'string' && Object.keys(v).every((k) => ['type', 'minimum', 'maximum', 'minLength'].includes(k)));
+  if (!bare) return null;
+  const { anyOf: _anyOf, ...rest } = node;
+  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))] } as unknown as JsonSchema;
 }
 
 /**

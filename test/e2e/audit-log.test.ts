@@ -137,9 +137,9 @@ describe('failing closed', () => {
   it('will not start when the audit log cannot be opened', async () => {
     const result = await promisify(execFile)(process.execPath, [CLI, '--sandbox', '--audit-log', dir], { env: { PATH: process.env.PATH ?? '' } }).then(
       () => ({ code: 0, stderr: '' }),
-      (e: { code: number; stderr: string }) => e,
+      (e: { code: number; stderr: string; message: string }) => ({ code: e.code, stderr: `${e.stderr}${e.message}` }),
     );
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/--audit-log .* cannot be opened for appending: EISDIR/);
   });
 });

@@ -151,6 +151,18 @@ describe('spend_report equals the raw costs', () => {
     expectRowsAddUp(report);
   });
 
+  it('the daily series has one row per day, each equal to that raw bucket', async () => {
+    const billing = pickProjectNamed(sandbox.state, 'Billing');
+    const report = await ok<SpendReport & { daily: Array<{ date: string; usd: number }> }>(host, 'spend_report', { project: billing.id, ...FORTY_FIVE.args, daily: true });
+    const buckets = await rawBuckets('/organization/costs', FORTY_FIVE.start, FORTY_FIVE.end, { project_ids: [billing.id] });
+    expect(report.daily).toHaveLength(45);
+    report.daily.forEach((day, i) => {
+      const bucket = buckets[i] as RawBucket;
+      expect(day.date).toBe(new Date(bucket.start_time * 1000).toISOString().slice(0, 10));
+      expectCents(day.usd, bucket.results.reduce((s, r) => s + micros(r), 0), day.date);
+    });
+  });
+
   it('an API key filter equals the raw costs of that key', async () => {
     const atlas = pickProjectNamed(sandbox.state, 'Atlas');
     const key = sandbox.state.activity.find((a) => a.project_id === atlas.id && a.api_key_id !== null && a.day >= LAST_MONTH.start && a.day < LAST_MONTH.end)?.api_key_id as string;
