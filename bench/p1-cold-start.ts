@@ -1,0 +1,98 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startSandbox } from '../src/sandbox/server.js';
+import { BENCH_DIR, BENCH_KEY, CLI, connectStdio, interleave, median, ms, pairedRatio, ratio, spread, table, timed, type Section } from './lib.js';
+
+const run = promisify(execFile);
+
+/**
+ * One retry for a start that fails outright: a shared checkout can be mid-rebuild (dist/ rewritten)
+ * when a process loads it. The failure is reported on stderr, never hidden in the figures.
+ */
+async function coldStart(script: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  try {
+    return await coldStartOnce(script, args, env);
+  } catch (error) {
+    process.stderr.write(`bench: P1 start failed, retrying once: ${(error as Error).message}\n`);
+    return coldStartOnce(script, args, env);
+  }
+}
+
+/** Spawn → initialize → tools/list answered, through the MCP SDK Client over stdio. Closing is not timed. */
+async function coldStartOnce(script: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  const started = performance.now();
+  const session = await connectStdio(script, args, env);
+  const { tools } = await session.client.listTools();
+  const elapsed = performance.now() - started;
+  if (tools.length === 0) throw new Error(`${script} listed no tools`);
+  await session.close();
+  return elapsed;
+}
+
+export async function p1(rounds = 15, stageRuns = 3): Promise<Section> {
+  const bare = join(BENCH_DIR, 'bare-server.js');
+  // The external sandbox is never called during start-up; it is only there so the server has a target.
+  const sandbox = await startSandbox({ seed: 1 });
+  const external = { OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_KEY: BENCH_KEY };
+  try {
+    // One unmeasured start of each warms the OS file cache.
+    await coldStart(bare, []);
+    await coldStart(CLI, ['--sandbox']);
+    await coldStart(CLI, [], external);
+
+    const samples = await interleave(rounds, {
+      bare: () => coldStart(bare, []),
+      sandbox: () => coldStart(CLI, ['--sandbox']),
+      external: () => coldStart(CLI, [], external),
+      node: () => timed(() => run(process.execPath, ['-e', ''])),
+    });
+
+    // Where the time goes: the CLI's own path with a clock between stages, in fresh processes.
+    const stageSamples: Array<Array<[string, number]>> = [];
+    for (let i = 0; i < stageRuns; i++) {
+      for (const args of [['--sandbox'], []]) {
+        const { stdout } = await run(process.execPath, [join(BENCH_DIR, 'p1-stages.js'), ...args], { env: { PATH: process.env.PATH ?? '' } });
+        stageSamples.push(JSON.parse(stdout.trim()) as Array<[string, number]>);
+      }
+    }
+    const names: string[] = [];
+    for (const sample of stageSamples) for (const [name] of sample) if (!names.includes(name)) names.push(name);
+    const stageRows = names.map((name) => {
+      const values = stageSamples.flatMap((s) => s.filter(([n]) => n === name).map(([, v]) => v));
+      return [name, ms(median(values)), values.length];
+    });
+
+    const bareMedian = median(samples.bare);
+    const sandboxRatio = median(samples.sandbox) / bareMedian;
+    const externalRatio = median(samples.external) / bareMedian;
+    return {
+      id: 'P1',
+      title: 'Cold start: spawn to the tools/list answer',
+      method:
+        `Each sample spawns \`node <entry>\`, connects the MCP SDK \`Client\` over stdio (initialize) and waits for the \`tools/list\` answer; ` +
+        `the clock starts before the spawn and stops at the answer (closing is not timed). ${rounds} rounds; each round runs every variant once, in an order rotated each round. ` +
+        'The bare server is bench/bare-server.ts: the SDK\'s low-level `Server` with one tool on `StdioServerTransport`. ' +
+        '"external" runs `node dist/cli.js` with OPENAI_BASE_URL pointing at a sandbox in the benchmark process, so no seeding happens in the server.',
+      body: [
+        table(
+          ['variant', 'median (p25–p75)', 'ratio of medians to bare', 'median of per-round ratios'],
+          [
+            ['bare MCP SDK server, 1 tool', spread(samples.bare), '1.00×', '1.00×'],
+            ['`node dist/cli.js --sandbox` (all tools, in-process sandbox)', spread(samples.sandbox), ratio(sandboxRatio), ratio(pairedRatio(samples.sandbox, samples.bare))],
+            ['`node dist/cli.js` (all tools, external sandbox)', spread(samples.external), ratio(externalRatio), ratio(pairedRatio(samples.external, samples.bare))],
+            ['`node -e ""` spawn to exit (Node alone)', spread(samples.node), ratio(median(samples.node) / bareMedian), ratio(pairedRatio(samples.node, samples.bare))],
+          ],
+        ),
+        `Where the time goes (bench/p1-stages.ts: the CLI's start-up path with a clock between stages; median of ${stageRuns} fresh processes per mode, stages in the order they run; the sandbox stage only in \`--sandbox\` mode):`,
+        table(['stage', 'median', 'samples'], stageRows),
+      ],
+      checks: [
+        { id: 'P1', what: 'cold start, all tools, `--sandbox` / bare SDK server', measured: `${ratio(sandboxRatio)} (${ms(median(samples.sandbox))} vs ${ms(bareMedian)})`, target: '≤ 1.15×', pass: sandboxRatio <= 1.15 },
+        { id: 'P1', what: 'cold start, all tools, external sandbox / bare SDK server', measured: `${ratio(externalRatio)} (${ms(median(samples.external))} vs ${ms(bareMedian)})`, target: '≤ 1.15×', pass: externalRatio <= 1.15 },
+      ],
+    };
+  } finally {
+    await sandbox.close();
+  }
+}
