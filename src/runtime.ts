@@ -1,10 +1,10 @@
-import { AdminClient } from './client/index.js';
+import { AdminClient, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { allComposites } from './reports/index.js';
 import { AuditTrail } from './server/audit.js';
 import { ToolHost } from './server/mcp.js';
-import { startSandbox, type Sandbox } from './sandbox/server.js';
+import type { Sandbox } from './sandbox/server.js';
 
 /** The key the in-process sandbox is called with; any sk-admin- key works there. */
 const SANDBOX_KEY = 'sk-admin-sandbox-local-only';
@@ -32,6 +32,8 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   let apiKey = config.apiKey;
   let baseUrl = config.baseUrl;
   if (config.sandbox) {
+    // Loaded only when asked for: a server on the real API never pays for the simulator.
+    const { startSandbox } = await import('./sandbox/server.js');
     sandbox = await startSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
@@ -43,7 +45,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
   const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger };
   const client = new AdminClient({ apiKey, ...clientOptions });
-  const sharedPool = AdminClient.createPool(new URL(baseUrl).origin);
+  const sharedPool = new SharedPool(new URL(baseUrl).origin);
   let audit: AuditTrail | undefined;
   if (config.auditLog) {
     try {

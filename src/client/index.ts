@@ -1,4 +1,4 @@
-import { Pool, errors as undiciErrors } from 'undici';
+import type { Pool } from 'undici';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
@@ -37,7 +37,7 @@ export interface ClientOptions {
    * A pool to share with other clients (one per admin key taken from request headers, say). The
    * client then does not own it and leaves it open on close.
    */
-  pool?: Pool;
+  pool?: SharedPool;
   logger?: Logger;
 }
 
@@ -72,7 +72,7 @@ export interface ApiResponse<T> {
 export class AdminClient {
   readonly baseUrl: string;
   readonly readOnly: boolean;
-  private readonly pool: Pool;
+  private readonly pool: SharedPool;
   private readonly ownsPool: boolean;
   private readonly basePath: string;
   private readonly headers: Record<string, string>;
@@ -97,19 +97,7 @@ export class AdminClient {
       ...(options.organization ? { 'openai-organization': options.organization } : {}),
     };
     this.ownsPool = options.pool === undefined;
-    this.pool = options.pool ?? AdminClient.createPool(url.origin, options, this.timeoutMs);
-  }
-
-  /** The keep-alive pool a client uses; exposed so several clients can share one. */
-  static createPool(origin: string, options: Pick<ClientOptions, 'connections' | 'connectTimeoutMs'> = {}, timeoutMs = 60_000): Pool {
-    return new Pool(origin, {
-      connections: options.connections ?? 16,
-      connect: { timeout: options.connectTimeoutMs ?? 10_000 },
-      keepAliveTimeout: 30_000,
-      // Per-attempt deadlines are enforced with an AbortSignal below; undici's own are a backstop.
-      headersTimeout: timeoutMs + 1_000,
-      bodyTimeout: timeoutMs + 1_000,
-    });
+    this.pool = options.pool ?? new SharedPool(url.origin, options, this.timeoutMs);
   }
 
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
@@ -146,7 +134,8 @@ export class AdminClient {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
-        const res = await this.pool.request({ method, path: target, headers, body: payload, signal });
+        const pool = await this.pool.get();
+        const res = await pool.request({ method, path: target, headers, body: payload, signal });
         status = res.statusCode;
         responseHeaders = res.headers;
         text = await res.body.text();
@@ -200,6 +189,39 @@ export class AdminClient {
   }
 }
 
+/**
+ * undici's keep-alive pool, created on the first request. Loading undici costs about a tenth of a
+ * second, which a server that is only asked for its tool list should not pay at start-up.
+ */
+export class SharedPool {
+  private pool: Promise<Pool> | undefined;
+
+  constructor(
+    private readonly origin: string,
+    private readonly options: Pick<ClientOptions, 'connections' | 'connectTimeoutMs'> = {},
+    private readonly timeoutMs = 60_000,
+  ) {}
+
+  get(): Promise<Pool> {
+    this.pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(this.origin, {
+          connections: this.options.connections ?? 16,
+          connect: { timeout: this.options.connectTimeoutMs ?? 10_000 },
+          keepAliveTimeout: 30_000,
+          // Per-attempt deadlines are enforced with an AbortSignal; undici's own are a backstop.
+          headersTimeout: this.timeoutMs + 1_000,
+          bodyTimeout: this.timeoutMs + 1_000,
+        }),
+    );
+    return this.pool;
+  }
+
+  async close(): Promise<void> {
+    if (this.pool) await (await this.pool).close();
+  }
+}
+
 function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null): ApiError {
   let envelope: { error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } } | undefined;
   try {
@@ -220,7 +242,6 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
 
 function errorCode(error: unknown, timedOut: boolean): string | null {
   if (timedOut) return 'ETIMEDOUT';
-  if (error instanceof undiciErrors.ConnectTimeoutError) return 'UND_ERR_CONNECT_TIMEOUT';
   const e = error as { code?: unknown; cause?: { code?: unknown } };
   if (typeof e?.code === 'string') return e.code;
   if (typeof e?.cause?.code === 'string') return e.cause.code;

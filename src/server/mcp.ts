@@ -3,6 +3,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
+import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import type { AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
@@ -11,7 +12,7 @@ import { Confirmations } from './confirm.js';
 import type { Toolset } from './endpoint.js';
 import { executeEndpoint, type ElicitAnswer, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
-import { selectTools, type CompositeTool, type RegisteredTool } from './registry.js';
+import { allTools, narrow, type CompositeTool, type RegisteredTool } from './registry.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
@@ -52,9 +53,10 @@ export class ToolHost {
   readonly names: NameDirectory;
 
   constructor(private readonly deps: ServerDeps) {
-    this.exposed = selectTools(deps, deps.composites ?? []);
+    const all = allTools(deps.project, deps.composites ?? []);
+    this.exposed = narrow(all, deps, deps.composites ?? []);
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
-    this.every = new Map(selectTools({ readOnly: false }, deps.composites ?? []).map((t) => [t.name, t]));
+    this.every = new Map(all.map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now);
     this.names = new NameDirectory(deps.client, 60_000, deps.now);
     this.instructions = buildInstructions({
@@ -107,6 +109,9 @@ export class ToolHost {
           }
         }
         return failure(message, opts);
+      }
+      if (this.deps.project && endpointTools.some((t) => t.name === name)) {
+        return failure(`${name} is not available when scoped to project ${this.deps.project}: it changes the whole organization.`, opts);
       }
       return failure(`Unknown tool '${name}'. ${this.deps.dynamic ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }

@@ -3,6 +3,7 @@ import { endpointTools } from '../../tools/index.js';
 import { UsageError } from '../config.js';
 import type { CompositeTool } from '../reports/report.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
+import { prebuiltSchemas } from './prebuilt.js';
 import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
 
 export type { CompositeTool };
@@ -109,11 +110,13 @@ export function registerComposite(tool: CompositeTool, project?: string): Regist
 }
 
 function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'annotations'>): RegisteredTool {
+  // Schemas of unscoped tools were computed at build time; scoping changes them, so those are computed.
+  const prebuilt = Object.keys(tool.fixed).length === 0 ? prebuiltSchemas()?.get(tool.name) : undefined;
   return {
     ...tool,
-    inputSchema: toJsonSchema(tool.input),
+    inputSchema: prebuilt?.inputSchema ?? toJsonSchema(tool.input),
     // Writes may answer with a preview or a dry run instead of the API object, so no field is required.
-    outputSchema: shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))),
+    outputSchema: prebuilt?.outputSchema ?? shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))),
     annotations: {
       title: tool.title,
       readOnlyHint: tool.effect === 'read',
@@ -129,7 +132,11 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'ann
  * read-only always wins over both, computed from the same `effect` that sets `readOnlyHint`.
  */
 export function selectTools(selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
-  const all = allTools(selection.project, composites);
+  return narrow(allTools(selection.project, composites), selection, composites);
+}
+
+/** The selection applied to tools already registered (so a host registers each tool once). */
+export function narrow(all: readonly RegisteredTool[], selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
   const names = new Set(all.map((t) => t.name));
   const known = new Set(endpointTools.map((t) => t.name).concat(composites.map((t) => t.name)));
   for (const toolset of selection.toolsets ?? []) {
@@ -149,7 +156,8 @@ export function selectTools(selection: Selection, composites: readonly Composite
   });
 }
 
-function allTools(project: string | undefined, composites: readonly CompositeTool[]): RegisteredTool[] {
+/** Every tool, registered for an optional project scope (which hides organization-wide writes). */
+export function allTools(project: string | undefined, composites: readonly CompositeTool[] = []): RegisteredTool[] {
   const out: RegisteredTool[] = composites.map((c) => registerComposite(c, project));
   for (const tool of endpointTools) {
     const registered = registerEndpoint(tool, project);
