@@ -1,6 +1,6 @@
 import type { z, ZodObject, ZodRawShape, ZodTypeAny } from 'zod';
 import type { AdminClient } from '../client/index.js';
-import type { NameDirectory } from './names.js';
+import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
 export interface ReportContext {
@@ -48,3 +48,20 @@ export const isoDate = (unix: number): string => new Date(unix * 1000).toISOStri
 
 /** A Unix time to the minute (`2026-10-01 14:03Z`). */
 export const isoMinute = (unix: number): string => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+
+/**
+ * Resolves an optional project reference and runs `fetch` for it. Given a project ID, the fetch starts
+ * at once, alongside the name lookup, saving a round trip; if the lookup shows the ID was spelled
+ * differently (IDs match case-insensitively), the fetch is repeated with the canonical ID. A name
+ * has to be resolved first.
+ */
+export async function withProject<T>(ctx: ReportContext, ref: string | undefined, fetch: (projectId: string | undefined) => Promise<T>): Promise<{ project?: ProjectRef; value: T }> {
+  if (!ref) return { value: await fetch(undefined) };
+  const lookup = ctx.names.project(ref, ctx.signal);
+  if (/^proj_[A-Za-z0-9]+$/.test(ref)) {
+    const [project, value] = await Promise.all([lookup, fetch(ref)]);
+    return { project, value: project.id === ref ? value : await fetch(project.id) };
+  }
+  const project = await lookup;
+  return { project, value: await fetch(project.id) };
+}

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import { periodFields, resolvePeriod } from './periods.js';
-import { cents, isoDate, report, type ReportContext } from './report.js';
+import { cents, isoDate, report, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
@@ -43,20 +43,21 @@ export const spendReport = report({
     .passthrough(),
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
-    const project = args.project ? await ctx.names.project(args.project, ctx.signal) : undefined;
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['line_item'];
-    const buckets = await ctx.client.range({
-      path: '/organization/costs',
-      query: {
-        group_by: groups.map((g) => GROUPS[g]),
-        ...(project ? { project_ids: [project.id] } : {}),
-        ...(args.api_key ? { api_key_ids: [args.api_key] } : {}),
-      },
-      start: period.start,
-      end: period.end,
-      width: '1d',
-      signal: ctx.signal,
-    });
+    const costs = (projectId: string | undefined) =>
+      ctx.client.range({
+        path: '/organization/costs',
+        query: {
+          group_by: groups.map((g) => GROUPS[g]),
+          ...(projectId ? { project_ids: [projectId] } : {}),
+          ...(args.api_key ? { api_key_ids: [args.api_key] } : {}),
+        },
+        start: period.start,
+        end: period.end,
+        width: '1d',
+        signal: ctx.signal,
+      });
+    const { project, value: buckets } = await withProject(ctx, args.project, costs);
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
     return summarise(buckets, groups, args.top ?? 10, args.daily === true, projectNames, {
       period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },

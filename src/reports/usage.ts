@@ -2,7 +2,7 @@ import { z, type ZodTypeAny } from 'zod';
 import { mapLimited, type Bucket } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { periodFields, resolvePeriod } from './periods.js';
-import { isoDate, report, ReportError } from './report.js';
+import { isoDate, report, ReportError, withProject } from './report.js';
 
 /*
  * usage_report: tokens and requests by model, project, user or key across the usage families, in
@@ -62,7 +62,6 @@ export const usageReport = report({
     .passthrough(),
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
-    const project = args.project ? await ctx.names.project(args.project, ctx.signal) : undefined;
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['model'];
     const family = args.family ?? 'completions';
     const families: Family[] = family === 'all' ? [...FAMILIES] : [family];
@@ -74,18 +73,20 @@ export const usageReport = report({
         throw new ReportError(`${family} usage cannot be grouped by ${missing.join(', ')}; use ${allowed.join(', ') || 'no grouping'}.`);
       }
     }
-    const fetched = await mapLimited(families, 4, async (f) => {
-      const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
-      const buckets = await ctx.client.range({
-        path: `/organization/usage/${f}`,
-        query: { ...(usable.length > 0 ? { group_by: usable.map((g) => GROUPS[g]) } : {}), ...(project ? { project_ids: [project.id] } : {}) },
-        start: period.start,
-        end: period.end,
-        width: '1d',
-        signal: ctx.signal,
+    const fetchFamilies = (projectId: string | undefined) =>
+      mapLimited(families, 4, async (f) => {
+        const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
+        const buckets = await ctx.client.range({
+          path: `/organization/usage/${f}`,
+          query: { ...(usable.length > 0 ? { group_by: usable.map((g) => GROUPS[g]) } : {}), ...(projectId ? { project_ids: [projectId] } : {}) },
+          start: period.start,
+          end: period.end,
+          width: '1d',
+          signal: ctx.signal,
+        });
+        return { family: f, usable, buckets };
       });
-      return { family: f, usable, buckets };
-    });
+    const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
 
     const top = args.top ?? 10;
     const head = {

@@ -160,3 +160,20 @@ describe('the name cache', () => {
     expect((await ok<Spend>(host, 'spend_report', { project: 'orion renamed' })).project?.id).toBe(outside.id);
   });
 });
+
+describe('a project given by ID', () => {
+  it('fetches alongside the lookup, and a differently-cased ID still gives the canonical answer', async () => {
+    const host = hostFor(client);
+    const atlas = pickProjectNamed(sandbox.state, 'Atlas');
+    const canonical = await ok<{ total_usd: number; project: { id: string } }>(host, 'spend_report', { project: atlas.id, period: 'last_month' });
+    expect(canonical.total_usd).toBeGreaterThan(0);
+    const from = sandbox.requests.length;
+    const shouted = await ok<{ total_usd: number; project: { id: string } }>(host, 'spend_report', { project: atlas.id.toLowerCase(), period: 'last_month' });
+    expect(shouted.project.id).toBe(atlas.id);
+    expect(shouted.total_usd).toBe(canonical.total_usd);
+    // The first costs request went out with the ID as typed (before the lookup answered), the second with the canonical one.
+    const costs = sandbox.requests.slice(from).filter((r) => r.path === '/organization/costs').map((r) => decodeURIComponent(r.query));
+    expect(costs.some((q) => q.includes(`project_ids[]=${atlas.id.toLowerCase()}`))).toBe(true);
+    expect(costs.some((q) => q.includes(`project_ids[]=${atlas.id}`))).toBe(true);
+  });
+});
