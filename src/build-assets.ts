@@ -1,17 +1,18 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { allComposites } from './reports/index.js';
-import { PREBUILT_FILE, type PrebuiltSchemas } from './server/prebuilt.js';
+import { listing } from './server/mcp.js';
+import { LISTING_FILE, type ListingEntry } from './server/prebuilt.js';
 import { allTools } from './server/registry.js';
 
 /**
- * Run by `npm run build` after tsc: writes the `bin` entry point (dist/cli.js) and the tool schemas
- * computed once at build time (dist/tool-schemas.json), which make server start-up cheaper.
+ * Run by `npm run build` after tsc: writes the `bin` entry point (dist/cli.js) and the tool listing
+ * computed once at build time (dist/tool-listing.json), which lets the server start without building
+ * every schema.
  */
 const dist = new URL('../', import.meta.url);
 
 writeFileSync(new URL('cli.js', dist), "#!/usr/bin/env node\nimport './src/cli.js';\n");
 chmodSync(new URL('cli.js', dist), 0o755);
 
-const schemas: Record<string, PrebuiltSchemas> = {};
-for (const tool of allTools(undefined, allComposites)) schemas[tool.name] = { inputSchema: tool.inputSchema, outputSchema: tool.outputSchema };
-writeFileSync(new URL(PREBUILT_FILE, dist), JSON.stringify(schemas));
+const entries: ListingEntry[] = allTools(undefined, allComposites).map((tool) => ({ tool: listing(tool), toolset: tool.toolset, effect: tool.effect }));
+writeFileSync(new URL(LISTING_FILE, dist), JSON.stringify(entries));

@@ -1,16 +1,21 @@
 import { AdminClient, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { allComposites } from './reports/index.js';
 import { AuditTrail } from './server/audit.js';
-import { ToolHost } from './server/mcp.js';
+import type { Host } from './server/host.js';
+import type { ServerDeps, ToolHost } from './server/mcp.js';
+import { prebuiltListing } from './server/prebuilt.js';
+import { QuickHost } from './server/quick-host.js';
 import type { Sandbox } from './sandbox/server.js';
 
 /** The key the in-process sandbox is called with; any sk-admin- key works there. */
 const SANDBOX_KEY = 'sk-admin-sandbox-local-only';
 
 export interface Runtime {
-  host: ToolHost;
+  /** What the MCP transports serve. */
+  host: Host;
+  /** The full tool host (definitions, executor, reports), loaded once. */
+  toolHost(): Promise<ToolHost>;
   client: AdminClient;
   /** A client for an admin key that arrived with a request (`--key-from-header`), sharing the pool. */
   clientForKey(key: string): AdminClient;
@@ -27,14 +32,14 @@ export const MISSING_KEY_MESSAGE =
  * Everything a command needs, wired once from the configuration: the API target (the real API or an
  * in-process sandbox), the one shared client, and the tool host with its policy.
  */
-export async function openRuntime(config: ServerConfig, options: { requireKey?: boolean; now?: () => number } = {}): Promise<Runtime> {
+export async function openRuntime(config: ServerConfig, options: { requireKey?: boolean; now?: () => number; quick?: boolean } = {}): Promise<Runtime> {
   let sandbox: Sandbox | undefined;
   let apiKey = config.apiKey;
   let baseUrl = config.baseUrl;
   if (config.sandbox) {
     // Loaded only when asked for: a server on the real API never pays for the simulator.
     const { startSandbox } = await import('./sandbox/server.js');
-    sandbox = await startSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate });
+    sandbox = await startSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {
@@ -56,7 +61,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
       throw new UsageError(`--audit-log ${config.auditLog} cannot be opened for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
     }
   }
-  const host = new ToolHost({
+  const deps: ServerDeps = {
     client,
     logger,
     sandbox: config.sandbox,
@@ -70,10 +75,27 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     redactSecrets: config.redactSecrets,
     confirmSecret: config.confirmSecret,
     now: options.now,
-    composites: allComposites,
-  });
+  };
+  let full: Promise<ToolHost> | undefined;
+  const toolHost = () =>
+    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js')]).then(
+      ([{ ToolHost }, { allComposites }]) => new ToolHost({ ...deps, composites: allComposites }),
+    ));
+  // A server answers tools/list from the listing built with it, and loads the definitions behind it;
+  // scoping and dynamic mode change the listing, so they build it the long way.
+  const listing = options.quick && !config.project && !config.dynamic ? prebuiltListing() : null;
+  let host: Host;
+  try {
+    host = listing ? new QuickHost(listing, { ...deps, sandbox: config.sandbox }, toolHost) : await toolHost();
+  } catch (error) {
+    audit?.close();
+    await client.close();
+    await sandbox?.close();
+    throw error;
+  }
   return {
     host,
+    toolHost,
     client,
     clientForKey: (key) => new AdminClient({ apiKey: key, ...clientOptions, pool: sharedPool }),
     logger,

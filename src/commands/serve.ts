@@ -1,12 +1,11 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { UsageError, type ServerConfig } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { HttpConfigError, startHttpServer } from '../server/http.js';
-import { createMcpServer } from '../server/mcp.js';
+import { createMcpServer } from '../server/mcp-server.js';
 
 /** The MCP server: on stdio by default (protocol on stdout, logs on stderr), or Streamable HTTP. */
 export async function runServe(config: ServerConfig): Promise<number> {
-  const runtime = await openRuntime(config);
+  const runtime = await openRuntime(config, { quick: true });
   try {
     if (config.http) await serveHttp(config, runtime);
     else await serveStdio(config, runtime);
@@ -32,6 +31,7 @@ async function serveStdio(config: ServerConfig, runtime: Runtime): Promise<void>
 }
 
 async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> {
+  const { HttpConfigError, startHttpServer } = await import('../server/http.js');
   let http;
   try {
     http = await startHttpServer(runtime.host, {

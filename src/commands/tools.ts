@@ -5,9 +5,10 @@ import { openRuntime } from '../runtime.js';
 export async function runTools(config: ServerConfig): Promise<number> {
   const runtime = await openRuntime({ ...config, sandbox: false }, { requireKey: false });
   try {
-    const tools = runtime.host.exposed;
+    const host = await runtime.toolHost();
+    const tools = host.exposed;
     if (config.json) {
-      process.stdout.write(`${JSON.stringify(runtime.host.listTools(), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(host.listTools(), null, 2)}\n`);
       return 0;
     }
     const width = Math.max(...tools.map((t) => t.name.length), 4);

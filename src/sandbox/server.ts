@@ -22,6 +22,11 @@ export interface SandboxOptions {
   host?: string;
   /** The sandbox clock, Unix seconds. Tests inject one to make time-dependent data exact. */
   now?: () => number;
+  /**
+   * Build the organization on the first request (or first look at `state`) instead of at start.
+   * `--sandbox` uses it so the MCP server answers its tool list before ~100 ms of seeding.
+   */
+  lazySeed?: boolean;
 }
 
 export interface RecordedRequest {
@@ -60,7 +65,13 @@ const MAX_BODY_BYTES = 1 << 20;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
   const state = new SandboxState({ seed, now: options.now });
-  seedOrganization(state);
+  let seeded = false;
+  const ensureSeeded = () => {
+    if (seeded) return;
+    seeded = true;
+    seedOrganization(state);
+  };
+  if (!options.lazySeed) ensureSeeded();
   const router = new Router(allRoutes);
   const faults = new FaultInjector(seed, options.faultRate ?? 0);
   const retryAfterMs = options.retryAfterMs ?? 100;
@@ -125,6 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   function handle(record: RecordedRequest, req: IncomingMessage, method: string, path: string, search: URLSearchParams, raw: string): Outcome {
     try {
+      ensureSeeded();
       authenticate(req.headers.authorization);
       const match = router.match(method, path);
       if (match === null) throw new SandboxError(404, 'invalid_request_error', `Invalid URL (${method} /v1${path}).`);
@@ -168,7 +180,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   return {
     url: `http://${host}:${port}/v1`,
-    state,
+    get state() {
+      ensureSeeded();
+      return state;
+    },
     requests,
     fault: (fault) => faults.script(fault),
     setFaultRate: (rate) => {

@@ -6,7 +6,8 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import { createMcpServer, type ToolHost } from './mcp.js';
+import type { Host } from './host.js';
+import { createMcpServer } from './mcp-server.js';
 
 /*
  * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
@@ -45,7 +46,7 @@ export class HttpConfigError extends Error {
   override readonly name = 'HttpConfigError';
 }
 
-export async function startHttpServer(host: ToolHost, options: HttpOptions): Promise<RunningHttp> {
+export async function startHttpServer(host: Host, options: HttpOptions): Promise<RunningHttp> {
   if (!options.noAuth && !options.token) {
     throw new HttpConfigError('--http needs OPENAI_ADMIN_MCP_HTTP_TOKEN (clients send it as "Authorization: Bearer <token>"), or --no-auth on a loopback address.');
   }

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import type { AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
-import { VERSION } from '../version.js';
 import { Confirmations } from './confirm.js';
 import type { Toolset } from './endpoint.js';
-import { executeEndpoint, type ElicitAnswer, type ExecContext } from './executor.js';
+import { executeEndpoint, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
-import { allTools, narrow, type CompositeTool, type RegisteredTool } from './registry.js';
+import type { CallSession, Host } from './host.js';
+import { allTools, knownNames, type CompositeTool, type RegisteredTool } from './registry.js';
+import { narrow } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
@@ -42,7 +42,7 @@ export interface ServerDeps extends PolicyOptions {
 }
 
 /** What a running server exposes and how it dispatches: shared by MCP transports and `call`. */
-export class ToolHost {
+export class ToolHost implements Host {
   readonly exposed: RegisteredTool[];
   readonly instructions: string;
   private readonly byName: Map<string, RegisteredTool>;
@@ -54,7 +54,7 @@ export class ToolHost {
 
   constructor(private readonly deps: ServerDeps) {
     const all = allTools(deps.project, deps.composites ?? []);
-    this.exposed = narrow(all, deps, deps.composites ?? []);
+    this.exposed = narrow(all, deps, knownNames(deps.composites ?? []));
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now);
@@ -170,7 +170,8 @@ export class ToolHost {
   }
 }
 
-function listing(tool: RegisteredTool): Tool {
+/** A registered tool as `tools/list` shows it. */
+export function listing(tool: RegisteredTool): Tool {
   return {
     name: tool.name,
     title: tool.title,
@@ -180,14 +181,6 @@ function listing(tool: RegisteredTool): Tool {
     annotations: tool.annotations,
     ...(tool.meta ? { _meta: tool.meta } : {}),
   };
-}
-
-/** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */
-export interface CallSession {
-  signal?: AbortSignal;
-  /** A client for this call only (an admin key taken from the request); names are then not cached. */
-  client?: AdminClient;
-  elicit?: (message: string) => Promise<ElicitAnswer>;
 }
 
 interface MetaTool {
@@ -230,38 +223,4 @@ const META_TOOLS: MetaTool[] = [
   ),
 ];
 
-/** An MCP server (low-level SDK `Server`) serving a ToolHost. One per connection or session. */
-export function createMcpServer(host: ToolHost, clientFor?: (headers: Record<string, string | string[] | undefined>) => AdminClient | undefined): Server {
-  const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
-  const tools = host.listTools();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
-    host.call(request.params.name, request.params.arguments, {
-      signal: extra.signal,
-      elicit: elicitor(server, extra.signal),
-      client: clientFor?.(extra.requestInfo?.headers ?? {}),
-    }),
-  );
-  return server;
-}
-
-/** A confirmation dialog through `elicitation/create`, when the client declared form elicitation. */
-function elicitor(server: Server, signal: AbortSignal): CallSession['elicit'] {
-  const capability = server.getClientCapabilities()?.elicitation as { form?: unknown; url?: unknown } | undefined;
-  if (!capability || (capability.form === undefined && capability.url !== undefined)) return undefined;
-  return async (message) => {
-    const answer = await server.elicitInput(
-      {
-        message,
-        requestedSchema: {
-          type: 'object',
-          properties: { confirm: { type: 'boolean', title: 'Approve', description: 'Carry out this change' } },
-          required: ['confirm'],
-        },
-      },
-      { signal },
-    );
-    if (answer.action !== 'accept') return answer.action;
-    return answer.content?.confirm === false ? 'decline' : 'accept';
-  };
-}
+export type { CallSession } from './host.js';

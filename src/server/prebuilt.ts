@@ -1,29 +1,42 @@
 import { readFileSync } from 'node:fs';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Effect, Toolset } from './endpoint.js';
 import type { JsonSchema } from './schema.js';
 
 /*
- * JSON Schemas computed at build time (`dist/tool-schemas.json`, written by src/build-assets.ts from
- * this same registry), so a server start does not run zod-to-json-schema over every tool. Running
- * from source there is no such file and the schemas are computed as usual; a test checks that the
- * built file equals what the registry computes.
+ * The tool listing computed at build time (`dist/tool-listing.json`, written by src/build-assets.ts
+ * from this same registry). A server can answer `tools/list` from it before the zod definitions are
+ * loaded, and the registry takes its JSON Schemas from it instead of running zod-to-json-schema over
+ * every tool. Running from source there is no such file and everything is computed as usual; a test
+ * checks that the built file equals what the registry computes.
  */
 
-export interface PrebuiltSchemas {
-  inputSchema: JsonSchema;
-  outputSchema: JsonSchema;
+export interface ListingEntry {
+  tool: Tool;
+  toolset: Toolset;
+  effect: Effect;
 }
 
-export const PREBUILT_FILE = 'tool-schemas.json';
+export const LISTING_FILE = 'tool-listing.json';
 
-let cache: Map<string, PrebuiltSchemas> | null | undefined;
+let cache: ListingEntry[] | null | undefined;
+let schemas: Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema }> | null | undefined;
 
-export function prebuiltSchemas(): Map<string, PrebuiltSchemas> | null {
+export function prebuiltListing(): ListingEntry[] | null {
   if (cache !== undefined) return cache;
   try {
-    const entries = JSON.parse(readFileSync(new URL(`../../${PREBUILT_FILE}`, import.meta.url), 'utf8')) as Record<string, PrebuiltSchemas>;
-    cache = new Map(Object.entries(entries));
+    cache = JSON.parse(readFileSync(new URL(`../../${LISTING_FILE}`, import.meta.url), 'utf8')) as ListingEntry[];
   } catch {
     cache = null;
   }
   return cache;
+}
+
+export function prebuiltSchemas(): Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema }> | null {
+  if (schemas !== undefined) return schemas;
+  const listing = prebuiltListing();
+  schemas = listing
+    ? new Map(listing.map((e) => [e.tool.name, { inputSchema: e.tool.inputSchema as JsonSchema, outputSchema: (e.tool.outputSchema ?? { type: 'object' }) as JsonSchema }]))
+    : null;
+  return schemas;
 }

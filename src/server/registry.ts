@@ -1,15 +1,14 @@
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
-import { UsageError } from '../config.js';
 import type { CompositeTool } from '../reports/report.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
 import { prebuiltSchemas } from './prebuilt.js';
+import { narrow, type Selection } from './selection.js';
 import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
 
 export type { CompositeTool };
 
-export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit'];
-
+export { TOOLSETS, type Selection } from './selection.js';
 
 /** A tool as the server exposes it: definition, derived schemas and policy facts, computed once. */
 export interface RegisteredTool {
@@ -37,13 +36,6 @@ export interface RegisteredTool {
     openWorldHint: boolean;
   };
   meta: Record<string, unknown> | undefined;
-}
-
-export interface Selection {
-  readOnly: boolean;
-  toolsets?: readonly string[];
-  tools?: readonly string[];
-  project?: string;
 }
 
 const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Fetch pages until N items');
@@ -132,28 +124,12 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'ann
  * read-only always wins over both, computed from the same `effect` that sets `readOnlyHint`.
  */
 export function selectTools(selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
-  return narrow(allTools(selection.project, composites), selection, composites);
+  return narrow(allTools(selection.project, composites), selection, knownNames(composites));
 }
 
-/** The selection applied to tools already registered (so a host registers each tool once). */
-export function narrow(all: readonly RegisteredTool[], selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
-  const names = new Set(all.map((t) => t.name));
-  const known = new Set(endpointTools.map((t) => t.name).concat(composites.map((t) => t.name)));
-  for (const toolset of selection.toolsets ?? []) {
-    if (!(TOOLSETS as readonly string[]).includes(toolset)) {
-      throw new UsageError(`Unknown toolset '${toolset}'. Expected one or more of: ${TOOLSETS.join(', ')}.`);
-    }
-  }
-  for (const name of selection.tools ?? []) {
-    if (!known.has(name)) throw new UsageError(`Unknown tool '${name}'. Run 'openai-admin-mcp tools' to list them.`);
-    if (!names.has(name)) throw new UsageError(`Tool '${name}' is not available when scoped to a project (--project): it changes the whole organization.`);
-  }
-  const narrowed = selection.toolsets !== undefined || selection.tools !== undefined;
-  return all.filter((tool) => {
-    if (selection.readOnly && tool.effect !== 'read') return false;
-    if (!narrowed) return true;
-    return (selection.toolsets ?? []).includes(tool.toolset) || (selection.tools ?? []).includes(tool.name);
-  });
+/** Every tool name there is, whatever the scope. */
+export function knownNames(composites: readonly CompositeTool[] = []): Set<string> {
+  return new Set(endpointTools.map((t) => t.name).concat(composites.map((t) => t.name)));
 }
 
 /** Every tool, registered for an optional project scope (which hides organization-wide writes). */

@@ -1,15 +1,59 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { AdminClient } from '../../src/client/index.js';
+import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
+import { listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
+import type { ListingEntry } from '../../src/server/prebuilt.js';
+import { QuickHost } from '../../src/server/quick-host.js';
 import { allTools } from '../../src/server/registry.js';
 
-describe('schemas prebuilt at build time', () => {
-  const file = new URL('../../dist/tool-schemas.json', import.meta.url);
+/*
+ * The listing built with the package (dist/tool-listing.json) must be exactly what the registry
+ * computes from source, and a server answering from it must list the same tools with the same
+ * instructions as the full host, for every selection.
+ */
+const file = new URL('../../dist/tool-listing.json', import.meta.url);
+const client = new AdminClient({ apiKey: 'sk-admin-prebuilt', baseUrl: 'http://127.0.0.1:9/v1' });
+const base: ServerDeps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, dynamic: false, redactSecrets: false };
 
-  it('dist/tool-schemas.json equals what the registry computes from source (npm test builds first)', () => {
-    expect(existsSync(file), 'run npm run build').toBe(true);
-    const prebuilt = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const computed = Object.fromEntries(allTools(undefined, allComposites).map((t) => [t.name, { inputSchema: t.inputSchema, outputSchema: t.outputSchema }]));
-    expect(prebuilt).toEqual(computed);
+function built(): ListingEntry[] {
+  expect(existsSync(file), 'run npm run build first (npm test does)').toBe(true);
+  return JSON.parse(readFileSync(file, 'utf8')) as ListingEntry[];
+}
+
+describe('the listing prebuilt at build time', () => {
+  it('equals what the registry computes from source', () => {
+    const computed = allTools(undefined, allComposites).map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
+    expect(built()).toEqual(computed);
+  });
+
+  it.each([
+    ['everything', {}],
+    ['read-only', { readOnly: true }],
+    ['toolsets', { toolsets: ['usage', 'reports'] }],
+    ['toolsets and tools', { toolsets: ['keys'], tools: ['projects_list', 'groups_create'] }],
+    ['read-only over tools', { readOnly: true, tools: ['projects_create', 'projects_list'] }],
+    ['sandbox', { sandbox: true }],
+  ] as Array<[string, Partial<ServerDeps>]>)('a quick host lists what the full host lists: %s', async (_label, selection) => {
+    const deps = { ...base, ...selection };
+    const full = new ToolHost({ ...deps, composites: allComposites });
+    const quick = new QuickHost(built(), deps, async () => full);
+    expect(quick.listTools()).toEqual(full.listTools());
+    expect(quick.instructions).toBe(full.instructions);
+  });
+
+  it('a quick host refuses unknown names as the full host does, and calls through to it', async () => {
+    expect(() => new QuickHost(built(), { ...base, toolsets: ['nope'] }, async () => new ToolHost(base))).toThrow(/Unknown toolset 'nope'/);
+    expect(() => new QuickHost(built(), { ...base, tools: ['projects_destroy'] }, async () => new ToolHost(base))).toThrow(/Unknown tool 'projects_destroy'/);
+    let loads = 0;
+    const quick = new QuickHost(built(), { ...base, readOnly: true }, async () => {
+      loads += 1;
+      return new ToolHost({ ...base, readOnly: true, composites: allComposites });
+    });
+    const refused = await quick.call('projects_create', { name: 'x' });
+    expect(refused.isError).toBe(true);
+    await quick.call('projects_create', { name: 'y' });
+    expect(loads).toBe(1);
   });
 });

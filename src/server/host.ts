@@ -1,0 +1,20 @@
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { AdminClient } from '../client/index.js';
+import type { ElicitAnswer } from './executor.js';
+import type { ToolResult } from './results.js';
+
+/** What an MCP transport needs from a server: its instructions, its tool list and a way to call a tool. */
+export interface Host {
+  readonly instructions: string;
+  listTools(): Tool[];
+  call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
+}
+
+/** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */
+export interface CallSession {
+  signal?: AbortSignal;
+  /** A client for this call only (an admin key taken from the request); names are then not cached. */
+  client?: AdminClient;
+  elicit?: (message: string) => Promise<ElicitAnswer>;
+}
+
