@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
+import type { Effect, Toolset } from './endpoint.js';
 import type { ElicitAnswer } from './executor.js';
 import type { ToolResult } from './results.js';
 
@@ -8,6 +9,8 @@ export interface Host {
   readonly instructions: string;
   listTools(): Tool[];
   call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
+  /** The tools this host exposes with their policy facts, whatever the listing mode. */
+  entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect }>;
 }
 
 /** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */

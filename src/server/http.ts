@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import type { Host } from './host.js';
 import { createMcpServer } from './mcp-server.js';
+import { NarrowedHost, requestedSelection } from './narrowed-host.js';
 
 /*
  * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
@@ -86,9 +87,11 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
 
     if (options.stateless) {
       if (req.method !== 'POST') return json(res, 405, rpcError(-32000, 'Method not allowed: a stateless server answers POST only.'));
+      const served = sessionHost(req);
+      if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const body = await readJson(req);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      const mcp = createMcpServer(host, clientFor);
+      const mcp = createMcpServer(served.host, clientFor);
       res.on('close', () => {
         void transport.close();
         void mcp.close();
@@ -105,6 +108,8 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
+      const served = sessionHost(req);
+      if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
@@ -114,7 +119,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       transport.onclose = () => {
         if (transport.sessionId) sessions.delete(transport.sessionId);
       };
-      await createMcpServer(host, clientFor).connect(transport);
+      await createMcpServer(served.host, clientFor).connect(transport);
       return transport.handleRequest(req, res, body);
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
@@ -122,6 +127,16 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       return existing.handleRequest(req, res);
     }
     return json(res, 405, rpcError(-32000, 'Method not allowed.'));
+  }
+
+  /** The host a session gets: the server's, or a narrowed view when the request asks for less. */
+  function sessionHost(req: IncomingMessage): { host: Host } | { error: string } {
+    try {
+      const selection = requestedSelection(req.headers);
+      return { host: selection ? new NarrowedHost(host, selection) : host };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
   }
 
   function authorized(req: IncomingMessage): boolean {

@@ -74,6 +74,10 @@ export class ToolHost implements Host {
     return this.exposed.map(listing);
   }
 
+  entries(): Array<{ tool: Tool; toolset: Toolset; effect: RegisteredTool['effect'] }> {
+    return this.exposed.map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
+  }
+
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     if (this.deps.dynamic) {
       const meta = META_TOOLS.find((m) => m.listing.name === name);

@@ -14,6 +14,7 @@ import { narrow, type Selection } from './selection.js';
 export class QuickHost implements Host {
   readonly instructions: string;
   private readonly tools: Tool[];
+  private readonly exposed: ListingEntry[];
   private full: Promise<Host> | undefined;
 
   constructor(
@@ -23,6 +24,7 @@ export class QuickHost implements Host {
   ) {
     const selectable = entries.map((e) => ({ ...e, name: e.tool.name }));
     const exposed = narrow(selectable, options, new Set(selectable.map((e) => e.name)));
+    this.exposed = exposed;
     this.tools = exposed.map((e) => e.tool);
     this.instructions = buildInstructions({ toolsets: new Set(exposed.map((e) => e.toolset)), readOnly: options.readOnly, sandbox: options.sandbox, dynamic: false });
   }
@@ -33,6 +35,10 @@ export class QuickHost implements Host {
       this.warm().catch(() => undefined); // a failure surfaces on the first call instead
     });
     return this.tools;
+  }
+
+  entries(): ListingEntry[] {
+    return this.exposed;
   }
 
   async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {

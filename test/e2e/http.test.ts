@@ -166,3 +166,38 @@ describe('start-up refusals', () => {
     expect(stderr).toMatch(message);
   });
 });
+
+describe('settings sent with a request narrow the session, never widen it', () => {
+  it('X-MCP-Readonly and X-MCP-Toolsets narrow; a tool the operator did not expose cannot be asked for', async () => {
+    const server = await serveHttp(['--toolsets', 'projects,members'], apiEnv());
+    try {
+      const auth = { authorization: `Bearer ${TOKEN}` };
+      const narrowed = await connect(server.url, { ...auth, 'x-mcp-readonly': '1', 'x-mcp-toolsets': 'projects' });
+      const { tools } = await narrowed.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(['projects_list', 'projects_retrieve']);
+      expect(narrowed.getInstructions()).toMatch(/narrowed by its request to read-only/);
+      const write = await narrowed.callTool({ name: 'projects_create', arguments: { name: 'nope' } });
+      expect(text(write)).toMatch(/not available in this session/);
+      const other = await narrowed.callTool({ name: 'users_list', arguments: {} });
+      expect(text(other)).toMatch(/not available in this session/);
+      await narrowed.close();
+
+      // Asking for a toolset the operator left out widens nothing: the session gets no certificates tools.
+      const greedy = await connect(server.url, { ...auth, 'x-mcp-toolsets': 'certificates,members' });
+      const greedyTools = (await greedy.listTools()).tools.map((t) => t.name);
+      expect(greedyTools.some((n) => n.startsWith('certificates'))).toBe(false);
+      expect(greedyTools).toContain('users_list');
+      await greedy.close();
+
+      const bad = await fetch(server.url, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'x-mcp-tools': 'certificates_delete' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      });
+      expect(bad.status).toBe(400);
+      expect(JSON.stringify(await bad.json())).toMatch(/X-MCP-Tools names 'certificates_delete', which this server does not expose/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
