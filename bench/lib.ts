@@ -189,3 +189,10 @@ export async function projectIdByName(baseUrl: string, name: string): Promise<st
 export function todayUtc(): number {
   return Math.floor(Date.now() / 1000 / 86_400) * 86_400;
 }
+
+/** A runtime (client and tool host) on a sandbox, as the CLI builds it, with logging off. */
+export async function benchRuntime(url: string) {
+  const { parseConfig } = await import('../src/config.js');
+  const { openRuntime } = await import('../src/runtime.js');
+  return openRuntime(parseConfig([], { OPENAI_BASE_URL: url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' }));
+}

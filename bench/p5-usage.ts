@@ -1,17 +1,15 @@
 import type { Bucket } from '../src/client/index.js';
-import { parseConfig } from '../src/config.js';
-import { openRuntime } from '../src/runtime.js';
-import { BENCH_KEY, externalSandbox, interleave, median, ms, pairedRatio, ratio, resultText, spread, table, todayUtc, type Section } from './lib.js';
+import { benchRuntime, externalSandbox, interleave, median, ms, pairedRatio, ratio, resultText, spread, table, todayUtc, type Section } from './lib.js';
 
 const DAY = 86_400;
 
 export async function p5(rounds = 9, latencyMs = 50): Promise<Section> {
   const sandbox = await externalSandbox(latencyMs);
-  const runtime = await openRuntime(parseConfig([], { OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' }));
+  const runtime = await benchRuntime(sandbox.url);
   const { client } = runtime;
   // The same calls at 0 ms latency show what is computing (sandbox and client) rather than waiting.
   const sandbox0 = await externalSandbox(0);
-  const runtime0 = await openRuntime(parseConfig([], { OPENAI_BASE_URL: sandbox0.url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' }));
+  const runtime0 = await benchRuntime(sandbox0.url);
   try {
     const end = todayUtc();
     const start = end - 365 * DAY;

@@ -10,7 +10,8 @@ import { isoDate, report, ReportError, withProject } from './report.js';
  * family "all" the families are fetched side by side too.
  */
 
-const FAMILIES = [
+/** The usage families, as the API's /organization/usage/{family} paths name them. */
+export const FAMILIES = [
   'completions',
   'embeddings',
   'moderations',

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient, Query } from '../../src/client/index.js';
 import type { ToolHost } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
+import { FAMILIES } from '../../src/reports/usage.js';
 import { pickProjectNamed, useSandbox } from '../helpers.js';
 import { DAY, hostFor, NOW, ok, TODAY } from './support.js';
 
@@ -240,18 +241,6 @@ describe('usage_report equals the raw usage buckets', () => {
     expect(report.totals.input_tokens ?? 0).toBe([...byModel.values()].reduce((s, r) => s + (r.input_tokens ?? 0), 0));
   });
 
-  const FAMILIES = [
-    'completions',
-    'embeddings',
-    'moderations',
-    'images',
-    'audio_speeches',
-    'audio_transcriptions',
-    'vector_stores',
-    'code_interpreter_sessions',
-    'file_search_calls',
-    'web_search_calls',
-  ];
 
   it.each([usageCases[0], usageCases[2], usageCases[5]] as Case[])('$label: family all, totals and each family', async ({ ref, id, period }) => {
     const report = await ok<UsageReport>(host, 'usage_report', { family: 'all', ...(ref ? { project: ref() } : {}), ...period.args });
