@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   out(`  ${tools.filter((t) => t.annotations?.readOnlyHint).length} read, ${tools.filter((t) => t.annotations?.destructiveHint).length} destructive (two-step), the rest writes.`);
 
   const call = async (name: string, args: Record<string, unknown>) => {
-    out(`\n→ ${name} ${JSON.stringify(args)}`);
+    // Tokens are long and opaque; the transcript shows their start.
+    const shown = typeof args.confirm === 'string' ? { ...args, confirm: `${args.confirm.slice(0, 16)}…` } : args;
+    out(`\n→ ${name} ${JSON.stringify(shown)}`);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     if (result.isError) throw new Error(`${name} failed: ${result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')}`);
     return result.structuredContent as Record<string, unknown>;
