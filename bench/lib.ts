@@ -196,3 +196,26 @@ export async function benchRuntime(url: string) {
   const { openRuntime } = await import('../src/runtime.js');
   return openRuntime(parseConfig([], { OPENAI_BASE_URL: url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' }));
 }
+
+/**
+ * The report benchmarks' setup: a sandbox process at the given latency and one at 0 ms (to show what
+ * is computing rather than waiting), each with a runtime built as the CLI builds it.
+ */
+export async function pairedRuntimes(latencyMs: number) {
+  const sandbox = await externalSandbox(latencyMs);
+  const runtime = await benchRuntime(sandbox.url);
+  const sandbox0 = await externalSandbox(0);
+  const runtime0 = await benchRuntime(sandbox0.url);
+  return {
+    sandbox,
+    runtime,
+    sandbox0,
+    runtime0,
+    async close() {
+      await runtime0.close();
+      await sandbox0.close();
+      await runtime.close();
+      await sandbox.close();
+    },
+  };
+}

@@ -1,15 +1,12 @@
 import type { Bucket } from '../src/client/index.js';
-import { benchRuntime, externalSandbox, interleave, median, ms, pairedRatio, ratio, resultText, spread, table, todayUtc, type Section } from './lib.js';
+import { pairedRuntimes, interleave, median, ms, pairedRatio, ratio, resultText, spread, table, todayUtc, type Section } from './lib.js';
 
 const DAY = 86_400;
 
 export async function p5(rounds = 9, latencyMs = 50): Promise<Section> {
-  const sandbox = await externalSandbox(latencyMs);
-  const runtime = await benchRuntime(sandbox.url);
+  const pair = await pairedRuntimes(latencyMs);
+  const { sandbox, runtime, runtime0 } = pair;
   const { client } = runtime;
-  // The same calls at 0 ms latency show what is computing (sandbox and client) rather than waiting.
-  const sandbox0 = await externalSandbox(0);
-  const runtime0 = await benchRuntime(sandbox0.url);
   try {
     const end = todayUtc();
     const start = end - 365 * DAY;
@@ -111,9 +108,6 @@ export async function p5(rounds = 9, latencyMs = 50): Promise<Section> {
       ],
     };
   } finally {
-    await runtime0.close();
-    await sandbox0.close();
-    await runtime.close();
-    await sandbox.close();
+    await pair.close();
   }
 }
