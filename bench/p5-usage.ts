@@ -5,7 +5,7 @@ const DAY = 86_400;
 
 export async function p5(rounds = 9, latencyMs = 50): Promise<Section> {
   const pair = await pairedRuntimes(latencyMs);
-  const { sandbox, runtime, runtime0 } = pair;
+  const { runtime, runtime0 } = pair;
   const { client } = runtime;
   try {
     const end = todayUtc();

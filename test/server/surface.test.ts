@@ -25,7 +25,6 @@ interface CatalogOp {
 // The reference sits beside the repo (../shared), as it does in CI.
 const catalog = JSON.parse(readFileSync(new URL('../../../shared/reference/catalog.json', import.meta.url), 'utf8')) as CatalogOp[];
 const registered = selectTools({ readOnly: false });
-const byName = new Map(registered.map((t) => [t.name, t]));
 
 describe('one tool per catalog operation', () => {
   it('covers all 119 operations, each once, and nothing else', () => {
