@@ -72,9 +72,24 @@ export class AuditTrail implements AuditSink {
   }
 }
 
-/** A confirmation token is a capability: the trail records that one was given, never the token. */
-function redactArguments(args: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...args };
-  if (typeof out.confirm === 'string') out.confirm = '[token]';
+/**
+ * A confirmation token is a capability: the trail records that one was given, never the token.
+ * Long strings (a certificate's PEM, say) are cut to their start and length, so a line stays a line.
+ */
+export function redactArguments(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(args)) {
+    if (key === 'confirm' && typeof value === 'string') out[key] = '[token]';
+    else out[key] = shorten(value);
+  }
   return out;
+}
+
+const LONGEST = 200;
+
+function shorten(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > LONGEST ? `${value.slice(0, 40)}…[${value.length} chars]` : value;
+  if (Array.isArray(value)) return value.map(shorten);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shorten(v)]));
+  return value;
 }

@@ -79,11 +79,12 @@ export class ToolHost implements Host {
   }
 
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
-    if (this.deps.dynamic) {
-      const meta = META_TOOLS.find((m) => m.listing.name === name);
-      if (meta) return meta.run(this, args, session);
-    }
-    return this.callTool(name, args, session);
+    const started = performance.now();
+    const meta = this.deps.dynamic ? META_TOOLS.find((m) => m.listing.name === name) : undefined;
+    const result = meta ? await meta.run(this, args, session) : await this.callTool(name, args, session);
+    // Names and outcomes only: arguments and results can hold user data and one-time secrets.
+    this.deps.logger.debug('tool call', { tool: name, ms: Math.round(performance.now() - started), error: result.isError === true });
+    return result;
   }
 
   /** Dispatches one tool by name under the full policy; dynamic `call_tool` comes through here too. */
