@@ -85,7 +85,13 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     }
     const message = describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' });
     if (tool.effect !== 'read') {
-      trail.result(args, 'failed', { decision, ...statusOf(error), may_have_happened: mayHaveHappened(error), message });
+      try {
+        trail.result(args, 'failed', { decision, ...statusOf(error), may_have_happened: mayHaveHappened(error), message });
+      } catch (auditError) {
+        // The request went out, so "nothing was sent" would be wrong: report both facts.
+        if (auditError instanceof AuditWriteError) return failure(`${message}\nAlso, ${auditError.message}.`, ctx);
+        throw auditError;
+      }
     }
     return failure(message, ctx);
   }

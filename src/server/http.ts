@@ -90,6 +90,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       const served = sessionHost(req);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const body = await readJson(req);
+      if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       const mcp = createMcpServer(served.host, clientFor);
       res.on('close', () => {
@@ -105,6 +106,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
     if (req.method === 'POST') {
       const body = await readJson(req);
+      if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
@@ -200,12 +202,15 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       try {
         resolve(text === '' ? undefined : JSON.parse(text));
       } catch {
-        resolve(undefined);
+        resolve(NOT_JSON);
       }
     });
     req.on('error', reject);
   });
 }
+
+/** What readJson gives for a body that is not JSON, so the caller can answer a parse error. */
+const NOT_JSON = Symbol('not JSON');
 
 function rpcError(code: number, message: string) {
   return { jsonrpc: '2.0', error: { code, message }, id: null };

@@ -99,6 +99,16 @@ describe('Streamable HTTP with sessions', () => {
     expect(local.status).toBe(200);
   });
 
+  it('answers a body that is not JSON with a parse error', async () => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN}` },
+      body: '{not json',
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: -32700 } });
+  });
+
   it('rejects an unknown session id', async () => {
     const res = await fetch(server.url, {
       method: 'POST',
