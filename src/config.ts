@@ -76,7 +76,22 @@ const COMMANDS = new Set(['sandbox', 'tools', 'call']);
 /** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
 const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 
+/** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
+const ENV_VARIABLES = [
+  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS',
+  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'LOG_LEVEL', 'MAX_RETRIES',
+].map((name) => `OPENAI_ADMIN_MCP_${name}`);
+
+function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('OPENAI_ADMIN_MCP_') && !ENV_VARIABLES.includes(name)) {
+      throw new UsageError(`Unknown environment variable ${name}. Expected one of: ${ENV_VARIABLES.join(', ')}.`);
+    }
+  }
+}
+
 export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ServerConfig {
+  rejectUnknownVariables(env);
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });

@@ -58,6 +58,8 @@ export class CancelledError extends Error {
   constructor(
     readonly method: string,
     readonly path: string,
+    /** The cancellation came after a request had gone out, so a write may have happened. */
+    readonly mayHaveReachedServer = false,
   ) {
     super(`${method} ${path} was cancelled.`);
   }

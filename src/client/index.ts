@@ -124,9 +124,11 @@ export class AdminClient {
     const target = `${this.basePath}${path}${serializeQuery(options.query)}`;
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers = payload === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
+    // Whether an earlier attempt may have been processed, so a cancellation can say a write may have happened.
+    let reached = false;
 
     for (let attempt = 0; ; attempt++) {
-      if (options.signal?.aborted) throw new CancelledError(method, path);
+      if (options.signal?.aborted) throw new CancelledError(method, path, reached);
       const started = performance.now();
       const deadline = AbortSignal.timeout(this.timeoutMs);
       const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
@@ -140,13 +142,15 @@ export class AdminClient {
         responseHeaders = res.headers;
         text = await res.body.text();
       } catch (error) {
-        if (options.signal?.aborted) throw new CancelledError(method, path);
+        // Cancelled mid-attempt: the request may already be at the API.
+        if (options.signal?.aborted) throw new CancelledError(method, path, true);
         const code = errorCode(error, deadline.aborted);
         const neverSent = wasNeverSent(code);
+        reached ||= !neverSent;
         const canRetry = attempt < this.maxRetries && (idempotent || neverSent);
         this.logger.debug('request failed', { method, path, code, attempt, retrying: canRetry });
         if (canRetry) {
-          await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path);
+          await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path, reached);
           continue;
         }
         throw new ConnectionError(describeConnectionFailure(code, method, path), method, path, !neverSent, attempt, code);
@@ -162,7 +166,9 @@ export class AdminClient {
       // A 429 is refused before processing, so even a create can be sent again.
       const canRetry = attempt < this.maxRetries && isRetryableStatus(status) && (idempotent || status === 429);
       if (canRetry) {
-        await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path);
+        // A 429 is refused before processing; any other retried status may have done something.
+        reached ||= status !== 429;
+        await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path, reached);
         continue;
       }
       throw toApiError(status, text, requestId, method, path, attempt, waitMs);
@@ -262,7 +268,7 @@ function describeConnectionFailure(code: string | null, method: string, path: st
   }
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined, method: string, path: string): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined, method: string, path: string, reached: boolean): Promise<void> {
   if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -271,7 +277,7 @@ function sleep(ms: number, signal: AbortSignal | undefined, method: string, path
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new CancelledError(method, path));
+      reject(new CancelledError(method, path, reached));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
   });

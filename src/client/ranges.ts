@@ -98,10 +98,17 @@ export function checkContiguous(buckets: readonly Bucket[], span: number): void 
 export async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
+  // Once one item fails the whole call fails: the other workers start nothing new.
+  let failed = false;
   const workers = Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const index = next++;
-      out[index] = await fn(items[index] as T, index);
+      try {
+        out[index] = await fn(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   });
   await Promise.all(workers);

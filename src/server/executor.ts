@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, ConnectionError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
 import type { RegisteredTool } from './registry.js';
-import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
+import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
@@ -178,8 +178,9 @@ async function confirmDestructive(
 
 function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown): string {
   const lines = [`${tool.title}: ${tool.description}`, `Request: ${request.method} ${request.path}${request.query ? serializeQuery(request.query as Query) : ''}`];
-  if (request.body && Object.keys(request.body).length > 0) lines.push(`Body: ${JSON.stringify(request.body)}`);
-  if (state !== undefined) lines.push(`Current state (data from the API): ${JSON.stringify(state)}`);
+  // The human approves what this text shows, so nothing in it may render deceptively (bidi, invisible characters).
+  if (request.body && Object.keys(request.body).length > 0) lines.push(`Body: ${inertJson(request.body)}`);
+  if (state !== undefined) lines.push(`Current state (data from the API): ${inertJson(state)}`);
   lines.push('Approve this change?');
   return lines.join('\n');
 }
@@ -313,7 +314,7 @@ function statusOf(error: unknown): { status: number | null; request_id: string |
 
 function mayHaveHappened(error: unknown): boolean {
   if (error instanceof ApiError) return error.status >= 500 || error.status === 408;
-  if (error instanceof ConnectionError) return error.mayHaveReachedServer;
+  if (error instanceof ConnectionError || error instanceof CancelledError) return error.mayHaveReachedServer;
   return false;
 }
 

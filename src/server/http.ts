@@ -40,7 +40,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BODY = 4 << 20;
 
 export function isLoopback(host: string): boolean {
-  return LOOPBACK.has(host.replace(/^\[|\]$/g, '')) || host.startsWith('127.');
+  // 127.0.0.0/8 as an address literal only: a DNS name such as 127.attacker.example can point anywhere.
+  return LOOPBACK.has(host.replace(/^\[|\]$/g, '')) || /^127(\.\d{1,3}){3}$/.test(host);
 }
 
 export class HttpConfigError extends Error {
@@ -74,6 +75,11 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // A browser page whose own hostname was rebound to 127.0.0.1 sends that name as Host and Origin
+    // alike, so on loopback the Host itself must be a loopback name.
+    if (isLoopback(options.host) && !hostIsLoopback(req)) {
+      return json(res, 403, rpcError(-32000, 'Forbidden: the Host header is not a loopback name (DNS rebinding protection).'));
+    }
     if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
     if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
     if (url.pathname !== '/mcp') return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
@@ -180,8 +186,17 @@ function originAllowed(req: IncomingMessage): boolean {
   } catch {
     return false;
   }
-  const requestHost = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-  return isLoopback(originHost) || originHost === requestHost;
+  return isLoopback(originHost) || originHost === requestHostOf(req);
+}
+
+/** The Host header names a loopback address (or is absent, as only non-browser HTTP/1.0 clients leave it). */
+function hostIsLoopback(req: IncomingMessage): boolean {
+  const host = requestHostOf(req);
+  return host === '' || isLoopback(host);
+}
+
+function requestHostOf(req: IncomingMessage): string {
+  return (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 }
 
 function readJson(req: IncomingMessage): Promise<unknown> {

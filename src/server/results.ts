@@ -36,11 +36,19 @@ export function asUntrustedText(data: unknown): string {
  * reader: no right-to-left override, no zero-width text, no line separators.
  */
 export function inertJson(data: unknown): string {
-  return JSON.stringify(data).replace(INVISIBLE, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(data).replace(INVISIBLE, escapeChar);
 }
 
-// C0/C1 controls, soft hyphen, Arabic letter mark, zero-width and bidi marks, line/paragraph separators, bidi embeddings and isolates, BOM.
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+// C0/C1 controls, soft hyphen, Arabic letter mark, zero-width and bidi marks, line/paragraph separators, bidi embeddings and isolates, BOM,
+// interlinear annotation marks, and the Unicode tag characters (invisible, yet read as ASCII by a model: "ASCII smuggling").
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb\u{e0000}-\u{e007f}]/gu;
+
+/** A character as JSON \u escapes (a surrogate pair for one outside the BMP). */
+function escapeChar(ch: string): string {
+  let out = '';
+  for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return out;
+}
 
 /** Extracts the JSON from a text made by `asUntrustedText`. */
 export function parseUntrustedText(text: string): unknown {
@@ -52,7 +60,7 @@ export function parseUntrustedText(text: string): unknown {
 /** A failed call. No structuredContent, so clients do not validate it against the output schema. */
 export function failure(message: string, options: ResultOptions = {}): ToolResult {
   // Error messages can quote API data (names, IDs); they get the same neutralising as results.
-  const text = message.replace(INVISIBLE, (ch) => (ch === '\n' ? ch : `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const text = message.replace(INVISIBLE, (ch) => (ch === '\n' ? ch : escapeChar(ch)));
   const result: ToolResult = { content: [{ type: 'text', text }], isError: true };
   if (options.sandbox) result._meta = { 'openai-admin/sandbox': true };
   return result;
@@ -101,7 +109,11 @@ export function describeFailure(error: unknown, context: { tool: string; write: 
     return `${error.message} (after ${error.retries} ${error.retries === 1 ? 'retry' : 'retries'})\n${maybe}`;
   }
   if (error instanceof ReadOnlyError) return `${context.tool} refused: the server is read-only, so only GET requests are sent.`;
-  if (error instanceof CancelledError) return `${context.tool} was cancelled before it finished.`;
+  if (error instanceof CancelledError) {
+    return context.write && error.mayHaveReachedServer
+      ? `${context.tool} was cancelled after the request was sent, so the write may have happened: check with the matching list or retrieve tool before trying again.`
+      : `${context.tool} was cancelled before it finished.`;
+  }
   return `${context.tool} failed: ${(error as Error).message ?? String(error)}`;
 }
 
