@@ -129,7 +129,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     project: projectId(values.project ?? nonEmpty(env.OPENAI_ADMIN_MCP_PROJECT)),
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
-    confirmSecret: nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET),
+    confirmSecret: secret('OPENAI_ADMIN_MCP_CONFIRM_SECRET', nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET)),
     redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
     http: values.http ?? bool('OPENAI_ADMIN_MCP_HTTP', env),
     host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
@@ -150,6 +150,14 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
 function rejectExtra(command: string, rest: string[]): string[] {
   if (rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}' after '${command}'.`);
   return [];
+}
+
+/**
+ * A model holds tokens signed with this secret, so a short one could be guessed offline from them.
+ */
+function secret(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.length < 16) throw new UsageError(`${name} must be at least 16 characters (it signs confirmation tokens); use e.g. \`openssl rand -hex 32\`.`);
+  return value;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -159,7 +159,8 @@ export class AdminClient {
       const requestId = header(responseHeaders, 'x-request-id');
       this.logger.debug('request', { method, path, status, request_id: requestId, ms: Math.round(performance.now() - started), attempt });
       if (status >= 200 && status < 300) {
-        return { data: (text === '' ? undefined : JSON.parse(text)) as T, status, requestId, retries: attempt };
+        // A success is a success even if a proxy answered it with something that is not JSON.
+        return { data: parseBody(text) as T, status, requestId, retries: attempt };
       }
 
       const waitMs = retryAfterMs(responseHeaders);
@@ -225,6 +226,15 @@ export class SharedPool {
 
   async close(): Promise<void> {
     if (this.pool) await (await this.pool).close();
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

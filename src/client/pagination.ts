@@ -21,7 +21,7 @@ export interface CollectResult<T> {
   /** Pass as `after` (cursor styles) or `page` (page tokens) to continue; null when complete. */
   nextCursor: string | null;
   /** Why the walk stopped early, when it did. */
-  stoppedBy: 'max_items' | 'max_pages' | 'repeated_cursor' | null;
+  stoppedBy: 'max_items' | 'max_pages' | 'repeated_cursor' | 'missing_cursor' | null;
 }
 
 interface Page<T> {
@@ -67,7 +67,9 @@ export async function collectPages<T>(client: Getter, request: PageRequest): Pro
     }
     items.push(...data);
 
-    if (!page.has_more || next === null) return { items, pages, truncated: false, nextCursor: null, stoppedBy: null };
+    if (!page.has_more) return { items, pages, truncated: false, nextCursor: null, stoppedBy: null };
+    // More exists but the page gave nothing to continue from: say so rather than look complete.
+    if (next === null) return { items, pages, truncated: true, nextCursor: null, stoppedBy: 'missing_cursor' };
     if (items.length >= maxItems) return { items, pages, truncated: true, nextCursor: next, stoppedBy: 'max_items' };
     if (pages >= maxPages) return { items, pages, truncated: true, nextCursor: next, stoppedBy: 'max_pages' };
     if (seen.has(next)) return { items, pages, truncated: true, nextCursor: next, stoppedBy: 'repeated_cursor' };

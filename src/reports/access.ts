@@ -59,7 +59,7 @@ export const accessReview = report({
     const project = await ctx.names.project(args.project, ctx.signal);
     const base = `/organization/projects/${encodeURIComponent(project.id)}`;
     const all = <T>(path: string, style: 'cursor_id' | 'cursor_next', limit: number, extra: Record<string, string> = {}) =>
-      section(() => ctx.client.collect<T>({ path, query: { limit, ...extra }, style, maxPages: 100, signal: ctx.signal }).then((r) => r.items));
+      section(() => ctx.client.collect<T>({ path, query: { limit, ...extra }, style, maxPages: 100, signal: ctx.signal }));
     const [users, groups, accounts, keys] = await Promise.all([
       all<ProjectUser>(`${base}/users`, 'cursor_id', 100),
       all<ProjectGroup>(`${base}/groups`, 'cursor_next', 100),
@@ -117,9 +117,11 @@ export const accessReview = report({
 });
 
 /** One list of the review; an API refusal (an archived project's members, say) is reported, not fatal. */
-async function section<T>(fetch: () => Promise<T[]>): Promise<{ items?: T[]; error?: string }> {
+async function section<T>(fetch: () => Promise<{ items: T[]; truncated: boolean }>): Promise<{ items?: T[]; error?: string }> {
   try {
-    return { items: await fetch() };
+    // A list longer than the page cap is reported too: a review must never look complete when it is not.
+    const result = await fetch();
+    return result.truncated ? { items: result.items, error: `only the first ${result.items.length} are shown (page cap reached)` } : { items: result.items };
   } catch (error) {
     if (error instanceof ApiError && error.status < 500 && error.status !== 401 && error.status !== 429) return { error: `${error.status} ${error.message}` };
     throw error;

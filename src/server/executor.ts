@@ -229,7 +229,10 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
       ...(result.truncated
         ? {
             next_cursor: result.nextCursor,
-            note: `Cut short at ${result.items.length} items (${result.stoppedBy === 'max_items' ? 'max_items' : 'page cap'}); more exist. Call again with ${cursorField}: "${result.nextCursor}" to continue.`,
+            note:
+              result.nextCursor === null
+                ? `Cut short at ${result.items.length} items: the API said more exist but gave no cursor to continue from.`
+                : `Cut short at ${result.items.length} items (${result.stoppedBy === 'max_items' ? 'max_items' : 'page cap'}); more exist. Call again with ${cursorField}: "${result.nextCursor}" to continue.`,
           }
         : {}),
     };

@@ -38,6 +38,12 @@ export interface RunningHttp {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BODY = 4 << 20;
+/** Sessions idle this long are closed; a client that comes back initializes a new one. */
+const SESSION_IDLE_MS = 30 * 60 * 1000;
+/** At most this many live sessions, so a token holder cannot grow memory without bound. */
+const MAX_SESSIONS = 1000;
+
+class BodyTooLarge extends Error {}
 
 export function isLoopback(host: string): boolean {
   // 127.0.0.0/8 as an address literal only: a DNS name such as 127.attacker.example can point anywhere.
@@ -56,6 +62,17 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     throw new HttpConfigError(`--no-auth is allowed only on loopback; ${options.host} is reachable from other machines. Set OPENAI_ADMIN_MCP_HTTP_TOKEN instead.`);
   }
   const sessions = new Map<string, StreamableHTTPServerTransport>();
+  const lastSeen = new Map<string, number>();
+  const sweep = () => {
+    const cutoff = Date.now() - SESSION_IDLE_MS;
+    for (const [id, seen] of lastSeen) {
+      if (seen >= cutoff) continue;
+      lastSeen.delete(id);
+      const transport = sessions.get(id);
+      sessions.delete(id);
+      void transport?.close();
+    }
+  };
   const headerName = options.keyFromHeader?.toLowerCase();
   const clientFor = headerName && options.clientForKey
     ? (headers: Record<string, string | string[] | undefined>) => {
@@ -67,9 +84,10 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      options.logger.error('HTTP request failed', { error: (error as Error).message });
-      if (!res.headersSent) json(res, 500, rpcError(-32603, 'Internal error'));
-      else res.end();
+      if (!(error instanceof BodyTooLarge)) options.logger.error('HTTP request failed', { error: (error as Error).message });
+      if (res.headersSent) res.end();
+      else if (error instanceof BodyTooLarge) json(res, 413, rpcError(-32600, `Request body larger than ${MAX_BODY >> 20} MiB.`));
+      else json(res, 500, rpcError(-32603, 'Internal error'));
     });
   });
 
@@ -108,24 +126,31 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       return;
     }
 
+    sweep();
     const sessionId = req.headers['mcp-session-id'];
     const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
+    if (existing && typeof sessionId === 'string') lastSeen.set(sessionId, Date.now());
     if (req.method === 'POST') {
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
       if (existing) return existing.handleRequest(req, res, body);
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
+      if (sessions.size >= MAX_SESSIONS) return json(res, 503, rpcError(-32000, 'Too many open sessions; close one (DELETE /mcp) or try again later.'));
       const served = sessionHost(req);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         onsessioninitialized: (id) => {
           sessions.set(id, transport);
+          lastSeen.set(id, Date.now());
         },
       });
       transport.onclose = () => {
-        if (transport.sessionId) sessions.delete(transport.sessionId);
+        if (transport.sessionId) {
+          sessions.delete(transport.sessionId);
+          lastSeen.delete(transport.sessionId);
+        }
       };
       await createMcpServer(served.host, clientFor).connect(transport);
       return transport.handleRequest(req, res, body);
@@ -206,8 +231,10 @@ function readJson(req: IncomingMessage): Promise<unknown> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new Error('request body too large'));
-        req.destroy();
+        reject(new BodyTooLarge('request body too large'));
+        // Drain the rest unread so the 413 can still be answered on this connection.
+        req.removeAllListeners('data');
+        req.resume();
         return;
       }
       chunks.push(chunk);

@@ -93,3 +93,19 @@ describe('caps', () => {
     await new Promise((resolve) => stuck.close(resolve));
   });
 });
+
+describe('a page that says has_more but gives no cursor', () => {
+  it('is reported as cut short, not complete', async () => {
+    const odd: Server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ object: 'list', data: [], has_more: true, last_id: null }));
+    });
+    await new Promise<void>((resolve) => odd.listen(0, '127.0.0.1', resolve));
+    const oddClient = new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl: `http://127.0.0.1:${(odd.address() as AddressInfo).port}/v1` });
+    const result = await oddClient.collect({ path: '/organization/users', style: 'cursor_id' });
+    expect(result.truncated).toBe(true);
+    expect(result.stoppedBy).toBe('missing_cursor');
+    await oddClient.close();
+    await new Promise((resolve) => odd.close(resolve));
+  });
+});

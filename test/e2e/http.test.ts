@@ -109,6 +109,15 @@ describe('Streamable HTTP with sessions', () => {
     expect(await res.json()).toMatchObject({ error: { code: -32700 } });
   });
 
+  it('answers a body over 4 MiB with 413', async () => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(5 << 20) } }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('rejects an unknown session id', async () => {
     const res = await fetch(server.url, {
       method: 'POST',
@@ -122,7 +131,7 @@ describe('Streamable HTTP with sessions', () => {
 describe('stateless Streamable HTTP', () => {
   it('answers each request on its own, so replicas need no shared state', async () => {
     const a = await serveHttp(['--stateless'], apiEnv());
-    const b = await serveHttp(['--stateless'], { ...apiEnv(), OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'shared' });
+    const b = await serveHttp(['--stateless'], { ...apiEnv(), OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'shared-secret-for-replicas' });
     try {
       const client = await connect(a.url, { authorization: `Bearer ${TOKEN}` });
       const { tools } = await client.listTools();

@@ -14,8 +14,14 @@ describe('a mistyped safety variable is never silently ignored', () => {
       OPENAI_ADMIN_MCP_SANDBOX_PORT: '0',
       OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent',
       OPENAI_ADMIN_MCP_HTTP_TOKEN: 't',
-      OPENAI_ADMIN_MCP_CONFIRM_SECRET: 's',
+      OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'a-secret-of-32-characters-or-so!',
     });
     expect(config.readOnly).toBe(true);
+  });
+});
+
+describe('the confirmation secret', () => {
+  it('must be long enough that tokens a model holds cannot be used to guess it', () => {
+    expect(() => parseConfig([], { OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'short' })).toThrow(/at least 16 characters/);
   });
 });

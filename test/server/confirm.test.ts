@@ -158,17 +158,17 @@ describe('tokens across processes', () => {
   it('a token issued by one process is accepted by another with the same secret, and refused with a different one', async () => {
     const project = activeProject(0);
     const args = JSON.stringify({ project_id: project.id });
-    const preview = await cli(['projects_archive', args], 'same-secret');
+    const preview = await cli(['projects_archive', args], 'same-secret-0123456789');
     expect(preview.code, preview.stderr).toBe(0);
     const token = (JSON.parse(preview.stdout) as { confirmation_token: string }).confirmation_token;
     const confirmArgs = JSON.stringify({ project_id: project.id, confirm: token });
 
-    const wrong = await cli(['projects_archive', confirmArgs], 'other-secret');
+    const wrong = await cli(['projects_archive', confirmArgs], 'other-secret-0123456789');
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/not issued by this server/);
     expect(project.status).toBe('active');
 
-    const right = await cli(['projects_archive', confirmArgs], 'same-secret');
+    const right = await cli(['projects_archive', confirmArgs], 'same-secret-0123456789');
     expect(right.code, right.stderr).toBe(0);
     expect(sandbox.state.projects.get(project.id)?.status).toBe('archived');
     expect(archiveCalls(project.id)).toBe(1);
