@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { BodyTooLarge, readBody } from '../http-body.js';
 import { SandboxError, invalid, unauthorized } from './errors.js';
 import { FaultInjector, type FaultDecision, type ScriptedFault } from './faults.js';
 import { Body, QueryParams } from './params.js';
@@ -96,7 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       body: undefined,
     };
     requests.push(record);
-    readBody(req)
+    readBody(req, MAX_BODY_BYTES)
       .then(async (raw) => {
         if (latencyMs > 0) await delay(latencyMs);
         const outcome = serve(record, req, raw);
@@ -109,7 +110,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         send(res, outcome.status, outcome.body, { 'x-request-id': record.requestId, ...outcome.headers });
       })
       .catch((error: unknown) => {
-        const failure = error instanceof SandboxError ? error : new SandboxError(500, 'server_error', 'The sandbox failed to read the request.');
+        const failure =
+          error instanceof BodyTooLarge
+            ? new SandboxError(413, 'invalid_request_error', 'The request body is larger than 1 MiB.')
+            : new SandboxError(500, 'server_error', 'The sandbox failed to read the request.');
         record.status = failure.status;
         send(res, failure.status, failure.toBody(), { 'x-request-id': record.requestId });
       });
@@ -231,23 +235,6 @@ function parseJson(raw: string): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SandboxError(413, 'invalid_request_error', 'The request body is larger than 1 MiB.'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;

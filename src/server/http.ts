@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
+import { BodyTooLarge, readBody } from '../http-body.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import type { Host } from './host.js';
@@ -43,7 +44,6 @@ const SESSION_IDLE_MS = 30 * 60 * 1000;
 /** At most this many live sessions, so a token holder cannot grow memory without bound. */
 const MAX_SESSIONS = 1000;
 
-class BodyTooLarge extends Error {}
 
 export function isLoopback(host: string): boolean {
   // 127.0.0.0/8 as an address literal only: a DNS name such as 127.attacker.example can point anywhere.
@@ -224,31 +224,14 @@ function requestHostOf(req: IncomingMessage): string {
   return (req.headers.host ?? '').toLowerCase().replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new BodyTooLarge('request body too large'));
-        // Drain the rest unread so the 413 can still be answered on this connection.
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      try {
-        resolve(text === '' ? undefined : JSON.parse(text));
-      } catch {
-        resolve(NOT_JSON);
-      }
-    });
-    req.on('error', reject);
-  });
+/** The body as JSON, `undefined` when empty, or NOT_JSON so the caller can answer a parse error. */
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await readBody(req, MAX_BODY);
+  try {
+    return text === '' ? undefined : JSON.parse(text);
+  } catch {
+    return NOT_JSON;
+  }
 }
 
 /** What readJson gives for a body that is not JSON, so the caller can answer a parse error. */
