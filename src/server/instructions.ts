@@ -8,6 +8,7 @@ const GUIDE: Record<Toolset, string> = {
   limits: 'Limits: model-permission and spend-limit updates replace the whole policy.',
   certificates: 'Certificates: deactivate a certificate everywhere before deleting it.',
   usage: 'Usage and costs: times accept Unix seconds, ISO dates or 30d/today; end times are exclusive.',
+  security: 'Security: external keys and storage, workload identity providers and their federation rules; validate checks a configuration without changing it.',
   audit: 'Audit logs: filter by actor, event type and time rather than paging everything.',
 };
 

@@ -7,7 +7,7 @@ import type { Effect, Toolset } from './endpoint.js';
  * before the tool definitions are loaded.
  */
 
-export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit'];
+export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'];
 
 export interface Selection {
   readOnly: boolean;
