@@ -19,6 +19,9 @@ import hostedToolPermissions from './hosted-tool-permissions.js';
 import spendAlerts from './spend-alerts.js';
 import usage from './usage.js';
 import auditLogs from './audit-logs.js';
+import workloadIdentityProviders from './workload-identity-providers.js';
+import federationRules from './federation-rules.js';
+import serviceTierSettings from './service-tier-settings.js';
 
 /** Every Admin API operation, one entry each, grouped by resource family as the API is. */
 export const endpointTools: readonly EndpointTool[] = [
@@ -40,6 +43,9 @@ export const endpointTools: readonly EndpointTool[] = [
   ...modelPermissions,
   ...hostedToolPermissions,
   ...spendAlerts,
+  ...serviceTierSettings,
   ...usage,
   ...auditLogs,
+  ...workloadIdentityProviders,
+  ...federationRules,
 ];

@@ -50,6 +50,29 @@ const tools: EndpointTool[] = [
     output: projectKey,
   }),
   endpoint({
+    // Destructive: narrower scopes take permissions away from every app using the key, and a short
+    // expires_in_seconds is a revocation on a timer; neither can be told apart from a harmless
+    // change by the arguments alone (the API never shows a key's current scopes). The preview shows
+    // the key as it is and the token is bound to it. Not idempotent: the expiry counts from each call.
+    name: 'projects_api_keys_update',
+    title: 'Update project API key',
+    description: 'Replace a key\'s scopes and/or set it to expire N seconds from now; narrower scopes or an expiry can break apps using it.',
+    toolset: 'keys',
+    effect: 'destructive',
+    idempotent: false,
+    method: 'POST',
+    path: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    input: {
+      path: { project_id: projectId(), api_key_id: apiKeyId() },
+      body: {
+        scopes: z.array(z.string().min(1)).optional().describe('Replaces all; [] = unrestricted, ["api.all.read"] = read-only'),
+        expires_in_seconds: z.number().int().min(1).optional().describe('Expire this many seconds from now'),
+      },
+    },
+    output: projectKey,
+    target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+  }),
+  endpoint({
     name: 'projects_api_keys_delete',
     title: 'Revoke project API key',
     description: "Revoke a user's project API key. Service-account keys: delete the service account instead.",

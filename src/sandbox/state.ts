@@ -56,6 +56,13 @@ export interface ProjectApiKeyRecord {
   created_at: number;
   last_used_at: number | null;
   owner: KeyOwner;
+  /** Unix seconds; absent or null when the key does not expire. */
+  expires_at?: number | null;
+  /**
+   * Scope restrictions set through the update endpoint; absent or empty means all permissions.
+   * The API never returns them, so they are kept for tests and the audit log only.
+   */
+  scopes?: string[];
 }
 
 export interface AdminApiKeyRecord {
@@ -166,6 +173,52 @@ export interface SpendLimitRecord {
   enforcement: string;
 }
 
+/** How a workload identity provider's token signatures are checked. */
+export type ProviderVerification =
+  | { type: 'discovery'; discovery_url: string | null }
+  | { type: 'uploaded_jwks'; jwks: Record<string, unknown> };
+
+export interface WorkloadIdentityProviderRecord {
+  object: 'organization.workload_identity_provider';
+  id: string;
+  name: string;
+  description: string | null;
+  type: 'oidc';
+  issuer: string;
+  audience: string;
+  enabled: boolean;
+  verification: ProviderVerification;
+  attribute_transformations: Array<{ attribute: string; expression: string }>;
+  created_at: number;
+  updated_at: number;
+}
+
+export type FederationPermissions = { type: 'service_account_default' } | { type: 'restricted'; scopes: string[] };
+
+export interface FederationRuleRecord {
+  object: 'organization.workload_identity_federation_rule';
+  id: string;
+  workload_identity_provider_id: string;
+  project_id: string;
+  service_account_id: string;
+  name: string | null;
+  description: string | null;
+  enabled: boolean;
+  attribute_matchers: Record<string, string | boolean | number>;
+  permissions: FederationPermissions;
+  created_at: number;
+  updated_at: number;
+}
+
+export type ServiceTier = 'standard' | 'fast' | 'scale';
+export type OptionalServiceTier = 'flex' | 'fast' | 'ultrafast';
+
+export interface ServiceTierSettingsRecord {
+  default: ServiceTier;
+  /** `all` includes tiers added later; an empty list leaves only Standard. */
+  enabled_tiers: 'all' | OptionalServiceTier[];
+}
+
 export interface AuditLogRecord {
   id: string;
   type: string;
@@ -270,6 +323,12 @@ export class SandboxState {
   orgDataRetention = 'zero_data_retention';
   /** project ID → retention type; absent means `organization_default`. */
   readonly projectDataRetention = new Map<string, string>();
+  /** Workload identity (OIDC) providers, in creation order. */
+  readonly workloadIdentityProviders = new Map<string, WorkloadIdentityProviderRecord>();
+  /** provider ID → rule ID → federation rule */
+  readonly federationRules = new Map<string, Map<string, FederationRuleRecord>>();
+  /** project ID → service tier settings; absent means the defaults (standard, every tier enabled). */
+  readonly serviceTierSettings = new Map<string, ServiceTierSettingsRecord>();
   /** Oldest first. */
   readonly auditLogs: AuditLogRecord[] = [];
   /** Seeded daily activity, oldest first. */

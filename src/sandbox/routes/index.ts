@@ -8,7 +8,9 @@ import { routes as policies } from './policies.js';
 import { routes as projectGroups } from './project-groups.js';
 import { routes as projects } from './projects.js';
 import { routes as roles } from './roles.js';
+import { routes as serviceTiers } from './service-tiers.js';
 import { routes as usage } from './usage.js';
+import { routes as workloadIdentity } from './workload-identity.js';
 
 export const allRoutes: readonly Route[] = [
   ...projects,
@@ -19,6 +21,8 @@ export const allRoutes: readonly Route[] = [
   ...certificates,
   ...limits,
   ...policies,
+  ...serviceTiers,
   ...usage,
   ...auditLogs,
+  ...workloadIdentity,
 ];

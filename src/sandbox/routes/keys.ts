@@ -79,6 +79,7 @@ export function projectApiKeyObject(state: SandboxState, projectId: string, key:
     name: key.name,
     created_at: key.created_at,
     last_used_at: key.last_used_at,
+    expires_at: key.expires_at ?? null,
     id: key.id,
     owner_project_access: ownerHasAccess(state, projectId, key) ? ('active' as const) : ('inactive' as const),
     owner,
@@ -289,6 +290,41 @@ export const routes: Route[] = [
     handle: ({ params, state }) => {
       const project = requireProject(state, params.project_id as string);
       return projectApiKeyObject(state, project.id, requireProjectKey(state, project.id, params.api_key_id as string));
+    },
+  },
+  {
+    // Scopes and expiry of any project key, a service account's included. Both changes land together.
+    method: 'POST',
+    path: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    handle: ({ params, body, state }) => {
+      const project = requireProject(state, params.project_id as string);
+      body.only(['scopes', 'expires_in_seconds']);
+      // Neither field takes null: omitting a field is how to keep it.
+      const scopes = body.stringArray('scopes');
+      const expiresIn = body.int('expires_in_seconds', { min: 1 });
+      if (scopes === undefined && expiresIn === undefined) {
+        throw invalid('scopes', 'Nothing to update: provide scopes, expires_in_seconds or both.');
+      }
+      if (scopes?.some((scope) => scope.trim() === '')) throw invalid('scopes', "Invalid 'scopes': scope names must not be empty.");
+      requireActiveProject(state, project.id);
+      const key = requireProjectKey(state, project.id, params.api_key_id as string);
+      const now = state.now();
+      if (key.expires_at != null && key.expires_at <= now) {
+        throw invalid('api_key_id', `API key '${key.id}' expired at ${key.expires_at}; expired keys cannot be updated. Create a new key instead.`, 'api_key_expired');
+      }
+      const changes: Record<string, unknown> = {};
+      if (scopes !== undefined) {
+        // An empty list lifts every restriction (all permissions the owner has); it never means no access.
+        key.scopes = [...new Set(scopes)];
+        changes.scopes = key.scopes;
+      }
+      if (expiresIn !== undefined) {
+        // Relative to this request: sending the same update again moves the expiry again.
+        key.expires_at = now + expiresIn;
+        changes.expires_in_seconds = expiresIn;
+      }
+      state.audit('api_key.updated', { id: key.id, changes_requested: changes }, ref(project));
+      return projectApiKeyObject(state, project.id, key);
     },
   },
   {

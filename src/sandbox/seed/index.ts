@@ -7,7 +7,9 @@ import { seedLimits } from './limits.js';
 import { seedMembers } from './members.js';
 import { seedPolicies } from './policies.js';
 import { seedRoles } from './roles.js';
+import { seedServiceTiers } from './service-tiers.js';
 import { seedUsageAndAudit } from './usage.js';
+import { seedWorkloadIdentity } from './workload-identity.js';
 
 /**
  * Builds the simulated organization. Each family draws from its own forked stream, so adding data
@@ -24,4 +26,7 @@ export function seedOrganization(state: SandboxState): void {
   seedPolicies(state, root.fork('policies'));
   seedCertificates(state, root.fork('certificates'));
   seedUsageAndAudit(state, root.fork('usage'));
+  // New families fork last, so the streams of the families above stay as they were.
+  seedWorkloadIdentity(state, root.fork('workload-identity'));
+  seedServiceTiers(state);
 }

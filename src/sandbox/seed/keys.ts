@@ -27,6 +27,15 @@ const ACCOUNT_KEY_NAMES = ['Secret key', 'production', 'rotation-2', 'worker'];
 
 type Usage = 'recent' | 'weeks' | 'stale' | 'never';
 
+/**
+ * Project keys with an expiry, by project and key name, in days from the seed's anchor: one that
+ * has expired (and so cannot be updated) and one that will. Every other seeded key never expires.
+ */
+const KEY_EXPIRY: ReadonlyArray<{ project: string; key: string; days: number }> = [
+  { project: 'Default project', key: 'old-prototype', days: -5 },
+  { project: 'Default project', key: 'unused-test-key', days: 30 },
+];
+
 export function seedKeys(state: SandboxState, rng: Rng): void {
   const users = [...state.users.values()];
   const projects = [...state.projects.values()];
@@ -123,6 +132,16 @@ export function seedKeys(state: SandboxState, rng: Rng): void {
   });
 
   seedAdminKeys(state, rng, users);
+  applyKeyExpiry(state);
+}
+
+/** Sets the expiries of KEY_EXPIRY without drawing, so the rest of the seed stays as it was. */
+function applyKeyExpiry(state: SandboxState): void {
+  for (const spec of KEY_EXPIRY) {
+    const project = [...state.projects.values()].find((p) => p.name === spec.project);
+    const keys = project ? state.projectApiKeys.get(project.id)?.values() : undefined;
+    for (const key of keys ?? []) if (key.name === spec.key) key.expires_at = state.anchor + spec.days * DAY;
+  }
 }
 
 function seedAdminKeys(state: SandboxState, rng: Rng, users: UserRecord[]): void {

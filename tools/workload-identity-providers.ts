@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+
+/*
+ * Workload identity providers: OIDC issuers the organization trusts, so workloads (CI jobs,
+ * cluster pods) sign in as project service accounts with their own tokens instead of stored keys.
+ *
+ * An update is destructive: a new issuer, audience or signing keys, or enabled:false, makes every
+ * workload federated through the provider fail to sign in at once, like deactivating a
+ * certificate. The preview shows the provider as it is, and the token is bound to that state.
+ */
+
+export const providerId = () => id('Workload identity provider ID');
+
+/** How token signatures are checked: the issuer's discovery document, or keys uploaded here. */
+const verification = () =>
+  z
+    .discriminatedUnion('type', [
+      z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable().describe("null: the issuer's own") }).strict(),
+      z
+        .object({
+          type: z.literal('uploaded_jwks'),
+          jwks: z.object({ keys: z.array(z.object({ kty: z.string().min(1) }).passthrough()).min(1) }).passthrough().describe('JWKS: {keys:[JWK,…]}'),
+        })
+        .strict(),
+    ])
+    .optional()
+    .describe('Signature check; default discovery from the issuer');
+
+const transformations = () =>
+  z
+    .array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict())
+    .optional()
+    .describe('Derived attributes: name and expression over the token');
+
+const provider = objectOf('organization.workload_identity_provider', {
+  name: z.string().optional(),
+  issuer: z.string().optional(),
+  audience: z.string().optional(),
+  enabled: z.boolean().optional(),
+  verification: z.object({ type: z.string() }).passthrough().optional(),
+});
+
+const PROVIDERS = '/organization/workload_identity_providers';
+const PROVIDER = `${PROVIDERS}/{workload_identity_provider_id}`;
+
+const tools: EndpointTool[] = [
+  endpoint({
+    name: 'workload_identity_providers_list',
+    title: 'List workload identity providers',
+    description: 'List the OIDC providers whose tokens workloads can use instead of API keys.',
+    toolset: 'security',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: PROVIDERS,
+    input: { query: { limit: limit(1, undefined, 20), after: after(), order: order() } },
+    output: listOf(provider),
+    pagination: 'cursor_id',
+  }),
+  endpoint({
+    name: 'workload_identity_providers_create',
+    title: 'Register workload identity provider',
+    description: 'Trust an OIDC issuer; federation rules then map its tokens to project service accounts.',
+    toolset: 'security',
+    effect: 'write',
+    idempotent: false,
+    method: 'POST',
+    path: PROVIDERS,
+    input: {
+      body: {
+        name: z.string().min(1).describe('Display name'),
+        type: z.enum(['oidc']).describe('Only oidc'),
+        issuer: z.string().min(1).describe('Issuer URL, as in the iss claim'),
+        audience: z.string().min(1).describe('Expected aud claim'),
+        description: z.string().optional(),
+        enabled: z.boolean().optional().describe('Default true'),
+        verification: verification(),
+        attribute_transformations: transformations(),
+      },
+    },
+    output: provider,
+  }),
+  endpoint({
+    name: 'workload_identity_providers_retrieve',
+    title: 'Get workload identity provider',
+    description: 'Get one OIDC provider: issuer, audience, signature check, enabled.',
+    toolset: 'security',
+    effect: 'read',
+    idempotent: true,
+    method: 'GET',
+    path: PROVIDER,
+    input: { path: { workload_identity_provider_id: providerId() } },
+    output: provider,
+  }),
+  endpoint({
+    name: 'workload_identity_providers_update',
+    title: 'Update workload identity provider',
+    description: "Change a provider's given fields; a new issuer, audience or keys, or enabled:false, stops its workloads signing in.",
+    toolset: 'security',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'POST',
+    path: PROVIDER,
+    input: {
+      path: { workload_identity_provider_id: providerId() },
+      body: {
+        name: z.string().min(1).optional(),
+        issuer: z.string().min(1).optional(),
+        audience: z.string().min(1).optional(),
+        description: z.string().nullable().optional().describe('null clears it'),
+        enabled: z.boolean().optional().describe('false: no sign-ins through it'),
+        verification: verification(),
+        attribute_transformations: transformations(),
+      },
+    },
+    output: provider,
+    target: PROVIDER,
+  }),
+  endpoint({
+    name: 'workload_identity_providers_delete',
+    title: 'Delete workload identity provider',
+    description: 'Delete a provider and all its federation rules; workloads using it can no longer sign in.',
+    toolset: 'security',
+    effect: 'destructive',
+    idempotent: true,
+    method: 'DELETE',
+    path: PROVIDER,
+    input: { path: { workload_identity_provider_id: providerId() } },
+    output: deleted('organization.workload_identity_provider.deleted'),
+    target: PROVIDER,
+  }),
+];
+
+export default tools;
