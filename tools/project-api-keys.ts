@@ -75,7 +75,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_delete',
     title: 'Revoke project API key',
-    description: "Revoke a user's project API key. Service-account keys: delete the service account instead.",
+    description: "Revoke a project API key, a service account's included; the account and its other keys stay.",
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,

@@ -312,11 +312,15 @@ describe('project API keys', () => {
     expect((await failure(client.get(`${base(p.id)}/api_keys/${key.id}`))).status).toBe(404);
   });
 
-  it("refuses to delete a service account's key through the project-keys endpoint", async () => {
+  it("revokes a service account's key, leaving the account and its other keys", async () => {
     const p = activeProject();
-    const key = keysOf(p.id).find((k) => k.owner.type === 'service_account')!;
-    await expectError(client.delete(`${base(p.id)}/api_keys/${key.id}`), 400, 'api_key_id', { unchanged: snapshot });
-    expect(state().projectApiKeys.get(p.id)?.has(key.id)).toBe(true);
+    const account = await newServiceAccount(p.id, 'two-keys');
+    const extra = await client.post<NewKey>(`${base(p.id)}/service_accounts/${account.id}/api_keys`, { name: 'second' });
+    const result = await client.delete(`${base(p.id)}/api_keys/${account.api_key!.id}`);
+    expect(result).toEqual({ object: 'organization.project.api_key.deleted', id: account.api_key!.id, deleted: true });
+    expect(state().projectApiKeys.get(p.id)?.has(account.api_key!.id)).toBe(false);
+    expect(state().projectApiKeys.get(p.id)?.has(extra.id)).toBe(true);
+    expect(state().serviceAccounts.get(p.id)?.has(account.id)).toBe(true);
   });
 
   it('refuses to revoke keys in an archived project', async () => {

@@ -9,7 +9,8 @@ import type { AdminApiKeyRecord, ProjectApiKeyRecord, ProjectRecord, SandboxStat
  *
  * Secrets: a key's plaintext value is made at creation, put in that one response and forgotten;
  * state keeps only the redacted form. A service account's keys live in the project's key map with
- * a service-account owner: they can be listed there but revoked only by deleting the account.
+ * a service-account owner: they are listed, updated and revoked there like a user's keys, and
+ * deleting the account revokes all of them.
  */
 
 const PAGE = { limit: { default: 20, min: 1, max: 100 } };
@@ -334,13 +335,7 @@ export const routes: Route[] = [
       const project = requireProject(state, params.project_id as string);
       const key = requireProjectKey(state, project.id, params.api_key_id as string);
       requireActiveProject(state, project.id);
-      if (key.owner.type === 'service_account') {
-        throw invalid(
-          'api_key_id',
-          `API key '${key.id}' belongs to service account '${key.owner.service_account_id}'; delete the service account to revoke it.`,
-          'service_account_key',
-        );
-      }
+      // A service account's key can be revoked here too; the account and its other keys stay.
       state.scoped(state.projectApiKeys, project.id).delete(key.id);
       state.audit('api_key.deleted', { id: key.id }, ref(project));
       return { object: 'organization.project.api_key.deleted' as const, id: key.id, deleted: true };
