@@ -75,7 +75,7 @@ const tools: EndpointTool[] = [
       body: {
         project_id: id('Project of the service account'),
         service_account_id: serviceAccountId(),
-        attribute_matchers: matchers().describe('Claim → required value, e.g. {"sub":"repo:org/app:ref:refs/heads/main"}'),
+        attribute_matchers: matchers().describe('Token claim → required value, e.g. {"sub":"repo:org/app:ref:refs/heads/main"}'),
         name: z.string().optional(),
         description: z.string().optional(),
         enabled: z.boolean().optional().describe('Default true'),
@@ -99,7 +99,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_federation_rules_update',
     title: 'Update federation rule',
-    description: "Change a rule's given fields; narrower matchers or scopes, or enabled:false, can lock its workloads out.",
+    description: 'Change given fields; narrower matchers or scopes, or enabled:false, can lock its workloads out.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,

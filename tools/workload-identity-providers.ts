@@ -17,22 +17,18 @@ export const providerId = () => id('Workload identity provider ID');
 const verification = () =>
   z
     .discriminatedUnion('type', [
-      z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable().describe("null: the issuer's own") }).strict(),
-      z
-        .object({
-          type: z.literal('uploaded_jwks'),
-          jwks: z.object({ keys: z.array(z.object({ kty: z.string().min(1) }).passthrough()).min(1) }).passthrough().describe('JWKS: {keys:[JWK,…]}'),
-        })
-        .strict(),
+      z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable().describe("null: the issuer's") }).strict(),
+      // The sandbox checks each key's kty; listing JWK fields here would cost tokens in every conversation.
+      z.object({ type: z.literal('uploaded_jwks'), jwks: z.object({ keys: z.array(z.object({}).passthrough()).min(1) }).passthrough() }).strict(),
     ])
     .optional()
-    .describe('Signature check; default discovery from the issuer');
+    .describe('Default: discovery from the issuer');
 
 const transformations = () =>
   z
     .array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict())
     .optional()
-    .describe('Derived attributes: name and expression over the token');
+    .describe('Attributes derived from token claims');
 
 const provider = objectOf('organization.workload_identity_provider', {
   name: z.string().optional(),
@@ -97,7 +93,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_update',
     title: 'Update workload identity provider',
-    description: "Change a provider's given fields; a new issuer, audience or keys, or enabled:false, stops its workloads signing in.",
+    description: 'Change given fields; a new issuer, audience or keys, or enabled:false, stops its workloads signing in.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,
@@ -110,7 +106,7 @@ const tools: EndpointTool[] = [
         issuer: z.string().min(1).optional(),
         audience: z.string().min(1).optional(),
         description: z.string().nullable().optional().describe('null clears it'),
-        enabled: z.boolean().optional().describe('false: no sign-ins through it'),
+        enabled: z.boolean().optional(),
         verification: verification(),
         attribute_transformations: transformations(),
       },
