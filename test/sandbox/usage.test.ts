@@ -27,12 +27,9 @@ const ANCHOR = Date.UTC(2026, 1, 18) / 1000;
 
 let sandbox: Sandbox;
 let client: AdminClient;
-let startMs = 0;
 
 beforeAll(async () => {
-  const t0 = performance.now();
   sandbox = await startSandbox({ seed: 7, now: () => NOW });
-  startMs = performance.now() - t0;
   client = new AdminClient({ apiKey: 'sk-admin-test', baseUrl: sandbox.url, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -85,9 +82,8 @@ const recordsOf = (family: string) => sandbox.state.activity.filter((r) => r.fam
 // Seed
 
 describe('seeded activity', () => {
-  it('starts quickly and keeps the record count reasonable', () => {
-    // The whole sandbox (every family's seed) must start well under 300 ms on an idle machine.
-    expect(startMs).toBeLessThan(1500);
+  it('keeps the record count reasonable', () => {
+    // Seeding time is a benchmark (bench/), not a test: no test may depend on wall-clock speed.
     expect(sandbox.state.activity.length).toBeGreaterThan(5_000);
     expect(sandbox.state.activity.length).toBeLessThan(40_000);
   });
