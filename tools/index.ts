@@ -19,6 +19,8 @@ import hostedToolPermissions from './hosted-tool-permissions.js';
 import spendAlerts from './spend-alerts.js';
 import usage from './usage.js';
 import auditLogs from './audit-logs.js';
+import externalKeys from './external-keys.js';
+import externalStorage from './external-storage.js';
 
 /** Every Admin API operation, one entry each, grouped by resource family as the API is. */
 export const endpointTools: readonly EndpointTool[] = [
@@ -42,4 +44,6 @@ export const endpointTools: readonly EndpointTool[] = [
   ...spendAlerts,
   ...usage,
   ...auditLogs,
+  ...externalKeys,
+  ...externalStorage,
 ];
