@@ -171,6 +171,15 @@ describe('delete and validate rules', () => {
     expect(removed).toMatchObject({ id: keyId, api_project_ids: [] });
   });
 
+  it('an archived project, which can no longer be changed, does not hold its key', async () => {
+    const created = await client.post<ExternalKey>(BASE, { ...bodies().oci, name: 'Used by an archived project' });
+    const archived = pickArchivedProject(state());
+    archived.external_key_id = created.id;
+    expect((await client.get<ExternalKey>(`${BASE}/${created.id}`)).api_project_ids).toEqual([archived.id]);
+    expect(await client.delete<ExternalKey>(`${BASE}/${created.id}`)).toMatchObject({ id: created.id, api_project_ids: [archived.id] });
+    expect(state().externalKeys.has(created.id)).toBe(false);
+  });
+
   it('validation reports an unreachable key store and changes nothing', async () => {
     const broken = [...state().externalKeys.values()].find((k) => !k.reachable)!;
     const before = snapshot();

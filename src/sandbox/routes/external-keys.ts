@@ -10,8 +10,9 @@ import type { ExternalKeyPurpose, ExternalKeyRecord, ExternalKeyType, SandboxSta
  * field (GCP, Azure, OCI) is required for psp_decryption and refused for ekm. The identity OpenAI
  * presents (AWS `external_id`, GCP `audience`) must be the organization's ID or one of its projects'.
  *
- * Sandbox assumptions the SDK does not state: removing a key that projects still use is refused
- * (409), so no project points at a missing key; a validation answers `valid` or `invalid`.
+ * Sandbox assumptions the SDK does not state: removing a key that active projects still use is
+ * refused (409), so no live project points at a missing key (archived projects, which cannot be
+ * changed any more, do not hold it); a validation answers `valid` or `invalid`.
  */
 
 const TYPES = ['aws', 'gcp', 'azure', 'oci'] as const;
@@ -146,7 +147,7 @@ export const routes: Route[] = [
     path: '/organization/external_keys/{external_key_id}',
     handle: ({ params, state }) => {
       const key = requireExternalKey(state, params.external_key_id as string);
-      const users = projectsUsing(state, key.id);
+      const users = projectsUsing(state, key.id).filter((id) => state.projects.get(id)?.status === 'active');
       if (users.length > 0) {
         throw conflict(
           `External key '${key.id}' is still used by ${users.length === 1 ? 'project' : 'projects'} ${users.join(', ')}. Point ${users.length === 1 ? 'it' : 'them'} at another key (or none) first.`,
