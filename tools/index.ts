@@ -22,6 +22,8 @@ import auditLogs from './audit-logs.js';
 import workloadIdentityProviders from './workload-identity-providers.js';
 import federationRules from './federation-rules.js';
 import serviceTierSettings from './service-tier-settings.js';
+import externalKeys from './external-keys.js';
+import externalStorage from './external-storage.js';
 
 /** Every Admin API operation, one entry each, grouped by resource family as the API is. */
 export const endpointTools: readonly EndpointTool[] = [
@@ -48,4 +50,6 @@ export const endpointTools: readonly EndpointTool[] = [
   ...auditLogs,
   ...workloadIdentityProviders,
   ...federationRules,
+  ...externalKeys,
+  ...externalStorage,
 ];

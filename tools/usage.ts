@@ -109,6 +109,17 @@ const tools: EndpointTool[] = [
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier']),
     },
   ),
+  usageTool(
+    'usage_decisions',
+    'decisions',
+    'Decisions usage',
+    'Decisions API input, cached and output tokens and requests per time bucket; api_source splits off Agents API traffic.',
+    {
+      ...standard(),
+      batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source']),
+    },
+  ),
   usageTool('usage_embeddings', 'embeddings', 'Embeddings usage', 'Embedding input tokens and requests per time bucket.', {
     ...standard(),
     group_by: groupBy(STANDARD_GROUPS),

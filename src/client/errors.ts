@@ -47,7 +47,7 @@ export class ReadOnlyError extends Error {
     readonly method: string,
     readonly path: string,
   ) {
-    super(`Refused ${method} ${path}: the client is in read-only mode and sends only GET requests.`);
+    super(`Refused ${method} ${path}: the client is in read-only mode and sends only GET requests and POSTs declared safe.`);
   }
 }
 

@@ -55,6 +55,11 @@ export interface RequestOptions {
    * server provably did not process them.
    */
   idempotent?: boolean;
+  /**
+   * The caller vouches that this non-GET request changes nothing (a POST that only validates).
+   * Read-only mode lets it through; every other non-GET request is still refused.
+   */
+  safe?: boolean;
   signal?: AbortSignal;
 }
 
@@ -119,7 +124,7 @@ export class AdminClient {
   /** Like `request`, with the status, request id and retry count. */
   async send<T>(options: RequestOptions): Promise<ApiResponse<T>> {
     const { method, path } = options;
-    if (this.readOnly && method !== 'GET') throw new ReadOnlyError(method, path);
+    if (this.readOnly && method !== 'GET' && options.safe !== true) throw new ReadOnlyError(method, path);
     const idempotent = options.idempotent ?? method !== 'POST';
     const target = `${this.basePath}${path}${serializeQuery(options.query)}`;
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);

@@ -22,6 +22,7 @@ export const FAMILIES = [
   'code_interpreter_sessions',
   'file_search_calls',
   'web_search_calls',
+  'decisions',
 ] as const;
 type Family = (typeof FAMILIES)[number];
 
@@ -29,7 +30,7 @@ const GROUPS = { model: 'model', project: 'project_id', user: 'user_id', api_key
 type Group = keyof typeof GROUPS;
 
 /** The fields a result carries to say what it is grouped by; every other number is a metric. */
-const GROUP_FIELDS = new Set(['object', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level']);
+const GROUP_FIELDS = new Set(['object', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level', 'api_source']);
 
 /** Which group_by values each family accepts, read from its tool definition so there is one source. */
 function supportedGroups(family: Family): Set<string> {

@@ -219,6 +219,37 @@ export interface ServiceTierSettingsRecord {
   enabled_tiers: 'all' | OptionalServiceTier[];
 }
 
+export type ExternalKeyType = 'aws' | 'gcp' | 'azure' | 'oci';
+export type ExternalKeyPurpose = 'ekm' | 'psp_decryption';
+
+/** A customer-managed encryption key config. Projects point at it through `external_key_id`. */
+export interface ExternalKeyRecord {
+  id: string;
+  name: string;
+  type: ExternalKeyType;
+  purpose: ExternalKeyPurpose;
+  created_at: number;
+  /** The provider's fields as registered: ARNs, names, OCIDs, never key material. */
+  config: Record<string, string>;
+  /** Whether the simulated key store answers OpenAI: what a validation finds. Not in the API object. */
+  reachable: boolean;
+}
+
+export type ExternalStorageStatus = 'pending' | 'validated' | 'degraded' | 'unhealthy';
+
+/** A project's customer-managed bucket. */
+export interface ExternalStorageRecord {
+  id: string;
+  project_id: string;
+  created_at: number;
+  /** The OpenAI geography of the bucket's region. */
+  geography: string;
+  /** As registered, plus what OpenAI derives (account ID, region, external ID or audience). */
+  provider: Record<string, string> & { type: ExternalKeyType };
+  /** The health the (simulated) background check last found. */
+  status: ExternalStorageStatus;
+}
+
 export interface AuditLogRecord {
   id: string;
   type: string;
@@ -252,6 +283,8 @@ export interface DailyActivity {
   vector_store_id?: string;
   /** Web search calls: `low` | `medium` | `high`. */
   context_level?: string;
+  /** Decisions: `agents_api` for attributed Agents API traffic, else `unlabeled`. */
+  api_source?: string;
   input_tokens: number;
   output_tokens: number;
   input_cached_tokens: number;
@@ -274,7 +307,8 @@ export type UsageFamily =
   | 'vector_stores'
   | 'code_interpreter_sessions'
   | 'file_search_calls'
-  | 'web_search_calls';
+  | 'web_search_calls'
+  | 'decisions';
 
 export interface StateOptions {
   seed: number;
@@ -284,6 +318,8 @@ export interface StateOptions {
 
 export class SandboxState {
   readonly seed: number;
+  /** The simulated organization's ID (`org-…`), which external key configs must name. */
+  readonly organizationId: string;
   readonly now: () => number;
   /** 00:00 UTC of the day the sandbox was created: seeded history ends here. */
   readonly anchor: number;
@@ -329,6 +365,10 @@ export class SandboxState {
   readonly federationRules = new Map<string, Map<string, FederationRuleRecord>>();
   /** project ID → service tier settings; absent means the defaults (standard, every tier enabled). */
   readonly serviceTierSettings = new Map<string, ServiceTierSettingsRecord>();
+  readonly externalKeys = new Map<string, ExternalKeyRecord>();
+  readonly externalStorage = new Map<string, ExternalStorageRecord>();
+  /** IDs of deleted storage configs: deleting one again succeeds, as the API documents. */
+  readonly removedExternalStorage = new Set<string>();
   /** Oldest first. */
   readonly auditLogs: AuditLogRecord[] = [];
   /** Seeded daily activity, oldest first. */
@@ -341,6 +381,7 @@ export class SandboxState {
     this.now = options.now ?? (() => Math.floor(Date.now() / 1000));
     this.anchor = Math.floor(this.now() / 86_400) * 86_400;
     this.runtimeRng = new Rng(options.seed ^ 0x5eed);
+    this.organizationId = `org-${new Rng(`organization:${options.seed}`).token(24)}`;
   }
 
   /** A fresh object ID such as `proj_8fK2…`, unique within this sandbox. */

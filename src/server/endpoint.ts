@@ -49,6 +49,12 @@ export interface EndpointTool {
   target?: string;
   /** Dotted paths of secrets the API returns only once (e.g. `value`, `api_key.value`). */
   secrets?: string[];
+  /**
+   * A POST that changes nothing (a validation check), declared here rather than inferred from
+   * `effect` so a mistyped effect cannot open the read-only client to a write. Only with effect
+   * `read`: the read-only client lets exactly these requests through.
+   */
+  safe?: true;
 }
 
 /** Identity function that checks an entry against the type while keeping its literal types. */

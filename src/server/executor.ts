@@ -244,6 +244,8 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
     query: request.query as Query | undefined,
     body: request.body,
     idempotent: tool.idempotent,
+    // Only a declared validation POST of a read tool may pass the read-only guard.
+    safe: endpoint.safe === true && tool.effect === 'read',
     signal: ctx.signal,
   });
   const data = response.data !== null && typeof response.data === 'object' && !Array.isArray(response.data) ? (response.data as Record<string, unknown>) : { result: response.data ?? null };

@@ -44,6 +44,9 @@ const CONFIRM = z.string().optional().describe('Token from the preview');
 
 /** Builds the exposed form of one endpoint definition. Exported for tests that check derivation. */
 export function registerEndpoint(tool: EndpointTool, project?: string): RegisteredTool | null {
+  // A read sent as POST passes the read-only client only when declared `safe`; anything else is a definition bug.
+  if (tool.effect === 'read' && tool.method !== 'GET' && tool.safe !== true) throw new Error(`${tool.name}: a read sent as ${tool.method} must be declared safe`);
+  if (tool.safe === true && (tool.effect !== 'read' || tool.method !== 'POST')) throw new Error(`${tool.name}: only a POST read can be declared safe`);
   const pathShape: ZodRawShape = { ...tool.input.path };
   const queryShape: ZodRawShape = { ...tool.input.query };
   const fixed: Record<string, unknown> = {};

@@ -76,6 +76,8 @@ export function describeValidation(tool: string, error: ZodError, knownFields: r
           ? `- ${field}: required; provide a ${issue.expected}.`
           : `- ${field}: expected ${issue.expected}, got ${issue.received}.`;
       case 'unrecognized_keys':
+        // Inside a nested object (a storage provider, say) the fields are that object's, not the tool's.
+        if (issue.path.length > 0) return `- ${issue.keys.map((k) => `'${field}.${k}'`).join(', ')}: not a field of ${field} as given; remove it.`;
         return `- ${issue.keys.map((k) => `'${k}'`).join(', ')}: not a field of ${tool}; remove it. Valid fields: ${knownFields.join(', ') || 'none'}.`;
       case 'invalid_enum_value':
         return `- ${field}: '${String(issue.received)}' is not allowed; use one of ${issue.options.map((o) => `'${String(o)}'`).join(', ')}.`;
@@ -108,7 +110,7 @@ export function describeFailure(error: unknown, context: { tool: string; write: 
           : 'Try again; if it keeps failing, check OPENAI_BASE_URL and the network.';
     return `${error.message} (after ${error.retries} ${error.retries === 1 ? 'retry' : 'retries'})\n${maybe}`;
   }
-  if (error instanceof ReadOnlyError) return `${context.tool} refused: the server is read-only, so only GET requests are sent.`;
+  if (error instanceof ReadOnlyError) return `${context.tool} refused: the server is read-only, so only GET requests (and validation checks) are sent.`;
   if (error instanceof CancelledError) {
     return context.write && error.mayHaveReachedServer
       ? `${context.tool} was cancelled after the request was sent, so the write may have happened: check with the matching list or retrieve tool before trying again.`

@@ -99,4 +99,17 @@ describe('read-only guard', () => {
     await expect(readOnly.get('/organization/projects')).resolves.toBeDefined();
     await readOnly.close();
   });
+
+  it('lets through only a POST its caller declares safe (a validation), and nothing else', async () => {
+    const readOnly = new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl: sandbox.url, readOnly: true });
+    const key = [...sandbox.state.externalKeys.keys()][0] as string;
+    const before = sandbox.requests.length;
+    await expect(readOnly.request({ method: 'POST', path: `/organization/external_keys/${key}/validate`, safe: true })).resolves.toMatchObject({ status: expect.any(String) });
+    expect(sandbox.requests.length).toBe(before + 1);
+    // The same request without the declaration, or a write, is refused before it is sent.
+    await expect(readOnly.request({ method: 'POST', path: `/organization/external_keys/${key}/validate` })).rejects.toBeInstanceOf(ReadOnlyError);
+    await expect(readOnly.request({ method: 'POST', path: '/organization/projects', body: { name: 'nope' }, safe: false })).rejects.toBeInstanceOf(ReadOnlyError);
+    expect(sandbox.requests.length).toBe(before + 1);
+    await readOnly.close();
+  });
 });

@@ -241,6 +241,18 @@ describe('usage_report equals the raw usage buckets', () => {
     expect(report.totals.input_tokens ?? 0).toBe([...byModel.values()].reduce((s, r) => s + (r.input_tokens ?? 0), 0));
   });
 
+  it.each([usageCases[0], usageCases[5]] as Case[])('$label: decisions by model', async ({ ref, id, period }) => {
+    const report = await ok<UsageReport>(host, 'usage_report', { family: 'decisions', top: 100, ...(ref ? { project: ref() } : {}), ...period.args });
+    const buckets = await rawBuckets('/organization/usage/decisions', period.start, period.end, { group_by: ['model'], ...(id ? { project_ids: [id()] } : {}) });
+    const byModel = sumBy(buckets, (r) => r.model as string, TOKEN_FIELDS);
+    expect(byModel.size).toBeGreaterThan(0);
+    expect(new Set(report.groups?.map((g) => g.model))).toEqual(new Set(byModel.keys()));
+    for (const group of report.groups ?? []) {
+      const raw = byModel.get(group.model as string) as Record<string, number>;
+      for (const field of TOKEN_FIELDS) expect((group[field] as number | undefined) ?? 0, `${String(group.model)} ${field}`).toBe(raw[field]);
+    }
+    for (const field of TOKEN_FIELDS) expect(report.totals[field]).toBe([...byModel.values()].reduce((s, r) => s + (r[field] ?? 0), 0));
+  });
 
   it.each([usageCases[0], usageCases[2], usageCases[5]] as Case[])('$label: family all, totals and each family', async ({ ref, id, period }) => {
     const report = await ok<UsageReport>(host, 'usage_report', { family: 'all', ...(ref ? { project: ref() } : {}), ...period.args });
@@ -259,6 +271,7 @@ describe('usage_report equals the raw usage buckets', () => {
       const expected = [...perFamily.values()].reduce((s, m) => s + (m[field] ?? 0), 0);
       expect(report.totals[field] ?? 0, field).toBe(expected);
     }
+    if (!ref) expect(report.by_family?.map((f) => f.family)).toContain('decisions');
     const active = [...perFamily.entries()].filter(([, m]) => Object.values(m).some((v) => v !== 0));
     expect(report.by_family?.map((f) => f.family)).toEqual(active.map(([f]) => f));
     for (const row of report.by_family ?? []) {

@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, type Query } from '../../src/client/index.js';
 import { FAMILIES } from '../../src/sandbox/routes/usage.js';
@@ -139,6 +138,11 @@ describe('seeded activity', () => {
           const out = r.output_tokens - r.output_audio_tokens;
           return (f * (text * p.input + r.input_cached_tokens * p.cached + r.input_audio_tokens * (p.audio_input ?? 0) + out * p.output + r.output_audio_tokens * (p.audio_output ?? 0))) / 1e6;
         }
+        case 'decisions': {
+          const p = TOKEN_PRICES[m]!;
+          const f = r.batch ? 0.5 : 1;
+          return (f * ((r.input_tokens - r.input_cached_tokens) * p.input + r.input_cached_tokens * p.cached + r.output_tokens * p.output)) / 1e6;
+        }
         case 'embeddings':
           return (r.input_tokens * EMBEDDING_PRICES[m]!) / 1e6;
         case 'moderations':
@@ -274,7 +278,7 @@ describe('aggregation', () => {
     });
   });
 
-  it.each(['completions', 'embeddings', 'images', 'audio_speeches', 'web_search_calls', 'file_search_calls', 'code_interpreter_sessions'])(
+  it.each(['completions', 'embeddings', 'images', 'audio_speeches', 'web_search_calls', 'file_search_calls', 'code_interpreter_sessions', 'decisions'])(
     '%s: a day equals the sum of its 24 hours, also per group',
     async (family) => {
       const day = ANCHOR - 9 * DAY;
@@ -378,6 +382,58 @@ describe('aggregation', () => {
 
 const projectByName = (name: string) => pickProjectNamed(sandbox.state, name).id;
 
+describe('decisions', () => {
+  it('splits attributed Agents API traffic from unlabeled traffic with api_source, null otherwise', async () => {
+    const plain = await usage('decisions', { start_time: WEEK_START });
+    for (const result of plain.data.flatMap((b) => b.results)) expect(result.api_source).toBeNull();
+    const grouped = await usage('decisions', { start_time: WEEK_START, group_by: ['api_source'] });
+    const sources = new Set(grouped.data.flatMap((b) => b.results.map((r) => r.api_source)));
+    expect(sources).toEqual(new Set(['agents_api', 'unlabeled']));
+    grouped.data.forEach((bucket, i) => expect(totals(bucket.results)).toEqual(totals(plain.data[i]!.results)));
+  });
+
+  it('reports input as cached plus uncached tokens, text only, and agrees with the activity records', async () => {
+    const page = await usage('decisions', { start_time: WEEK_START });
+    page.data.forEach((bucket) => {
+      const records = recordsOf('decisions').filter((r) => r.day === bucket.start_time);
+      const sum = (f: (r: DailyActivity) => number) => records.reduce((n, r) => n + f(r), 0);
+      const [result] = bucket.results;
+      expect(result).toMatchObject({
+        object: 'organization.usage.decisions.result',
+        input_tokens: sum((r) => r.input_tokens),
+        input_cached_tokens: sum((r) => r.input_cached_tokens),
+        input_uncached_tokens: sum((r) => r.input_tokens - r.input_cached_tokens),
+        output_tokens: sum((r) => r.output_tokens),
+        num_model_requests: sum((r) => r.num_model_requests),
+      });
+    });
+  });
+
+  it('batch=true keeps only batch traffic', async () => {
+    const grouped = await usage('decisions', { start_time: WEEK_START, group_by: ['batch'] });
+    const batch = await usage('decisions', { start_time: WEEK_START, batch: true });
+    batch.data.forEach((bucket, i) => expect(totals(bucket.results)).toEqual(totals(grouped.data[i]!.results.filter((r) => r.batch === true))));
+    expect(grouped.data[0]!.results.map((r) => r.batch).sort()).toEqual([false, true]);
+  });
+
+  it('is billed on its own line items, whose quantities match the decisions usage of the model', async () => {
+    const model = 'gpt-4.1-mini-2025-04-14';
+    const query = { start_time: ANCHOR - 14 * DAY, end_time: ANCHOR };
+    const [c, u] = await Promise.all([
+      costs({ ...query, limit: 14, group_by: ['line_item'] }),
+      usage('decisions', { ...query, limit: 14, models: [model], batch: false }),
+    ]);
+    expect(u.data.every((b) => b.results.length > 0)).toBe(true);
+    c.data.forEach((bucket, i) => {
+      const q = (suffix: string) => (bucket.results.find((r) => r.line_item === `${model}, ${suffix}`)?.quantity as number | undefined) ?? 0;
+      const result = u.data[i]!.results[0]!;
+      expect(q('decisions input') + q('decisions cached input')).toBe(result.input_tokens);
+      expect(q('decisions cached input')).toBe(result.input_cached_tokens);
+      expect(q('decisions output')).toBe(result.output_tokens);
+    });
+  });
+});
+
 // Filters
 
 describe('filters', () => {
@@ -396,6 +452,8 @@ describe('filters', () => {
     ['file_search_calls', 'vector_store_ids', 'vector_store_id'],
     ['web_search_calls', 'context_levels', 'context_level'],
     ['vector_stores', 'project_ids', 'project_id'],
+    ['decisions', 'models', 'model'],
+    ['decisions', 'api_key_ids', 'api_key_id'],
   ])('%s: %s keeps exactly that group', async (family, param, dimension) => {
     const grouped = await byGroup(family, dimension);
     const values = [...new Set(grouped.data.flatMap((b) => b.results.map((r) => r[dimension])).filter((v) => v !== null))] as string[];
@@ -545,6 +603,7 @@ describe('validation', () => {
     ['file_search_calls', 'model'],
     ['web_search_calls', 'vector_store_id'],
     ['audio_speeches', 'size'],
+    ['decisions', 'context_level'],
   ])('%s: group_by=%s is not allowed', async (family, field) => {
     const call = family === 'costs' ? costs({ start_time: WEEK_START, group_by: [field] }) : usage(family, { start_time: WEEK_START, group_by: [field] });
     await expectInvalid(call, 'group_by');

@@ -78,13 +78,13 @@ describe('annotations and metadata', () => {
     if (tool.endpoint) expect(tool.meta).toEqual({ 'openai-admin/endpoint': `${tool.endpoint.method} ${tool.endpoint.path}` });
     expect(tool.inputSchema).not.toHaveProperty('$schema');
     expect(tool.outputSchema.type).toBe('object');
-    if (tool.endpoint?.effect === 'read' && tool.endpoint.method !== 'GET') throw new Error(`${tool.name}: a read must be a GET`);
+    if (tool.endpoint?.effect === 'read' && tool.endpoint.method !== 'GET' && tool.endpoint.safe !== true) throw new Error(`${tool.name}: a read must be a GET or a POST declared safe`);
   });
 
   it('read-only mode is computed from the same effect that sets readOnlyHint', () => {
     const readOnly = selectTools({ readOnly: true });
     expect(readOnly.length).toBe(catalog.filter((op) => op.classification === 'read').length);
-    expect(readOnly.every((t) => t.annotations.readOnlyHint && t.endpoint?.method === 'GET')).toBe(true);
+    expect(readOnly.every((t) => t.annotations.readOnlyHint && (t.endpoint?.method === 'GET' || t.endpoint?.safe === true))).toBe(true);
   });
 
   it('destructive tools take confirm, and every write takes dry_run', () => {

@@ -1,6 +1,8 @@
 import type { Route } from '../router.js';
 import { routes as auditLogs } from './audit-logs.js';
 import { routes as certificates } from './certificates.js';
+import { routes as externalKeys } from './external-keys.js';
+import { routes as externalStorage } from './external-storage.js';
 import { routes as keys } from './keys.js';
 import { routes as limits } from './limits.js';
 import { routes as members } from './members.js';
@@ -25,4 +27,6 @@ export const allRoutes: readonly Route[] = [
   ...usage,
   ...auditLogs,
   ...workloadIdentity,
+  ...externalKeys,
+  ...externalStorage,
 ];

@@ -29,7 +29,7 @@ const WIDTHS: Readonly<Record<Width, { seconds: number; default: number; max: nu
 };
 const COSTS_LIMIT = { default: 7, max: 180 };
 
-type Dimension = 'project_id' | 'user_id' | 'api_key_id' | 'model' | 'batch' | 'service_tier' | 'size' | 'source' | 'vector_store_id' | 'context_level';
+type Dimension = 'project_id' | 'user_id' | 'api_key_id' | 'model' | 'batch' | 'service_tier' | 'size' | 'source' | 'vector_store_id' | 'context_level' | 'api_source';
 
 export const IMAGE_SOURCES = ['image.generation', 'image.edit', 'image.variation'] as const;
 export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'] as const;
@@ -96,6 +96,24 @@ export const FAMILIES: readonly FamilySpec[] = [
       input_cached_tokens: cached,
       input_audio_tokens: audioIn,
       output_audio_tokens: audioOut,
+      num_model_requests: requests,
+    }),
+  },
+  {
+    path: '/organization/usage/decisions',
+    family: 'decisions',
+    object: 'organization.usage.decisions.result',
+    groupBy: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source'],
+    fields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source'],
+    filters: STANDARD_FILTERS,
+    batchFilter: true,
+    // Text only. Atoms: uncached input, cached input, output, requests.
+    atoms: (r) => [r.input_tokens - r.input_cached_tokens, r.input_cached_tokens, r.output_tokens, r.num_model_requests],
+    measures: ([uncached = 0, cached = 0, output = 0, requests = 0]) => ({
+      input_tokens: uncached + cached,
+      output_tokens: output,
+      input_cached_tokens: cached,
+      input_uncached_tokens: uncached,
       num_model_requests: requests,
     }),
   },

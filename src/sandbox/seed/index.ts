@@ -2,6 +2,8 @@ import { Rng } from '../rng.js';
 import type { SandboxState } from '../state.js';
 import { seedCertificates } from './certificates.js';
 import { seedCore } from './core.js';
+import { seedExternalKeys } from './external-keys.js';
+import { seedExternalStorage } from './external-storage.js';
 import { seedKeys } from './keys.js';
 import { seedLimits } from './limits.js';
 import { seedMembers } from './members.js';
@@ -29,4 +31,7 @@ export function seedOrganization(state: SandboxState): void {
   // New families fork last, so the streams of the families above stay as they were.
   seedWorkloadIdentity(state, root.fork('workload-identity'));
   seedServiceTiers(state);
+  // After the audit log, which they add their events to.
+  seedExternalKeys(state, root.fork('external-keys'));
+  seedExternalStorage(state, root.fork('external-storage'));
 }

@@ -89,6 +89,8 @@ interface Workload {
   gib?: number;
   /** File search: how many vector stores the calls spread over. */
   stores?: number;
+  /** Decisions: `agents_api` or `unlabeled`. */
+  api_source?: string;
 }
 
 const chat = (model: string, volume: number, input: number, output: number, cached: number, more: Partial<Workload> = {}): Workload => ({
@@ -154,6 +156,22 @@ const PLANS: Readonly<Record<string, readonly Workload[]>> = {
   ],
 };
 
+/**
+ * Decisions API traffic, seeded from its own stream so the other families stay as they were. Agents
+ * API traffic is attributed (`agents_api`); the rest, batch included, is `unlabeled`.
+ */
+const decide = (model: string, volume: number, input: number, output: number, cached: number, more: Partial<Workload> = {}): Workload => ({
+  family: 'decisions', model, volume, input, output, cached, growth: 2, weekend: 0.5, service_tier: 'default', api_source: 'agents_api', ...more,
+});
+const DECISION_PLANS: Readonly<Record<string, readonly Workload[]>> = {
+  Atlas: [
+    decide('gpt-4.1-mini-2025-04-14', 3200, 2400, 160, 0.4, { since: 140, growth: 2.5 }),
+    decide('o4-mini-2025-04-16', 450, 3800, 900, 0.2, { since: 100, api_source: 'unlabeled' }),
+  ],
+  'Support Assistant': [decide('gpt-4.1-mini-2025-04-14', 1800, 1600, 120, 0.5, { since: 90, weekend: 0.7 })],
+  'Data Platform': [decide('gpt-4.1-mini-2025-04-14', 5000, 1200, 60, 0, { since: 60, batch: true, weekend: 0.9, api_source: 'unlabeled' })],
+};
+
 const GENERIC: readonly Workload[] = [
   chat('gpt-4o-mini-2024-07-18', 1500, 1000, 250, 0.25),
   { family: 'embeddings', model: 'text-embedding-3-small', volume: 800, input: 900, growth: 1.5, weekend: 0.4 },
@@ -168,8 +186,9 @@ export function timezoneShift(projectName: string): number {
 // Seeding
 
 export function seedUsageAndAudit(state: SandboxState, rng: Rng): void {
-  seedActivity(state, rng.fork('activity'));
+  seedActivity(state, rng.fork('activity'), PLANS, GENERIC);
   seedAuditLog(state, rng.fork('audit'));
+  seedActivity(state, rng.fork('decisions'), DECISION_PLANS, []);
 }
 
 const round6 = (value: number) => Math.round(value * 1e6) / 1e6;
@@ -185,11 +204,12 @@ interface KeySpan {
   to: number;
 }
 
-function seedActivity(state: SandboxState, rng: Rng): void {
+/** The daily records of every project's workloads in `plans` (`fallback` for projects not named there). */
+function seedActivity(state: SandboxState, rng: Rng, plans: Readonly<Record<string, readonly Workload[]>>, fallback: readonly Workload[]): void {
   const first = state.anchor - HISTORY_DAYS * DAY;
   const records: DailyActivity[] = [];
   for (const project of state.projects.values()) {
-    const plan = PLANS[project.name] ?? GENERIC;
+    const plan = plans[project.name] ?? fallback;
     // Each key serves traffic from the day it was created to the day it was last used.
     const spans: KeySpan[] = [...(state.projectApiKeys.get(project.id)?.values() ?? [])]
       .filter((key) => key.last_used_at !== null)
@@ -244,8 +264,9 @@ function seedActivity(state: SandboxState, rng: Rng): void {
       }
     }
   }
-  records.sort((a, b) => a.day - b.day);
+  // Oldest first; the sort is stable, so records seeded earlier stay first within their day.
   state.activity.push(...records);
+  state.activity.sort((a, b) => a.day - b.day);
 }
 
 /** The workload's amount for one day: requests, or GiB for storage. */
@@ -282,7 +303,8 @@ function activity(
   const record = new ActivityRecord(day, project.id, apiKeyId, userId, workload.family, workload.model, workload.batch === true);
   const jitter = () => 0.9 + rng.next() * 0.2;
   switch (workload.family) {
-    case 'completions': {
+    case 'completions':
+    case 'decisions': {
       const textIn = Math.round(requests * (workload.input ?? 1000) * jitter());
       const cached = Math.min(textIn, Math.round(textIn * (workload.cached ?? 0) * jitter()));
       const audioIn = Math.round(requests * (workload.audio_in ?? 0) * jitter());
@@ -295,6 +317,7 @@ function activity(
       record.output_audio_tokens = audioOut;
       record.num_model_requests = requests;
       record.service_tier = workload.service_tier ?? 'default';
+      if (workload.family === 'decisions') record.api_source = workload.api_source ?? 'unlabeled';
       break;
     }
     case 'embeddings':
@@ -350,6 +373,7 @@ class ActivityRecord implements DailyActivity {
   source: string | undefined = undefined;
   vector_store_id: string | undefined = undefined;
   context_level: string | undefined = undefined;
+  api_source: string | undefined = undefined;
   private lines: DailyActivity['costs'] | undefined = undefined;
 
   constructor(
@@ -399,6 +423,17 @@ export function costLines(record: DailyActivity): DailyActivity['costs'] {
       add(lineName(model, ', audio input', suffix), record.input_audio_tokens, ((price.audio_input ?? 0) * factor) / 1e6, 'tokens');
       add(lineName(model, ', output', suffix), record.output_tokens - record.output_audio_tokens, (price.output * factor) / 1e6, 'tokens');
       add(lineName(model, ', audio output', suffix), record.output_audio_tokens, ((price.audio_output ?? 0) * factor) / 1e6, 'tokens');
+      break;
+    }
+    case 'decisions': {
+      // Billed at the model's token prices, on line items of their own; batch at half price.
+      const price = TOKEN_PRICES[model];
+      if (!price) break;
+      const factor = record.batch ? DISCOUNTED : 1;
+      const suffix = record.batch ? ' (batch)' : '';
+      add(lineName(model, ', decisions input', suffix), record.input_tokens - record.input_cached_tokens, (price.input * factor) / 1e6, 'tokens');
+      add(lineName(model, ', decisions cached input', suffix), record.input_cached_tokens, (price.cached * factor) / 1e6, 'tokens');
+      add(lineName(model, ', decisions output', suffix), record.output_tokens, (price.output * factor) / 1e6, 'tokens');
       break;
     }
     case 'embeddings':
@@ -637,7 +672,9 @@ function seedAuditLog(state: SandboxState, rng: Rng): void {
     }
   }
   // Organization settings.
-  const orgId = `org-${rng.token(24)}`;
+  // The draw is kept so the events after it stay as they were; the ID is the organization's own.
+  rng.token(24);
+  const orgId = state.organizationId;
   for (let i = 0; i < 2; i++) {
     const who = changer();
     push('organization.updated', someTime(), { id: orgId, changes_requested: { usage_dashboard_visibility: i === 0 ? 'owners' : 'everyone' } }, who.actor, who.project);
