@@ -102,5 +102,5 @@ describe.each([
     } finally {
       await connection.close();
     }
-  });
+  }, 60_000);
 });

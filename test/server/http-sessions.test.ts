@@ -129,7 +129,7 @@ describe('a global cap', () => {
     // The same credential and a different one are both served.
     await use(await open('sk-admin-flood'));
     await use(await open('sk-admin-someone-else'));
-  });
+  }, 120_000);
 });
 
 describe('expiry', () => {
