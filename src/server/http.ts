@@ -67,7 +67,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   const limits = sessionLimits(options);
   const sessions = new SessionTable<StreamableHTTPServerTransport>(limits, options.now);
   // Expiry also runs on every request; the timer closes sessions on a server nobody is calling.
-  const sweeper = setInterval(() => sessions.sweep(), Math.min(limits.unusedMs, 60_000));
+  const sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(limits.unusedMs, 60_000)));
   sweeper.unref();
   const inFlight = new InFlightCalls();
   /** Keys the credential hashes, so the session and call tables never hold a token or an admin key. */
