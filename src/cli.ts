@@ -27,6 +27,10 @@ Flags:
   --host H --port N       HTTP bind address (default 127.0.0.1:3000)
   --no-auth               Serve HTTP without a bearer token (loopback only)
   --key-from-header NAME  Take the admin key from this request header (gateways)
+  --stateless             Serve HTTP without sessions, so any replica can answer any request
+  --session-idle-timeout S
+                          Close an HTTP session after S seconds without a request (default 1800);
+                          one that made no request after initialize closes after min(S, 300)
   --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
   --max-retries N         Retries for retryable failures, 0-10 (default 2)
   -h, --help              This help
@@ -38,7 +42,7 @@ Environment:
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1,
-                          HTTP_TOKEN=…, LOG_LEVEL=…, MAX_RETRIES=…
+                          HTTP_TOKEN=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -35,6 +35,8 @@ export interface ServerConfig {
   stateless: boolean;
   httpToken: string | undefined;
   keyFromHeader: string | undefined;
+  /** Seconds an HTTP session may stay idle before it is closed. */
+  sessionIdleTimeout: number;
   json: boolean;
   logLevel: LogLevel;
   /** Retries after the first attempt for retryable failures. */
@@ -63,6 +65,7 @@ const OPTIONS = {
   'no-auth': { type: 'boolean' },
   stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
+  'session-idle-timeout': { type: 'string' },
   json: { type: 'boolean' },
   'log-level': { type: 'string' },
   'max-retries': { type: 'string' },
@@ -79,7 +82,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS',
-  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'LOG_LEVEL', 'MAX_RETRIES',
+  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
@@ -138,6 +141,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     stateless: values.stateless ?? bool('OPENAI_ADMIN_MCP_STATELESS', env),
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
+    sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
     json: values.json ?? false,
     logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
     maxRetries: integer('--max-retries', values['max-retries'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RETRIES) ?? '2', 0, 10),

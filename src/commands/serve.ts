@@ -43,6 +43,7 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
       keyFromHeader: config.keyFromHeader,
       clientForKey: runtime.clientForKey,
       logger: runtime.logger,
+      sessionIdleMs: config.sessionIdleTimeout * 1000,
     });
   } catch (error) {
     if (error instanceof HttpConfigError) throw new UsageError(error.message);

@@ -1,13 +1,15 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { BodyTooLarge, readBody } from '../http-body.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import type { Host } from './host.js';
+import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http-sessions.js';
+import { InFlightCalls } from './in-flight.js';
 import { createMcpServer } from './mcp-server.js';
 import { NarrowedHost, requestedSelection } from './narrowed-host.js';
 
@@ -29,6 +31,12 @@ export interface HttpOptions {
   /** Builds a client for a key taken from a header. */
   clientForKey?: (key: string) => AdminClient;
   logger: Logger;
+  /** Close a session after this long without a request (`--session-idle-timeout`). Default 30 minutes. */
+  sessionIdleMs?: number;
+  /** The other session limits; tests lower them. */
+  sessionLimits?: Partial<Omit<SessionLimits, 'idleMs'>>;
+  /** Clock for session expiry (ms). Tests inject one instead of waiting. */
+  now?: () => number;
 }
 
 export interface RunningHttp {
@@ -39,11 +47,6 @@ export interface RunningHttp {
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 const MAX_BODY = 4 << 20;
-/** Sessions idle this long are closed; a client that comes back initializes a new one. */
-const SESSION_IDLE_MS = 30 * 60 * 1000;
-/** At most this many live sessions, so a token holder cannot grow memory without bound. */
-const MAX_SESSIONS = 1000;
-
 
 export function isLoopback(host: string): boolean {
   // 127.0.0.0/8 as an address literal only: a DNS name such as 127.attacker.example can point anywhere.
@@ -61,18 +64,14 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   if (options.noAuth && !isLoopback(options.host)) {
     throw new HttpConfigError(`--no-auth is allowed only on loopback; ${options.host} is reachable from other machines. Set OPENAI_ADMIN_MCP_HTTP_TOKEN instead.`);
   }
-  const sessions = new Map<string, StreamableHTTPServerTransport>();
-  const lastSeen = new Map<string, number>();
-  const sweep = () => {
-    const cutoff = Date.now() - SESSION_IDLE_MS;
-    for (const [id, seen] of lastSeen) {
-      if (seen >= cutoff) continue;
-      lastSeen.delete(id);
-      const transport = sessions.get(id);
-      sessions.delete(id);
-      void transport?.close();
-    }
-  };
+  const limits = sessionLimits(options);
+  const sessions = new SessionTable<StreamableHTTPServerTransport>(limits, options.now);
+  // Expiry also runs on every request; the timer closes sessions on a server nobody is calling.
+  const sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(limits.unusedMs, 60_000)));
+  sweeper.unref();
+  const inFlight = new InFlightCalls();
+  /** Keys the credential hashes, so the session and call tables never hold a token or an admin key. */
+  const credentialKey = randomBytes(32);
   const headerName = options.keyFromHeader?.toLowerCase();
   const clientFor = headerName && options.clientForKey
     ? (headers: Record<string, string | string[] | undefined>) => {
@@ -101,12 +100,18 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
     if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
     if (url.pathname !== '/mcp') return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
-    if (!authorized(req)) {
-      res.setHeader('www-authenticate', 'Bearer');
-      return json(res, 401, rpcError(-32001, 'Unauthorized: send "Authorization: Bearer <OPENAI_ADMIN_MCP_HTTP_TOKEN>".'));
+    const refusal = authRefusal(req);
+    if (refusal) {
+      // A bare `Bearer` challenge reads as "this server speaks OAuth" to clients such as the
+      // Inspector, which then start an authorization flow that cannot succeed. The error code says
+      // the token itself is wrong, so they show the message instead.
+      res.setHeader('www-authenticate', challenge('invalid_token', refusal));
+      return json(res, 401, rpcError(-32001, `Unauthorized: ${refusal}`));
     }
     if (headerName && req.method === 'POST' && !req.headers[headerName]) {
-      return json(res, 401, rpcError(-32001, `This server takes the admin key from the ${options.keyFromHeader} header; none was sent.`));
+      const message = `This server takes the admin key from the ${options.keyFromHeader} header; none was sent.`;
+      res.setHeader('www-authenticate', challenge('invalid_request', message));
+      return json(res, 401, rpcError(-32001, message));
     }
 
     if (options.stateless) {
@@ -115,51 +120,94 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
+      const credential = credentialOf(req);
+      const messages = messagesIn(body);
+      for (const message of messages) cancelInFlight(credential, message);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
       const mcp = createMcpServer(served.host, clientFor);
-      res.on('close', () => {
+      const stop = () => {
         void transport.close();
         void mcp.close();
+      };
+      // Closing this POST's transport aborts the call's signal and ends its stream without an
+      // answer, as a receiver of a cancellation should. One call per POST: batches (gone from the
+      // protocol since 2025-06-18) are not tracked, since stopping one would stop them all.
+      const requests = messages.filter(isJSONRPCRequest);
+      const call = requests.length === 1 && requests[0]?.method === 'tools/call' ? requests[0] : undefined;
+      const forget = call ? inFlight.track(credential, call.id, stop) : undefined;
+      res.on('close', () => {
+        forget?.();
+        stop();
       });
       await mcp.connect(transport);
       await transport.handleRequest(req, res, body);
       return;
     }
 
-    sweep();
+    sessions.sweep();
     const sessionId = req.headers['mcp-session-id'];
-    const existing = typeof sessionId === 'string' ? sessions.get(sessionId) : undefined;
-    if (existing && typeof sessionId === 'string') lastSeen.set(sessionId, Date.now());
+    const id = typeof sessionId === 'string' ? sessionId : undefined;
+    const existing = id === undefined ? undefined : sessions.transport(id);
     if (req.method === 'POST') {
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
-      if (existing) return existing.handleRequest(req, res, body);
+      if (existing && id !== undefined) {
+        const requests = messagesIn(body).filter(isJSONRPCRequest);
+        sessions.touch(id, requests.some((r) => r.method !== 'initialize'));
+        if (requests.length > 0) res.on('close', sessions.begin(id));
+        return existing.handleRequest(req, res, body);
+      }
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
-      if (sessions.size >= MAX_SESSIONS) return json(res, 503, rpcError(-32000, 'Too many open sessions; close one (DELETE /mcp) or try again later.'));
       const served = sessionHost(req);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
-      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          sessions.set(id, transport);
-          lastSeen.set(id, Date.now());
-        },
-      });
-      transport.onclose = () => {
-        if (transport.sessionId) {
-          sessions.delete(transport.sessionId);
-          lastSeen.delete(transport.sessionId);
-        }
-      };
-      await createMcpServer(served.host, clientFor).connect(transport);
-      return transport.handleRequest(req, res, body);
+      const credential = credentialOf(req);
+      const admission = sessions.admit(credential);
+      if (!admission.ok) {
+        res.setHeader('retry-after', '5');
+        return json(res, 503, rpcError(-32000, admission.reason));
+      }
+      // The session takes its place in the table now, not when initialization completes, so that
+      // a burst of concurrent initialize requests cannot all pass the limits at once.
+      const newId = randomUUID();
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => newId });
+      sessions.add(newId, transport, credential);
+      transport.onclose = () => sessions.remove(newId);
+      try {
+        await createMcpServer(served.host, clientFor).connect(transport);
+        await transport.handleRequest(req, res, body);
+      } finally {
+        if (transport.sessionId !== newId) sessions.remove(newId);
+      }
+      return;
     }
     if (req.method === 'GET' || req.method === 'DELETE') {
-      if (!existing) return json(res, sessionId === undefined ? 400 : 404, rpcError(-32000, 'A valid mcp-session-id header is required.'));
+      if (!existing || id === undefined) return json(res, sessionId === undefined ? 400 : 404, rpcError(-32000, 'A valid mcp-session-id header is required.'));
+      sessions.touch(id, false);
       return existing.handleRequest(req, res);
     }
     return json(res, 405, rpcError(-32000, 'Method not allowed.'));
+  }
+
+  /**
+   * Who is calling, as one opaque string: the admin key from `--key-from-header` when the server
+   * takes one, else the bearer token, else one anonymous caller. A keyed hash, so the tables that
+   * hold it never hold a secret.
+   */
+  function credentialOf(req: IncomingMessage): string {
+    const key = headerName ? firstValue(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
+    const material = key !== undefined ? `admin-key:${key}` : options.noAuth ? 'anonymous' : `bearer:${bearerOf(req)}`;
+    return createHmac('sha256', credentialKey).update(material).digest('base64url');
+  }
+
+  /** Stops the call a `notifications/cancelled` names, when this replica is running it. */
+  function cancelInFlight(credential: string, message: unknown): void {
+    if (!isJSONRPCNotification(message) || message.method !== 'notifications/cancelled') return;
+    const requestId = (message.params as { requestId?: unknown } | undefined)?.requestId;
+    if (typeof requestId !== 'string' && typeof requestId !== 'number') return;
+    const outcome = inFlight.cancel(credential, requestId);
+    if (outcome === 'ambiguous') options.logger.warn('cancellation not applied: two calls in flight share this credential and request id', { request_id: String(requestId) });
+    else options.logger.debug('cancellation', { request_id: String(requestId), outcome });
   }
 
   /** The host a session gets: the server's, or a narrowed view when the request asks for less. */
@@ -172,12 +220,15 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     }
   }
 
-  function authorized(req: IncomingMessage): boolean {
-    if (options.noAuth) return true;
-    const given = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  /** Why the request is not authorized, or undefined when it is. */
+  function authRefusal(req: IncomingMessage): string | undefined {
+    if (options.noAuth) return undefined;
+    const given = bearerOf(req);
+    if (given === '') return 'no bearer token was sent; send "Authorization: Bearer <OPENAI_ADMIN_MCP_HTTP_TOKEN>".';
     const expected = Buffer.from(options.token ?? '');
     const actual = Buffer.from(given);
-    return actual.length === expected.length && timingSafeEqual(actual, expected);
+    if (actual.length === expected.length && timingSafeEqual(actual, expected)) return undefined;
+    return 'the bearer token does not match OPENAI_ADMIN_MCP_HTTP_TOKEN.';
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -190,11 +241,41 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     url: `http://${shownHost}:${port}/mcp`,
     server,
     async close() {
-      await Promise.all([...sessions.values()].map((t) => t.close()));
+      clearInterval(sweeper);
+      await sessions.closeAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function sessionLimits(options: HttpOptions): SessionLimits {
+  const idleMs = options.sessionIdleMs ?? DEFAULT_SESSION_LIMITS.idleMs;
+  return {
+    ...DEFAULT_SESSION_LIMITS,
+    // A session nobody used never outlives one that was used.
+    unusedMs: Math.min(DEFAULT_SESSION_LIMITS.unusedMs, idleMs),
+    ...options.sessionLimits,
+    idleMs,
+  };
+}
+
+function bearerOf(req: IncomingMessage): string {
+  return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+}
+
+function firstValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The messages of a POST body: one JSON-RPC message or a batch. */
+function messagesIn(body: unknown): unknown[] {
+  return Array.isArray(body) ? body : [body];
+}
+
+/** An RFC 6750 challenge; quotes and backslashes, which its error_description cannot hold, become apostrophes. */
+function challenge(error: 'invalid_token' | 'invalid_request', description: string): string {
+  return `Bearer realm="openai-admin-mcp", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"`;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
 import type { CallSession, Host } from './host.js';
@@ -8,7 +8,15 @@ import type { CallSession, Host } from './host.js';
 export function createMcpServer(host: Host, clientFor?: (headers: Record<string, string | string[] | undefined>) => AdminClient | undefined): Server {
   const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
   const tools = host.listTools();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+  server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+    // Every tool comes in one page and no cursor is ever issued, so any cursor is one we did not
+    // issue: the spec's answer is "invalid params", not the first page again.
+    const cursor = request.params?.cursor;
+    if (cursor !== undefined) {
+      throw new McpError(ErrorCode.InvalidParams, `Invalid cursor ${JSON.stringify(cursor).slice(0, 80)}: this server lists every tool in one page and issues no cursors; call tools/list without one.`);
+    }
+    return { tools };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
     host.call(request.params.name, request.params.arguments, {
       signal: extra.signal,
