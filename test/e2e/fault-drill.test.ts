@@ -39,7 +39,9 @@ function clearlyReported(message: string, write: boolean): boolean {
 }
 
 describe('fault drill: 200 calls at a 20% fault rate', () => {
-  it('reads come back right, creates never duplicate, every failure is clear', async () => {
+  // The server backs off as in production (500 ms base, full jitter), so the drill spends most of its
+  // time asleep: about 25 s on an idle machine. The limit is for a loaded one, not a speed claim.
+  it('reads come back right, creates never duplicate, every failure is clear', { timeout: 90_000 }, async () => {
     const call = (name: string, args: Record<string, unknown>) => server.client.callTool({ name, arguments: args });
     const projects = [...sandbox.state.projects.values()];
     const userIds = [...sandbox.state.users.keys()];
