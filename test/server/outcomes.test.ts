@@ -247,6 +247,30 @@ describe('a write retried into a refusal after its first attempt went through', 
   });
 });
 
+describe('an unassign whose retry is refused because the role still comes from a group', () => {
+  it('is not reported as failed: the target changed, so the unassignment may have happened', async () => {
+    // The user holds the role directly and through a group. The first attempt removes the direct
+    // assignment and its answer is lost; the retry is told 400 "it comes from a group".
+    const role_id = await newOrgRole();
+    const user = reader(5);
+    const group_id = await newGroup();
+    await client.post(`/organization/groups/${group_id}/users`, { user_id: user.id });
+    await client.post(`/organization/groups/${group_id}/roles`, { role_id });
+    await client.post(`/organization/users/${user.id}/roles`, { role_id });
+    const direct = () => sandbox.state.roleAssignments.some((a) => a.principal_type === 'user' && a.principal_id === user.id && a.role_id === role_id);
+    expect(direct()).toBe(true);
+    const { result, message, processed, line, attempts } = await confirmThrough('users_roles_delete', { user_id: user.id, role_id }, '500');
+    expect(attempts).toBe(2);
+    expect(processed).toBe(1);
+    expect(direct()).toBe(false);
+    expect(result.isError).toBe(true);
+    expect(message).toMatch(/OpenAI API error 400/);
+    expect(message).toMatch(/may have happened/);
+    expect(message).toMatch(/changed since before the call/);
+    expect(line).toMatchObject({ outcome: 'failed', may_have_happened: true, status: 400 });
+  });
+});
+
 describe('a lost answer does not make a refusal uncertain when the target shows nothing changed', () => {
   it('a delete refused on its retry, with the target unchanged, is reported as not done', async () => {
     // An active certificate cannot be deleted. The first attempt is answered 500 before processing,
