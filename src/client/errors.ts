@@ -15,6 +15,12 @@ export class ApiError extends Error {
     readonly retries: number,
     /** Seconds the server asked us to wait, when it said. */
     readonly retryAfter: number | null = null,
+    /**
+     * An earlier attempt of this request was answered with a timeout, a server error or a lost
+     * connection after it may have been processed. This answer (a 404 to a repeated delete, say)
+     * may then describe the state that attempt left, not a refusal of the change.
+     */
+    readonly earlierAttemptMayHaveBeenProcessed = false,
   ) {
     super(message);
   }
@@ -22,7 +28,8 @@ export class ApiError extends Error {
 
 /**
  * The request failed without an HTTP answer: connection refused or reset, timeout, or cancelled.
- * `mayHaveReachedServer` tells a caller whether a write may have happened.
+ * `mayHaveReachedServer` tells a caller whether a write may have happened, counting every attempt:
+ * a last attempt refused before sending does not undo an earlier one that may have been processed.
  */
 export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';
@@ -34,6 +41,8 @@ export class ConnectionError extends Error {
     readonly mayHaveReachedServer: boolean,
     readonly retries: number,
     readonly causeCode: string | null,
+    /** An attempt before the last may have been processed (see ApiError). */
+    readonly earlierAttemptMayHaveBeenProcessed = false,
   ) {
     super(message);
   }

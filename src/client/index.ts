@@ -5,7 +5,7 @@ import { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './erro
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type Bucket, type RangeRequest } from './ranges.js';
 import { serializeQuery, type Query } from './query.js';
-import { backoffDelay, isRetryableStatus, retryAfterMs, wasNeverSent, type BackoffPolicy } from './retry.js';
+import { backoffDelay, isRetryableStatus, mayHaveBeenProcessed, retryAfterMs, wasNeverSent, type BackoffPolicy } from './retry.js';
 
 export { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
 export { buildPath, serializeQuery, type Query, type QueryValue } from './query.js';
@@ -68,6 +68,11 @@ export interface ApiResponse<T> {
   status: number;
   requestId: string | null;
   retries: number;
+  /**
+   * An earlier attempt was answered with a timeout, a server error or a lost connection after it
+   * may have been processed, so this answer may be to a repeat of a request that already took effect.
+   */
+  earlierAttemptMayHaveBeenProcessed: boolean;
 }
 
 /**
@@ -129,7 +134,8 @@ export class AdminClient {
     const target = `${this.basePath}${path}${serializeQuery(options.query)}`;
     const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers = payload === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' };
-    // Whether an earlier attempt may have been processed, so a cancellation can say a write may have happened.
+    // Whether an attempt so far may have been processed: a cancellation, a failure or a success
+    // after it can then say that a write may have happened, or may have happened before this answer.
     let reached = false;
 
     for (let attempt = 0; ; attempt++) {
@@ -151,6 +157,7 @@ export class AdminClient {
         if (options.signal?.aborted) throw new CancelledError(method, path, true);
         const code = errorCode(error, deadline.aborted);
         const neverSent = wasNeverSent(code);
+        const earlier = reached;
         reached ||= !neverSent;
         const canRetry = attempt < this.maxRetries && (idempotent || neverSent);
         this.logger.debug('request failed', { method, path, code, attempt, retrying: canRetry });
@@ -158,26 +165,25 @@ export class AdminClient {
           await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path, reached);
           continue;
         }
-        throw new ConnectionError(describeConnectionFailure(code, method, path), method, path, !neverSent, attempt, code);
+        throw new ConnectionError(describeConnectionFailure(code, method, path), method, path, reached, attempt, code, earlier);
       }
 
       const requestId = header(responseHeaders, 'x-request-id');
       this.logger.debug('request', { method, path, status, request_id: requestId, ms: Math.round(performance.now() - started), attempt });
       if (status >= 200 && status < 300) {
         // A success is a success even if a proxy answered it with something that is not JSON.
-        return { data: parseBody(text) as T, status, requestId, retries: attempt };
+        return { data: parseBody(text) as T, status, requestId, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
       }
 
       const waitMs = retryAfterMs(responseHeaders);
       // A 429 is refused before processing, so even a create can be sent again.
       const canRetry = attempt < this.maxRetries && isRetryableStatus(status) && (idempotent || status === 429);
       if (canRetry) {
-        // A 429 is refused before processing; any other retried status may have done something.
-        reached ||= status !== 429;
+        reached ||= mayHaveBeenProcessed(status);
         await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path, reached);
         continue;
       }
-      throw toApiError(status, text, requestId, method, path, attempt, waitMs);
+      throw toApiError(status, text, requestId, method, path, attempt, waitMs, reached);
     }
   }
 
@@ -243,7 +249,7 @@ function parseBody(text: string): unknown {
   }
 }
 
-function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null): ApiError {
+function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null, earlier: boolean): ApiError {
   let envelope: { error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } } | undefined;
   try {
     envelope = JSON.parse(text) as typeof envelope;
@@ -253,7 +259,7 @@ function toApiError(status: number, text: string, requestId: string | null, meth
   const err = envelope?.error;
   const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
   const message = str(err?.message) ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
-  return new ApiError(status, str(err?.type), str(err?.code), str(err?.param), message, requestId, method, path, retries, waitMs === null ? null : waitMs / 1000);
+  return new ApiError(status, str(err?.type), str(err?.code), str(err?.param), message, requestId, method, path, retries, waitMs === null ? null : waitMs / 1000, earlier);
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {

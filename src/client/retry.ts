@@ -3,6 +3,14 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 409 || status === 429 || status >= 500;
 }
 
+/**
+ * Answers after which the API may have processed the request: a timeout or a server error may come
+ * after the work was done and only the answer was lost. A 429 or a 409 refuses before any change.
+ */
+export function mayHaveBeenProcessed(status: number): boolean {
+  return status === 408 || status >= 500;
+}
+
 /** Connection failures in which the request provably never left this machine. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 

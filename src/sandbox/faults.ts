@@ -14,6 +14,11 @@ export interface ScriptedFault {
   pathPrefix?: string;
   /** How many matching requests to fail. */
   times: number;
+  /**
+   * Whether the request is processed before the fault answers. Default: a `500` after, `429` and
+   * `503` before, a `reset` of a write by chance. Tests set it to script a lost answer exactly.
+   */
+  afterProcessing?: boolean;
 }
 
 export interface FaultDecision {
@@ -47,7 +52,7 @@ export class FaultInjector {
     );
     if (scripted) {
       scripted.times -= 1;
-      return this.shape(scripted.kind, method);
+      return scripted.afterProcessing === undefined ? this.shape(scripted.kind, method) : { kind: scripted.kind, afterProcessing: scripted.afterProcessing };
     }
     if (this.rate <= 0 || !this.rng.chance(this.rate)) return null;
     return this.shape(this.rng.pick(['429', '500', '503', 'reset'] as const), method);

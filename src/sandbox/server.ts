@@ -56,6 +56,8 @@ export interface Sandbox {
   requests: RecordedRequest[];
   /** Scripts exact faults for upcoming requests. */
   fault(fault: ScriptedFault): void;
+  /** Drops scripted faults that no request has met yet. */
+  clearFaults(): void;
   setFaultRate(rate: number): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -190,6 +192,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     requests,
     fault: (fault) => faults.script(fault),
+    clearFaults: () => faults.clear(),
     setFaultRate: (rate) => {
       faults.rate = rate;
     },

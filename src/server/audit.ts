@@ -23,6 +23,13 @@ export interface AuditEntry {
   status?: number | null;
   request_id?: string | null;
   may_have_happened?: boolean;
+  /**
+   * How an outcome was settled when the API's answer could not be taken at its word (an earlier
+   * attempt may have been processed): what the target showed when it was read again.
+   */
+  verified?: string;
+  /** A success came to a retry after an attempt that may have been processed. */
+  earlier_attempt_may_have_been_processed?: boolean;
   message?: string;
 }
 

@@ -1,11 +1,15 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { MemoryConfirmationStore, type ConfirmationStore } from './confirmation-store.js';
 
 /*
  * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,
  * the canonical arguments, a digest of the target's state as the preview fetched it, an expiry and
- * a nonce. The model cannot forge one, and any replica with the same secret can verify it. Single
- * use holds across replicas because executing changes the target, so the digest no longer matches;
- * within a process a used-nonce set also refuses a second use even where the state did not change.
+ * a nonce. The model cannot forge one, and any replica with the same secret can verify it.
+ *
+ * Single use is the store's job: redeeming claims the nonce there, atomically, so one token executes
+ * once per store, concurrent confirms included. With the in-memory store that is once per process.
+ * Between replicas that do not share a store only the state digest stands in the way of a replay:
+ * it refuses a token once its execution has changed the target, and nothing more (README).
  */
 
 export const TOKEN_TTL_MS = 5 * 60 * 1000;
@@ -26,13 +30,15 @@ export type Verdict = { ok: true; nonce: string; stateDigest: string | null } | 
 
 export class Confirmations {
   private readonly secret: Buffer;
-  private readonly used = new Map<string, number>();
+  readonly store: ConfirmationStore;
 
   constructor(
     secret: string | undefined,
     private readonly now: () => number = Date.now,
+    store?: ConfirmationStore,
   ) {
     this.secret = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
+    this.store = store ?? new MemoryConfirmationStore(now);
   }
 
   issue(tool: string, args: Record<string, unknown>, state: unknown): { token: string; expiresAt: number } {
@@ -43,10 +49,32 @@ export class Confirmations {
   }
 
   /**
-   * Checks a token against the call it is presented with. `currentState` is the target as fetched
-   * now (undefined when the tool has no target).
+   * Checks a token against the call it is presented with and, if it is good, uses it up. Returns
+   * ok for at most one call per token, however many arrive at once. `currentState` is the target as
+   * fetched now (undefined when the tool has no target); callers hold the target's lock around the
+   * fetch, this call and the execution, so a second token for the same target sees the first's change.
    */
-  verify(token: string, tool: string, args: Record<string, unknown>, currentState: unknown): Verdict {
+  async redeem(token: string, tool: string, args: Record<string, unknown>, currentState: unknown): Promise<Verdict> {
+    const checked = this.check(token, tool, args);
+    if (!checked.ok) return checked;
+    const payload = checked.payload;
+    // Claimed before the state is compared: a token refused for a changed target is spent too, so it
+    // cannot come back to life if the target changes back.
+    if (!(await this.store.claim(payload.n, payload.e - this.now()))) {
+      return { ok: false, reason: 'the token has already been used; each token executes once' };
+    }
+    const stateNow = currentState === undefined ? null : digest(currentState);
+    if (payload.s !== stateNow) {
+      return {
+        ok: false,
+        reason: 'the target has changed since the preview (or the token was already used); preview again so the human sees the current state',
+      };
+    }
+    return { ok: true, nonce: payload.n, stateDigest: payload.s };
+  }
+
+  /** Signature, tool, arguments and expiry: everything that needs no store and no target. */
+  private check(token: string, tool: string, args: Record<string, unknown>): { ok: true; payload: TokenPayload } | { ok: false; reason: string } {
     const [body, signature, extra] = token.split('.');
     if (!body || !signature || extra !== undefined) return { ok: false, reason: 'the token is malformed; call the tool without confirm to get a new one' };
     const expected = Buffer.from(this.sign(body));
@@ -65,24 +93,7 @@ export class Confirmations {
       return { ok: false, reason: 'the token was issued for different arguments; repeat the exact arguments of the preview, or preview again' };
     }
     if (this.now() > payload.e) return { ok: false, reason: 'the token has expired (tokens last 5 minutes); call the tool without confirm to preview again' };
-    if (this.used.has(payload.n)) return { ok: false, reason: 'the token has already been used; each token executes once' };
-    const stateNow = currentState === undefined ? null : digest(currentState);
-    if (payload.s !== stateNow) {
-      return {
-        ok: false,
-        reason: 'the target has changed since the preview (or the token was already used); preview again so the human sees the current state',
-      };
-    }
-    return { ok: true, nonce: payload.n, stateDigest: payload.s };
-  }
-
-  /** Marks a token used. Called before executing, so a concurrent second call cannot slip through. */
-  consume(nonce: string): void {
-    this.used.set(nonce, this.now() + TOKEN_TTL_MS);
-    if (this.used.size > 1024) {
-      const now = this.now();
-      for (const [n, until] of this.used) if (until < now) this.used.delete(n);
-    }
+    return { ok: true, payload };
   }
 
   private sign(body: string): string {

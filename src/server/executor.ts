@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
+import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import type { RegisteredTool } from './registry.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
@@ -60,12 +61,12 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request) }, ctx);
   }
 
-  let decision: string | undefined;
+  let gate: Confirmed | undefined;
   try {
     if (tool.effect === 'destructive') {
-      const gate = await confirmDestructive(tool, endpoint, request, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
-      if ('result' in gate) return gate.result;
-      decision = gate.decision;
+      const answer = await confirmDestructive(tool, endpoint, request, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
+      if ('result' in answer) return answer.result;
+      gate = answer;
     }
   } catch (error) {
     if (error instanceof AuditWriteError) throw error;
@@ -74,30 +75,100 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
 
+  // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
+  try {
+    return await execute(tool, endpoint, request, args, typeof maxItems === 'number' ? maxItems : undefined, ctx, trail, gate);
+  } finally {
+    gate?.release();
+  }
+}
+
+async function execute(
+  tool: RegisteredTool,
+  endpoint: EndpointTool,
+  request: PlannedRequest,
+  args: Record<string, unknown>,
+  maxItems: number | undefined,
+  ctx: ExecContext,
+  trail: Attempt,
+  gate: Confirmed | undefined,
+): Promise<ToolResult> {
+  const decision = gate?.decision;
   if (tool.effect !== 'read') trail.request(args, decision);
   try {
-    const { result, status, requestId } = await send(tool, endpoint, request, typeof maxItems === 'number' ? maxItems : undefined, ctx);
-    if (tool.effect !== 'read') trail.result(args, 'succeeded', { decision, status, request_id: requestId });
+    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, maxItems, ctx);
+    if (tool.effect !== 'read') {
+      trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
+    }
     return result;
   } catch (error) {
     if (error instanceof AuditWriteError) {
       return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
     }
-    const message = describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' });
-    if (tool.effect !== 'read') {
-      try {
-        trail.result(args, 'failed', { decision, ...statusOf(error), may_have_happened: mayHaveHappened(error), message });
-      } catch (auditError) {
-        // The request went out, so "nothing was sent" would be wrong: report both facts.
-        if (auditError instanceof AuditWriteError) return failure(`${message}\nAlso, ${auditError.message}.`, ctx);
-        throw auditError;
+    if (tool.effect === 'read') return failure(describeFailure(error, { tool: tool.name, write: false }), ctx);
+    const settled = await settleFailure(error, {
+      method: endpoint.method,
+      targetPath: gate?.targetPath,
+      before: gate?.before,
+      read: (path) => fetchTarget(ctx, path),
+    });
+    try {
+      return reportFailure(tool, endpoint, error, settled, args, decision, ctx, trail);
+    } catch (auditError) {
+      // The request went out, so "nothing was sent" would be wrong: report both facts.
+      if (auditError instanceof AuditWriteError) {
+        return failure(`${describeFailure(error, { tool: tool.name, write: true })}\nAlso, ${auditError.message}.`, ctx);
       }
+      throw auditError;
     }
-    return failure(message, ctx);
   }
 }
 
-type Gate = { decision: string } | { result: ToolResult };
+/** The result and audit line of a write whose request failed, as settled by settleFailure. */
+function reportFailure(
+  tool: RegisteredTool,
+  endpoint: EndpointTool,
+  error: unknown,
+  settled: Settled,
+  args: Record<string, unknown>,
+  decision: string | undefined,
+  ctx: ExecContext,
+  trail: Attempt,
+): ToolResult {
+  const answer = statusOf(error);
+  const lastAnswer = answer.status === null ? describeFailure(error, { tool: tool.name, write: true }).split('\n')[0] : `HTTP ${answer.status}`;
+  if (settled.kind === 'done') {
+    const note = `${tool.name} took effect, although its last answer was ${lastAnswer} (request_id ${answer.request_id ?? 'none'}): an earlier attempt's answer was lost or the API failed after processing it. ${settled.evidence}`;
+    trail.result(args, 'succeeded', { decision, ...answer, verified: settled.evidence, message: note });
+    return success({ status: 'done', ...(endpoint.method === 'DELETE' ? { deleted: true } : {}), verified: settled.evidence, note }, ctx);
+  }
+  if (settled.kind === 'not_done') {
+    const message = `${describeFailure(error, { tool: tool.name, write: true, checkedNotDone: true })}\nChecked: ${settled.evidence}`;
+    trail.result(args, 'failed', { decision, ...answer, may_have_happened: false, verified: settled.evidence, message });
+    return failure(message, ctx);
+  }
+  if (settled.kind === 'uncertain') {
+    let message = describeFailure(error, { tool: tool.name, write: true });
+    if (settled.evidence) message += `\nChecked: ${settled.evidence}`;
+    if (settled.state !== undefined) message += `\nThe target now (data from the API): ${inertJson(settled.state)}`;
+    trail.result(args, 'failed', { decision, ...answer, may_have_happened: true, ...(settled.evidence ? { verified: settled.evidence } : {}), message });
+    return failure(message, ctx);
+  }
+  const message = describeFailure(error, { tool: tool.name, write: true });
+  trail.result(args, 'failed', { decision, ...answer, may_have_happened: false, message });
+  return failure(message, ctx);
+}
+
+/** A destructive call cleared to execute: how it was confirmed, the target it read, and its lock. */
+interface Confirmed {
+  decision: string;
+  targetPath?: string;
+  /** The target as read under the lock, just before the request goes out. */
+  before?: TargetRead;
+  release: () => void;
+}
+
+type Gate = Confirmed | { result: ToolResult };
 
 /**
  * The second step of a destructive call. A token, when given, is always checked; otherwise the
@@ -115,24 +186,38 @@ async function confirmDestructive(
   args: Record<string, unknown>,
 ): Promise<Gate> {
   const targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
-  const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
-  // A delete of something that is not there is refused now; a replace of a policy that is not set yet is fine.
-  if (target && !target.found && endpoint.method === 'DELETE') {
+  // Confirmations of one target take turns from reading it to the result, so of two tokens for the
+  // same target the second reads what the first did and is refused. A tool without a target locks
+  // its request instead.
+  const lockKey = targetPath ? `GET ${targetPath}` : `${request.method} ${request.path}`;
+  const read = async () => (targetPath ? await fetchTarget(ctx, targetPath) : undefined);
+  const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
+  // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
+  const refuseMissing = (target: TargetRead | undefined): Gate | undefined => {
+    if (!target || target.found || endpoint.method !== 'DELETE') return undefined;
     const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };
-  }
-  const state = target ? (target.found ? target.state : null) : undefined;
+  };
 
   if (token !== undefined) {
-    const verdict = ctx.confirmations.verify(token, tool.name, fields, state);
-    if (!verdict.ok) {
-      trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
-      return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
-    }
-    ctx.confirmations.consume(verdict.nonce);
-    return { decision: 'token_accepted' };
+    return underLock(ctx, lockKey, request, async (release) => {
+      const target = await read();
+      const missing = refuseMissing(target);
+      if (missing) return missing;
+      const verdict = await ctx.confirmations.redeem(token, tool.name, fields, stateOf(target));
+      if (!verdict.ok) {
+        trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
+        return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
+      }
+      return { decision: 'token_accepted', targetPath, before: target, release };
+    });
   }
+
+  const target = await read();
+  const missing = refuseMissing(target);
+  if (missing) return missing;
+  const state = stateOf(target);
 
   const canElicit = ctx.elicit !== undefined && ctx.confirmWith !== 'token';
   if (ctx.confirmWith === 'elicitation' && !canElicit) {
@@ -149,13 +234,15 @@ async function confirmDestructive(
       };
     }
     // The dialog may have stayed open a while: what the human approved must still be what is there.
-    const now = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
-    const stateNow = now ? (now.found ? now.state : null) : undefined;
-    if (state !== undefined && digest(stateNow) !== digest(state)) {
-      trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
-      return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
-    }
-    return { decision: 'elicitation_accept' };
+    // The lock is taken only now, so an open dialog never holds up another confirmation.
+    return underLock(ctx, lockKey, request, async (release) => {
+      const now = await read();
+      if (state !== undefined && digest(stateOf(now)) !== digest(state)) {
+        trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
+        return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
+      }
+      return { decision: 'elicitation_accept', targetPath, before: now, release };
+    });
   }
 
   const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
@@ -207,6 +294,8 @@ interface Sent {
   result: ToolResult;
   status: number | null;
   requestId: string | null;
+  /** An earlier attempt may have been processed before the one that succeeded. */
+  earlierAttempt?: boolean;
 }
 
 async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, maxItems: number | undefined, ctx: ExecContext): Promise<Sent> {
@@ -249,7 +338,12 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
     signal: ctx.signal,
   });
   const data = response.data !== null && typeof response.data === 'object' && !Array.isArray(response.data) ? (response.data as Record<string, unknown>) : { result: response.data ?? null };
-  return { result: success(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets), ctx), status: response.status, requestId: response.requestId };
+  return {
+    result: success(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets), ctx),
+    status: response.status,
+    requestId: response.requestId,
+    earlierAttempt: response.earlierAttemptMayHaveBeenProcessed,
+  };
 }
 
 /**
@@ -275,7 +369,29 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
   };
 }
 
-async function fetchTarget(ctx: ExecContext, path: string): Promise<{ found: boolean; state?: unknown }> {
+/**
+ * Runs `step` holding the lock on `key`. A step that clears the call to execute takes the lock with
+ * it (its `release` is called once the outcome is known); any other ending releases it here.
+ */
+async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (release: () => void) => Promise<Gate>): Promise<Gate> {
+  let release: () => void;
+  try {
+    release = await ctx.confirmations.store.lock(key, ctx.signal);
+  } catch (error) {
+    if (ctx.signal?.aborted) throw new CancelledError(request.method, request.path, false);
+    throw error;
+  }
+  let handedOver = false;
+  try {
+    const gate = await step(release);
+    handedOver = !('result' in gate);
+    return gate;
+  } finally {
+    if (!handedOver) release();
+  }
+}
+
+async function fetchTarget(ctx: ExecContext, path: string): Promise<TargetRead> {
   try {
     return { found: true, state: await ctx.client.get<unknown>(path, undefined, ctx.signal) };
   } catch (error) {
@@ -315,12 +431,6 @@ function masked(request: PlannedRequest): PlannedRequest {
 function statusOf(error: unknown): { status: number | null; request_id: string | null } {
   if (error instanceof ApiError) return { status: error.status, request_id: error.requestId };
   return { status: null, request_id: null };
-}
-
-function mayHaveHappened(error: unknown): boolean {
-  if (error instanceof ApiError) return error.status >= 500 || error.status === 408;
-  if (error instanceof ConnectionError || error instanceof CancelledError) return error.mayHaveReachedServer;
-  return false;
 }
 
 function argumentsOf(raw: unknown): Record<string, unknown> {

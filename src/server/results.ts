@@ -92,8 +92,18 @@ export function describeValidation(tool: string, error: ZodError, knownFields: r
   return `Invalid arguments for ${tool}:\n${lines.join('\n')}`;
 }
 
+export interface FailureContext {
+  tool: string;
+  write: boolean;
+  /**
+   * Set when the outcome was checked (the target read again): false when the change is known not to
+   * have happened, so an earlier attempt's lost answer does not make the message say it may have.
+   */
+  checkedNotDone?: boolean;
+}
+
 /** An upstream or transport failure as an actionable message with status, type and request id. */
-export function describeFailure(error: unknown, context: { tool: string; write: boolean }): string {
+export function describeFailure(error: unknown, context: FailureContext): string {
   if (error instanceof ApiError) {
     const head = `OpenAI API error ${error.status}${error.type ? ` ${error.type}` : ''}${error.code ? ` (${error.code})` : ''}: ${error.message}`;
     const facts = [`request_id: ${error.requestId ?? 'none'}`];
@@ -119,7 +129,11 @@ export function describeFailure(error: unknown, context: { tool: string; write: 
   return `${context.tool} failed: ${(error as Error).message ?? String(error)}`;
 }
 
-function hint(error: ApiError, context: { tool: string; write: boolean }): string {
+function hint(error: ApiError, context: FailureContext): string {
+  // A repeat of a write answered 404 or 409 may only be saying that the first attempt already did it.
+  if (context.write && error.earlierAttemptMayHaveBeenProcessed && !context.checkedNotDone && error.status < 500 && error.status !== 408) {
+    return `An earlier attempt of this request failed after the API may have processed it, and this answer came to the retry: it may only mean that the earlier attempt already took effect, so the write may have happened. Check with the matching list or retrieve tool before trying again.`;
+  }
   switch (error.status) {
     case 400:
       return error.param ? `Fix '${error.param}' and call ${context.tool} again.` : `Fix the arguments and call ${context.tool} again.`;
@@ -134,9 +148,9 @@ function hint(error: ApiError, context: { tool: string; write: boolean }): strin
     case 429:
       return `Rate limited${error.retries > 0 ? ` even after ${error.retries} retries` : ''}; wait${error.retryAfter ? ` ${Math.ceil(error.retryAfter)} s` : ' a little'} and try again.`;
     default:
-      if (error.status >= 500) {
+      if (error.status >= 500 || error.status === 408) {
         return context.write
-          ? 'The API failed while handling the write, so it may or may not have happened: check with the matching list or retrieve tool before trying again.'
+          ? `The API ${error.status === 408 ? 'timed out' : 'failed'} while handling the write, so the write may have happened: check with the matching list or retrieve tool before trying again.`
           : 'The API failed; try again shortly.';
       }
       return 'See the message above.';

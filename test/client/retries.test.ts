@@ -104,6 +104,59 @@ describe('creates are never duplicated', () => {
   });
 });
 
+describe('an attempt that may have been processed is remembered through the retries', () => {
+  const newGroup = async (name: string) => (await client.post<{ id: string }>('/organization/groups', { name })).id;
+
+  it('a DELETE answered 500 after processing, then 404, says an earlier attempt may have been processed', async () => {
+    const path = `/organization/groups/${await newGroup('Deleted behind a lost answer')}`;
+    const since = lastSeq();
+    sandbox.fault({ kind: '500', method: 'DELETE', pathPrefix: path, times: 1 });
+    const error = await client.delete(path).catch((e: unknown) => e);
+    expect(requestsTo('DELETE', path, since).map((r) => [r.status, r.processed])).toEqual([
+      [500, true],
+      [404, false],
+    ]);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(404);
+    expect((error as ApiError).earlierAttemptMayHaveBeenProcessed).toBe(true);
+  });
+
+  it('a 404 with no lost answer before it says no earlier attempt was processed', async () => {
+    const path = `/organization/groups/${await newGroup('Deleted behind a 429')}`;
+    await client.delete(path);
+    sandbox.fault({ kind: '429', method: 'DELETE', pathPrefix: path, times: 1 });
+    const error = await client.delete(path).catch((e: unknown) => e);
+    expect((error as ApiError).status).toBe(404);
+    expect((error as ApiError).earlierAttemptMayHaveBeenProcessed).toBe(false);
+  });
+
+  it.each([
+    ['500', true],
+    ['reset', true],
+    ['503', false],
+    ['429', false],
+  ] as const)('a success after a %s before it says whether an earlier attempt may have been processed', async (kind, afterProcessing) => {
+    const path = `/organization/groups/${await newGroup(`Renamed after a ${kind}`)}`;
+    sandbox.fault({ kind, method: 'POST', pathPrefix: path, times: 1, afterProcessing });
+    const response = await client.send<{ name: string }>({ method: 'POST', path, body: { name: `Renamed through a ${kind}` }, idempotent: true });
+    expect(response.data.name).toBe(`Renamed through a ${kind}`);
+    expect(response.retries).toBe(1);
+    // A 503 may be processed in the real API even though the sandbox answers it before: only a 429 is a sure refusal.
+    expect(response.earlierAttemptMayHaveBeenProcessed).toBe(kind !== '429');
+  });
+
+  it('a connection error after a processed attempt says the write may have happened', async () => {
+    const path = `/organization/groups/${await newGroup('Reset twice')}`;
+    const once = new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl: sandbox.url, maxRetries: 1, backoff: { baseMs: 1, maxMs: 2 } });
+    sandbox.fault({ kind: 'reset', method: 'DELETE', pathPrefix: path, times: 2, afterProcessing: true });
+    const error = await once.delete(path).catch((e: unknown) => e);
+    await once.close();
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as ConnectionError).mayHaveReachedServer).toBe(true);
+    expect((error as ConnectionError).earlierAttemptMayHaveBeenProcessed).toBe(true);
+  });
+});
+
 describe('under a random fault rate', () => {
   it('every read converges to the same answer as without faults', async () => {
     const clean = await client.get<{ data: Array<{ id: string }> }>('/organization/users', { limit: 100 });

@@ -1,4 +1,14 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { AdminClient } from '../../src/client/index.js';
+import { createLogger } from '../../src/log.js';
+import { AuditTrail, type AuditEntry } from '../../src/server/audit.js';
+import { ToolHost } from '../../src/server/mcp.js';
+import { createMcpServer } from '../../src/server/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
 
@@ -29,7 +39,9 @@ function clearlyReported(message: string, write: boolean): boolean {
 }
 
 describe('fault drill: 200 calls at a 20% fault rate', () => {
-  it('reads come back right, creates never duplicate, every failure is clear', async () => {
+  // The server backs off as in production (500 ms base, full jitter), so the drill spends most of its
+  // time asleep: about 25 s on an idle machine. The limit is for a loaded one, not a speed claim.
+  it('reads come back right, creates never duplicate, every failure is clear', { timeout: 90_000 }, async () => {
     const call = (name: string, args: Record<string, unknown>) => server.client.callTool({ name, arguments: args });
     const projects = [...sandbox.state.projects.values()];
     const userIds = [...sandbox.state.users.keys()];
@@ -131,5 +143,175 @@ describe('fault drill: 200 calls at a 20% fault rate', () => {
     // Every failure is reported with the status and request id, or whether the write may have happened.
     for (const f of failures) expect(clearlyReported(f.message, f.write), `${f.name}: ${f.message}`).toBe(true);
     expect(readsChecked).toBeGreaterThan(80);
+  });
+});
+
+/*
+ * The outcome drill: writes and deletes at a 30% fault rate, each checked against the sandbox's own
+ * state right after it returns. The MCP SDK's Client drives the server in process (an in-memory
+ * transport, so retries can back off in milliseconds), with the audit log on. A tool that said a
+ * change was done must have made it; one that said it failed must not have; "may have happened" is
+ * counted, and allowed only where an answer was actually lost. The fault sequence is seeded and the
+ * calls run one at a time, so every run sees the same faults.
+ */
+
+type Outcome = 'done' | 'failed' | 'may';
+
+interface DrillOp {
+  kind: string;
+  tool: string;
+  args: Record<string, unknown>;
+  /** Whether the change is in the sandbox now. False before the call, by construction. */
+  happened: () => boolean;
+  /** The request that makes the change, to tell a lost answer from a clean one. */
+  method: string;
+  path: string;
+}
+
+describe('outcome drill: writes and deletes at a 30% fault rate', () => {
+  let drillSandbox: Sandbox;
+  let api: AdminClient;
+  let mcp: Client;
+  let auditDir: string;
+  let auditPath: string;
+  let trail: AuditTrail;
+  let apiClient: AdminClient;
+
+  beforeAll(async () => {
+    drillSandbox = await startSandbox({ seed: 2026, retryAfterMs: 5 });
+    api = new AdminClient({ apiKey: 'sk-admin-drill-setup', baseUrl: drillSandbox.url });
+    apiClient = new AdminClient({ apiKey: 'sk-admin-drill', baseUrl: drillSandbox.url, maxRetries: 3, backoff: { baseMs: 5, maxMs: 40 } });
+    auditDir = mkdtempSync(join(tmpdir(), 'outcome-drill-'));
+    auditPath = join(auditDir, 'audit.jsonl');
+    trail = new AuditTrail(auditPath, () => []);
+    const host = new ToolHost({ client: apiClient, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, audit: trail });
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await createMcpServer(host).connect(serverSide);
+    mcp = new Client({ name: 'outcome-drill', version: '1.0.0' });
+    await mcp.connect(clientSide);
+  });
+  afterAll(async () => {
+    await mcp.close();
+    trail.close();
+    rmSync(auditDir, { recursive: true, force: true });
+    await apiClient.close();
+    await api.close();
+    await drillSandbox.close();
+  });
+
+  it('every reported outcome matches the sandbox state afterwards', { timeout: 120_000 }, async () => {
+    const state = () => drillSandbox.state;
+    const readers = [...state().users.values()].filter((u) => u.role === 'reader');
+    const reader = (i: number) => readers[i % readers.length] as (typeof readers)[number];
+    const ROUNDS = 24;
+    const ops: DrillOp[] = [];
+
+    // Fixtures, made with no faults: each op gets a target of its own whose change is not there yet.
+    for (let round = 0; round < ROUNDS; round++) {
+      const name = `Drill ${round}`;
+      ops.push({ kind: 'create', tool: 'groups_create', args: { name: `${name} new group` }, happened: () => [...state().groups.values()].some((g) => g.name === `${name} new group`), method: 'POST', path: '/organization/groups' });
+      ops.push({ kind: 'create', tool: 'projects_create', args: { name: `${name} new project` }, happened: () => [...state().projects.values()].some((p) => p.name === `${name} new project`), method: 'POST', path: '/organization/projects' });
+
+      const renamed = (await api.post<{ id: string }>('/organization/groups', { name: `${name} to rename` })).id;
+      ops.push({ kind: 'update', tool: 'groups_update', args: { group_id: renamed, name: `${name} renamed` }, happened: () => state().groups.get(renamed)?.name === `${name} renamed`, method: 'POST', path: `/organization/groups/${renamed}` });
+
+      const doomed = (await api.post<{ id: string }>('/organization/groups', { name: `${name} to delete` })).id;
+      ops.push({ kind: 'delete', tool: 'groups_delete', args: { group_id: doomed }, happened: () => !state().groups.has(doomed), method: 'DELETE', path: `/organization/groups/${doomed}` });
+
+      const key = (await api.post<{ id: string }>('/organization/admin_api_keys', { name: `drill-key-${round}` })).id;
+      ops.push({ kind: 'delete', tool: 'admin_api_keys_delete', args: { key_id: key }, happened: () => !state().adminApiKeys.has(key), method: 'DELETE', path: `/organization/admin_api_keys/${key}` });
+
+      const project = (await api.post<{ id: string }>('/organization/projects', { name: `${name} to archive` })).id;
+      ops.push({ kind: 'archive', tool: 'projects_archive', args: { project_id: project }, happened: () => state().projects.get(project)?.status === 'archived', method: 'POST', path: `/organization/projects/${project}/archive` });
+
+      const role = (await api.post<{ id: string }>('/organization/roles', { role_name: `drill-role-${round}`, permissions: ['api.organization.users.read'] })).id;
+      const assignee = reader(round);
+      await api.post(`/organization/users/${assignee.id}/roles`, { role_id: role });
+      const assigned = () => state().roleAssignments.some((a) => a.principal_type === 'user' && a.principal_id === assignee.id && a.role_id === role);
+      ops.push({ kind: 'unassign', tool: 'users_roles_delete', args: { user_id: assignee.id, role_id: role }, happened: () => !assigned(), method: 'DELETE', path: `/organization/users/${assignee.id}/roles/${role}` });
+
+      const team = (await api.post<{ id: string }>('/organization/groups', { name: `${name} team` })).id;
+      const member = reader(round + 7);
+      await api.post(`/organization/groups/${team}/users`, { user_id: member.id });
+      ops.push({ kind: 'remove', tool: 'groups_users_delete', args: { group_id: team, user_id: member.id }, happened: () => !state().groupUsers.get(team)?.has(member.id), method: 'DELETE', path: `/organization/groups/${team}/users/${member.id}` });
+
+      const joined = (await api.post<{ id: string }>('/organization/groups', { name: `${name} to join` })).id;
+      const joiner = reader(round + 3);
+      ops.push({ kind: 'assign', tool: 'groups_users_create', args: { group_id: joined, user_id: joiner.id }, happened: () => state().groupUsers.get(joined)?.has(joiner.id) === true, method: 'POST', path: `/organization/groups/${joined}/users` });
+
+      const limited = (await api.post<{ id: string }>('/organization/projects', { name: `${name} limited` })).id;
+      await api.post(`/organization/projects/${limited}/spend_limit`, { threshold_amount: 5_000, currency: 'USD', interval: 'month' }, { idempotent: true });
+      ops.push({ kind: 'delete', tool: 'projects_spend_limit_delete', args: { project_id: limited }, happened: () => !state().projectSpendLimits.has(limited), method: 'DELETE', path: `/organization/projects/${limited}/spend_limit` });
+
+      if (round % 2 === 0) {
+        const body = Buffer.from(`drill certificate ${round} `.repeat(12)).toString('base64');
+        const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
+        const cert = (await api.post<{ id: string }>('/organization/certificates', { name: `drill-cert-${round}`, certificate: content })).id;
+        await api.post('/organization/certificates/activate', { certificate_ids: [cert] });
+        ops.push({ kind: 'deactivate', tool: 'certificates_deactivate', args: { certificate_ids: [cert] }, happened: () => state().certificates.get(cert)?.active_in_org === false, method: 'POST', path: '/organization/certificates/deactivate' });
+      }
+    }
+    for (const op of ops) expect(op.happened(), `${op.tool} fixture`).toBe(false);
+
+    drillSandbox.setFaultRate(0.3);
+    const firstSeq = drillSandbox.requests.at(-1)?.seq ?? 0;
+    const auditLines = () => readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
+    const classify = (result: Awaited<ReturnType<Client['callTool']>>): Outcome =>
+      !result.isError ? 'done' : /may have happened/.test(text(result)) ? 'may' : 'failed';
+    const fromAudit = (line: AuditEntry | undefined): Outcome | 'none' =>
+      !line ? 'none' : line.outcome === 'succeeded' ? 'done' : line.may_have_happened === true ? 'may' : 'failed';
+
+    const tally = { matched: 0, mismatched: 0, mayHaveHappened: 0, mayHadHappened: 0, settledByReading: 0 };
+    const mismatches: string[] = [];
+    const byKind = new Map<string, { done: number; failed: number; may: number }>();
+    for (const op of ops) {
+      const since = drillSandbox.requests.at(-1)?.seq ?? 0;
+      const auditFrom = auditLines().length;
+      let result = await mcp.callTool({ name: op.tool, arguments: op.args });
+      const destructive = op.tool.endsWith('_delete') || op.tool === 'projects_archive' || op.tool === 'certificates_deactivate';
+      if (destructive && !result.isError) {
+        // The preview changed nothing; the confirm is the call whose outcome counts.
+        expect(op.happened(), `${op.tool} preview`).toBe(false);
+        const token = structured<{ confirmation_token: string }>(result).confirmation_token;
+        result = await mcp.callTool({ name: op.tool, arguments: { ...op.args, confirm: token } });
+      }
+      const outcome = classify(result);
+      const lines = auditLines().slice(auditFrom);
+      const last = lines.at(-1);
+      const happened = op.happened();
+      const counts = byKind.get(op.kind) ?? { done: 0, failed: 0, may: 0 };
+      counts[outcome] += 1;
+      byKind.set(op.kind, counts);
+      expect(fromAudit(last), `${op.tool}: the audit line says what the result says\n${text(result)}\n${JSON.stringify(last)}`).toBe(outcome);
+      if (last?.verified) tally.settledByReading += 1;
+      if (outcome === 'may') {
+        tally.mayHaveHappened += 1;
+        if (happened) tally.mayHadHappened += 1;
+        // Uncertain only where an answer was lost: some attempt of the change met a fault.
+        const attempts = drillSandbox.requests.filter((r) => r.seq > since && r.method === op.method && r.path === op.path);
+        expect(attempts.some((r) => r.fault !== null && r.fault !== '429'), `${op.tool}: may have happened without a lost answer\n${text(result)}`).toBe(true);
+      } else if ((outcome === 'done') === happened) {
+        tally.matched += 1;
+      } else {
+        tally.mismatched += 1;
+        mismatches.push(`${op.tool} ${JSON.stringify(op.args)}: reported ${outcome}, happened ${happened}\n${text(result)}`);
+      }
+    }
+    const faults = drillSandbox.requests.filter((r) => r.seq > firstSeq && r.fault !== null).length;
+    const requests = drillSandbox.requests.filter((r) => r.seq > firstSeq).length;
+    drillSandbox.setFaultRate(0);
+
+    console.log(
+      `outcome drill: ${ops.length} writes and deletes, ${requests} requests, ${faults} faults injected; ` +
+        `${tally.matched} matched, ${tally.mismatched} mismatched, ${tally.mayHaveHappened} may-have-happened (${tally.mayHadHappened} of them had happened); ` +
+        `${tally.settledByReading} settled by reading the target again\n` +
+        [...byKind].map(([kind, c]) => `  ${kind}: ${c.done} done, ${c.failed} failed, ${c.may} may have happened`).join('\n'),
+    );
+    expect(mismatches).toEqual([]);
+    expect(tally.mismatched).toBe(0);
+    expect(faults / requests).toBeGreaterThan(0.2);
+    // The case the drill exists for happened, and was settled: a lost answer behind a delete.
+    expect(tally.settledByReading).toBeGreaterThan(0);
+    expect(tally.matched + tally.mayHaveHappened).toBe(ops.length);
   });
 });
