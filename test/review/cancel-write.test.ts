@@ -25,12 +25,14 @@ describe('a write cancelled while in flight', () => {
   it('says the write may have happened, and the audit line agrees', async () => {
     const name = 'cancelled-in-flight-7d1';
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 60);
+    // Cancel once the sandbox has the request (it answers 250 ms later), not after a guessed delay.
+    const seen = sandbox.requests.length;
+    void until(() => sandbox.requests.slice(seen).some((r) => r.method === 'POST')).then(() => controller.abort());
     const result = await host.call('projects_create', { name }, { signal: controller.signal });
     expect(result.isError).toBe(true);
 
     // The request had gone out: the sandbox makes the project although the caller stopped waiting.
-    await new Promise((r) => setTimeout(r, 400));
+    await until(() => sandbox.requests.slice(seen).some((r) => r.method === 'POST' && r.processed));
     expect([...sandbox.state.projects.values()].some((p) => p.name === name)).toBe(true);
 
     expect(text(result)).toMatch(/may have happened/);
@@ -46,3 +48,8 @@ describe('a write cancelled while in flight', () => {
     expect(text(result)).not.toMatch(/may have happened/);
   });
 });
+
+/** Waits for a condition, checking every few milliseconds; the test's own timeout bounds it. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
