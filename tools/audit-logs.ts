@@ -3,7 +3,7 @@ import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
 import { after, before, limit, listOf, time } from './common.js';
 
 /*
- * The organization audit log. The API documents 145 event types. Listed as a JSON Schema enum they
+ * The organization audit log. The API documents 149 event types. Listed as a JSON Schema enum they
  * would cost about 1,500 tokens in every conversation, so the schema names a few and validation
  * checks the whole list, answering a wrong type with examples of right ones.
  */
@@ -11,7 +11,7 @@ import { after, before, limit, listOf, time } from './common.js';
 export const AUDIT_LOG_EVENT_TYPES = (
   'api_key.created api_key.updated api_key.deleted certificate.created certificate.updated certificate.deleted '
   + 'certificates.activated certificates.deactivated checkpoint.permission.created checkpoint.permission.deleted '
-  + 'external_key.registered external_key.removed group.created group.updated group.deleted invite.sent invite.accepted '
+  + 'external_key.registered external_key.removed external_storage.registered external_storage.removed group.created group.updated group.deleted invite.sent invite.accepted '
   + 'invite.deleted ip_allowlist.created ip_allowlist.updated ip_allowlist.deleted ip_allowlist.config.activated '
   + 'ip_allowlist.config.deactivated login.succeeded login.failed logout.succeeded logout.failed organization.updated '
   + 'project.created project.updated project.archived project.deleted rate_limit.updated rate_limit.deleted '
@@ -27,6 +27,7 @@ export const AUDIT_LOG_EVENT_TYPES = (
   + 'tenant.workload_identity.mapping.archived tenant.workload_identity.binding.created '
   + 'tenant.workload_identity.principal.provisioned tenant.workload_identity.access_token.issued '
   + 'tenant.admin_api_key.created tenant.admin_api_key.updated tenant.admin_api_key.deleted tenant.project_api_key.created '
+  + 'tenant.trusted_access.business_verification.started tenant.trusted_access.application.submitted '
   + 'tenant.chatgpt_access_token.revoked tenant.migration.completed tenant.sso.migrated tenant.domains.migrated '
   + 'tenant.sso_connection.created tenant.sso_connection.updated tenant.sso_connection.deleted '
   + 'tenant.sso_connection.setup.started tenant.policy.created tenant.policy.updated tenant.policy.deleted '

@@ -55,6 +55,8 @@ export interface ProjectApiKeyRecord {
   redacted_value: string;
   created_at: number;
   last_used_at: number | null;
+  /** Unix seconds; absent or null: the key does not expire. */
+  expires_at?: number | null;
   owner: KeyOwner;
 }
 
@@ -199,6 +201,8 @@ export interface DailyActivity {
   vector_store_id?: string;
   /** Web search calls: `low` | `medium` | `high`. */
   context_level?: string;
+  /** `agents_api` for activity attributed to the Agents API; anything else groups as `unlabeled`. */
+  api_source?: string;
   input_tokens: number;
   output_tokens: number;
   input_cached_tokens: number;
