@@ -29,18 +29,7 @@ const WIDTHS: Readonly<Record<Width, { seconds: number; default: number; max: nu
 };
 const COSTS_LIMIT = { default: 7, max: 180 };
 
-type Dimension =
-  | 'project_id'
-  | 'user_id'
-  | 'api_key_id'
-  | 'model'
-  | 'batch'
-  | 'service_tier'
-  | 'size'
-  | 'source'
-  | 'vector_store_id'
-  | 'context_level'
-  | 'api_source';
+type Dimension = 'project_id' | 'user_id' | 'api_key_id' | 'model' | 'batch' | 'service_tier' | 'size' | 'source' | 'vector_store_id' | 'context_level' | 'api_source';
 
 export const IMAGE_SOURCES = ['image.generation', 'image.edit', 'image.variation'] as const;
 export const IMAGE_SIZES = ['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'] as const;
