@@ -12,6 +12,7 @@ const newKey = objectOf('organization.project.service_account.api_key', {
   name: z.string().optional(),
   value: z.string().optional(),
   created_at: z.number().optional(),
+  expires_at: z.number().nullable().optional(),
 });
 
 const tools: EndpointTool[] = [
@@ -45,6 +46,7 @@ const tools: EndpointTool[] = [
       body: {
         name: z.string().min(1).describe('Service account name'),
         create_service_account_only: z.boolean().nullable().optional().describe('No key, no default role (role none)'),
+        expires_in_seconds: z.number().int().min(1).nullable().optional().describe('Lifetime of the first key; omit for none'),
       },
     },
     output: serviceAccount.extend({ api_key: newKey.nullable().optional() }),
@@ -107,6 +109,7 @@ const tools: EndpointTool[] = [
       body: {
         name: z.string().optional().describe('Key name'),
         scopes: z.array(z.string()).optional().describe('Scopes, e.g. api.responses.write'),
+        expires_in_seconds: z.number().int().min(1).nullable().optional().describe('Key lifetime; omit for none'),
       },
     },
     output: newKey,

@@ -62,7 +62,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'usage_costs',
     title: 'Costs',
-    description: 'Daily costs in USD, optionally grouped by project, line item or API key; up to 180 days per page.',
+    description: 'Daily costs in USD, optionally grouped by project, user, line item, API key or source; up to 180 days per page.',
     toolset: 'usage',
     effect: 'read',
     idempotent: true,
@@ -75,7 +75,8 @@ const tools: EndpointTool[] = [
         bucket_width: z.enum(['1d']).optional(),
         project_ids: ids(),
         api_key_ids: ids(),
-        group_by: groupBy(['project_id', 'line_item', 'api_key_id']),
+        line_items: z.array(z.string().min(1)).optional().describe('Only these exact line_item values'),
+        group_by: groupBy(['project_id', 'user_id', 'line_item', 'api_key_id', 'api_source']),
         limit: z.number().int().min(1).max(180).optional().describe('Days per page 1-180, default 7'),
         page: page(),
       },
@@ -106,7 +107,7 @@ const tools: EndpointTool[] = [
     {
       ...standard(),
       batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
-      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier']),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source']),
     },
   ),
   usageTool(
@@ -162,7 +163,7 @@ const tools: EndpointTool[] = [
     {
       ...standard(),
       context_levels: z.array(z.enum(['low', 'medium', 'high'])).optional(),
-      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'context_level']),
+      group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'context_level', 'api_source']),
     },
   ),
 ];

@@ -283,7 +283,7 @@ export interface DailyActivity {
   vector_store_id?: string;
   /** Web search calls: `low` | `medium` | `high`. */
   context_level?: string;
-  /** Decisions: `agents_api` for attributed Agents API traffic, else `unlabeled`. */
+  /** `agents_api` for activity attributed to the Agents API; anything else groups as `unlabeled`. */
   api_source?: string;
   input_tokens: number;
   output_tokens: number;

@@ -277,5 +277,6 @@ describe('audit_logs_list tool', () => {
     expect(tool.input.query!.event_types!.safeParse(['project.exploded']).success).toBe(false);
     expect(tool.input.query!.limit!.safeParse(101).success).toBe(false);
     expect(AUDIT_LOG_EVENT_TYPES).toHaveLength(149);
+    expect(tool.input.query!.event_types!.safeParse(['external_storage.registered']).success).toBe(true);
   });
 });

@@ -1,35 +1,20 @@
-import { readFileSync } from 'node:fs';
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminClient, Method, Query } from '../../src/client/index.js';
+import type { AdminClient, Query } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { sandboxWithClient } from '../helpers.js';
+import { referenceCatalog as catalog, referenceResponses, type OperationFact as CatalogOp } from '../reference/facts.js';
 
 /*
  * Every answer of the sandbox, checked against the response schema the OpenAPI document gives for
- * that operation's 200. Reads are driven by the catalog (all GET operations, with real IDs from the
- * seeded state, every page of every list); writes each work on objects they create themselves.
+ * that operation's 200 (its structure, as committed in test/reference/ by `npm run reference`).
+ * Reads are driven by the catalog (all GET operations, with real IDs from the seeded state, every
+ * page of every list); writes each work on objects they create themselves.
  */
 
 const DAY = 86_400;
-
-interface CatalogOp {
-  tool_name_safe: string;
-  method: Method;
-  path: string;
-  path_params: Array<{ name: string }>;
-  query_params: Array<{ name: string; items_enum?: string[] }>;
-  pagination: { style: 'none' | 'cursor_id' | 'cursor_next' | 'page_token' } | null;
-}
-
-const readJson = (file: string): unknown => JSON.parse(readFileSync(new URL(`../../../shared/reference/${file}`, import.meta.url), 'utf8'));
-const catalog = readJson('catalog.json') as CatalogOp[];
-const openapi = readJson('openai-admin-openapi.json') as {
-  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>>;
-  components: { schemas: Record<string, unknown> };
-};
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -48,8 +33,8 @@ const KNOWN_FORMATS = new Set<string>();
       ajv.addFormat(value, true);
     } else registerFormats(value);
   }
-})(openapi);
-ajv.addSchema({ $id: BASE, components: { schemas: openapi.components.schemas } });
+})(referenceResponses);
+ajv.addSchema({ $id: BASE, components: { schemas: referenceResponses.components.schemas } });
 
 /** Local `#/components/...` references, pointed at the registered document. */
 function absolutize(node: unknown): unknown {
@@ -65,15 +50,15 @@ function validatorFor(op: CatalogOp): ValidateFunction {
   const key = `${op.method} ${op.path}`;
   let validate = validators.get(key);
   if (!validate) {
-    const schema = openapi.paths[op.path]?.[op.method.toLowerCase()]?.responses['200']?.content?.['application/json']?.schema;
-    if (!schema) throw new Error(`${op.tool_name_safe}: the OpenAPI document has no 200 JSON schema for ${key}`);
+    const schema = referenceResponses.responses[key];
+    if (!schema) throw new Error(`${op.tool}: test/reference/responses.json has no 200 schema for ${key}`);
     validate = ajv.compile(absolutize(schema) as object);
     validators.set(key, validate);
   }
   return validate;
 }
 
-const opsByName = new Map(catalog.map((op) => [op.tool_name_safe, op]));
+const opsByName = new Map(catalog.map((op) => [op.tool, op]));
 function op(name: string): CatalogOp {
   const found = opsByName.get(name);
   if (!found) throw new Error(`No catalog operation '${name}'`);
@@ -309,10 +294,10 @@ const getOps = catalog.filter((o) => o.method === 'GET');
 describe('OpenAPI conformance: every GET operation', () => {
   it('covers all 58 GET operations of the catalog', () => {
     expect(getOps).toHaveLength(58);
-    expect(getOps.map((o) => o.tool_name_safe).filter((name) => !(name in GET_CASES))).toEqual([]);
+    expect(getOps.map((o) => o.tool).filter((name) => !(name in GET_CASES))).toEqual([]);
   });
 
-  it.each(getOps.map((o) => [o.tool_name_safe, o] as const))('%s answers with its documented 200 shape', async (name, getOp) => {
+  it.each(getOps.map((o) => [o.tool, o] as const))('%s answers with its documented 200 shape', async (name, getOp) => {
     const cases = (GET_CASES[name] as (s: SandboxState) => Case[])(sandbox.state);
     expect(cases.length).toBeGreaterThan(0);
     const failures: string[] = [];
@@ -328,14 +313,14 @@ describe('OpenAPI conformance: every GET operation', () => {
         const failure = check(name, body, [c.label, path, n > 0 ? `page ${n + 1}` : ''].filter(Boolean).join(' '));
         if (failure) failures.push(failure);
         if (Array.isArray(body.data)) items += body.data.length;
-        query = nextPageQuery(getOp.pagination?.style ?? 'none', body, query);
+        query = nextPageQuery(getOp.pagination, body, query);
       }
     }
     const report = [...failures.slice(0, 3), ...(failures.length > 3 ? [`… ${failures.length - 3} more failing answers of ${name}`] : [])].join('\n\n');
     expect(report, report).toBe('');
     expect(pages).toBeGreaterThan(0);
     // A list that is empty everywhere would prove nothing about its items.
-    if (getOp.pagination && getOp.pagination.style !== 'none') expect(items, `${name}: no items to validate`).toBeGreaterThan(0);
+    if (getOp.pagination !== 'none') expect(items, `${name}: no items to validate`).toBeGreaterThan(0);
     covered.add(name);
   });
 });
@@ -507,6 +492,6 @@ describe('OpenAPI conformance: writes and deletes', () => {
 
 describe('OpenAPI conformance: coverage', () => {
   it('validated an answer of every catalog operation', () => {
-    expect(catalog.map((o) => o.tool_name_safe).filter((name) => !covered.has(name))).toEqual([]);
+    expect(catalog.map((o) => o.tool).filter((name) => !covered.has(name))).toEqual([]);
   });
 });

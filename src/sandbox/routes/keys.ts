@@ -137,14 +137,16 @@ function requireAdminKey(state: SandboxState, id: string): AdminApiKeyRecord {
 }
 
 /** Creates a key owned by a service account; returns the record and its one-time plaintext value. */
-function mintServiceAccountKey(state: SandboxState, project: ProjectRecord, account: ServiceAccountRecord, name: string) {
+function mintServiceAccountKey(state: SandboxState, project: ProjectRecord, account: ServiceAccountRecord, name: string, expiresIn: number | null) {
   const value = mintKeyValue(state, 'svcacct');
+  const now = state.now();
   const key: ProjectApiKeyRecord = {
     id: state.newId('key'),
     name,
     redacted_value: redactKeyValue(value),
-    created_at: state.now(),
+    created_at: now,
     last_used_at: null,
+    expires_at: expiresIn === null ? null : now + expiresIn,
     owner: { type: 'service_account', service_account_id: account.id },
   };
   state.scoped(state.projectApiKeys, project.id).set(key.id, key);
@@ -155,6 +157,7 @@ function mintServiceAccountKey(state: SandboxState, project: ProjectRecord, acco
       value,
       name: key.name,
       created_at: key.created_at,
+      expires_at: key.expires_at ?? null,
       id: key.id,
     },
   };
@@ -187,9 +190,13 @@ export const routes: Route[] = [
     path: '/organization/projects/{project_id}/service_accounts',
     handle: ({ params, body, state }) => {
       const project = requireProject(state, params.project_id as string);
-      body.only(['name', 'create_service_account_only']);
+      body.only(['name', 'create_service_account_only', 'expires_in_seconds']);
       const name = body.string('name', { required: true, minLength: 1 }) as string;
       const accountOnly = body.bool('create_service_account_only', { nullable: true }) ?? false;
+      const expiresIn = body.int('expires_in_seconds', { min: 1, nullable: true }) ?? null;
+      if (accountOnly && expiresIn !== null) {
+        throw invalid('expires_in_seconds', "Invalid 'expires_in_seconds': a service account created without a key (create_service_account_only) has no key to expire.");
+      }
       requireActiveProject(state, project.id);
       const account: ServiceAccountRecord = {
         object: 'organization.project.service_account',
@@ -202,7 +209,7 @@ export const routes: Route[] = [
       state.audit('service_account.created', { id: account.id, data: { role: account.role } }, ref(project));
       let apiKey: ReturnType<typeof mintServiceAccountKey>['body'] | null = null;
       if (!accountOnly) {
-        const minted = mintServiceAccountKey(state, project, account, DEFAULT_KEY_NAME);
+        const minted = mintServiceAccountKey(state, project, account, DEFAULT_KEY_NAME, expiresIn);
         state.audit('api_key.created', { id: minted.key.id, data: { scopes: [] } }, ref(project));
         apiKey = minted.body;
       }
@@ -260,12 +267,13 @@ export const routes: Route[] = [
     path: '/organization/projects/{project_id}/service_accounts/{service_account_id}/api_keys',
     handle: ({ params, body, state }) => {
       const project = requireProject(state, params.project_id as string);
-      body.only(['name', 'scopes']);
+      body.only(['name', 'scopes', 'expires_in_seconds']);
       const name = body.string('name', { minLength: 1 });
       const scopes = body.stringArray('scopes') ?? [];
+      const expiresIn = body.int('expires_in_seconds', { min: 1, nullable: true }) ?? null;
       requireActiveProject(state, project.id);
       const account = requireServiceAccount(state, project.id, params.service_account_id as string);
-      const minted = mintServiceAccountKey(state, project, account, name ?? DEFAULT_KEY_NAME);
+      const minted = mintServiceAccountKey(state, project, account, name ?? DEFAULT_KEY_NAME, expiresIn);
       state.audit('api_key.created', { id: minted.key.id, data: { scopes } }, ref(project));
       return minted.body;
     },

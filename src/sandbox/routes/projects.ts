@@ -16,11 +16,14 @@ export const RESIDENCIES = [
   'US_STORAGE_PROCESSING',
   'EU_STORAGE_PROCESSING',
   'JP_STORAGE',
+  'JP_STORAGE_PROCESSING',
   'KR_STORAGE',
   'CA_STORAGE',
   'SG_STORAGE',
   'IN_STORAGE',
+  'IN_STORAGE_PROCESSING',
   'AU_STORAGE',
+  'AU_STORAGE_PROCESSING',
   'GB_STORAGE',
   'AE_STORAGE',
   'AE_STORAGE_PROCESSING',
@@ -28,6 +31,26 @@ export const RESIDENCIES = [
 
 /** The residency configurations the simulated organization has access to. */
 export const ORG_RESIDENCIES: readonly string[] = ['GLOBAL', 'US_STORAGE_PROCESSING', 'EU_STORAGE_PROCESSING'];
+
+/** The region of a residency configuration (`EU_STORAGE_PROCESSING` → `EU`); no residency is `GLOBAL`. */
+const regionOf = (residency: string | null) => (residency ?? 'GLOBAL').split('_')[0] as string;
+
+/**
+ * `geography`, the deprecated way to choose residency, names a region (`US`, `EU`, …): it stands for
+ * the residency configuration of that region the organization has access to.
+ */
+function residencyForGeography(geography: string): string {
+  const region = geography.toUpperCase();
+  const match = ORG_RESIDENCIES.find((r) => regionOf(r) === region);
+  if (!match) {
+    throw invalid(
+      'geography',
+      `Your organization has no residency configuration in the '${geography}' region. Use residency, one of ${ORG_RESIDENCIES.map((r) => `'${r}'`).join(', ')}.`,
+      'residency_not_available',
+    );
+  }
+  return match;
+}
 
 const PROJECT_ROLES = ['owner', 'member'] as const;
 const PAGE = { limit: { default: 20, min: 1, max: 100 } };
@@ -116,13 +139,18 @@ export const routes: Route[] = [
     method: 'POST',
     path: '/organization/projects',
     handle: ({ body, state }) => {
-      body.only(['name', 'residency', 'external_key_id']);
+      body.only(['name', 'residency', 'geography', 'external_key_id']);
       const name = body.string('name', { required: true, minLength: 1 }) as string;
-      const residency = body.enum('residency', RESIDENCIES, { nullable: true }) ?? null;
+      const chosen = body.enum('residency', RESIDENCIES, { nullable: true }) ?? null;
+      const geography = body.string('geography', { minLength: 1, nullable: true }) ?? null;
       const externalKeyId = body.string('external_key_id', { nullable: true }) ?? null;
-      if (residency !== null && !ORG_RESIDENCIES.includes(residency)) {
-        throw invalid('residency', `Your organization does not have access to the '${residency}' residency configuration.`, 'residency_not_available');
+      if (chosen !== null && geography !== null) {
+        throw invalid('geography', "Provide residency or the deprecated geography, not both: residency alone is enough.");
       }
+      if (chosen !== null && !ORG_RESIDENCIES.includes(chosen)) {
+        throw invalid('residency', `Your organization does not have access to the '${chosen}' residency configuration.`, 'residency_not_available');
+      }
+      const residency = geography !== null ? residencyForGeography(geography) : chosen;
       const project: ProjectRecord = {
         id: state.newId('proj'),
         object: 'organization.project',
@@ -149,13 +177,18 @@ export const routes: Route[] = [
     path: '/organization/projects/{project_id}',
     handle: ({ params, body, state }) => {
       const project = requireProject(state, params.project_id as string);
-      body.only(['name', 'external_key_id']);
+      body.only(['name', 'external_key_id', 'geography']);
       const name = body.string('name', { minLength: 1, nullable: true });
       const clearKey = body.isNull('external_key_id');
       const externalKeyId = body.string('external_key_id', { nullable: true });
+      const geography = body.string('geography', { minLength: 1, nullable: true });
       requireActiveProject(state, project.id);
       if (isDefaultProject(state, project)) {
         throw invalid('project_id', 'The default project cannot be modified.', 'default_project');
+      }
+      // Kept for compatibility only: residency is chosen when a project is created and never changes.
+      if (geography !== undefined && geography.toUpperCase() !== regionOf(project.residency)) {
+        throw invalid('geography', `A project's residency is set when it is created and cannot change; this project's region is '${regionOf(project.residency)}'.`);
       }
       const changes: Record<string, unknown> = {};
       if (name !== undefined) {

@@ -77,8 +77,8 @@ export const FAMILIES: readonly FamilySpec[] = [
     path: '/organization/usage/completions',
     family: 'completions',
     object: 'organization.usage.completions.result',
-    groupBy: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'],
-    fields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier'],
+    groupBy: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source'],
+    fields: ['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source'],
     filters: STANDARD_FILTERS,
     batchFilter: true,
     // Atoms: uncached text input, cached input, audio input, text output, audio output, requests.
@@ -206,8 +206,8 @@ export const FAMILIES: readonly FamilySpec[] = [
     path: '/organization/usage/web_search_calls',
     family: 'web_search_calls',
     object: 'organization.usage.web_searches.result',
-    groupBy: ['project_id', 'user_id', 'api_key_id', 'model', 'context_level'],
-    fields: ['project_id', 'user_id', 'api_key_id', 'model', 'context_level'],
+    groupBy: ['project_id', 'user_id', 'api_key_id', 'model', 'context_level', 'api_source'],
+    fields: ['project_id', 'user_id', 'api_key_id', 'model', 'context_level', 'api_source'],
     filters: [...STANDARD_FILTERS, { param: 'context_levels', dimension: 'context_level', values: CONTEXT_LEVELS }],
     atoms: (r) => [r.num_model_requests, r.units],
     measures: ([requests = 0, calls = 0]) => ({ num_model_requests: requests, num_requests: calls }),
@@ -216,6 +216,8 @@ export const FAMILIES: readonly FamilySpec[] = [
 
 function dimensionOf(record: DailyActivity, dimension: Dimension): string | boolean | null {
   if (dimension === 'batch') return record.batch;
+  // Every record has a source: the attributed one, or `unlabeled`.
+  if (dimension === 'api_source') return record.api_source ?? 'unlabeled';
   return record[dimension] ?? null;
 }
 
@@ -496,7 +498,7 @@ function spread(
 
 // Costs
 
-const COST_DIMENSIONS = ['project_id', 'line_item', 'api_key_id'] as const;
+const COST_DIMENSIONS = ['project_id', 'user_id', 'line_item', 'api_key_id', 'api_source'] as const;
 
 const costsRoute: Route = {
   method: 'GET',
@@ -508,9 +510,11 @@ const costsRoute: Route = {
     const groupBy = readGroupBy(q, COST_DIMENSIONS);
     const projects = q.array('project_ids');
     const keys = q.array('api_key_ids');
+    const lineItems = q.array('line_items');
     const window = readWindow(q, state, '/organization/costs', range, DAY, limit);
     const projectSet = projects ? new Set(projects) : null;
     const keySet = keys ? new Set(keys) : null;
+    const lineSet = lineItems ? new Set(lineItems) : null;
 
     const byLine = groupBy.includes('line_item');
     const buckets: Array<Map<string, { fields: Record<string, string | null>; micros: number; quantity: number; unit: string | null }>> = Array.from(
@@ -525,10 +529,13 @@ const costsRoute: Route = {
         if (projectSet && !projectSet.has(record.project_id)) continue;
         if (keySet && (record.api_key_id === null || !keySet.has(record.api_key_id))) continue;
         for (const line of record.costs) {
+          if (lineSet && !lineSet.has(line.line_item)) continue;
           const fields: Record<string, string | null> = {};
           if (groupBy.includes('project_id')) fields.project_id = record.project_id;
+          if (groupBy.includes('user_id')) fields.user_id = record.user_id;
           if (byLine) fields.line_item = line.line_item;
           if (groupBy.includes('api_key_id')) fields.api_key_id = record.api_key_id;
+          if (groupBy.includes('api_source')) fields.api_source = dimensionOf(record, 'api_source') as string;
           const key = COST_DIMENSIONS.map((d) => String(fields[d] ?? '')).join('\u0001');
           let group = bucket.get(key);
           if (!group) {
@@ -548,7 +555,9 @@ const costsRoute: Route = {
           amount: { value: g.micros / 1e6, currency: 'usd' },
           line_item: g.fields.line_item ?? null,
           project_id: g.fields.project_id ?? null,
+          user_id: g.fields.user_id ?? null,
           api_key_id: g.fields.api_key_id ?? null,
+          api_source: g.fields.api_source ?? null,
           quantity: byLine ? Math.round(g.quantity * 1e6) / 1e6 : null,
           quantity_unit: g.unit,
         })),

@@ -85,12 +85,12 @@ interface Workload {
   size?: string;
   source?: string;
   context_level?: string;
+  /** `agents_api` when the traffic comes through the Agents API; `unlabeled` (or absent) otherwise. */
+  api_source?: 'agents_api' | 'unlabeled';
   /** Vector stores: GiB stored at the end of the history. */
   gib?: number;
   /** File search: how many vector stores the calls spread over. */
   stores?: number;
-  /** Decisions: `agents_api` or `unlabeled`. */
-  api_source?: string;
 }
 
 const chat = (model: string, volume: number, input: number, output: number, cached: number, more: Partial<Workload> = {}): Workload => ({
@@ -110,7 +110,7 @@ const PLANS: Readonly<Record<string, readonly Workload[]>> = {
     chat('gpt-4o-2024-08-06', 1200, 2600, 420, 0.3, { growth: 0.15 }),
     { family: 'file_search_calls', model: null, volume: 5500, growth: 2.5, weekend: 0.5, stores: 2 },
     { family: 'vector_stores', model: null, volume: 0, gib: 3.4, growth: 4, weekend: 1 },
-    { family: 'web_search_calls', model: 'gpt-4.1-2025-04-14', volume: 800, growth: 3, weekend: 0.5, since: 220, context_level: 'medium' },
+    { family: 'web_search_calls', model: 'gpt-4.1-2025-04-14', volume: 800, growth: 3, weekend: 0.5, since: 220, context_level: 'medium', api_source: 'agents_api' },
     { family: 'code_interpreter_sessions', model: null, volume: 140, growth: 2, weekend: 0.4 },
     { family: 'moderations', model: 'omni-moderation-latest', volume: 18000, input: 280, growth: 2.5, weekend: 0.5 },
   ],
@@ -120,7 +120,7 @@ const PLANS: Readonly<Record<string, readonly Workload[]>> = {
     { family: 'embeddings', model: 'text-embedding-3-small', volume: 4500, input: 600, growth: 1.6, weekend: 0.3 },
   ],
   'Support Assistant': [
-    chat('gpt-4o-mini-2024-07-18', 11000, 2200, 260, 0.5, { growth: 1.8, weekend: 0.7 }),
+    chat('gpt-4o-mini-2024-07-18', 11000, 2200, 260, 0.5, { growth: 1.8, weekend: 0.7, api_source: 'agents_api' }),
     chat('gpt-4o-audio-preview-2024-12-17', 1400, 600, 120, 0.1, { audio_in: 900, audio_out: 700, since: 250, weekend: 0.7 }),
     { family: 'audio_speeches', model: 'tts-1', volume: 2300, per: 380, growth: 2, weekend: 0.7, since: 250 },
     { family: 'audio_transcriptions', model: 'whisper-1', volume: 1700, per: 42, growth: 2, weekend: 0.7 },
@@ -301,6 +301,7 @@ function activity(
   vectorStoreId?: string,
 ): DailyActivity {
   const record = new ActivityRecord(day, project.id, apiKeyId, userId, workload.family, workload.model, workload.batch === true);
+  record.api_source = workload.api_source;
   const jitter = () => 0.9 + rng.next() * 0.2;
   switch (workload.family) {
     case 'completions':
