@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
@@ -53,7 +53,18 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   }
   const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
   const { max_items: maxItems, dry_run: dryRun, confirm, ...fields } = args;
-  const request = planRequest(endpoint, fields);
+  let request: PlannedRequest;
+  let targetPath: string | undefined;
+  try {
+    request = planRequest(endpoint, fields);
+    targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
+  } catch (error) {
+    // The client's path guard, reached by a value validation did not see (a fixed --project, say).
+    if (!(error instanceof UnsafePathError)) throw error;
+    const message = describeFailure(error, { tool: tool.name, write: false });
+    trail.final(args, 'refused', { decision: 'unsafe_path', message });
+    return failure(message, ctx);
+  }
 
   if (dryRun === true) {
     trail.final(args, 'dry_run');
@@ -63,7 +74,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   let decision: string | undefined;
   try {
     if (tool.effect === 'destructive') {
-      const gate = await confirmDestructive(tool, endpoint, request, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
+      const gate = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
       if ('result' in gate) return gate.result;
       decision = gate.decision;
     }
@@ -106,18 +117,17 @@ type Gate = { decision: string } | { result: ToolResult };
  */
 async function confirmDestructive(
   tool: RegisteredTool,
-  endpoint: EndpointTool,
   request: PlannedRequest,
+  targetPath: string | undefined,
   fields: Record<string, unknown>,
   token: string | undefined,
   ctx: ExecContext,
   trail: Attempt,
   args: Record<string, unknown>,
 ): Promise<Gate> {
-  const targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
   const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
   // A delete of something that is not there is refused now; a replace of a policy that is not set yet is fine.
-  if (target && !target.found && endpoint.method === 'DELETE') {
+  if (target && !target.found && request.method === 'DELETE') {
     const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };
