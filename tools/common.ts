@@ -6,8 +6,51 @@ import { parseTime } from '../src/time.js';
  * a schema is paid by every conversation that lists the tools.
  */
 
-/** An object ID taken from the path, e.g. `id('Project ID (proj_…)')`. */
-export const id = (description: string) => z.string().min(1).describe(description);
+/*
+ * What an ID may contain. IDs are opaque tokens the API issues (`proj_…`, `user-…`, `rl-gpt-4.1`,
+ * `ft:gpt-4o:org::x`), and each one fills exactly one path segment. An ID is therefore limited to the
+ * characters RFC 3986 allows literally in a segment: letters, digits and - . _ ~ ! $ & ' ( ) * + , ; = : @.
+ * That keeps out everything that can move a request: `/`, `?` and `#` end the segment; `%` lets a
+ * gateway decode `%2e%2e` or `%2f` into one; `\` is a separator to some servers; non-ASCII letters
+ * may be normalised into dots (U+FF0E); controls and spaces split request lines. `.` and `..` are
+ * refused as wholes: they are dot segments, which servers resolve to the parent path. No real ID is
+ * longer than a few dozen characters; 256 leaves room.
+ */
+const ID_CHARS = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/;
+export const ID_MAX_LENGTH = 256;
+
+/** Why a string is not an ID, or null when it is one. */
+export function idProblem(value: string): string | null {
+  if (value === '') return 'is empty';
+  if (value === '.' || value === '..') return 'is a dot segment, which would address another endpoint';
+  if (value.length > ID_MAX_LENGTH) return `is ${value.length} characters long; IDs have at most ${ID_MAX_LENGTH}`;
+  if (/[\ud800-\udfff]/u.test(value)) return 'holds a lone surrogate, which is not valid Unicode text';
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(value)) return 'holds a control character';
+  if (!ID_CHARS.test(value)) return "holds a character IDs never have: only letters, digits and - . _ ~ : @ ! $ & ' ( ) * + , ; = (no '/', '?', '#', '%', '\\', spaces or non-ASCII)";
+  return null;
+}
+
+/** A value as a refusal can quote it: printable ASCII as is, anything else as a \u escape, cut at 40 characters. */
+export function quoteValue(value: string): string {
+  const cut = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  return `'${cut.replace(/[^\x20-\x7e…]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)}'`;
+}
+
+/**
+ * An object ID, e.g. `id('Project ID (proj_…)')`. Path fields must use it: a test fails for any path
+ * field that lets a dot segment through. The check is a refinement, so the JSON Schema stays a plain
+ * string and a refusal names the field, e.g. "project_id '..' is not an ID; use find to look one up".
+ */
+export const id = (description: string) =>
+  z
+    .string()
+    .superRefine((value, ctx) => {
+      const problem = idProblem(value);
+      if (problem !== null) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${quoteValue(value)} is not an ID; use find to look one up (it ${problem})`, params: { notAnId: true } });
+      }
+    })
+    .describe(description);
 
 export const projectId = () => id('Project ID (proj_…)');
 export const userId = () => id('User ID (user-…)');

@@ -73,3 +73,21 @@ export class CancelledError extends Error {
     super(`${method} ${path} was cancelled.`);
   }
 }
+
+/**
+ * A path that would not stay on its endpoint: a parameter that is empty, a dot segment (`.`, `..`,
+ * `%2e%2e`, …) or not encodable. Servers and gateways resolve dot segments against the path, so such
+ * a request could land on another endpoint. Refused before anything is sent.
+ */
+export class UnsafePathError extends Error {
+  override readonly name = 'UnsafePathError';
+
+  constructor(
+    readonly path: string,
+    /** The template parameter at fault, when the path was being built. */
+    readonly param: string | null,
+    reason: string,
+  ) {
+    super(`Refused path ${path}: ${reason}. Nothing was sent.`);
+  }
+}

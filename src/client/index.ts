@@ -1,14 +1,14 @@
 import type { Pool } from 'undici';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
+import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type Bucket, type RangeRequest } from './ranges.js';
-import { serializeQuery, type Query } from './query.js';
+import { hasDotSegment, serializeQuery, type Query } from './query.js';
 import { backoffDelay, isRetryableStatus, mayHaveBeenProcessed, retryAfterMs, wasNeverSent, type BackoffPolicy } from './retry.js';
 
-export { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
-export { buildPath, serializeQuery, type Query, type QueryValue } from './query.js';
+export { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
+export { buildPath, hasDotSegment, serializeQuery, type Query, type QueryValue } from './query.js';
 export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
 export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangeRequest } from './ranges.js';
 
@@ -129,6 +129,9 @@ export class AdminClient {
   /** Like `request`, with the status, request id and retry count. */
   async send<T>(options: RequestOptions): Promise<ApiResponse<T>> {
     const { method, path } = options;
+    // Like the read-only guard, a second line of defence behind the tools' ID validation: a dot
+    // segment would be resolved by the server (or a gateway) and land the request on another endpoint.
+    if (hasDotSegment(path)) throw new UnsafePathError(path, null, `${method} to a path with a dot segment ('.' or '..', maybe percent-encoded) would address another endpoint`);
     if (this.readOnly && method !== 'GET' && options.safe !== true) throw new ReadOnlyError(method, path);
     const idempotent = options.idempotent ?? method !== 'POST';
     const target = `${this.basePath}${path}${serializeQuery(options.query)}`;

@@ -1,3 +1,4 @@
+import { invalid } from './errors.js';
 import type { Body, QueryParams } from './params.js';
 import type { SandboxState } from './state.js';
 
@@ -57,9 +58,15 @@ export class Router {
         continue;
       }
       const params: Record<string, string> = {};
-      route.names.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1] as string);
-      });
+      for (const [i, name] of route.names.entries()) {
+        const raw = m[i + 1] as string;
+        try {
+          params[name] = decodeURIComponent(raw);
+        } catch {
+          // Malformed percent-encoding (`%E0%A4%A`, a lone surrogate's bytes) is the client's mistake, not a 500.
+          throw invalid(name, `The path parameter ${name} ('${raw.slice(0, 60)}') is not valid percent-encoded UTF-8.`, 'invalid_path');
+        }
+      }
       return { route, params };
     }
     return allowed.length > 0 ? { allowed } : null;

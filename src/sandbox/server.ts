@@ -35,6 +35,8 @@ export interface RecordedRequest {
   method: string;
   /** Path under /v1, without the query string. */
   path: string;
+  /** The request target exactly as it arrived on the request line, before any parsing or dot-segment resolution. */
+  target: string;
   query: string;
   /** Milliseconds on the sandbox's monotonic clock when the request arrived. */
   receivedAt: number;
@@ -89,6 +91,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       seq,
       method: req.method ?? 'GET',
       path: '',
+      target: req.url ?? '',
       query: '',
       receivedAt,
       status: 0,
@@ -122,8 +125,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
 
   function serve(record: RecordedRequest, req: IncomingMessage, raw: string): Outcome | 'reset' {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
     const method = record.method;
+    // `new URL()` resolves dot segments silently (/projects/../users becomes /users), which is how an
+    // ID of '..' once reached another endpoint. A hardened gateway refuses them; so does the sandbox,
+    // so that a client regression shows as a 400 in every test rather than as a request that worked.
+    const rawPath = (req.url ?? '/').split('?', 1)[0] as string;
+    if (hasRawDotSegment(rawPath)) {
+      record.path = rawPath.startsWith('/v1/') ? rawPath.slice(3) : rawPath;
+      return errorOutcome(invalid(null, `Invalid URL (${method} ${rawPath}): the path has a dot segment ('.' or '..', maybe percent-encoded), which is not allowed.`, 'invalid_path'));
+    }
+    const url = new URL(req.url ?? '/', 'http://sandbox');
     if (!url.pathname.startsWith('/v1/')) {
       return errorOutcome(new SandboxError(404, 'invalid_request_error', `Invalid URL (${method} ${url.pathname}): the API lives under /v1.`));
     }
@@ -215,6 +226,14 @@ interface Outcome {
 
 function errorOutcome(error: SandboxError): Outcome {
   return { status: error.status, body: error.toBody() };
+}
+
+/** A `.` or `..` segment, literal or percent-encoded once (`%2e`, `%2E`), as a gateway decoding once would see it. */
+function hasRawDotSegment(path: string): boolean {
+  return path.split('/').some((segment) => {
+    const decoded = segment.replace(/%2e/gi, '.');
+    return decoded === '.' || decoded === '..';
+  });
 }
 
 function authenticate(header: string | undefined): void {

@@ -84,19 +84,59 @@ export class AuditTrail implements AuditSink {
  * Long strings (a certificate's PEM, say) are cut to their start and length, so a line stays a line.
  */
 export function redactArguments(args: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(args)) {
-    if (key === 'confirm' && typeof value === 'string') out[key] = '[token]';
-    else out[key] = shorten(value);
-  }
+  const out = shorten(args) as Record<string, unknown>;
+  if (Object.hasOwn(args, 'confirm') && typeof args.confirm === 'string') out.confirm = '[token]';
   return out;
 }
 
 const LONGEST = 200;
+/** Deeper values are summarised: the door refuses deeper arguments anyway, but the trail records what it refused. */
+const DEEPEST = 32;
+/** Values recorded per line, at most; the rest of a container is summarised. */
+const MOST_VALUES = 10_000;
 
-function shorten(value: unknown): unknown {
-  if (typeof value === 'string') return value.length > LONGEST ? `${value.slice(0, 40)}…[${value.length} chars]` : value;
-  if (Array.isArray(value)) return value.map(shorten);
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shorten(v)]));
-  return value;
+interface Pending {
+  value: unknown;
+  depth: number;
+  put: (shortened: unknown) => void;
+}
+
+/**
+ * A value as the trail records it: long strings cut, nesting beyond DEEPEST and values beyond
+ * MOST_VALUES summarised. Iterative, so no argument can exhaust the stack; objects come out without a
+ * prototype, so `__proto__` or `constructor` keys are copied as plain data (the result is for JSON).
+ */
+export function shorten(value: unknown): unknown {
+  let result: unknown;
+  let budget = MOST_VALUES;
+  const pending: Pending[] = [{ value, depth: 0, put: (v) => (result = v) }];
+  while (pending.length > 0) {
+    const { value: v, depth, put } = pending.pop() as Pending;
+    budget -= 1;
+    if (typeof v === 'string') put(v.length > LONGEST ? `${v.slice(0, 40)}…[${v.length} chars]` : v);
+    else if (typeof v === 'bigint') put(`${v}n`);
+    else if (typeof v === 'function' || typeof v === 'symbol') put(undefined);
+    else if (v === null || typeof v !== 'object') put(v);
+    else if (depth >= DEEPEST) put(`[nested deeper than ${DEEPEST} levels]`);
+    else if (Array.isArray(v)) {
+      const room = Math.max(0, Math.min(v.length, budget - pending.length));
+      const out: unknown[] = new Array<unknown>(room);
+      if (room < v.length) out.push(`[${v.length - room} more items]`);
+      put(out);
+      for (let i = room - 1; i >= 0; i--) pending.push({ value: v[i], depth: depth + 1, put: (x) => (out[i] = x) });
+    } else {
+      const keys = Object.keys(v);
+      const room = Math.max(0, Math.min(keys.length, budget - pending.length));
+      // No prototype, so a `__proto__` key is plain data; keys are set up front to keep their order.
+      const out = Object.create(null) as Record<string, unknown>;
+      for (let i = 0; i < room; i++) out[keys[i] as string] = undefined;
+      if (room < keys.length) out['…'] = `${keys.length - room} more fields`;
+      put(out);
+      for (let i = room - 1; i >= 0; i--) {
+        const key = keys[i] as string;
+        pending.push({ value: (v as Record<string, unknown>)[key], depth: depth + 1, put: (x) => (out[key] = x) });
+      }
+    }
+  }
+  return result;
 }

@@ -106,11 +106,42 @@ export function digest(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('base64url').slice(0, 32);
 }
 
+/**
+ * JSON with keys sorted at every depth. Iterative: arguments are checked for depth at the door, but
+ * a target's state comes from the API, and neither may be able to exhaust the stack.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  const out: string[] = [];
+  // Pending work, last first: either text to emit as it is, or a value to write.
+  const pending: Array<{ text: string } | { value: unknown }> = [{ value }];
+  while (pending.length > 0) {
+    const item = pending.pop() as { text: string } | { value: unknown };
+    if ('text' in item) {
+      out.push(item.text);
+      continue;
+    }
+    const v = item.value;
+    if (v === null || typeof v !== 'object') {
+      out.push(typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? 'null'));
+    } else if (Array.isArray(v)) {
+      pending.push({ text: ']' });
+      for (let i = v.length - 1; i >= 0; i--) {
+        pending.push({ value: v[i] });
+        if (i > 0) pending.push({ text: ',' });
+      }
+      pending.push({ text: '[' });
+    } else {
+      const entries = Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      pending.push({ text: '}' });
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, x] = entries[i] as [string, unknown];
+        pending.push({ value: x });
+        pending.push({ text: `${i > 0 ? ',' : ''}${JSON.stringify(key)}:` });
+      }
+      pending.push({ text: '{' });
+    }
+  }
+  return out.join('');
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
@@ -54,7 +54,18 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   }
   const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
   const { max_items: maxItems, dry_run: dryRun, confirm, ...fields } = args;
-  const request = planRequest(endpoint, fields);
+  let request: PlannedRequest;
+  let targetPath: string | undefined;
+  try {
+    request = planRequest(endpoint, fields);
+    targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
+  } catch (error) {
+    // The client's path guard, reached by a value validation did not see (a fixed --project, say).
+    if (!(error instanceof UnsafePathError)) throw error;
+    const message = describeFailure(error, { tool: tool.name, write: false });
+    trail.final(args, 'refused', { decision: 'unsafe_path', message });
+    return failure(message, ctx);
+  }
 
   if (dryRun === true) {
     trail.final(args, 'dry_run');
@@ -64,7 +75,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   let gate: Confirmed | undefined;
   try {
     if (tool.effect === 'destructive') {
-      const answer = await confirmDestructive(tool, endpoint, request, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
+      const answer = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
       if ('result' in answer) return answer.result;
       gate = answer;
     }
@@ -177,15 +188,14 @@ type Gate = Confirmed | { result: ToolResult };
  */
 async function confirmDestructive(
   tool: RegisteredTool,
-  endpoint: EndpointTool,
   request: PlannedRequest,
+  targetPath: string | undefined,
   fields: Record<string, unknown>,
   token: string | undefined,
   ctx: ExecContext,
   trail: Attempt,
   args: Record<string, unknown>,
 ): Promise<Gate> {
-  const targetPath = endpoint.target ? buildPath(endpoint.target, fields) : undefined;
   // Confirmations of one target take turns from reading it to the result, so of two tokens for the
   // same target the second reads what the first did and is refused. A tool without a target locks
   // its request instead.
@@ -194,7 +204,7 @@ async function confirmDestructive(
   const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
   // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
   const refuseMissing = (target: TargetRead | undefined): Gate | undefined => {
-    if (!target || target.found || endpoint.method !== 'DELETE') return undefined;
+    if (!target || target.found || request.method !== 'DELETE') return undefined;
     const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };

@@ -1,5 +1,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
 import type { CallSession, Host } from './host.js';
@@ -17,15 +19,28 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     }
     return { tools };
   });
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
-    host.call(request.params.name, request.params.arguments, {
+  // The SDK's Server checks tools/call with its own zod schemas, whose record check takes an object
+  // with a `constructor` key for a class instance: such arguments, valid JSON, became an internal
+  // error (-32603) before any tool saw them. Arguments are the tool's to validate (the argument door
+  // and the tool's schema name the field, and refused writes are audited), so the handler is
+  // installed at the protocol level with a schema that checks only the method.
+  Protocol.prototype.setRequestHandler.call(server, CallToolEnvelope, async (request, extra) => {
+    const params = (request as { params?: unknown }).params;
+    if (params === null || typeof params !== 'object' || typeof (params as { name?: unknown }).name !== 'string') {
+      throw new McpError(ErrorCode.InvalidParams, 'tools/call needs params.name, the name of the tool (a string), and params.arguments, an object.');
+    }
+    const { name, arguments: args } = params as { name: string; arguments?: unknown };
+    return host.call(name, args, {
       signal: extra.signal,
       elicit: elicitor(server, extra.signal),
       client: clientFor?.(extra.requestInfo?.headers ?? {}),
-    }),
-  );
+    });
+  });
   return server;
 }
+
+/** tools/call with anything for params: the handler checks the envelope and the host the arguments. */
+const CallToolEnvelope = z.object({ method: z.literal('tools/call') }).passthrough();
 
 /** A confirmation dialog through `elicitation/create`, when the client declared form elicitation. */
 function elicitor(server: Server, signal: AbortSignal): CallSession['elicit'] {

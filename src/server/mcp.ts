@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
+import { checkArguments, describeArgumentProblem, type ArgumentProblem } from './argument-limits.js';
 import type { AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
 import { Confirmations } from './confirm.js';
@@ -84,7 +85,13 @@ export class ToolHost implements Host {
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     const started = performance.now();
     const meta = this.deps.dynamic ? META_TOOLS.find((m) => m.listing.name === name) : undefined;
-    const result = meta ? await meta.run(this, args, session) : await this.callTool(name, args, session);
+    // The door: limits on depth, size and text are checked before anything else reads the arguments.
+    const problem = checkArguments(args);
+    const result = problem
+      ? this.refuseArguments(name, args, meta !== undefined, problem)
+      : meta
+        ? await meta.run(this, args, session)
+        : await this.callTool(name, args, session);
     // Names and outcomes only: arguments and results can hold user data and one-time secrets.
     this.deps.logger.debug('tool call', { tool: name, ms: Math.round(performance.now() - started), error: result.isError === true });
     return result;
@@ -101,22 +108,7 @@ export class ToolHost implements Host {
           this.deps.readOnly && hidden.effect !== 'read'
             ? `${name} refused: the server is read-only and ${name} can change the organization.`
             : `${name} is not enabled on this server (see --toolsets, --tools and --project).`;
-        if (hidden.effect !== 'read') {
-          try {
-            this.deps.audit?.record({
-              attempt: randomBytes(6).toString('hex'),
-              phase: 'final',
-              tool: name,
-              effect: hidden.effect,
-              arguments: args !== null && typeof args === 'object' ? (args as Record<string, unknown>) : {},
-              outcome: 'refused',
-              decision: this.deps.readOnly ? 'read_only' : 'not_enabled',
-            });
-          } catch (error) {
-            return failure(`${message} (${(error as Error).message})`, opts);
-          }
-        }
-        return failure(message, opts);
+        return this.refusal(hidden, args, this.deps.readOnly ? 'read_only' : 'not_enabled', undefined, message);
       }
       if (this.deps.project && endpointTools.some((t) => t.name === name)) {
         return failure(`${name} is not available when scoped to project ${this.deps.project}: it changes the whole organization.`, opts);
@@ -140,6 +132,44 @@ export class ToolHost implements Host {
       // Our own write must never be answered from a cached name list.
       if (tool.effect !== 'read') this.names.invalidate();
     }
+  }
+
+  /**
+   * Arguments refused at the door. Through call_tool the refusal belongs to the tool it names, so a
+   * refused write is audited under that tool's name like any other refused write.
+   */
+  private refuseArguments(name: string, args: unknown, viaMeta: boolean, problem: ArgumentProblem): ToolResult {
+    const inner = viaMeta && name === 'call_tool' && isRecord(args) && typeof args.name === 'string' ? args.name : undefined;
+    const target = inner ?? name;
+    const toolArgs = inner !== undefined ? (args as Record<string, unknown>).arguments : args;
+    // Named from inside the tool's own arguments where the problem lies there, as a direct call would.
+    const found = (inner !== undefined ? checkArguments(toolArgs) : null) ?? problem;
+    const message = describeArgumentProblem(target.length > 80 ? `${target.slice(0, 80)}…` : target, found);
+    const tool = this.every.get(target);
+    if (!tool) return failure(message, { sandbox: this.deps.sandbox });
+    return this.refusal(tool, toolArgs, found.decision, message, message);
+  }
+
+  /** A refusal before execution: audited when the tool can write (fail closed if the line cannot be written). */
+  private refusal(tool: RegisteredTool, args: unknown, decision: string, auditMessage: string | undefined, message: string): ToolResult {
+    const opts = { sandbox: this.deps.sandbox };
+    if (tool.effect !== 'read') {
+      try {
+        this.deps.audit?.record({
+          attempt: randomBytes(6).toString('hex'),
+          phase: 'final',
+          tool: tool.name,
+          effect: tool.effect,
+          arguments: isRecord(args) ? args : args === undefined ? {} : { value: args },
+          outcome: 'refused',
+          decision,
+          ...(auditMessage !== undefined ? { message: auditMessage } : {}),
+        });
+      } catch (error) {
+        return failure(`${message} (${(error as Error).message})`, opts);
+      }
+    }
+    return failure(message, opts);
   }
 
   private async runComposite(tool: RegisteredTool, args: unknown, session: CallSession): Promise<ToolResult> {
@@ -176,6 +206,10 @@ export class ToolHost implements Host {
       .slice(0, limit)
       .map((s) => s.tool);
   }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A registered tool as `tools/list` shows it. */

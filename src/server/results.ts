@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodError } from 'zod';
-import { ApiError, CancelledError, ConnectionError, ReadOnlyError } from '../client/index.js';
+import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from '../client/index.js';
 
 export type ToolResult = CallToolResult;
 
@@ -85,6 +85,9 @@ export function describeValidation(tool: string, error: ZodError, knownFields: r
         return `- ${field}: ${issue.message.replace(/^Number must be/, 'must be').replace(/^String must contain/, 'must contain')}.`;
       case 'too_big':
         return `- ${field}: ${issue.message.replace(/^Number must be/, 'must be').replace(/^Array must contain/, 'must contain')}.`;
+      case 'custom':
+        // An ID refusal reads as one phrase with its field: "project_id '..' is not an ID; …".
+        return issue.params?.notAnId === true ? `- ${field} ${issue.message}.` : `- ${field}: ${issue.message}.`;
       default:
         return `- ${field}: ${issue.message}.`;
     }
@@ -121,6 +124,7 @@ export function describeFailure(error: unknown, context: FailureContext): string
     return `${error.message} (after ${error.retries} ${error.retries === 1 ? 'retry' : 'retries'})\n${maybe}`;
   }
   if (error instanceof ReadOnlyError) return `${context.tool} refused: the server is read-only, so only GET requests (and validation checks) are sent.`;
+  if (error instanceof UnsafePathError) return `${context.tool} refused: ${error.message} Use an ID from a list tool or find.`;
   if (error instanceof CancelledError) {
     return context.write && error.mayHaveReachedServer
       ? `${context.tool} was cancelled after the request was sent, so the write may have happened: check with the matching list or retrieve tool before trying again.`

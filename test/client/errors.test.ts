@@ -81,8 +81,8 @@ describe('what the client sends', () => {
     expect(buildPath('/organization/projects/{project_id}/users/{user_id}', { project_id: 'a/b', user_id: 'c?d' })).toBe(
       '/organization/projects/a%2Fb/users/c%3Fd',
     );
-    const error = await failure(client.get(buildPath('/organization/projects/{project_id}', { project_id: '../users' })));
-    expect(error.status).toBe(404);
+    // A value that decodes to a dot segment (behind an encoded '/', which some gateways decode) is refused.
+    expect(() => buildPath('/organization/projects/{project_id}', { project_id: '../users' })).toThrow(/dot segment/);
   });
 });
 
