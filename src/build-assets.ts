@@ -1,4 +1,4 @@
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { allComposites } from './reports/index.js';
 import { listing } from './server/mcp.js';
 import { LISTING_FILE, type ListingEntry } from './server/prebuilt.js';
@@ -14,5 +14,8 @@ const dist = new URL('../', import.meta.url);
 writeFileSync(new URL('cli.js', dist), "#!/usr/bin/env node\nimport './src/cli.js';\n");
 chmodSync(new URL('cli.js', dist), 0o755);
 
+// The registry takes schemas from a prebuilt listing when there is one: the last build's must not
+// feed this one, or a changed schema would never reach the listing.
+rmSync(new URL(LISTING_FILE, dist), { force: true });
 const entries: ListingEntry[] = allTools(undefined, allComposites).map((tool) => ({ tool: listing(tool), toolset: tool.toolset, effect: tool.effect }));
 writeFileSync(new URL(LISTING_FILE, dist), JSON.stringify(entries));

@@ -17,7 +17,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_list',
     title: 'List project API keys',
-    description: "List a project's API keys with owner and last use; by default only keys whose owner has access.",
+    description: "List a project's API keys with owner and last use.",
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -40,7 +40,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_retrieve',
     title: 'Get project API key',
-    description: 'Get one project API key: redacted value, owner, last use.',
+    description: 'Get a project API key with owner and last use.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -52,7 +52,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_delete',
     title: 'Revoke project API key',
-    description: "Revoke a user's project API key. Service-account keys: delete the service account instead.",
+    description: "Revoke a user's project API key.",
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,

@@ -33,8 +33,8 @@ export const auditSearch = report({
     event_types: eventTypes,
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    limit: z.number().int().min(1).max(100).optional().describe('Events, default 20'),
-    after: z.string().optional().describe('Cursor from the previous result'),
+    limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
+    after: z.string().optional().describe('next_cursor of the previous result'),
   },
   output: z.object({ events: z.array(z.record(z.unknown())), has_more: z.boolean(), next_cursor: z.string().optional() }).passthrough(),
   async run(args, ctx) {
