@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const { tools } = await client.listTools();
   out(`● Connected to openai-admin-mcp --sandbox over stdio in ${Math.round(performance.now() - started)} ms: ${tools.length} tools listed, the default that fits every host.`);
   const hints = tools.map((t) => effectiveHints(t.annotations));
-  out(`  ${hints.filter((h) => h.readOnlyHint).length} read, ${hints.filter((h) => !h.readOnlyHint && h.destructiveHint).length} destructive or able to be (two-step), the rest writes;`);
+  out(`  ${hints.filter((h) => h.readOnlyHint).length} read-only, ${hints.filter((h) => !h.readOnlyHint && h.destructiveHint).length} that may destroy (two steps: preview, then confirm), the rest writes;`);
   out('  every other Admin API operation is one call_tool away (search_tools finds it).');
 
   const call = async (name: string, args: Record<string, unknown>) => {

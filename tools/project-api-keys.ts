@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
         owner_project_access: z
           .enum(['active', 'inactive', 'any'])
           .optional()
-          .describe('Filter by owner access; any = all keys'),
+          .describe('Default active; any = all keys'),
       },
     },
     output: listOf(projectKey),

@@ -14,8 +14,9 @@ const groupBy = <T extends [string, ...string[]]>(values: T) => z.array(z.enum(v
 /** The query fields every usage family takes, before its own filters. */
 const range = () => ({
   start_time: time(),
-  end_time: time('Exclusive; default now').optional(),
-  bucket_width: z.enum(['1m', '1h', '1d']).optional().describe('Default 1d'),
+  // End exclusive, default now, bucket_width default 1d: said once in the server instructions.
+  end_time: time().optional(),
+  bucket_width: z.enum(['1m', '1h', '1d']).optional(),
 });
 const paging = () => ({
   // Per width the API takes 1d ≤31, 1h ≤168, 1m ≤1440 buckets a page: said once in the instructions.
@@ -72,7 +73,7 @@ const tools: EndpointTool[] = [
     input: {
       query: {
         start_time: time(),
-        end_time: time('Exclusive; default now').optional(),
+        end_time: time().optional(),
         bucket_width: z.enum(['1d']).optional(),
         project_ids: ids(),
         api_key_ids: ids(),

@@ -36,7 +36,14 @@ export const auditSearch = report({
     limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
     after: z.string().optional().describe('next_cursor of the previous result'),
   },
-  output: z.object({ events: z.array(z.record(z.unknown())), has_more: z.boolean(), next_cursor: z.string().optional() }).passthrough(),
+  output: z.object({
+    period: z.object({ start: z.string(), end: z.string() }),
+    events: z.array(
+      z.object({ time: z.string(), type: z.string(), actor: z.string(), target: z.string().optional(), project: z.string().optional(), summary: z.string() }),
+    ),
+    has_more: z.boolean(),
+    next_cursor: z.string().optional(),
+  }),
   async run(args, ctx) {
     // Unlike spend and usage (whole days), the audit log is read up to this moment by default: the
     // last 30 days include today, and a period ending now has no upper bound, so a change made a

@@ -11,11 +11,11 @@ const GUIDE: Record<Toolset, string> = {
   projects: 'Projects are archived, never deleted; an archived project refuses every change, to its users, service accounts, keys and limits too.',
   members:
     'Members: resolve names and emails to IDs with find first. Removing a user, group or role takes away the access it gave, and a role change affects every holder; predefined roles cannot change. An accepted invite cannot be revoked; SCIM-managed groups change in the identity provider.',
-  keys: "Keys: a new key's value (admin key, service account, service-account key) is returned once: tell the user to store it and never repeat it. A service account's keys go with it. Project key lists show only keys whose owner still has access unless owner_project_access is any.",
+  keys: "Keys: a new key's value (admin key, service account, service-account key) is returned once: tell the user to store it and never repeat it. A service account's keys go with it. Project key lists show only keys whose owner still has project access unless owner_project_access is any.",
   limits:
     'Limits: amounts are US cents per month. A hard spend limit blocks spend once reached; a spend alert only emails. Model-permission and spend-alert updates replace the whole policy; an allow list blocks every model not listed. Projects on organization_default data retention follow the org.',
   certificates: 'Certificates: at most 50 uploaded; (de)activation takes 1 to 10 IDs, all or none, and clients relying on a deactivated certificate lose access; delete only what is inactive in the org and every project.',
-  usage: 'Usage and costs: a page holds at most 31 daily, 168 hourly or 1,440 minute buckets (costs: 180 days); max_items fetches any range in parallel windows.',
+  usage: 'Usage and costs: bucket_width defaults to 1d and end_time to now; a page holds at most 31 daily, 168 hourly or 1,440 minute buckets (costs: 180 days); max_items fetches any range in parallel windows.',
   security: 'Security: external keys and storage, workload identity providers and their federation rules; validate checks a configuration without changing it.',
   audit: 'Audit logs: filter by actor, event type and time rather than paging everything.',
 };
