@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, splitRange, type Bucket } from '../../src/client/index.js';
+import { connectStdio, structured, text } from '../e2e/connect.js';
 import { TEST_ADMIN_KEY } from '../helpers.js';
 import { DAY, hostFor, ok, TODAY } from '../reports/support.js';
 
@@ -115,6 +116,21 @@ describe('a range whose window repeats a cursor', () => {
     const whole = await ok<Record<string, unknown>>(host, 'spend_report', { start: START, end: TODAY });
     expect(whole.total_usd).toBe(400);
     expect(whole).not.toHaveProperty('partial');
+  });
+
+  it('over stdio, the SDK client accepts the partial report against its output schema', async () => {
+    stuckStart = splitRange(COSTS, START, TODAY, '1d')[1]?.start ?? -1;
+    const server = await connectStdio(['--toolsets', 'reports', '--log-level', 'silent'], { OPENAI_ADMIN_KEY: TEST_ADMIN_KEY, OPENAI_BASE_URL: client.baseUrl });
+    try {
+      await server.client.listTools();
+      // The Client validates structuredContent against the listed outputSchema and throws on a mismatch.
+      const result = await server.client.callTool({ name: 'spend_report', arguments: { start: START, end: TODAY, daily: true } });
+      expect(result.isError, text(result)).toBeFalsy();
+      expect(structured<{ partial: { next_start_time: number } }>(result).partial.next_start_time).toBe(stuckStart + 6 * DAY);
+    } finally {
+      await server.close();
+      stuckStart = 0;
+    }
   });
 
   it('the loopback server was really asked (no test passes without requests)', () => {

@@ -8,6 +8,7 @@ import { effectiveHints } from '../../src/server/annotations.js';
 import { DEFAULT_TOOLS } from '../../src/server/default-tools.js';
 import { metaInputSchemas, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
 import { META_LISTINGS } from '../../src/server/meta-listing.js';
+import { NarrowedHost } from '../../src/server/narrowed-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { endpointTools } from '../../tools/index.js';
 import { connectStdio, structured, text } from '../e2e/connect.js';
@@ -209,6 +210,38 @@ describe('listing modes', () => {
   it('the instructions say how to reach what is not listed', () => {
     expect(host().instructions).toMatch(/Only the most used tools are listed.*call_tool runs it/);
     expect(host({ toolsets: ['all'] }).instructions).not.toMatch(/Only the most used tools/);
+  });
+});
+
+describe('HTTP sessions narrowed by their request (X-MCP-*)', () => {
+  it('on a default server, read-only keeps the default listing minus writes; call_tool still reaches every allowed read', async () => {
+    const session = new NarrowedHost(host(), { readOnly: true });
+    expect(session.mode).toBe('default');
+    const listed = names(session.listTools());
+    expect(listed).toEqual(expect.arrayContaining([...reports, ...meta, 'projects_list']));
+    expect(listed).not.toContain('projects_create');
+    expect((await session.call('call_tool', { name: 'groups_list', arguments: {} })).isError).toBeFalsy();
+    expect(text(await session.call('call_tool', { name: 'groups_create', arguments: { name: 'x' } }))).toMatch(/not available in this session/);
+  });
+
+  it('on a default server, naming toolsets or tools lists exactly those, as the flags do', async () => {
+    const certificates = new NarrowedHost(host(), { readOnly: false, toolsets: ['certificates'] });
+    expect(certificates.mode).toBe('selected');
+    expect(names(certificates.listTools()).sort()).toEqual(endpointTools.filter((t) => t.toolset === 'certificates').map((t) => t.name).sort());
+    expect(certificates.instructions).not.toMatch(/Only the most used tools/);
+    expect(text(await certificates.call('users_list', {}))).toMatch(/not available in this session/);
+    expect(names(new NarrowedHost(host(), { readOnly: false, tools: ['groups_list'] }).listTools())).toEqual(['groups_list']);
+  });
+
+  it('on a dynamic server, a narrowed session still lists only the meta-tools, and call_tool keeps to the narrowing', async () => {
+    const session = new NarrowedHost(host({ dynamic: true }), { readOnly: false, toolsets: ['members'] });
+    expect(names(session.listTools())).toEqual(meta);
+    expect((await session.call('call_tool', { name: 'users_list', arguments: { limit: 1 } })).isError).toBeFalsy();
+    expect(text(await session.call('call_tool', { name: 'projects_list', arguments: {} }))).toMatch(/not available in this session/);
+  });
+
+  it('a request can never widen: a tool the operator left out cannot be named', () => {
+    expect(() => new NarrowedHost(host({ toolsets: ['projects'] }), { readOnly: false, tools: ['groups_list'] })).toThrow(/does not expose/);
   });
 });
 
