@@ -80,7 +80,7 @@ export async function p2(): Promise<Section> {
   const inProcessAll = listTokens(hostFor(['all']).listTools());
   const toolsetRows = TOOLSETS.map((ts) => {
     const list = hostFor([ts]).listTools();
-    return [ts, list.length, int(listTokens(list)), int(listTokens(list) / list.length)];
+    return [ts, list.length, int(listTokens(list)), list.length > 0 ? int(listTokens(list) / list.length) : '—'];
   });
   await client.close();
 
