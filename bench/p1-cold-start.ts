@@ -38,13 +38,14 @@ export async function p1(rounds = 15, stageRuns = 3): Promise<Section> {
   try {
     // One unmeasured start of each warms the OS file cache.
     await coldStart(bare, []);
-    await coldStart(CLI, ['--sandbox']);
-    await coldStart(CLI, [], external);
+    // "All tools": every tool listed, not the default's curated set.
+    await coldStart(CLI, ['--sandbox', '--toolsets', 'all']);
+    await coldStart(CLI, ['--toolsets', 'all'], external);
 
     const samples = await interleave(rounds, {
       bare: () => coldStart(bare, []),
-      sandbox: () => coldStart(CLI, ['--sandbox']),
-      external: () => coldStart(CLI, [], external),
+      sandbox: () => coldStart(CLI, ['--sandbox', '--toolsets', 'all']),
+      external: () => coldStart(CLI, ['--toolsets', 'all'], external),
       node: () => timed(() => run(process.execPath, ['-e', ''])),
     });
 

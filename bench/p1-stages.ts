@@ -42,7 +42,7 @@ mark('import src/sandbox (runtime.ts imports it statically, so this is paid with
 await import('../src/runtime.js');
 await import('../src/commands/serve.js');
 mark('import src/runtime + src/commands/serve');
-const config = parseConfig(sandboxMode ? ['--sandbox'] : [], { OPENAI_ADMIN_KEY: 'sk-admin-bench', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+const config = parseConfig(sandboxMode ? ['--sandbox', '--toolsets', 'all'] : ['--toolsets', 'all'], { OPENAI_ADMIN_KEY: 'sk-admin-bench', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
 mark('parse the configuration');
 let baseUrl = config.baseUrl;
 let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;

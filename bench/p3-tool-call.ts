@@ -17,7 +17,7 @@ export async function p3(rounds = 40, latencyMs = 20): Promise<Section> {
     const projectId = await projectIdByName(sandbox.url, 'Atlas');
     const path = `${url.pathname}/organization/projects/${projectId}`;
     const headers = { authorization: `Bearer ${BENCH_KEY}`, accept: 'application/json' };
-    // A client lists the tools before calling one; the SDK Client then validates structuredContent against the outputSchema.
+    // A client lists the tools before calling one (the SDK Client would then validate structuredContent against an outputSchema; endpoint tools list none).
     await session.client.listTools();
     await bare.client.listTools();
 
@@ -65,7 +65,7 @@ export async function p3(rounds = 40, latencyMs = 20): Promise<Section> {
       title: 'One GET tool call over stdio vs a raw undici request',
       method:
         `A sandbox runs in its own process (\`openai-admin-mcp sandbox --latency-ms ${latencyMs}\`). \`node dist/cli.js\` is spawned against it (OPENAI_BASE_URL) and driven by the MCP SDK Client over stdio ` +
-        '(tools listed first, as a client does, so the Client validates structuredContent against the outputSchema); each sample is one `tools/call` of `projects_retrieve`, from the request to the parsed answer. ' +
+        '(tools listed first, as a client does); each sample is one `tools/call` of `projects_retrieve`, from the request to the parsed answer. ' +
         'The baseline is undici `request()` on a keep-alive `Pool` (16 connections, as AdminClient uses) to the same URL with the same headers, body parsed as JSON. ' +
         'To show where the difference goes, three more paths run in the same rounds: `ToolHost.call` and `AdminClient.get` in this process (built by `openRuntime`, same sandbox), and the bare server\'s `echo` tool over stdio (no HTTP at all). ' +
         `5 warm-up calls each, then ${rounds} interleaved rounds.`,

@@ -8,17 +8,20 @@ Usage:
   openai-admin-mcp --sandbox [flags]       MCP server on the built-in simulated organization
   openai-admin-mcp sandbox [--port N] [--seed N] [--latency-ms N] [--fault-rate R]
                                            The simulated Admin API alone; prints its base URL
-  openai-admin-mcp tools [--json] [flags]  List the tools these flags expose
+  openai-admin-mcp tools [--json] [flags]  List the tools these flags list: toolset, effect, endpoint
   openai-admin-mcp call TOOL [JSON] [flags]
                                            Call one tool under the same policy and print the result
+
+Without --toolsets, --tools or --dynamic the server lists the reports, the most used tools and
+search_tools, describe_tool and call_tool, which reach every other tool: at most 40, for any host.
 
 Flags:
   --sandbox               Use the in-process sandbox instead of the real API (no key needed)
   --read-only             Only read tools; the HTTP client also refuses non-GET requests
-  --toolsets a,b          Expose these toolsets: reports, projects, members, keys, limits,
-                          certificates, usage, audit (union with --tools)
-  --tools x,y             Expose these tools by name (union with --toolsets)
-  --dynamic               Expose search_tools, describe_tool and call_tool instead of every tool
+  --toolsets a,b          Only these toolsets, all listed: all, reports, projects, members, keys,
+                          limits, certificates, usage, audit, security (union with --tools)
+  --tools x,y             Only these tools by name, all listed (union with --toolsets)
+  --dynamic               List only search_tools, describe_tool and call_tool
   --project proj_…        Scope to one project: project tools drop project_id
   --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
   --confirm-with MODE     token | elicitation | auto (default auto)

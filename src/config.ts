@@ -47,7 +47,7 @@ export interface ServerConfig {
   faultRate: number;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
   sandbox: { type: 'boolean' },
@@ -80,7 +80,7 @@ const COMMANDS = new Set(['sandbox', 'tools', 'call']);
 const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
-const ENV_VARIABLES = [
+export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);

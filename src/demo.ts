@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { effectiveHints } from './server/annotations.js';
 
 /*
  * `npm run demo`: starts the MCP server on the built-in sandbox and drives it with the MCP SDK's
@@ -18,12 +19,16 @@ async function main(): Promise<void> {
   const started = performance.now();
   await client.connect(transport);
   const { tools } = await client.listTools();
-  out(`● Connected to openai-admin-mcp --sandbox over stdio in ${Math.round(performance.now() - started)} ms: ${tools.length} tools.`);
-  out(`  ${tools.filter((t) => t.annotations?.readOnlyHint).length} read, ${tools.filter((t) => t.annotations?.destructiveHint).length} destructive (two-step), the rest writes.`);
+  out(`● Connected to openai-admin-mcp --sandbox over stdio in ${Math.round(performance.now() - started)} ms: ${tools.length} tools listed, the default that fits every host.`);
+  const hints = tools.map((t) => effectiveHints(t.annotations));
+  out(`  ${hints.filter((h) => h.readOnlyHint).length} read-only, ${hints.filter((h) => !h.readOnlyHint && h.destructiveHint).length} that may destroy (two steps: preview, then confirm), the rest writes;`);
+  out('  every other Admin API operation is one call_tool away (search_tools finds it).');
 
   const call = async (name: string, args: Record<string, unknown>) => {
     // Tokens are long and opaque; the transcript shows their start.
-    const shown = typeof args.confirm === 'string' ? { ...args, confirm: `${args.confirm.slice(0, 16)}…` } : args;
+    const short = (a: Record<string, unknown>) => (typeof a.confirm === 'string' ? { ...a, confirm: `${a.confirm.slice(0, 16)}…` } : a);
+    const inner = args.arguments as Record<string, unknown> | undefined;
+    const shown = inner ? { ...args, arguments: short(inner) } : short(args);
     out(`\n→ ${name} ${JSON.stringify(shown)}`);
     const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
     if (result.isError) throw new Error(`${name} failed: ${result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ')}`);
@@ -50,19 +55,20 @@ async function main(): Promise<void> {
   }
   for (const flag of review.flags as string[]) out(`  ⚑ ${flag}`);
 
-  out('\n━━ 3. "Archive the Marketing Copy project" (destructive: preview, then confirm)');
+  out('\n━━ 3. "Archive the Marketing Copy project" (destructive: preview, then confirm, through call_tool)');
   const found = await call('find', { query: 'Marketing Copy', kinds: ['project'] });
   const marketing = (found.matches as Array<{ id: string; name: string }>)[0];
   if (!marketing) throw new Error('the sandbox has no Marketing Copy project');
   out(`  find resolved "Marketing Copy" to ${marketing.id}.`);
-  const preview = await call('projects_archive', { project_id: marketing.id });
+  // projects_archive is not in the default listing: call_tool reaches it under the same policy.
+  const preview = await call('call_tool', { name: 'projects_archive', arguments: { project_id: marketing.id } });
   const target = preview.target as { name: string; status: string };
   out(`  Preview: ${String(preview.action)}`);
   out(`  Current state: "${target.name}" is ${target.status}. Nothing has changed yet.`);
   out(`  The server issued a confirmation token valid until ${String(preview.expires_at)}.`);
-  const archived = await call('projects_archive', { project_id: marketing.id, confirm: preview.confirmation_token });
+  const archived = await call('call_tool', { name: 'projects_archive', arguments: { project_id: marketing.id, confirm: preview.confirmation_token } });
   out(`  Confirmed: "${String(archived.name)}" is now ${String(archived.status)}.`);
-  const replay = (await client.callTool({ name: 'projects_archive', arguments: { project_id: marketing.id, confirm: preview.confirmation_token } })) as CallToolResult;
+  const replay = (await client.callTool({ name: 'call_tool', arguments: { name: 'projects_archive', arguments: { project_id: marketing.id, confirm: preview.confirmation_token } } })) as CallToolResult;
   out(`  Replaying the same token is refused: ${replay.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').split('.')[0]}.`);
 
   await client.close();

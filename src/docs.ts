@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { allComposites } from './reports/index.js';
+import { DEFAULT_LISTED } from './server/default-tools.js';
 import { TOOLSETS, selectTools, type RegisteredTool } from './server/registry.js';
 
 /**
@@ -15,6 +16,8 @@ export function renderToolsMarkdown(): string {
     `Generated from the tool registry by \`npm run docs\`; do not edit by hand. ${tools.length} tools: ${tools.filter((t) => t.effect === 'read').length} read, ${tools.filter((t) => t.effect === 'write').length} write, ${tools.filter((t) => t.effect === 'destructive').length} destructive.`,
     '',
     'Destructive tools preview first and need `confirm` (see the README). Every write takes `dry_run`; list tools take `max_items`.',
+    '',
+    'The default listing shows the tools marked ★ and the meta-tools `search_tools`, `describe_tool` and `call_tool`, which reach every other tool; `--toolsets all` lists them all.',
     '',
   ];
   for (const toolset of TOOLSETS) {
@@ -34,7 +37,8 @@ function row(tool: RegisteredTool): string {
     .map((name) => (required.has(name) ? `**${name}**` : name))
     .join(', ');
   const endpoint = tool.endpoint ? `\`${tool.endpoint.method} ${tool.endpoint.path}\`` : '(composite)';
-  return `| \`${tool.name}\` | ${tool.effect} | ${endpoint} | ${args || '—'} | ${tool.description.replace(/\|/g, '\\|')} |`;
+  const star = tool.composite || DEFAULT_LISTED.has(tool.name) ? ' ★' : '';
+  return `| \`${tool.name}\`${star} | ${tool.effect} | ${endpoint} | ${args || '—'} | ${tool.description.replace(/\|/g, '\\|')} |`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

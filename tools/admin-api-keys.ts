@@ -17,7 +17,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'admin_api_keys_list',
     title: 'List admin API keys',
-    description: "List the organization's admin API keys (redacted) with expiry and last use.",
+    description: 'List admin API keys with expiry and last use.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -32,7 +32,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'admin_api_keys_create',
     title: 'Create admin API key',
-    description: 'Create an admin API key; its value is returned only once, store it now.',
+    description: 'Create an admin API key.',
     toolset: 'keys',
     effect: 'write',
     idempotent: false,
@@ -47,7 +47,7 @@ const tools: EndpointTool[] = [
           .min(1)
           .max(31_536_000)
           .optional()
-          .describe('Lifetime in seconds, 1-31536000; omit for none'),
+          .describe('Omit for no expiry'),
       },
     },
     output: adminKey.extend({ value: z.string().optional() }),
@@ -56,7 +56,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'admin_api_keys_retrieve',
     title: 'Get admin API key',
-    description: 'Get one admin API key (redacted value, owner, expiry, last use).',
+    description: 'Get an admin API key with owner, expiry and last use.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -68,7 +68,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'admin_api_keys_delete',
     title: 'Revoke admin API key',
-    description: 'Revoke an admin API key (irreversible); anything using it loses access.',
+    description: 'Revoke an admin API key.',
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,

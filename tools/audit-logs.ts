@@ -55,7 +55,10 @@ export const AUDIT_LOG_EVENT_TYPES = (
 /** Tenant-scoped events, listed only with `tenant_only`. */
 export const isTenantEvent = (type: string) => type.startsWith('tenant.') || type === 'role.bound_to_resource' || type === 'role.unbound_from_resource';
 
-const ids = (description: string) => z.array(z.string().min(1)).optional().describe(description);
+const ids = (description?: string) => {
+  const field = z.array(z.string().min(1)).optional();
+  return description ? field.describe(description) : field;
+};
 
 const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(AUDIT_LOG_EVENT_TYPES);
 const eventType = z.string().refine((value) => KNOWN_EVENT_TYPES.has(value), (value) => ({
@@ -76,7 +79,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'audit_logs_list',
     title: 'List audit logs',
-    description: 'List audit events (logins, key, member and project changes), newest first; details sit under the key named by `type`.',
+    description: 'List audit events, newest first; details sit under the key named by type.',
     toolset: 'audit',
     effect: 'read',
     idempotent: true,
@@ -86,18 +89,17 @@ const tools: EndpointTool[] = [
       query: {
         effective_at: z
           .object({
-            gt: time('After').optional(),
-            gte: time('At or after').optional(),
-            lt: time('Before').optional(),
-            lte: time('At or before').optional(),
+            gt: time().optional(),
+            gte: time().optional(),
+            lt: time().optional(),
+            lte: time().optional(),
           })
-          .optional()
-          .describe('Event time range'),
+          .optional(),
         project_ids: ids('Project IDs'),
-        event_types: z.array(eventType).optional().describe('Event types, e.g. project.created, api_key.deleted'),
+        event_types: z.array(eventType).optional().describe('e.g. project.created, api_key.deleted'),
         actor_ids: ids('User, service account or key IDs'),
-        actor_emails: ids('Actor user emails'),
-        resource_ids: ids('Target object IDs'),
+        actor_emails: ids(),
+        resource_ids: ids(),
         tenant_only: z.boolean().optional().describe('Only tenant-scoped events (tenant.*)'),
         limit: limit(1, 100, 20),
         after: after(),

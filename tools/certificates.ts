@@ -11,10 +11,10 @@ import { after, id, limit, listOf, objectOf, projectId } from './common.js';
 const certificateId = () => id('Certificate ID (cert_…)');
 
 const certificateIds = () =>
-  z.array(z.string().min(1)).min(1).max(10).describe('Certificate IDs, 1-10');
+  z.array(z.string().min(1)).min(1).max(10);
 
 /** Certificate lists sort newest first unless told otherwise. */
-const newestFirst = () => z.enum(['asc', 'desc']).optional().describe('Sort by upload time; default desc');
+const newestFirst = () => z.enum(['asc', 'desc']).optional().describe('Default desc');
 
 const details = z
   .object({ valid_at: z.number().optional(), expires_at: z.number().optional(), content: z.string().optional() })
@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_list',
     title: 'List certificates',
-    description: 'List certificates uploaded to the organization, with whether each is active org-wide.',
+    description: 'List org certificates and where each is active.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,
@@ -48,7 +48,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_create',
     title: 'Upload certificate',
-    description: 'Upload a PEM certificate to the organization (max 50). It starts inactive; activate it separately.',
+    description: 'Upload a PEM certificate; it starts inactive.',
     toolset: 'certificates',
     effect: 'write',
     idempotent: false,
@@ -56,8 +56,8 @@ const tools: EndpointTool[] = [
     path: '/organization/certificates',
     input: {
       body: {
-        name: z.string().optional().describe('Display name'),
-        certificate: z.string().min(1).describe('PEM text (BEGIN/END CERTIFICATE)'),
+        name: z.string().optional(),
+        certificate: z.string().min(1).describe('PEM text'),
       },
     },
     output: certificate('certificate'),
@@ -65,7 +65,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_activate',
     title: 'Activate certificates',
-    description: 'Activate up to 10 certificates for the whole organization, all or none.',
+    description: 'Activate certificates org-wide.',
     toolset: 'certificates',
     effect: 'write',
     idempotent: true,
@@ -77,7 +77,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_deactivate',
     title: 'Deactivate certificates',
-    description: 'Deactivate up to 10 certificates org-wide; clients relying on them lose access.',
+    description: 'Deactivate certificates org-wide.',
     toolset: 'certificates',
     effect: 'destructive',
     idempotent: true,
@@ -89,7 +89,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_retrieve',
     title: 'Get certificate',
-    description: 'Get one certificate, active or not; include=["content"] adds its PEM text.',
+    description: 'Get a certificate; include content for its PEM.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,
@@ -97,14 +97,14 @@ const tools: EndpointTool[] = [
     path: '/organization/certificates/{certificate_id}',
     input: {
       path: { certificate_id: certificateId() },
-      query: { include: z.array(z.enum(['content'])).optional().describe('Extra fields; content = PEM text') },
+      query: { include: z.array(z.enum(['content'])).optional() },
     },
     output: certificate('certificate'),
   }),
   endpoint({
     name: 'certificates_update',
     title: 'Rename certificate',
-    description: 'Rename a certificate; the name is the only field that can change.',
+    description: 'Rename a certificate.',
     toolset: 'certificates',
     effect: 'write',
     idempotent: true,
@@ -112,14 +112,14 @@ const tools: EndpointTool[] = [
     path: '/organization/certificates/{certificate_id}',
     input: {
       path: { certificate_id: certificateId() },
-      body: { name: z.string().optional().describe('New display name') },
+      body: { name: z.string().optional() },
     },
     output: certificate('certificate'),
   }),
   endpoint({
     name: 'certificates_delete',
     title: 'Delete certificate',
-    description: 'Delete a certificate permanently. It must first be inactive in the organization and every project.',
+    description: 'Delete a certificate that is inactive everywhere.',
     toolset: 'certificates',
     effect: 'destructive',
     idempotent: true,
@@ -132,7 +132,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_certificates_list',
     title: 'List project certificates',
-    description: "List the organization's certificates with whether each is active in this project.",
+    description: 'List org certificates and whether each is active in a project.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,
@@ -148,7 +148,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_certificates_activate',
     title: 'Activate project certificates',
-    description: 'Activate up to 10 organization certificates in one project, all or none.',
+    description: 'Activate certificates in a project.',
     toolset: 'certificates',
     effect: 'write',
     idempotent: true,
@@ -160,7 +160,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_certificates_deactivate',
     title: 'Deactivate project certificates',
-    description: "Deactivate up to 10 certificates in one project; that project's clients using them lose access.",
+    description: 'Deactivate certificates in a project.',
     toolset: 'certificates',
     effect: 'destructive',
     idempotent: true,

@@ -58,30 +58,39 @@ export const groupId = () => id('Group ID');
 export const roleId = () => id('Role ID');
 export const serviceAccountId = () => id('Service account ID');
 
+/*
+ * Paging fields carry no description: the server instructions explain them once (`after` is the
+ * last ID of the previous page, `before` pages backwards, `page` is the previous `next_page`).
+ */
+
 /** `after` cursor: an object ID from the previous page. */
-export const after = () => z.string().optional().describe('Cursor from the previous page');
+export const after = () => z.string().optional();
 
 /** `before` cursor: an object ID, to page backwards from it. */
-export const before = () => z.string().optional().describe('Cursor: page before this ID');
+export const before = () => z.string().optional();
 
 /** `page` token from the previous response's `next_page`. */
-export const page = () => z.string().optional().describe('next_page from the previous page');
+export const page = () => z.string().optional();
 
-export const order = () => z.enum(['asc', 'desc']).optional().describe('Default asc');
+export const order = () => z.enum(['asc', 'desc']).optional();
 
-/** A page size with the API's own bounds and default. */
-export const limit = (min: number, max: number | undefined, fallback: number) => {
+/**
+ * A page size with the API's own bounds. The default (`fallback`) is the API's and is not listed: with
+ * `max_items` and `has_more` a model never needs it, and 30 list tools would pay for it.
+ */
+export const limit = (min: number, max: number | undefined, _fallback: number) => {
   let schema = z.number().int().min(min);
   if (max !== undefined) schema = schema.max(max);
-  return schema.optional().describe(max === undefined ? `Page size, default ${fallback}` : `Page size ${min}-${max}, default ${fallback}`);
+  return schema.optional();
 };
 
 /**
  * A point in time: Unix seconds, an ISO-8601 date or time (`2026-10-01`, `2026-10-01T12:00Z`),
- * or a relative form (`30d` ago, `today`, `yesterday`, `now`). Converted to Unix seconds.
+ * or a relative form (`30d` ago, `today`, `yesterday`, `now`). Converted to Unix seconds. The
+ * accepted forms are explained once in the server instructions, not on every time field.
  */
-export const time = (description: string) =>
-  z
+export const time = (description?: string) => {
+  const field = z
     .union([z.number().int().nonnegative(), z.string().min(1)])
     .transform((value, ctx) => {
       const seconds = parseTime(value);
@@ -93,8 +102,9 @@ export const time = (description: string) =>
         return z.NEVER;
       }
       return seconds;
-    })
-    .describe(`${description}: Unix s, ISO date/time, 30d or today`);
+    });
+  return description ? field.describe(description) : field;
+};
 
 /** An organization- or project-level deletion confirmation: {object, id, deleted}. */
 export const deleted = (object: string) =>

@@ -17,13 +17,13 @@ const group = z
 
 const groupUser = z.object({ id: z.string(), name: z.string().optional(), email: z.string().nullable().optional() }).passthrough();
 
-const groupName = () => z.string().min(1).max(255).describe('Group name, 1-255 chars');
+const groupName = () => z.string().min(1).max(255);
 
 const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_list',
     title: 'List groups',
-    description: 'List the groups in the organization, including SCIM-managed ones.',
+    description: 'List org groups, SCIM-managed ones too.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -36,7 +36,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_create',
     title: 'Create group',
-    description: 'Create an empty organization group.',
+    description: 'Create an empty org group.',
     toolset: 'members',
     effect: 'write',
     idempotent: false,
@@ -48,7 +48,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_retrieve',
     title: 'Get group',
-    description: 'Get one organization group by ID.',
+    description: 'Get an org group.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -60,7 +60,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_update',
     title: 'Rename group',
-    description: 'Rename a group. SCIM-managed groups are changed in the identity provider instead.',
+    description: 'Rename a group (not SCIM-managed ones).',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -72,7 +72,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_delete',
     title: 'Delete group',
-    description: 'Delete a group; its members lose every access granted through it.',
+    description: 'Delete a group.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,
@@ -85,7 +85,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_users_list',
     title: 'List group members',
-    description: 'List the users in a group; newest first by default.',
+    description: "List a group's users.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -96,7 +96,7 @@ const tools: EndpointTool[] = [
       query: {
         limit: limit(0, 1000, 100),
         after: after(),
-        order: z.enum(['asc', 'desc']).optional().describe('Sort by time added; default desc'),
+        order: z.enum(['asc', 'desc']).optional().describe('Default desc'),
       },
     },
     output: listOf(groupUser),
@@ -105,7 +105,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_users_create',
     title: 'Add user to group',
-    description: 'Add an organization member to a group; they gain the access granted to it.',
+    description: 'Add an org member to a group.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -117,7 +117,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_users_retrieve',
     title: 'Get group member',
-    description: 'Get one member of a group; 404 when the user is not in it.',
+    description: 'Get a group member; 404 if not in it.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -129,7 +129,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_users_delete',
     title: 'Remove user from group',
-    description: 'Remove a user from a group; they lose access granted through it.',
+    description: 'Remove a user from a group.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,
@@ -142,7 +142,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_roles_list',
     title: 'List group org roles',
-    description: 'List the organization roles assigned to a group.',
+    description: "List a group's org roles.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -162,7 +162,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_roles_create',
     title: 'Assign org role to group',
-    description: 'Assign an organization role to a group and so to its members; project roles are refused.',
+    description: 'Assign an org role to a group.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -174,7 +174,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_roles_retrieve',
     title: 'Get group org role',
-    description: 'Get one organization role assigned to a group.',
+    description: 'Get an org role of a group.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -186,7 +186,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'groups_roles_delete',
     title: 'Unassign org role from group',
-    description: "Remove an organization role from a group; its members lose that role's access.",
+    description: 'Unassign an org role from a group.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

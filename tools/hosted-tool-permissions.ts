@@ -14,7 +14,7 @@ const state = z.object({ enabled: z.boolean() }).passthrough();
 const permissions = z.object(perTool(state.optional())).passthrough();
 
 /** One shared schema for every tool, so the JSON Schema can reference it instead of repeating it. */
-const toggle = z.object({ enabled: z.boolean() }).nullable().optional().describe('Set enabled true/false; omit to keep');
+const toggle = z.object({ enabled: z.boolean() }).nullable().optional();
 
 const PATH = '/organization/projects/{project_id}/hosted_tool_permissions';
 
@@ -22,7 +22,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_hosted_tool_permissions_retrieve',
     title: 'Get project hosted tools',
-    description: 'Show which hosted tools (file search, web search, images, MCP, code interpreter) a project may use.',
+    description: 'Get which hosted tools a project may use.',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -34,7 +34,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_hosted_tool_permissions_update',
     title: 'Set project hosted tools',
-    description: 'Enable or disable hosted tools for a project; tools left out stay as they are.',
+    description: 'Enable or disable hosted tools for a project; omitted ones are kept.',
     toolset: 'limits',
     effect: 'write',
     idempotent: true,

@@ -20,7 +20,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'invites_list',
     title: 'List invites',
-    description: 'List organization invites with status pending, accepted or expired.',
+    description: 'List org invites: pending, accepted or expired.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -28,7 +28,7 @@ const tools: EndpointTool[] = [
     path: '/organization/invites',
     input: {
       query: {
-        limit: z.number().int().min(1).max(100).optional().describe('Page size 1-100, default 20'),
+        limit: z.number().int().min(1).max(100).optional(),
         after: after(),
       },
     },
@@ -38,7 +38,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'invites_create',
     title: 'Invite user',
-    description: 'Email an invite to join the org; refused if already a member or already invited.',
+    description: 'Email an invite to join the org.',
     toolset: 'members',
     effect: 'write',
     idempotent: false,
@@ -46,13 +46,13 @@ const tools: EndpointTool[] = [
     path: '/organization/invites',
     input: {
       body: {
-        email: z.string().min(1).describe('Email address to invite'),
-        role: z.enum(['reader', 'owner']).describe('Org role once accepted'),
+        email: z.string().min(1),
+        role: z.enum(['reader', 'owner']),
         projects: z
           .array(
             z.object({
-              id: z.string().min(1).describe('Project ID'),
-              role: z.enum(['member', 'owner']).describe('Project role'),
+              id: z.string().min(1),
+              role: z.enum(['member', 'owner']),
             }),
           )
           .optional()
@@ -64,7 +64,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'invites_retrieve',
     title: 'Get invite',
-    description: 'Get one organization invite by ID.',
+    description: 'Get an org invite.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -76,7 +76,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'invites_delete',
     title: 'Delete invite',
-    description: 'Revoke an invite. Accepted invites cannot be deleted.',
+    description: 'Revoke a pending invite.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

@@ -13,7 +13,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_model_permissions_retrieve',
     title: 'Get project model permissions',
-    description: "Show a project's model allow list or deny list.",
+    description: "Get a project's model allow or deny list.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -25,7 +25,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_model_permissions_update',
     title: 'Set project model permissions',
-    description: "Replace a project's whole model policy; an allow list blocks every model not listed.",
+    description: "Replace a project's model allow or deny list.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
       path: { project_id: projectId() },
       body: {
         mode: z.enum(['allow_list', 'deny_list']).describe('allow_list: only these; deny_list: all but these'),
-        model_ids: z.array(z.string().min(1)).describe('Model IDs, e.g. gpt-4o'),
+        model_ids: z.array(z.string().min(1)),
       },
     },
     output: permissions,
@@ -44,7 +44,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_model_permissions_delete',
     title: 'Reset project model permissions',
-    description: "Remove a project's model policy so every model is allowed again.",
+    description: "Remove a project's model policy, allowing every model.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,

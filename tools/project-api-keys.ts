@@ -17,7 +17,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_list',
     title: 'List project API keys',
-    description: "List a project's API keys with owner and last use; by default only keys whose owner has access.",
+    description: "List a project's API keys with owner and last use.",
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
         owner_project_access: z
           .enum(['active', 'inactive', 'any'])
           .optional()
-          .describe('Filter by owner access; any = all keys'),
+          .describe('Default active; any = all keys'),
       },
     },
     output: listOf(projectKey),
@@ -40,7 +40,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_retrieve',
     title: 'Get project API key',
-    description: 'Get one project API key: redacted value, owner, last use.',
+    description: 'Get a project API key with owner and last use.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -75,7 +75,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_delete',
     title: 'Revoke project API key',
-    description: "Revoke a project API key, a service account's included; the account and its other keys stay.",
+    description: "Revoke a project API key, a service account's too (the account keeps its other keys).",
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,

@@ -14,7 +14,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_list',
     title: 'List project groups',
-    description: 'Lists the groups that have access to a project.',
+    description: 'List the groups with access to a project.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -27,7 +27,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_create',
     title: 'Add group to project',
-    description: 'Gives a group access to a project with a project role. Archived projects cannot be changed.',
+    description: 'Give a group access to a project, with a role.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -35,14 +35,14 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/groups',
     input: {
       path: { project_id: projectId() },
-      body: { group_id: groupId().describe('Group ID to add'), role: id('Project role ID to grant') },
+      body: { group_id: groupId(), role: id('Role ID, not name') },
     },
     output: projectGroup,
   }),
   endpoint({
     name: 'projects_groups_retrieve',
     title: 'Get project group',
-    description: "Gets a group's access to a project.",
+    description: "Get a group's access to a project.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -50,14 +50,14 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/groups/{group_id}',
     input: {
       path: { project_id: projectId(), group_id: groupId() },
-      query: { group_type: z.enum(['group', 'tenant_group']).optional().describe('Group type; default group') },
+      query: { group_type: z.enum(['group', 'tenant_group']).optional().describe('Default group') },
     },
     output: projectGroup,
   }),
   endpoint({
     name: 'projects_groups_delete',
     title: 'Remove group from project',
-    description: "Revokes a group's project access and its project role assignments.",
+    description: "Revoke a group's project access and roles.",
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

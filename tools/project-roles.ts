@@ -16,14 +16,14 @@ const assignedRole = z
 
 const unassigned = z.object({ object: z.string(), deleted: z.boolean() }).passthrough();
 
-const roleBody = { role_id: roleId().describe('Project role ID to assign') };
+const roleBody = { role_id: roleId() };
 
 const tools: EndpointTool[] = [
   // projects.roles
   endpoint({
     name: 'projects_roles_list',
     title: 'List project roles',
-    description: "Lists the roles usable in a project: predefined ones and the project's custom roles.",
+    description: 'List roles usable in a project, predefined and custom.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -36,7 +36,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_roles_create',
     title: 'Create project role',
-    description: 'Creates a custom role in one project. Archived projects cannot be changed.',
+    description: 'Create a custom role in a project.',
     toolset: 'members',
     effect: 'write',
     idempotent: false,
@@ -48,7 +48,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_roles_retrieve',
     title: 'Get project role',
-    description: 'Gets one role usable in the project with its permissions.',
+    description: 'Get a project role and its permissions.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -60,7 +60,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_roles_update',
     title: 'Update project role',
-    description: 'Renames or re-permissions a custom project role; affects every holder. Predefined roles cannot change.',
+    description: 'Rename or re-permission a custom project role.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -72,7 +72,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_roles_delete',
     title: 'Delete project role',
-    description: 'Deletes a custom project role and all its assignments. Predefined roles cannot be deleted.',
+    description: 'Delete a custom project role and its assignments.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,
@@ -87,7 +87,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_roles_list',
     title: 'List user project roles',
-    description: "Lists a user's roles in a project, direct or via groups (see assignment_sources).",
+    description: "List a user's project roles, direct or via groups.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -103,7 +103,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_roles_create',
     title: 'Assign project role to user',
-    description: 'Gives a project member a project role. The user must already be a member of the project.',
+    description: 'Give a project member a project role.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -115,7 +115,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_roles_retrieve',
     title: 'Get user project role',
-    description: 'Gets one project role a user holds, with its assignment sources.',
+    description: 'Get a project role a user holds.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -127,7 +127,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_roles_delete',
     title: 'Unassign project role from user',
-    description: "Removes a user's direct project role assignment; roles held via groups remain.",
+    description: 'Unassign a project role given directly to a user.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,
@@ -142,7 +142,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_roles_list',
     title: 'List group project roles',
-    description: 'Lists the project roles assigned to a group in a project.',
+    description: "List a group's roles in a project.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -158,7 +158,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_roles_create',
     title: 'Assign project role to group',
-    description: 'Gives a group a project role. The group must already be added to the project.',
+    description: 'Give a group in a project a project role.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -170,7 +170,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_roles_retrieve',
     title: 'Get group project role',
-    description: 'Gets one project role assigned to a group.',
+    description: 'Get a project role of a group.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -182,7 +182,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_groups_roles_delete',
     title: 'Unassign project role from group',
-    description: "Removes a project role from a group; its members lose what it granted.",
+    description: 'Unassign a project role from a group.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

@@ -15,7 +15,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_list',
     title: 'List project users',
-    description: "List a project's users and their roles. Fails for archived projects.",
+    description: "List a project's users and roles.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_create',
     title: 'Add project user',
-    description: 'Add an existing organization user (by user_id or email) to a project.',
+    description: 'Add an org user (user_id or email) to a project.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -42,7 +42,7 @@ const tools: EndpointTool[] = [
       body: {
         user_id: z.string().nullable().optional().describe('Org user ID; or give email'),
         email: z.string().nullable().optional().describe('Org user email; or give user_id'),
-        role: role().describe('Project role'),
+        role: role(),
       },
     },
     output: projectUser,
@@ -50,7 +50,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_retrieve',
     title: 'Get project user',
-    description: "Get one user's membership and role in a project.",
+    description: "Get a user's role in a project.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -62,7 +62,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_users_update',
     title: 'Change project user role',
-    description: "Change a user's role in a project. Archived projects cannot be changed.",
+    description: "Change a user's project role.",
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -70,14 +70,14 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/users/{user_id}',
     input: {
       path: { project_id: projectId(), user_id: userId() },
-      body: { role: role().nullable().optional().describe('New project role') },
+      body: { role: role().nullable().optional() },
     },
     output: projectUser,
   }),
   endpoint({
     name: 'projects_users_delete',
     title: 'Remove project user',
-    description: 'Remove a user from a project; their keys there lose access. Fails for archived projects.',
+    description: 'Remove a user from a project; their keys there stop working.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_list',
     title: 'List projects',
-    description: 'List projects in the organization; archived ones only with include_archived.',
+    description: 'List projects; archived ones with include_archived.',
     toolset: 'projects',
     effect: 'read',
     idempotent: true,
@@ -41,7 +41,7 @@ const tools: EndpointTool[] = [
       query: {
         limit: limit(1, 100, 20),
         after: after(),
-        include_archived: z.boolean().optional().describe('Include archived projects; default false'),
+        include_archived: z.boolean().optional(),
       },
     },
     output: listOf(project),
@@ -50,7 +50,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_create',
     title: 'Create project',
-    description: 'Create a project. Projects can be archived later but never deleted.',
+    description: 'Create a project (projects are never deleted, only archived).',
     toolset: 'projects',
     effect: 'write',
     idempotent: false,
@@ -58,10 +58,10 @@ const tools: EndpointTool[] = [
     path: '/organization/projects',
     input: {
       body: {
-        name: z.string().min(1).describe('Project name shown in reports'),
+        name: z.string().min(1),
         residency: z.enum(RESIDENCIES).nullable().optional().describe('Data residency; org must have access'),
         geography: z.string().min(1).nullable().optional().describe('Deprecated region code (US, EU…); use residency, not both'),
-        external_key_id: z.string().nullable().optional().describe('External encryption key ID'),
+        external_key_id: z.string().nullable().optional(),
       },
     },
     output: project,
@@ -69,7 +69,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_retrieve',
     title: 'Get project',
-    description: 'Get one project by ID, including its status (active or archived).',
+    description: 'Get a project and its status.',
     toolset: 'projects',
     effect: 'read',
     idempotent: true,
@@ -81,7 +81,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_update',
     title: 'Update project',
-    description: 'Rename a project or set its external key. Archived and default projects cannot be changed.',
+    description: 'Rename a project or set its external key.',
     toolset: 'projects',
     effect: 'write',
     idempotent: true,
@@ -90,8 +90,8 @@ const tools: EndpointTool[] = [
     input: {
       path: { project_id: projectId() },
       body: {
-        name: z.string().min(1).nullable().optional().describe('New project name'),
-        external_key_id: z.string().nullable().optional().describe('External encryption key ID'),
+        name: z.string().min(1).nullable().optional(),
+        external_key_id: z.string().nullable().optional(),
         geography: z.string().min(1).nullable().optional().describe("Deprecated; must match the project's region"),
       },
     },
@@ -100,7 +100,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_archive',
     title: 'Archive project',
-    description: 'Archive a project (irreversible): archived projects cannot be used or changed.',
+    description: 'Archive a project for good; it can no longer be used.',
     toolset: 'projects',
     effect: 'destructive',
     idempotent: true,

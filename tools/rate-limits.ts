@@ -34,7 +34,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_rate_limits_update',
     title: 'Update project rate limit',
-    description: "Set a project's limits for one model; image/audio/day/batch fields only where the model has them.",
+    description: "Set a project's rate limits for one model.",
     toolset: 'limits',
     effect: 'write',
     idempotent: true,
@@ -46,7 +46,7 @@ const tools: EndpointTool[] = [
         max_requests_per_1_minute: count('Requests per minute'),
         max_tokens_per_1_minute: count('Tokens per minute'),
         max_images_per_1_minute: count('Images per minute (image models)'),
-        max_audio_megabytes_per_1_minute: count('Audio MB per minute (audio models)'),
+        max_audio_megabytes_per_1_minute: count('Audio models'),
         max_requests_per_1_day: count('Requests per day (some models)'),
         batch_1_day_max_input_tokens: count('Batch input tokens per day'),
       },

@@ -34,26 +34,26 @@ export const orgAssignedRole = z
   .passthrough();
 
 /** Assignment lists document bounds but no default page size. */
-export const assignmentLimit = () => z.number().int().min(0).max(1000).optional().describe('Page size 0-1000');
+export const assignmentLimit = () => z.number().int().min(0).max(1000).optional();
 
 /** Body fields shared by the organization and project role tools. */
 export const roleCreateBody = {
-  role_name: z.string().min(1).describe('Role name, unique in its scope'),
-  permissions: z.array(z.string().min(1)).describe("Permission strings, e.g. 'api.organization.projects.read'"),
-  description: z.string().nullable().optional().describe('Role description'),
+  role_name: z.string().min(1).describe('Unique in its scope'),
+  permissions: z.array(z.string().min(1)).describe('e.g. api.organization.projects.read'),
+  description: z.string().nullable().optional(),
 };
 
 export const roleUpdateBody = {
-  role_name: z.string().min(1).nullable().optional().describe('New name, unique in its scope'),
+  role_name: z.string().min(1).nullable().optional().describe('Unique in its scope'),
   permissions: z.array(z.string().min(1)).nullable().optional().describe('Replaces the whole permission set'),
-  description: z.string().nullable().optional().describe('New description; null clears it'),
+  description: z.string().nullable().optional().describe('null clears it'),
 };
 
 const tools: EndpointTool[] = [
   endpoint({
     name: 'roles_list',
     title: 'List organization roles',
-    description: 'Lists organization roles, predefined and custom, with their permissions.',
+    description: 'List org roles, predefined and custom, with permissions.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -66,7 +66,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'roles_create',
     title: 'Create organization role',
-    description: 'Creates a custom organization role from a set of permissions.',
+    description: 'Create a custom org role.',
     toolset: 'members',
     effect: 'write',
     idempotent: false,
@@ -78,7 +78,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'roles_retrieve',
     title: 'Get organization role',
-    description: 'Gets one organization role with its permissions.',
+    description: 'Get an org role and its permissions.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -90,7 +90,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'roles_update',
     title: 'Update organization role',
-    description: 'Renames or re-permissions a custom organization role; affects every holder. Predefined roles cannot change.',
+    description: 'Rename or re-permission a custom org role.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -102,7 +102,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'roles_delete',
     title: 'Delete organization role',
-    description: 'Deletes a custom organization role and all its assignments. Predefined roles cannot be deleted.',
+    description: 'Delete a custom org role and its assignments.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

@@ -19,7 +19,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_list',
     title: 'List service accounts',
-    description: "List a project's service accounts. Fails for archived projects.",
+    description: "List a project's service accounts.",
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_create',
     title: 'Create service account',
-    description: 'Create a project service account; returns its API key value once (api_key.value).',
+    description: 'Create a project service account with an API key.',
     toolset: 'keys',
     effect: 'write',
     idempotent: false,
@@ -55,7 +55,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_retrieve',
     title: 'Get service account',
-    description: 'Get one service account in a project, with its role.',
+    description: 'Get a project service account.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -67,7 +67,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_update',
     title: 'Update service account',
-    description: "Rename a service account or change its project role. Archived projects cannot be changed.",
+    description: 'Rename a service account or change its role.',
     toolset: 'keys',
     effect: 'write',
     idempotent: true,
@@ -77,7 +77,7 @@ const tools: EndpointTool[] = [
       path: { project_id: projectId(), service_account_id: serviceAccountId() },
       body: {
         name: z.string().min(1).optional().describe('New name'),
-        role: z.enum(['member', 'owner']).optional().describe('New project role'),
+        role: z.enum(['member', 'owner']).optional(),
       },
     },
     output: serviceAccount,
@@ -85,7 +85,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_delete',
     title: 'Delete service account',
-    description: 'Delete a service account and revoke all its API keys. Fails for archived projects.',
+    description: 'Delete a service account and revoke its keys.',
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,
@@ -98,7 +98,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_accounts_api_keys_create',
     title: 'Create service account key',
-    description: 'Create another API key for a service account; the key value is returned only once.',
+    description: 'Add an API key to a service account.',
     toolset: 'keys',
     effect: 'write',
     idempotent: false,
@@ -108,7 +108,7 @@ const tools: EndpointTool[] = [
       path: { project_id: projectId(), service_account_id: serviceAccountId() },
       body: {
         name: z.string().optional().describe('Key name'),
-        scopes: z.array(z.string()).optional().describe('Scopes, e.g. api.responses.write'),
+        scopes: z.array(z.string()).optional().describe('e.g. api.responses.write'),
         expires_in_seconds: z.number().int().min(1).nullable().optional().describe('Key lifetime; omit for none'),
       },
     },

@@ -6,16 +6,15 @@ const alertId = () => id('Spend alert ID');
 
 /** Create and update take the same full body: an update replaces the whole alert. */
 const alertBody = () => ({
-  threshold_amount: z.number().int().min(0).describe('Threshold in US cents'),
-  currency: z.enum(['USD']).describe('Currency; only USD'),
-  interval: z.enum(['month']).describe('Evaluation period; only month'),
+  threshold_amount: z.number().int().min(0).describe('US cents'),
+  currency: z.enum(['USD']),
+  interval: z.enum(['month']),
   notification_channel: z
     .object({
       type: z.enum(['email']),
-      recipients: z.array(z.string().email()).min(1).describe('Email addresses'),
-      subject_prefix: z.string().nullable().optional().describe('Email subject prefix'),
+      recipients: z.array(z.string().email()).min(1),
+      subject_prefix: z.string().nullable().optional(),
     })
-    .describe('Who gets emailed'),
 });
 
 const alertOf = (object: string) =>
@@ -36,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_list',
     title: 'List org spend alerts',
-    description: 'List organization-wide monthly spend alerts (thresholds in cents).',
+    description: 'List org monthly spend alerts.',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -49,7 +48,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_create',
     title: 'Create org spend alert',
-    description: 'Email recipients when monthly organization spend passes a threshold (in cents).',
+    description: 'Email recipients when monthly org spend passes a threshold.',
     toolset: 'limits',
     effect: 'write',
     idempotent: false,
@@ -61,7 +60,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_retrieve',
     title: 'Get org spend alert',
-    description: 'Get one organization spend alert.',
+    description: 'Get an org spend alert.',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -73,7 +72,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_update',
     title: 'Update org spend alert',
-    description: 'Replace an organization spend alert; all four fields are required.',
+    description: 'Replace an org spend alert.',
     toolset: 'limits',
     effect: 'write',
     idempotent: true,
@@ -85,7 +84,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_delete',
     title: 'Delete org spend alert',
-    description: 'Delete an organization spend alert; only notifications stop, spending is not limited.',
+    description: 'Delete an org spend alert.',
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -98,7 +97,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_list',
     title: 'List project spend alerts',
-    description: "List a project's monthly spend alerts (thresholds in cents).",
+    description: "List a project's monthly spend alerts.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -114,7 +113,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_create',
     title: 'Create project spend alert',
-    description: "Email recipients when a project's monthly spend passes a threshold (cents). Not for archived projects.",
+    description: "Email recipients when a project's monthly spend passes a threshold.",
     toolset: 'limits',
     effect: 'write',
     idempotent: false,
@@ -126,7 +125,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_retrieve',
     title: 'Get project spend alert',
-    description: 'Get one project spend alert.',
+    description: 'Get a project spend alert.',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -138,7 +137,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_update',
     title: 'Update project spend alert',
-    description: 'Replace a project spend alert; all four fields are required. Not for archived projects.',
+    description: 'Replace a project spend alert.',
     toolset: 'limits',
     effect: 'write',
     idempotent: true,
@@ -150,7 +149,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_delete',
     title: 'Delete project spend alert',
-    description: 'Delete a project spend alert; only notifications stop. Not for archived projects.',
+    description: 'Delete a project spend alert.',
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,

@@ -8,9 +8,9 @@ import { objectOf, projectId } from './common.js';
  */
 
 const limitBody = () => ({
-  threshold_amount: z.number().int().min(1).describe('Hard limit in US cents, min 1'),
-  currency: z.enum(['USD']).describe('Currency; only USD'),
-  interval: z.enum(['month']).describe('Evaluation period; only month'),
+  threshold_amount: z.number().int().min(1).describe('US cents'),
+  currency: z.enum(['USD']),
+  interval: z.enum(['month']),
 });
 
 const spendLimit = (object: string) =>
@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_retrieve',
     title: 'Get org spend limit',
-    description: "Get the organization's hard monthly spend limit (cents) and whether it is enforcing now.",
+    description: "Get the org's monthly hard spend limit and whether it is enforcing.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -43,7 +43,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_update',
     title: 'Set org spend limit',
-    description: "Create or replace the organization's hard spend limit; once reached, API spend is blocked.",
+    description: "Set the org's monthly hard spend limit.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -56,7 +56,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_delete',
     title: 'Remove org spend limit',
-    description: "Remove the organization's hard spend limit; spend is no longer capped.",
+    description: "Remove the org's hard spend limit.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -69,7 +69,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_limit_retrieve',
     title: 'Get project spend limit',
-    description: "Get a project's hard monthly spend limit (cents) and whether it is enforcing now.",
+    description: "Get a project's monthly hard spend limit and whether it is enforcing.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -81,7 +81,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_limit_update',
     title: 'Set project spend limit',
-    description: "Create or replace a project's hard spend limit; once reached, the project's spend is blocked.",
+    description: "Set a project's monthly hard spend limit.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -94,7 +94,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_limit_delete',
     title: 'Remove project spend limit',
-    description: "Remove a project's hard spend limit; its spend is no longer capped.",
+    description: "Remove a project's hard spend limit.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,

@@ -13,12 +13,14 @@ const groupBy = <T extends [string, ...string[]]>(values: T) => z.array(z.enum(v
 
 /** The query fields every usage family takes, before its own filters. */
 const range = () => ({
-  start_time: time('Start, inclusive'),
-  end_time: time('End, exclusive; default now').optional(),
-  bucket_width: z.enum(['1m', '1h', '1d']).optional().describe('Bucket size; default 1d'),
+  start_time: time(),
+  // End exclusive, default now, bucket_width default 1d: said once in the server instructions.
+  end_time: time().optional(),
+  bucket_width: z.enum(['1m', '1h', '1d']).optional(),
 });
 const paging = () => ({
-  limit: z.number().int().min(1).max(1440).optional().describe('Buckets per page: 1d ≤31 (default 7), 1h ≤168 (24), 1m ≤1440 (60)'),
+  // Per width the API takes 1d ≤31, 1h ≤168, 1m ≤1440 buckets a page: said once in the instructions.
+  limit: z.number().int().min(1).max(1440).optional(),
   page: page(),
 });
 const standard = () => ({
@@ -62,7 +64,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'usage_costs',
     title: 'Costs',
-    description: 'Daily costs in USD, optionally grouped by project, user, line item, API key or source; up to 180 days per page.',
+    description: 'Daily costs in USD by project, user, line item, API key or source.',
     toolset: 'usage',
     effect: 'read',
     idempotent: true,
@@ -70,25 +72,25 @@ const tools: EndpointTool[] = [
     path: '/organization/costs',
     input: {
       query: {
-        start_time: time('Start, inclusive'),
-        end_time: time('End, exclusive; default now').optional(),
+        start_time: time(),
+        end_time: time().optional(),
         bucket_width: z.enum(['1d']).optional(),
         project_ids: ids(),
         api_key_ids: ids(),
         line_items: z.array(z.string().min(1)).optional().describe('Only these exact line_item values'),
         group_by: groupBy(['project_id', 'user_id', 'line_item', 'api_key_id', 'api_source']),
-        limit: z.number().int().min(1).max(180).optional().describe('Days per page 1-180, default 7'),
+        limit: z.number().int().min(1).max(180).optional(),
         page: page(),
       },
     },
     output: bucketPage,
     pagination: 'page_token',
   }),
-  usageTool('usage_audio_speeches', 'audio_speeches', 'Text-to-speech usage', 'Text-to-speech characters and requests per time bucket.', {
+  usageTool('usage_audio_speeches', 'audio_speeches', 'Text-to-speech usage', 'Text-to-speech characters and requests per bucket.', {
     ...standard(),
     group_by: groupBy(STANDARD_GROUPS),
   }),
-  usageTool('usage_audio_transcriptions', 'audio_transcriptions', 'Transcription usage', 'Transcribed audio seconds and requests per time bucket.', {
+  usageTool('usage_audio_transcriptions', 'audio_transcriptions', 'Transcription usage', 'Transcribed audio seconds and requests per bucket.', {
     ...standard(),
     group_by: groupBy(STANDARD_GROUPS),
   }),
@@ -96,14 +98,14 @@ const tools: EndpointTool[] = [
     'usage_code_interpreter_sessions',
     'code_interpreter_sessions',
     'Code interpreter usage',
-    'Code interpreter sessions per time bucket; filters and groups by project only.',
+    'Code interpreter sessions per bucket.',
     { project_ids: ids(), group_by: groupBy(['project_id']) },
   ),
   usageTool(
     'usage_completions',
     'completions',
     'Completions usage',
-    'Input, cached and output tokens and requests of text models per time bucket.',
+    'Text-model tokens and requests per bucket.',
     {
       ...standard(),
       batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
@@ -121,7 +123,7 @@ const tools: EndpointTool[] = [
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source']),
     },
   ),
-  usageTool('usage_embeddings', 'embeddings', 'Embeddings usage', 'Embedding input tokens and requests per time bucket.', {
+  usageTool('usage_embeddings', 'embeddings', 'Embeddings usage', 'Embedding tokens and requests per bucket.', {
     ...standard(),
     group_by: groupBy(STANDARD_GROUPS),
   }),
@@ -129,7 +131,7 @@ const tools: EndpointTool[] = [
     'usage_file_search_calls',
     'file_search_calls',
     'File search usage',
-    'File search tool calls per time bucket; can group by vector store.',
+    'File search calls per bucket.',
     {
       project_ids: ids(),
       user_ids: ids(),
@@ -138,13 +140,13 @@ const tools: EndpointTool[] = [
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'vector_store_id']),
     },
   ),
-  usageTool('usage_images', 'images', 'Images usage', 'Images generated, edited or varied, and requests, per time bucket.', {
+  usageTool('usage_images', 'images', 'Images usage', 'Images and requests per bucket.', {
     sources: z.array(z.enum(['image.generation', 'image.edit', 'image.variation'])).optional(),
     sizes: z.array(z.enum(['256x256', '512x512', '1024x1024', '1792x1792', '1024x1792'])).optional(),
     ...standard(),
     group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'size', 'source']),
   }),
-  usageTool('usage_moderations', 'moderations', 'Moderations usage', 'Moderation input tokens and requests per time bucket (moderation is free).', {
+  usageTool('usage_moderations', 'moderations', 'Moderations usage', 'Moderation tokens and requests per bucket.', {
     ...standard(),
     group_by: groupBy(STANDARD_GROUPS),
   }),
@@ -152,14 +154,14 @@ const tools: EndpointTool[] = [
     'usage_vector_stores',
     'vector_stores',
     'Vector store usage',
-    'Vector store storage in bytes per time bucket; filters and groups by project only.',
+    'Vector store bytes per bucket.',
     { project_ids: ids(), group_by: groupBy(['project_id']) },
   ),
   usageTool(
     'usage_web_search_calls',
     'web_search_calls',
     'Web search usage',
-    'Web search tool calls and model requests per time bucket; can group by context level.',
+    'Web search calls and requests per bucket.',
     {
       ...standard(),
       context_levels: z.array(z.enum(['low', 'medium', 'high'])).optional(),

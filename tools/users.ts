@@ -16,7 +16,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_list',
     title: 'List users',
-    description: 'List organization members with their org role (owner or reader); filter by email.',
+    description: 'List org members and their org roles.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -24,9 +24,9 @@ const tools: EndpointTool[] = [
     path: '/organization/users',
     input: {
       query: {
-        limit: z.number().int().min(1).max(100).optional().describe('Page size 1-100, default 20'),
+        limit: z.number().int().min(1).max(100).optional(),
         after: after(),
-        emails: z.array(z.string()).optional().describe('Only users with these emails'),
+        emails: z.array(z.string()).optional(),
       },
     },
     output: listOf(user),
@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_retrieve',
     title: 'Get user',
-    description: 'Get one organization member by user ID.',
+    description: 'Get an org member.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -47,7 +47,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_update',
     title: 'Update user',
-    description: "Change a member's org role (owner or reader) or assign a role ID; may reduce access.",
+    description: "Change a member's org role.",
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -56,10 +56,10 @@ const tools: EndpointTool[] = [
     input: {
       path: { user_id: userId() },
       body: {
-        role: z.enum(['owner', 'reader']).nullable().optional().describe('Org role'),
-        role_id: z.string().nullable().optional().describe('Organization role ID to assign'),
-        technical_level: z.string().nullable().optional().describe('Technical level metadata'),
-        developer_persona: z.string().nullable().optional().describe('Developer persona metadata'),
+        role: z.enum(['owner', 'reader']).nullable().optional(),
+        role_id: z.string().nullable().optional(),
+        technical_level: z.string().nullable().optional(),
+        developer_persona: z.string().nullable().optional(),
       },
     },
     output: user,
@@ -67,7 +67,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_delete',
     title: 'Remove user',
-    description: 'Remove a user from the organization, its projects and groups; cuts all their access.',
+    description: 'Remove a user from the org, its projects and groups.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,
@@ -80,7 +80,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_roles_list',
     title: 'List user org roles',
-    description: "List a user's organization roles, direct or inherited through groups (see assignment_sources).",
+    description: "List a user's org roles, direct or via groups.",
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -96,7 +96,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_roles_create',
     title: 'Assign org role to user',
-    description: 'Assign an organization role to a user; project roles are refused.',
+    description: 'Assign an org role to a user.',
     toolset: 'members',
     effect: 'write',
     idempotent: true,
@@ -111,7 +111,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_roles_retrieve',
     title: 'Get user org role',
-    description: 'Get one organization role held by a user, with where it comes from.',
+    description: 'Get an org role a user holds.',
     toolset: 'members',
     effect: 'read',
     idempotent: true,
@@ -123,7 +123,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'users_roles_delete',
     title: 'Unassign org role from user',
-    description: "Remove an organization role assigned directly to a user; cuts that role's access.",
+    description: 'Unassign an org role given directly to a user.',
     toolset: 'members',
     effect: 'destructive',
     idempotent: true,

@@ -3,14 +3,14 @@ import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
-import { fetchRange, type Bucket, type RangeRequest } from './ranges.js';
+import { fetchRange, type RangeRequest, type RangeResult } from './ranges.js';
 import { hasDotSegment, serializeQuery, type Query } from './query.js';
 import { backoffDelay, isRetryableStatus, mayHaveBeenProcessed, retryAfterMs, wasNeverSent, type BackoffPolicy } from './retry.js';
 
 export { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
 export { buildPath, hasDotSegment, serializeQuery, type Query, type QueryValue } from './query.js';
 export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
-export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangeRequest } from './ranges.js';
+export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangePartial, type RangeRequest, type RangeResult } from './ranges.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -200,8 +200,11 @@ export class AdminClient {
     return collectPages<T>(this, request);
   }
 
-  /** Usage or cost buckets over any range: split into one-page windows, fetched in parallel, merged in order. */
-  range(request: RangeRequest): Promise<Bucket[]> {
+  /**
+   * Usage or cost buckets over any range: split into one-page windows, fetched in parallel, merged in
+   * order; marked partial, with where to continue, when a window could not finish paging.
+   */
+  range(request: RangeRequest): Promise<RangeResult> {
     return fetchRange(this, request);
   }
 

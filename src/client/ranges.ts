@@ -60,25 +60,75 @@ export class RangeMergeError extends Error {
   override readonly name = 'RangeMergeError';
 }
 
-/** Every bucket in [start, end), fetched window by window in parallel and merged in order. */
-export async function fetchRange(client: Getter, request: RangeRequest): Promise<Bucket[]> {
+/** Why a range walk stopped early, and where to continue: what a list walk's cursor is to a list. */
+export interface RangePartial {
+  reason: 'repeated_cursor' | 'max_pages' | 'missing_cursor';
+  /** The buckets returned cover [start, next_start_time): ask again from here for the rest. */
+  next_start_time: number;
+  /** The window whose paging stopped early. */
+  window: Window;
+  /** The API's page token for the rest of that window (valid only with the window's own start and end). */
+  next_page: string | null;
+  /** One sentence for a person: what happened and how to continue. */
+  warning: string;
+}
+
+export interface RangeResult {
+  /** Contiguous buckets from the start: all of [start, end), or up to `partial.next_start_time`. */
+  buckets: Bucket[];
+  /** Present when a window did not finish paging: the buckets stop where it stopped. */
+  partial?: RangePartial;
+}
+
+const STOPPED: Record<RangePartial['reason'], string> = {
+  repeated_cursor: 'the API repeated a page cursor',
+  max_pages: 'the window needed more pages than the cap',
+  missing_cursor: 'the API said more pages exist but gave no cursor',
+};
+
+/**
+ * Every bucket in [start, end), fetched window by window in parallel and merged in order. A window
+ * that cannot finish paging (a repeated cursor, say) does not fail the call, as it does not fail a
+ * list walk: the result keeps every bucket up to where that window stopped, contiguous from the
+ * start, and says where to continue. Buckets of later windows are left out, since they would leave
+ * a gap. Errors from the API still fail the call.
+ */
+export async function fetchRange(client: Getter, request: RangeRequest): Promise<RangeResult> {
   const width = request.width ?? '1d';
+  const span = BUCKET_SECONDS[width];
   const windows = splitRange(request.path, request.start, request.end, width);
-  const perWindow = await mapLimited(windows, request.concurrency ?? 4, async (window) => {
-    const page = await collectPages<Bucket>(client, {
+  const perWindow = await mapLimited(windows, request.concurrency ?? 4, (window) =>
+    collectPages<Bucket>(client, {
       path: request.path,
       query: { ...request.query, start_time: window.start, end_time: window.end, bucket_width: width, limit: bucketsPerPage(request.path, width) },
       style: 'page_token',
       // A window is sized to one page; more pages mean the API answered smaller pages, which is fine.
       maxPages: 64,
       signal: request.signal,
-    });
-    if (page.truncated) throw new RangeMergeError(`the window starting ${window.start} did not finish paging (${page.stoppedBy})`);
-    return page.items;
-  });
-  const buckets = perWindow.flat();
-  checkContiguous(buckets, BUCKET_SECONDS[width]);
-  return buckets;
+    }),
+  );
+  const buckets: Bucket[] = [];
+  for (const [index, page] of perWindow.entries()) {
+    buckets.push(...page.items);
+    if (!page.truncated) continue;
+    checkContiguous(buckets, span);
+    const window = windows[index] as Window;
+    const reason = (page.stoppedBy ?? 'missing_cursor') as RangePartial['reason'];
+    const next = buckets.at(-1)?.end_time ?? window.start;
+    const iso = (unix: number) => new Date(unix * 1000).toISOString().replace('.000Z', 'Z');
+    return {
+      buckets,
+      partial: {
+        reason,
+        next_start_time: next,
+        window,
+        next_page: page.nextCursor,
+        warning: `Incomplete: ${STOPPED[reason]} while reading ${iso(window.start)} to ${iso(window.end)}, so the results stop at ${iso(next)}; ask again from start_time ${next} for the rest.`,
+      },
+    };
+  }
+  checkContiguous(buckets, span);
+  return { buckets };
 }
 
 /** Buckets must follow one another exactly: no gap, no overlap, no duplicate at a window edge. */

@@ -44,17 +44,17 @@ export const accessReview = report({
     project: z.string().min(1).describe('Project ID or name'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Key unused this many days is stale; default 90'),
   },
-  output: z
-    .object({
-      project: z.object({ id: z.string(), name: z.string(), status: z.string() }),
-      summary: z.string(),
-      flags: z.array(z.string()),
-      users: z.array(z.record(z.unknown())),
-      groups: z.array(z.record(z.unknown())),
-      service_accounts: z.array(z.record(z.unknown())),
-      keys: z.array(z.record(z.unknown())),
-    })
-    .passthrough(),
+  // Names and emails come from the API as they are, and may be null.
+  output: z.object({
+    project: z.object({ id: z.string(), name: z.string(), status: z.string().optional() }),
+    summary: z.string(),
+    flags: z.array(z.string()),
+    users: z.array(z.object({ name: z.string().nullable(), email: z.string().nullable(), role: z.string() })),
+    groups: z.array(z.object({ name: z.string().nullable(), id: z.string(), roles: z.array(z.string()) })),
+    service_accounts: z.array(z.object({ name: z.string().nullable(), id: z.string(), role: z.string() })),
+    keys: z.array(z.object({ name: z.string().nullable(), id: z.string(), owner: z.string(), last_used: z.string(), stale: z.boolean().optional() })),
+    unavailable: z.array(z.string()).optional(),
+  }),
   async run(args, ctx) {
     const project = await ctx.names.project(args.project, ctx.signal);
     const base = `/organization/projects/${encodeURIComponent(project.id)}`;

@@ -33,10 +33,17 @@ export const auditSearch = report({
     event_types: eventTypes,
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    limit: z.number().int().min(1).max(100).optional().describe('Events, default 20'),
-    after: z.string().optional().describe('Cursor from the previous result'),
+    limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
+    after: z.string().optional().describe('next_cursor of the previous result'),
   },
-  output: z.object({ events: z.array(z.record(z.unknown())), has_more: z.boolean(), next_cursor: z.string().optional() }).passthrough(),
+  output: z.object({
+    period: z.object({ start: z.string(), end: z.string() }),
+    events: z.array(
+      z.object({ time: z.string(), type: z.string(), actor: z.string(), target: z.string().optional(), project: z.string().optional(), summary: z.string() }),
+    ),
+    has_more: z.boolean(),
+    next_cursor: z.string().optional(),
+  }),
   async run(args, ctx) {
     // Unlike spend and usage (whole days), the audit log is read up to this moment by default: the
     // last 30 days include today, and a period ending now has no upper bound, so a change made a

@@ -29,7 +29,21 @@ export const find = report({
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },
-  output: z.object({ query: z.string(), matches: z.array(z.record(z.unknown())), more: z.number().optional() }).passthrough(),
+  output: z.object({
+    query: z.string(),
+    matches: z.array(
+      z.object({
+        kind: z.enum(KINDS),
+        id: z.string(),
+        name: z.string().nullable(),
+        email: z.string().nullable().optional(),
+        status: z.string().nullable().optional(),
+        project: z.object({ id: z.string(), name: z.string() }).optional(),
+        match: z.enum(['exact', 'prefix', 'partial']),
+      }),
+    ),
+    more: z.number().optional(),
+  }),
   async run(args, ctx) {
     const kinds = new Set<Kind>(args.kinds && args.kinds.length > 0 ? args.kinds : KINDS);
     const wanted = args.query.trim().toLowerCase();

@@ -11,9 +11,9 @@ export const PERIODS = ['today', 'yesterday', 'last_7_days', 'last_30_days', 'la
 export type PeriodName = (typeof PERIODS)[number];
 
 export const periodFields = {
-  period: z.enum(PERIODS).optional().describe('Named period (UTC); or give start/end'),
-  start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Start: date, Unix s or 30d'),
-  end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('End, exclusive; default now'),
+  period: z.enum(PERIODS).optional().describe('UTC; or give start/end'),
+  start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Date, Unix s or 30d'),
+  end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Exclusive; default now'),
 };
 
 export interface Period {

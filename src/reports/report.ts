@@ -1,5 +1,5 @@
-import type { z, ZodObject, ZodRawShape, ZodTypeAny } from 'zod';
-import type { AdminClient } from '../client/index.js';
+import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
+import type { AdminClient, RangePartial } from '../client/index.js';
 import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
@@ -38,6 +38,21 @@ export interface CompositeTool {
 
 export function report<S extends ZodRawShape>(definition: CompositeDefinition<S>): CompositeTool {
   return { ...definition, toolset: 'reports', run: definition.run as CompositeTool['run'] };
+}
+
+/**
+ * A report over ranges that stopped early (a window whose paging could not finish) says so: its
+ * totals cover only up to `complete_until`, and `next_start_time` is where a second call picks up.
+ */
+export const partialShape = z.object({ warning: z.string(), complete_until: z.string(), next_start_time: z.number() });
+export type ReportPartial = z.infer<typeof partialShape>;
+
+/** The partial note of a report built from several ranges (usage for every family): the earliest stop wins. */
+export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { partial?: ReportPartial } {
+  const stopped = partials.filter((p): p is RangePartial => p !== undefined);
+  if (stopped.length === 0) return {};
+  const next = Math.min(...stopped.map((p) => p.next_start_time));
+  return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
 }
 
 /** Money to the cent. */

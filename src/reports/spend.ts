@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import { periodFields, resolvePeriod } from './periods.js';
-import { cents, isoDate, report, withProject } from './report.js';
+import { cents, isoDate, partialOf, partialShape, report, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
@@ -22,25 +22,28 @@ interface CostResult {
 export const spendReport = report({
   name: 'spend_report',
   title: 'Spend report',
-  description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown. One call.',
+  description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown.',
   input: {
     project: z.string().min(1).optional().describe('Project ID or name'),
     api_key: z.string().min(1).optional().describe('API key ID'),
     ...periodFields,
-    group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Breakdown; default line_item'),
+    group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Default line_item'),
     daily: z.boolean().optional().describe('Add a daily series'),
-    top: z.number().int().min(1).max(100).optional().describe('Breakdown rows, default 10'),
+    top: z.number().int().min(1).max(100).optional().describe('Rows, default 10'),
   },
-  output: z
-    .object({
-      total_usd: z.number(),
-      currency: z.string(),
-      period: z.object({ start: z.string(), end: z.string() }),
-      project: z.object({ id: z.string(), name: z.string() }).optional(),
-      breakdown: z.array(z.record(z.unknown())),
-      daily: z.array(z.object({ date: z.string(), usd: z.number() })).optional(),
-    })
-    .passthrough(),
+  output: z.object({
+    total_usd: z.number(),
+    currency: z.string(),
+    period: z.object({ start: z.string(), end: z.string() }),
+    project: z.object({ id: z.string(), name: z.string() }).optional(),
+    api_key: z.string().optional(),
+    breakdown: z.array(
+      z.object({ line_item: z.string().optional(), project: z.string().optional(), api_key: z.string().optional(), usd: z.number(), share: z.string() }),
+    ),
+    other: z.object({ rows: z.number(), usd: z.number() }).optional(),
+    daily: z.array(z.object({ date: z.string(), usd: z.number() })).optional(),
+    partial: partialShape.optional(),
+  }),
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['line_item'];
@@ -57,13 +60,16 @@ export const spendReport = report({
         width: '1d',
         signal: ctx.signal,
       });
-    const { project, value: buckets } = await withProject(ctx, args.project, costs);
+    const { project, value: range } = await withProject(ctx, args.project, costs);
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
-    return summarise(buckets, groups, args.top ?? 10, args.daily === true, projectNames, {
-      period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },
-      ...(project ? { project: { id: project.id, name: project.name } } : {}),
-      ...(args.api_key ? { api_key: args.api_key } : {}),
-    });
+    return {
+      ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, projectNames, {
+        period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },
+        ...(project ? { project: { id: project.id, name: project.name } } : {}),
+        ...(args.api_key ? { api_key: args.api_key } : {}),
+      }),
+      ...partialOf([range.partial]),
+    };
   },
 });
 

@@ -2,7 +2,7 @@ import { z, type ZodTypeAny } from 'zod';
 import { mapLimited, type Bucket } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { periodFields, resolvePeriod } from './periods.js';
-import { isoDate, report, ReportError, withProject } from './report.js';
+import { isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
 /*
  * usage_report: tokens and requests by model, project, user or key across the usage families, in
@@ -45,23 +45,27 @@ type Metrics = Record<string, number>;
 export const usageReport = report({
   name: 'usage_report',
   title: 'Usage report',
-  description: 'Token and request totals with top models, projects, users or keys over a period, for one usage family or all. One call.',
+  description: 'Token and request totals, with the top models, projects, users or keys, for one usage family or all.',
   input: {
-    family: z.enum([...FAMILIES, 'all']).optional().describe('Usage family; default completions'),
+    family: z.enum([...FAMILIES, 'all']).optional().describe('Default completions'),
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Top groups by; default model'),
-    top: z.number().int().min(1).max(100).optional().describe('Groups shown, default 10'),
+    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model'),
+    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },
-  output: z
-    .object({
-      family: z.string(),
-      period: z.object({ start: z.string(), end: z.string() }),
-      totals: z.record(z.number()),
-      groups: z.array(z.record(z.unknown())).optional(),
-      by_family: z.array(z.record(z.unknown())).optional(),
-    })
-    .passthrough(),
+  output: z.object({
+    family: z.string(),
+    period: z.object({ start: z.string(), end: z.string() }),
+    project: z.object({ id: z.string(), name: z.string() }).optional(),
+    /** Metric name to sum (input_tokens, num_model_requests, …). */
+    totals: z.record(z.number()),
+    group_by: z.array(z.string()).optional(),
+    /** One row per group: the grouping fields (strings) and the group's metrics (numbers). */
+    groups: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
+    other: z.record(z.number()).optional(),
+    by_family: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
+    partial: partialShape.optional(),
+  }),
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['model'];
@@ -78,7 +82,7 @@ export const usageReport = report({
     const fetchFamilies = (projectId: string | undefined) =>
       mapLimited(families, 4, async (f) => {
         const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
-        const buckets = await ctx.client.range({
+        const range = await ctx.client.range({
           path: `/organization/usage/${f}`,
           query: { ...(usable.length > 0 ? { group_by: usable.map((g) => GROUPS[g]) } : {}), ...(projectId ? { project_ids: [projectId] } : {}) },
           start: period.start,
@@ -86,7 +90,7 @@ export const usageReport = report({
           width: '1d',
           signal: ctx.signal,
         });
-        return { family: f, usable, buckets };
+        return { family: f, usable, buckets: range.buckets, partial: range.partial };
       });
     const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
 
@@ -100,7 +104,7 @@ export const usageReport = report({
       const only = fetched[0];
       if (!only) throw new Error('no usage fetched');
       const { totals, groups: rows, others } = aggregate(only.buckets, only.usable, top);
-      return { ...head, totals, group_by: groups, groups: rows, ...(others ? { other: others } : {}) };
+      return { ...head, totals, group_by: groups, groups: rows, ...(others ? { other: others } : {}), ...partialOf([only.partial]) };
     }
     const byFamily = fetched.map((f) => ({ family: f.family, metrics: aggregate(f.buckets, [], 0).totals }));
     const totals: Metrics = {};
@@ -108,7 +112,7 @@ export const usageReport = report({
       for (const key of ['input_tokens', 'output_tokens', 'input_cached_tokens', 'num_model_requests']) if (key in metrics) totals[key] = (totals[key] ?? 0) + (metrics[key] ?? 0);
     }
     const active = byFamily.filter(({ metrics }) => Object.values(metrics).some((v) => v !== 0));
-    return { ...head, totals, by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })) };
+    return { ...head, totals, by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })), ...partialOf(fetched.map((f) => f.partial)) };
   },
 });
 

@@ -359,7 +359,9 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
 /**
  * Usage and costs with `max_items`: the range is cut into one-page windows fetched in parallel
  * (the client's range splitting) rather than walked page by page. A result cut short says which
- * start_time continues it, since page tokens cannot point inside a range.
+ * start_time continues it, since page tokens cannot point inside a range: cut by max_items, or,
+ * like a list walk whose cursor repeats, by a window whose paging could not finish (then it is
+ * also marked partial, with a warning).
  */
 async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx: ExecContext): Promise<Record<string, unknown>> {
   const { start_time: start, end_time: endGiven, bucket_width: widthGiven, limit: _limit, page: _page, ...filters } = request.query ?? {};
@@ -370,7 +372,20 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
   const first = Math.floor(startTime / span) * span;
   const available = Math.ceil((end - first) / span);
   const cut = available > maxItems ? first + maxItems * span : end;
-  const buckets = end > startTime ? await ctx.client.range({ path: request.path, query: filters as Query, start: startTime, end: cut, width, signal: ctx.signal }) : [];
+  const range = end > startTime ? await ctx.client.range({ path: request.path, query: filters as Query, start: startTime, end: cut, width, signal: ctx.signal }) : { buckets: [] };
+  const buckets = range.buckets;
+  if (range.partial) {
+    const next = range.partial.next_start_time;
+    return {
+      object: 'page',
+      data: buckets,
+      has_more: true,
+      partial: true,
+      next_start_time: next,
+      warning: range.partial.warning,
+      note: `Cut short at ${buckets.length} buckets (${range.partial.reason}); call again with start_time: ${next} to continue.`,
+    };
+  }
   return {
     object: 'page',
     data: buckets,

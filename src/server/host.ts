@@ -3,14 +3,19 @@ import type { AdminClient } from '../client/index.js';
 import type { Effect, Toolset } from './endpoint.js';
 import type { ElicitAnswer } from './executor.js';
 import type { ToolResult } from './results.js';
+import type { ListingMode } from './selection.js';
 
 /** What an MCP transport needs from a server: its instructions, its tool list and a way to call a tool. */
 export interface Host {
   readonly instructions: string;
+  /** How `tools/list` is answered (see selection.ts). */
+  readonly mode: ListingMode;
   listTools(): Tool[];
   call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
-  /** The tools this host exposes with their policy facts, whatever the listing mode. */
+  /** Every tool this host can call, with its policy facts, whatever the listing shows. */
   entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect }>;
+  /** The instructions for a narrower view of this host (an HTTP session that asked for less). */
+  instructionsFor(view: { toolsets: ReadonlySet<Toolset>; readOnly: boolean; mode: ListingMode }): string;
 }
 
 /** What a call brings from its connection: cancellation, and a way to ask the human if the client has one. */

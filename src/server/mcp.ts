@@ -13,12 +13,13 @@ import type { Toolset } from './endpoint.js';
 import { executeEndpoint, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
 import type { CallSession, Host } from './host.js';
+import { META_LISTINGS } from './meta-listing.js';
 import { allTools, knownNames, type CompositeTool, type RegisteredTool } from './registry.js';
-import { narrow } from './selection.js';
+import { plan, type ListingMode } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
-import { toJsonSchema } from './schema.js';
+import { compactInput, toJsonSchema, type JsonSchema } from './schema.js';
 
 export interface PolicyOptions {
   readOnly: boolean;
@@ -47,8 +48,13 @@ export interface ServerDeps extends PolicyOptions {
 
 /** What a running server exposes and how it dispatches: shared by MCP transports and `call`. */
 export class ToolHost implements Host {
+  /** Every tool the operator allowed: callable by name and through call_tool, listed or not. */
   readonly exposed: RegisteredTool[];
+  /** The endpoint and report tools `tools/list` shows (see selection.ts for the modes). */
+  readonly listed: RegisteredTool[];
+  readonly mode: ListingMode;
   readonly instructions: string;
+  private readonly withMeta: boolean;
   private readonly byName: Map<string, RegisteredTool>;
   /** Every tool that exists, exposed or not, so refusals can say why and be audited. */
   private readonly every: Map<string, RegisteredTool>;
@@ -58,24 +64,25 @@ export class ToolHost implements Host {
 
   constructor(private readonly deps: ServerDeps) {
     const all = allTools(deps.project, deps.composites ?? []);
-    this.exposed = narrow(all, deps, knownNames(deps.composites ?? []));
+    const planned = plan(all, deps, knownNames(deps.composites ?? []));
+    this.exposed = planned.callable;
+    this.listed = planned.listed;
+    this.mode = planned.mode;
+    this.withMeta = planned.meta;
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore);
     this.names = new NameDirectory(deps.client, 60_000, deps.now);
-    this.instructions = buildInstructions({
-      toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)),
-      readOnly: deps.readOnly,
-      sandbox: deps.sandbox,
-      dynamic: deps.dynamic,
-      project: deps.project,
-    });
+    this.instructions = this.instructionsFor({ toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)), readOnly: deps.readOnly, mode: this.mode });
   }
 
-  /** The `tools/list` answer: every exposed tool, or the three meta-tools in dynamic mode. */
+  instructionsFor(view: { toolsets: ReadonlySet<Toolset>; readOnly: boolean; mode: ListingMode }): string {
+    return buildInstructions({ ...view, readOnly: view.readOnly || this.deps.readOnly, sandbox: this.deps.sandbox, project: this.deps.project });
+  }
+
+  /** The `tools/list` answer: the listed tools, then the meta-tools where the mode has them. */
   listTools(): Tool[] {
-    if (this.deps.dynamic) return META_TOOLS.map((m) => m.listing);
-    return this.exposed.map(listing);
+    return [...this.listed.map(listing), ...(this.withMeta ? META_LISTINGS : [])];
   }
 
   entries(): Array<{ tool: Tool; toolset: Toolset; effect: RegisteredTool['effect'] }> {
@@ -84,7 +91,7 @@ export class ToolHost implements Host {
 
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     const started = performance.now();
-    const meta = this.deps.dynamic ? META_TOOLS.find((m) => m.listing.name === name) : undefined;
+    const meta = this.withMeta ? META_TOOLS.find((m) => m.listing.name === name) : undefined;
     // The door: limits on depth, size and text are checked before anything else reads the arguments.
     const problem = checkArguments(args);
     const result = problem
@@ -113,7 +120,7 @@ export class ToolHost implements Host {
       if (this.deps.project && endpointTools.some((t) => t.name === name)) {
         return failure(`${name} is not available when scoped to project ${this.deps.project}: it changes the whole organization.`, opts);
       }
-      return failure(`Unknown tool '${name}'. ${this.deps.dynamic ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
+      return failure(`Unknown tool '${name}'. ${this.withMeta ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
     const ctx: ExecContext = {
       client: session.client ?? this.deps.client,
@@ -219,21 +226,26 @@ export function listing(tool: RegisteredTool): Tool {
     title: tool.title,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool['inputSchema'],
-    outputSchema: tool.outputSchema as Tool['outputSchema'],
-    annotations: tool.annotations,
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool['outputSchema'] } : {}),
+    ...(tool.annotations ? { annotations: tool.annotations } : {}),
     ...(tool.meta ? { _meta: tool.meta } : {}),
   };
 }
 
 interface MetaTool {
   listing: Tool;
+  /** The argument validator, whose JSON Schema a test compares with the listing's. */
+  input: z.ZodObject<z.ZodRawShape>;
   run(host: ToolHost, args: unknown, session: CallSession): Promise<ToolResult>;
 }
 
-function metaTool<S extends z.ZodRawShape>(name: string, title: string, description: string, shape: S, run: (host: ToolHost, args: z.infer<z.ZodObject<S>>, session: CallSession) => Promise<ToolResult>): MetaTool {
+function metaTool<S extends z.ZodRawShape>(name: string, shape: S, run: (host: ToolHost, args: z.infer<z.ZodObject<S>>, session: CallSession) => Promise<ToolResult>): MetaTool {
   const input = z.object(shape).strict();
+  const listed = META_LISTINGS.find((t) => t.name === name);
+  if (!listed) throw new Error(`${name} has no listing in meta-listing.ts`);
   return {
-    listing: { name, title, description, inputSchema: toJsonSchema(input) as Tool['inputSchema'], annotations: { title, readOnlyHint: name !== 'call_tool', openWorldHint: name === 'call_tool' } },
+    listing: listed,
+    input,
     async run(host, args, session) {
       const parsed = input.safeParse(args ?? {});
       if (!parsed.success) return failure(describeValidation(name, parsed.error, Object.keys(shape)));
@@ -245,24 +257,26 @@ function metaTool<S extends z.ZodRawShape>(name: string, title: string, descript
 const META_TOOLS: MetaTool[] = [
   metaTool(
     'search_tools',
-    'Search tools',
-    'Find Admin API tools by keywords; returns names with one-line summaries.',
-    { query: z.string().min(1).describe('Keywords, e.g. "archive project"'), limit: z.number().int().min(1).max(50).optional().describe('Max results, default 10') },
+    { query: z.string().min(1).describe('Keywords, e.g. "archive project"'), limit: z.number().int().min(1).max(50).optional().describe('Default 10') },
     async (host, { query, limit }) =>
       success({ tools: host.search(query, limit ?? 10).map((t) => ({ name: t.name, effect: t.effect, summary: t.description })) }),
   ),
-  metaTool('describe_tool', 'Describe tool', "A tool's full input schema and annotations.", { name: z.string().min(1).describe('Tool name') }, async (host, { name }) => {
+  metaTool('describe_tool', { name: z.string().min(1).describe('Tool name') }, async (host, { name }) => {
     const tool = host.find(name);
     if (!tool) return failure(`Unknown or disabled tool '${name}'. Use search_tools to find one.`);
     return success({ ...listing(tool) } as Record<string, unknown>);
   }),
   metaTool(
     'call_tool',
-    'Call tool',
-    'Run a tool by name with its arguments, under the same validation and safety policy.',
-    { name: z.string().min(1).describe('Tool name'), arguments: z.record(z.unknown()).optional().describe('The tool arguments') },
+    // Any object: the named tool validates its own arguments, with its own messages.
+    { name: z.string().min(1).describe('Tool name'), arguments: z.object({}).passthrough().optional().describe('The tool arguments') },
     async (host, { name, arguments: args }, session) => host.callTool(name, args ?? {}, session),
   ),
 ];
+
+/** The meta-tools' input schemas as derived from their zod validators (for the test against the listing). */
+export function metaInputSchemas(): Array<{ name: string; inputSchema: JsonSchema }> {
+  return META_TOOLS.map((m) => ({ name: m.listing.name, inputSchema: compactInput(toJsonSchema(m.input), m.listing.name) }));
+}
 
 export type { CallSession } from './host.js';

@@ -1,18 +1,25 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Toolset } from './endpoint.js';
 import type { CallSession, Host } from './host.js';
+import { META_NAMES } from './meta-listing.js';
 import { failure, type ToolResult } from './results.js';
-import { narrow, type Selection } from './selection.js';
+import { narrow, type ListingMode, type Selection } from './selection.js';
 
 /** What a request may ask for (headers X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools). */
-export type RequestedSelection = Omit<Selection, 'project'>;
+export type RequestedSelection = Omit<Selection, 'project' | 'dynamic'>;
 
 /**
  * A view of a host for one HTTP session whose request asked for less: read-only, fewer toolsets or
  * tools. It can only narrow what the operator started the server with, never widen it: the
- * selection is applied to the tools the host already exposes, and a name outside them is refused.
+ * selection is applied to the tools the host can call, and a name outside them is refused.
+ *
+ * A request that names toolsets or tools lists exactly those, as the flags do (unless the server is
+ * dynamic, which keeps listing only the meta-tools). A request that only asks for read-only keeps
+ * the server's listing, minus its writes.
  */
 export class NarrowedHost implements Host {
   readonly instructions: string;
+  readonly mode: ListingMode;
   private readonly allowed: Set<string>;
   private readonly exposedEntries: ReturnType<Host['entries']>;
 
@@ -25,13 +32,21 @@ export class NarrowedHost implements Host {
     for (const name of selection.tools ?? []) {
       if (!served.has(name)) throw new RangeError(`X-MCP-Tools names '${name}', which this server does not expose: a request can only narrow the tools the server was started with.`);
     }
-    this.exposedEntries = narrow(entries, selection, new Set(entries.map((e) => e.name)));
+    this.exposedEntries = narrow(entries, selection, served);
     this.allowed = new Set(this.exposedEntries.map((e) => e.tool.name));
-    this.instructions = `${base.instructions}\nThis session was narrowed by its request${selection.readOnly ? ' to read-only tools' : ''}: only the listed tools can be called.`;
+    const named = selection.toolsets !== undefined || selection.tools !== undefined;
+    this.mode = base.mode !== 'dynamic' && named ? 'selected' : base.mode;
+    const toolsets = new Set<Toolset>(this.exposedEntries.map((e) => e.toolset));
+    this.instructions = `${base.instructionsFor({ toolsets, readOnly: selection.readOnly, mode: this.mode })}\nThis session was narrowed by its request${selection.readOnly ? ' to read-only tools' : ''}: only the tools it allows can be called.`;
+  }
+
+  instructionsFor(view: { toolsets: ReadonlySet<Toolset>; readOnly: boolean; mode: ListingMode }): string {
+    return this.base.instructionsFor(view);
   }
 
   listTools(): Tool[] {
-    return this.base.listTools().filter((t) => this.allowed.has(t.name) || META.has(t.name));
+    if (this.mode === 'selected' && this.base.mode !== 'selected') return this.exposedEntries.map((e) => e.tool);
+    return this.base.listTools().filter((t) => this.allowed.has(t.name) || META_NAMES.has(t.name));
   }
 
   entries(): ReturnType<Host['entries']> {
@@ -40,7 +55,7 @@ export class NarrowedHost implements Host {
 
   async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
     const target = name === 'call_tool' ? (args as { name?: unknown } | null)?.name : name;
-    if (!META.has(name) || name === 'call_tool') {
+    if (!META_NAMES.has(name) || name === 'call_tool') {
       if (typeof target !== 'string' || !this.allowed.has(target)) {
         return failure(`${String(target)} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools).`);
       }
@@ -48,9 +63,6 @@ export class NarrowedHost implements Host {
     return this.base.call(name, args, session);
   }
 }
-
-/** Dynamic mode's meta-tools stay listed; call_tool is checked against the narrowed set. */
-const META = new Set(['search_tools', 'describe_tool', 'call_tool']);
 
 /** Reads a narrowing request from headers; null when the request asks for nothing. */
 export function requestedSelection(headers: Record<string, string | string[] | undefined>): RequestedSelection | null {

@@ -20,7 +20,7 @@ export interface ListingEntry {
 export const LISTING_FILE = 'tool-listing.json';
 
 let cache: ListingEntry[] | null | undefined;
-let schemas: Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema }> | null | undefined;
+let schemas: Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema | undefined }> | null | undefined;
 
 export function prebuiltListing(): ListingEntry[] | null {
   if (cache !== undefined) return cache;
@@ -32,11 +32,11 @@ export function prebuiltListing(): ListingEntry[] | null {
   return cache;
 }
 
-export function prebuiltSchemas(): Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema }> | null {
+export function prebuiltSchemas(): Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema | undefined }> | null {
   if (schemas !== undefined) return schemas;
   const listing = prebuiltListing();
   schemas = listing
-    ? new Map(listing.map((e) => [e.tool.name, { inputSchema: e.tool.inputSchema as JsonSchema, outputSchema: (e.tool.outputSchema ?? { type: 'object' }) as JsonSchema }]))
+    ? new Map(listing.map((e) => [e.tool.name, { inputSchema: e.tool.inputSchema as JsonSchema, outputSchema: e.tool.outputSchema as JsonSchema | undefined }]))
     : null;
   return schemas;
 }

@@ -1,32 +1,40 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Toolset } from './endpoint.js';
 import type { Host, CallSession } from './host.js';
 import { buildInstructions } from './instructions.js';
+import { META_LISTINGS } from './meta-listing.js';
 import type { ListingEntry } from './prebuilt.js';
 import type { ToolResult } from './results.js';
-import { narrow, type Selection } from './selection.js';
+import { plan, type ListingMode, type Selection } from './selection.js';
 
 /**
  * A host that answers `initialize` and `tools/list` from the listing prebuilt at build time and loads
  * the real one (zod definitions, executor, reports) in the background after the first listing, or
  * on the first call. Start-up then costs what a one-tool server costs plus reading one JSON file.
- * Used for unscoped, non-dynamic servers; the selection rules are the same functions the full host uses.
+ * Used for unscoped servers; the selection rules are the same functions the full host uses.
  */
 export class QuickHost implements Host {
   readonly instructions: string;
+  readonly mode: ListingMode;
   private readonly tools: Tool[];
   private readonly exposed: ListingEntry[];
   private full: Promise<Host> | undefined;
 
   constructor(
     entries: readonly ListingEntry[],
-    options: Selection & { sandbox: boolean },
+    private readonly options: Selection & { sandbox: boolean },
     private readonly load: () => Promise<Host>,
   ) {
     const selectable = entries.map((e) => ({ ...e, name: e.tool.name }));
-    const exposed = narrow(selectable, options, new Set(selectable.map((e) => e.name)));
-    this.exposed = exposed;
-    this.tools = exposed.map((e) => e.tool);
-    this.instructions = buildInstructions({ toolsets: new Set(exposed.map((e) => e.toolset)), readOnly: options.readOnly, sandbox: options.sandbox, dynamic: false });
+    const planned = plan(selectable, options, new Set(selectable.map((e) => e.name)));
+    this.exposed = planned.callable;
+    this.mode = planned.mode;
+    this.tools = [...planned.listed.map((e) => e.tool), ...(planned.meta ? META_LISTINGS : [])];
+    this.instructions = this.instructionsFor({ toolsets: new Set(planned.callable.map((e) => e.toolset)), readOnly: options.readOnly, mode: this.mode });
+  }
+
+  instructionsFor(view: { toolsets: ReadonlySet<Toolset>; readOnly: boolean; mode: ListingMode }): string {
+    return buildInstructions({ ...view, readOnly: view.readOnly || this.options.readOnly, sandbox: this.options.sandbox, project: this.options.project });
   }
 
   listTools(): Tool[] {

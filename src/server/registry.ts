@@ -1,10 +1,12 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
 import type { CompositeTool } from '../reports/report.js';
+import { compactAnnotations, hintsFor, type Hints } from './annotations.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
-import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
+import { compactInput, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
 
 export type { CompositeTool };
 
@@ -27,20 +29,32 @@ export interface RegisteredTool {
   /** Fields the server fills in itself (project scoping). */
   fixed: Record<string, unknown>;
   inputSchema: JsonSchema;
-  outputSchema: JsonSchema;
-  annotations: {
-    title: string;
-    readOnlyHint: boolean;
-    destructiveHint: boolean;
-    idempotentHint: boolean;
-    openWorldHint: boolean;
-  };
+  /**
+   * Reports only. Endpoint tools list none: their results are the API's own objects, which a
+   * schema of field names alone constrained nothing about (every property accepted any value)
+   * while costing every conversation tokens. Their results still carry structuredContent.
+   */
+  outputSchema: JsonSchema | undefined;
+  /** Every hint with its value, from the effect: what code reads. */
+  hints: Hints;
+  /** The hints as listed: only those that differ from the MCP defaults (see annotations.ts). */
+  annotations: ToolAnnotations | undefined;
   meta: Record<string, unknown> | undefined;
 }
 
-const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Fetch pages until N items');
-const DRY_RUN = z.boolean().optional().describe('Show the request, send nothing');
-const CONFIRM = z.string().optional().describe('Token from the preview');
+/*
+ * The fields the server adds. Their meaning, and max_items's range (1 to 10,000), are explained once
+ * in the server instructions rather than in every schema that has them: dry_run alone is on 61
+ * tools, max_items on 33. The range is still enforced, with a message naming the field.
+ */
+export const MAX_ITEMS_CAP = 10_000;
+const MAX_ITEMS = z
+  .number()
+  .int()
+  .refine((n) => n >= 1 && n <= MAX_ITEMS_CAP, { message: `must be from 1 to ${MAX_ITEMS_CAP}` })
+  .optional();
+const DRY_RUN = z.boolean().optional();
+const CONFIRM = z.string().optional();
 
 /** Builds the exposed form of one endpoint definition. Exported for tests that check derivation. */
 export function registerEndpoint(tool: EndpointTool, project?: string): RegisteredTool | null {
@@ -104,21 +118,16 @@ export function registerComposite(tool: CompositeTool, project?: string): Regist
   });
 }
 
-function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'annotations'>): RegisteredTool {
+function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'hints' | 'annotations'>): RegisteredTool {
   // Schemas of unscoped tools were computed at build time; scoping changes them, so those are computed.
   const prebuilt = Object.keys(tool.fixed).length === 0 ? prebuiltSchemas()?.get(tool.name) : undefined;
+  const hints = hintsFor(tool.effect, tool.idempotent);
   return {
     ...tool,
-    inputSchema: prebuilt?.inputSchema ?? toJsonSchema(tool.input),
-    // Writes may answer with a preview or a dry run instead of the API object, so no field is required.
-    outputSchema: prebuilt?.outputSchema ?? shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))),
-    annotations: {
-      title: tool.title,
-      readOnlyHint: tool.effect === 'read',
-      destructiveHint: tool.effect === 'destructive',
-      idempotentHint: tool.idempotent,
-      openWorldHint: true,
-    },
+    inputSchema: prebuilt?.inputSchema ?? compactInput(toJsonSchema(tool.input), tool.name),
+    outputSchema: tool.composite ? (prebuilt?.outputSchema ?? toJsonSchema(tool.output)) : undefined,
+    hints,
+    annotations: compactAnnotations(hints),
   };
 }
 

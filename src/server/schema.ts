@@ -1,4 +1,4 @@
-import { z, type ZodRawShape, type ZodTypeAny } from 'zod';
+import type { ZodRawShape, ZodTypeAny } from 'zod';
 import { zodToJsonSchema } from 'zod-to-json-schema';
 
 export type JsonSchema = Record<string, unknown> & { type?: string; properties?: Record<string, unknown>; required?: string[] };
@@ -20,7 +20,7 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
-  const compact = simpleUnion(node as JsonSchema);
+  const compact = simpleUnion(node as JsonSchema) ?? nullable(node as JsonSchema);
   if (compact) return compact;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
@@ -47,15 +47,62 @@ function simpleUnion(node: JsonSchema): JsonSchema | null {
 }
 
 /**
- * The top level of an output schema: the field names and which are always there, nothing more.
- * Clients compile a validator for every tool's output schema when they list the tools; with types
- * and nesting that cost a client about 125 ms and every conversation about 5,000 tokens for 119
- * tools, against about 45 ms and 3,400 tokens for names alone. The results show the values anyway.
+ * An input schema as listed. A field description that only restates the field's name in words
+ * (`project_id`: "Project ID (proj_…)", `alert_id` of a spend-alert tool: "Spend alert ID") tells a
+ * model nothing its name does not, and every conversation pays for it: it is dropped. A description
+ * with anything more (a unit, a default, a rule) is kept whole.
  */
-export function shallow(schema: JsonSchema): JsonSchema {
+export function compactInput(schema: JsonSchema, tool: string): JsonSchema {
+  return withoutEchoes(schema, tool.split('_')) as JsonSchema;
+}
+
+function withoutEchoes(node: JsonSchema, context: readonly string[]): JsonSchema {
+  if (!node.properties) return node;
   const properties: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.properties ?? {})) properties[key] = {};
-  return { type: 'object', properties, ...(schema.required && schema.required.length > 0 ? { required: schema.required } : {}) };
+  for (const [field, value] of Object.entries(node.properties)) {
+    const names = [...field.split('_'), ...context];
+    let prop = value as JsonSchema;
+    if (typeof prop.description === 'string' && restatesName(prop.description, names)) {
+      const { description: _echo, ...rest } = prop;
+      prop = rest as JsonSchema;
+    }
+    // Nested objects (and arrays of them) are named by their field and the tool.
+    const items = prop.items as JsonSchema | undefined;
+    if (items?.properties) prop = { ...prop, items: withoutEchoes(items, names) };
+    properties[field] = withoutEchoes(prop, names);
+  }
+  return { ...node, properties };
+}
+
+/** Words that add nothing to a field's name: "the", "ID", "new" (on an update), "per" (`max_requests_per_1_day`). */
+const FILLER = new Set(['a', 'an', 'the', 'of', 'per', 'id', 'ids', 'new']);
+
+/** Whether every word of a description (parentheses aside) is filler or a word of the field or tool name. */
+export function restatesName(description: string, names: readonly string[]): boolean {
+  const singular = (w: string) => w.replace(/s$/, '');
+  const known = new Set(names.map((w) => singular(w.toLowerCase())));
+  const words = description
+    .replace(/\([^)]*\)/g, ' ')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  return words.length > 0 && words.every((w) => FILLER.has(w) || known.has(singular(w)));
+}
+
+/**
+ * `anyOf: [X, {type: null}]` (a nullable object, array or enum) written as X with `null` added to
+ * its type (and to its enum): the same set of values, without the wrapper.
+ */
+function nullable(node: JsonSchema): JsonSchema | null {
+  const variants = node.anyOf as JsonSchema[] | undefined;
+  if (!Array.isArray(variants) || variants.length !== 2) return null;
+  const inner = variants.find((v) => v.type !== 'null');
+  const isNull = (v: JsonSchema) => v.type === 'null' && Object.keys(v).length === 1;
+  if (!inner || !variants.some(isNull) || typeof inner.type !== 'string' || inner.type === 'null') return null;
+  const { anyOf: _anyOf, ...rest } = node;
+  const merged: Record<string, unknown> = { ...(prune(inner) as JsonSchema), ...rest, type: [inner.type, 'null'] };
+  if (Array.isArray(inner.enum)) merged.enum = [...(inner.enum as unknown[]), null];
+  return merged as JsonSchema;
 }
 
 /** One flat object out of several shapes, refusing a name defined twice. */
@@ -69,9 +116,4 @@ export function mergeShapes(...shapes: Array<ZodRawShape | undefined>): ZodRawSh
     }
   }
   return merged;
-}
-
-/** Every property optional, for results that may be a preview or a dry run instead of the API object. */
-export function loosen(schema: ZodTypeAny): ZodTypeAny {
-  return schema instanceof z.ZodObject ? schema.partial() : schema;
 }

@@ -1,4 +1,5 @@
 import { UsageError } from '../config.js';
+import { DEFAULT_LISTED } from './default-tools.js';
 import type { Effect, Toolset } from './endpoint.js';
 
 /*
@@ -9,11 +10,53 @@ import type { Effect, Toolset } from './endpoint.js';
 
 export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'];
 
+/** `--toolsets all`: every toolset. */
+export const ALL_TOOLSETS = 'all';
+
 export interface Selection {
   readOnly: boolean;
   toolsets?: readonly string[];
   tools?: readonly string[];
   project?: string;
+  /** `--dynamic`: list only the meta-tools. */
+  dynamic?: boolean;
+}
+
+/**
+ * How `tools/list` is answered:
+ * - `default` (no --toolsets, --tools or --dynamic): the reports, the curated tools of
+ *   default-tools.ts and the meta-tools; every tool the operator allowed is callable, the rest
+ *   through `call_tool`. Fits every host (at most 40 tools).
+ * - `selected` (--toolsets or --tools, `--toolsets all` included): exactly the selection, no
+ *   meta-tools, since nothing callable is left unlisted.
+ * - `dynamic` (--dynamic): only the meta-tools, over the selection.
+ */
+export type ListingMode = 'default' | 'selected' | 'dynamic';
+
+export function listingMode(selection: Selection): ListingMode {
+  if (selection.dynamic) return 'dynamic';
+  if (selection.toolsets !== undefined || selection.tools !== undefined) return 'selected';
+  return 'default';
+}
+
+/** What a server can call and what it lists, for one selection. */
+export interface Plan<T> {
+  mode: ListingMode;
+  /** Every tool the operator allowed: callable by name and through call_tool. */
+  callable: T[];
+  /** The endpoint and report tools `tools/list` shows. */
+  listed: T[];
+  /** Whether `tools/list` adds search_tools, describe_tool and call_tool. */
+  meta: boolean;
+}
+
+/** The callable set (see `narrow`) and, by listing mode, the tools listed beside it. */
+export function plan<T extends Selectable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): Plan<T> {
+  const callable = narrow(all, selection, known);
+  const mode = listingMode(selection);
+  if (mode === 'dynamic') return { mode, callable, listed: [], meta: true };
+  if (mode === 'selected') return { mode, callable, listed: callable, meta: false };
+  return { mode, callable, listed: callable.filter((t) => t.toolset === 'reports' || DEFAULT_LISTED.has(t.name)), meta: true };
 }
 
 export interface Selectable {
@@ -30,10 +73,11 @@ export interface Selectable {
 export function narrow<T extends Selectable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): T[] {
   const names = new Set(all.map((t) => t.name));
   for (const toolset of selection.toolsets ?? []) {
-    if (!(TOOLSETS as readonly string[]).includes(toolset)) {
-      throw new UsageError(`Unknown toolset '${toolset}'. Expected one or more of: ${TOOLSETS.join(', ')}.`);
+    if (toolset !== ALL_TOOLSETS && !(TOOLSETS as readonly string[]).includes(toolset)) {
+      throw new UsageError(`Unknown toolset '${toolset}'. Expected one or more of: ${ALL_TOOLSETS}, ${TOOLSETS.join(', ')}.`);
     }
   }
+  const everyToolset = selection.toolsets?.includes(ALL_TOOLSETS) === true;
   for (const name of selection.tools ?? []) {
     if (!known.has(name)) throw new UsageError(`Unknown tool '${name}'. Run 'openai-admin-mcp tools' to list them.`);
     if (!names.has(name)) throw new UsageError(`Tool '${name}' is not available when scoped to a project (--project): it changes the whole organization.`);
@@ -41,7 +85,7 @@ export function narrow<T extends Selectable>(all: readonly T[], selection: Selec
   const narrowed = selection.toolsets !== undefined || selection.tools !== undefined;
   return all.filter((tool) => {
     if (selection.readOnly && tool.effect !== 'read') return false;
-    if (!narrowed) return true;
+    if (!narrowed || everyToolset) return true;
     return (selection.toolsets ?? []).includes(tool.toolset) || (selection.tools ?? []).includes(tool.name);
   });
 }

@@ -126,7 +126,8 @@ describe('client.range', () => {
   it('365 days of costs: 365 contiguous buckets, one request per window, identical to a sequential walk', async () => {
     const windows = splitRange(COSTS, start, TODAY, '1d');
     const before = sandbox.requests.length;
-    const buckets = await client.range({ path: COSTS, query: { group_by: ['line_item'] }, start, end: TODAY });
+    const { buckets, partial } = await client.range({ path: COSTS, query: { group_by: ['line_item'] }, start, end: TODAY });
+    expect(partial).toBeUndefined();
     const sent = requestsTo(COSTS, before);
     expect(sent).toHaveLength(windows.length);
     expect(sent.map((r) => startOf(r.query)).sort((a, b) => a - b)).toEqual(windows.map((w) => w.start));
@@ -138,7 +139,7 @@ describe('client.range', () => {
   it('365 days of daily usage: 365 contiguous buckets over twelve windows, identical to a sequential walk', async () => {
     const windows = splitRange(COMPLETIONS, start, TODAY, '1d');
     const before = sandbox.requests.length;
-    const buckets = await client.range({ path: COMPLETIONS, query: { group_by: ['model'] }, start, end: TODAY });
+    const { buckets } = await client.range({ path: COMPLETIONS, query: { group_by: ['model'] }, start, end: TODAY });
     const sent = requestsTo(COMPLETIONS, before);
     expect(sent).toHaveLength(12);
     expect(sent.map((r) => startOf(r.query)).sort((a, b) => a - b)).toEqual(windows.map((w) => w.start));
@@ -148,7 +149,7 @@ describe('client.range', () => {
 
   it('hourly and unaligned ranges merge without duplicates at the window edges', async () => {
     const from = TODAY - 9 * DAY + 30 * 60;
-    const buckets = await client.range({ path: COMPLETIONS, start: from, end: TODAY, width: '1h' });
+    const { buckets } = await client.range({ path: COMPLETIONS, start: from, end: TODAY, width: '1h' });
     expectContiguous(buckets, from, 9 * 24, '1h');
     expect(buckets).toEqual(await sequential(COMPLETIONS, from, TODAY, '1h'));
   });
@@ -167,7 +168,7 @@ describe('client.range', () => {
         }
       },
     };
-    const buckets = await fetchRange(counting, { path: COMPLETIONS, start, end: TODAY, concurrency: 4 });
+    const { buckets } = await fetchRange(counting, { path: COMPLETIONS, start, end: TODAY, concurrency: 4 });
     expect(most).toBe(4);
     expect(inFlight).toBe(0);
     expectContiguous(buckets, start, 365, '1d');

@@ -58,14 +58,25 @@ describe('command line', () => {
     expect(result.stderr).toMatch(/--sandbox/);
   });
 
-  it('tools lists what the flags expose, with --json for machines', async () => {
-    const all = await cli(['tools']);
+  it('tools lists what the flags list, with each tool\'s toolset, effect and endpoint, and --json for machines', async () => {
+    const all = await cli(['tools', '--toolsets', 'all']);
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/projects_archive\s+destructive\s+POST \/organization\/projects\/\{project_id\}\/archive/);
-    const readOnly = await cli(['tools', '--json'], { OPENAI_ADMIN_MCP_READ_ONLY: '1' });
-    const listed = JSON.parse(readOnly.stdout) as Array<{ name: string; annotations: { readOnlyHint: boolean } }>;
+    expect(all.stdout).toMatch(/^tool\s+toolset\s+effect\s+endpoint$/m);
+    expect(all.stdout).toMatch(/^projects_archive\s+projects\s+destructive\s+POST \/organization\/projects\/\{project_id\}\/archive$/m);
+    expect(all.stdout).toMatch(/^spend_report\s+reports\s+read\s+\(report\)$/m);
+    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 5} tools$`, 'm'));
+
+    const byDefault = await cli(['tools']);
+    expect(byDefault.stdout).toMatch(/^call_tool\s+meta\s+as called\s+\(meta-tool\)$/m);
+    expect(byDefault.stdout).toMatch(/^users_delete\s+members\s+destructive\s+DELETE /m);
+    expect(byDefault.stdout).toMatch(/\d+ tools listed; \d+ more callable through call_tool \(--toolsets all lists every tool\)/);
+
+    const readOnly = await cli(['tools', '--json', '--toolsets', 'all'], { OPENAI_ADMIN_MCP_READ_ONLY: '1' });
+    const listed = JSON.parse(readOnly.stdout) as Array<{ name: string; annotations?: { readOnlyHint?: boolean }; _meta: Record<string, string> }>;
     expect(listed.length).toBe(endpointTools.filter((t) => t.effect === 'read').length + 5);
-    expect(listed.every((t) => t.annotations.readOnlyHint)).toBe(true);
+    expect(listed.every((t) => t.annotations?.readOnlyHint === true && t._meta['openai-admin/effect'] === 'read')).toBe(true);
+    const archive = JSON.parse((await cli(['tools', '--json', '--tools', 'projects_archive'])).stdout) as Array<{ _meta: Record<string, string> }>;
+    expect(archive[0]?._meta).toEqual({ 'openai-admin/endpoint': 'POST /organization/projects/{project_id}/archive', 'openai-admin/toolset': 'projects', 'openai-admin/effect': 'destructive' });
   });
 
   it('call runs one tool: exit 0 with the result, exit 1 with the error', async () => {

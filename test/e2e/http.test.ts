@@ -55,7 +55,7 @@ const apiEnv = () => ({ OPENAI_ADMIN_KEY: 'sk-admin-http-test', OPENAI_BASE_URL:
 describe('Streamable HTTP with sessions', () => {
   let server: Running;
   beforeAll(async () => {
-    server = await serveHttp([], apiEnv());
+    server = await serveHttp(['--toolsets', 'all'], apiEnv());
   });
   afterAll(() => server.stop());
 
@@ -130,8 +130,8 @@ describe('Streamable HTTP with sessions', () => {
 
 describe('stateless Streamable HTTP', () => {
   it('answers each request on its own, so replicas need no shared state', async () => {
-    const a = await serveHttp(['--stateless'], apiEnv());
-    const b = await serveHttp(['--stateless'], { ...apiEnv(), OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'shared-secret-for-replicas' });
+    const a = await serveHttp(['--stateless', '--toolsets', 'all'], apiEnv());
+    const b = await serveHttp(['--stateless', '--toolsets', 'all'], { ...apiEnv(), OPENAI_ADMIN_MCP_CONFIRM_SECRET: 'shared-secret-for-replicas' });
     try {
       const client = await connect(a.url, { authorization: `Bearer ${TOKEN}` });
       const { tools } = await client.listTools();

@@ -8,7 +8,7 @@ let server: Connected;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 12 });
-  server = await connectStdio(['--read-only'], { OPENAI_ADMIN_KEY: 'sk-admin-readonly-test', OPENAI_BASE_URL: sandbox.url });
+  server = await connectStdio(['--read-only', '--toolsets', 'all'], { OPENAI_ADMIN_KEY: 'sk-admin-readonly-test', OPENAI_BASE_URL: sandbox.url });
 });
 afterAll(async () => {
   await server.close();

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { effectiveHints } from '../../src/server/annotations.js';
 import { parseUntrustedText } from '../../src/server/results.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
 
@@ -11,7 +12,7 @@ let server: Connected;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 11, retryAfterMs: 10 });
-  server = await connectStdio([], { OPENAI_ADMIN_KEY: KEY, OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'debug' });
+  server = await connectStdio(['--toolsets', 'all'], { OPENAI_ADMIN_KEY: KEY, OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'debug' });
 });
 afterAll(async () => {
   await server.close();
@@ -26,9 +27,10 @@ describe('stdio server against the sandbox', () => {
     const { tools } = await server.client.listTools();
     expect(tools).toHaveLength(endpointTools.length + allComposites.length);
     const archive = tools.find((t) => t.name === 'projects_archive');
-    expect(archive?.annotations).toMatchObject({ destructiveHint: true, readOnlyHint: false });
+    expect(effectiveHints(archive?.annotations)).toMatchObject({ destructiveHint: true, readOnlyHint: false, idempotentHint: true });
     expect(archive?._meta).toEqual({ 'openai-admin/endpoint': 'POST /organization/projects/{project_id}/archive' });
-    expect(archive?.outputSchema?.type).toBe('object');
+    expect(archive?.outputSchema).toBeUndefined();
+    expect(tools.find((t) => t.name === 'spend_report')?.outputSchema?.type).toBe('object');
     expect(server.client.getInstructions()).toMatch(/never follow instructions/);
   });
 

@@ -6,6 +6,8 @@ import { isLoopback, startHttpServer, type RunningHttp } from '../../src/server/
 
 const host: Host = {
   instructions: 'test',
+  mode: 'selected',
+  instructionsFor: () => 'test',
   listTools: () => [],
   call: async () => ({ content: [] }),
   entries: () => [],

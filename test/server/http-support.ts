@@ -23,7 +23,12 @@ export interface HeldCall {
 
 export class HoldingHost implements Host {
   readonly instructions = 'A test host.';
+  readonly mode = 'selected' as const;
   readonly held: HeldCall[] = [];
+
+  instructionsFor() {
+    return this.instructions;
+  }
 
   listTools() {
     return [{ name: 'hold', description: 'Runs until released or cancelled.', inputSchema: { type: 'object' as const } }];

@@ -45,8 +45,9 @@ describe('toolsets and tools', () => {
 describe('--project scoping', () => {
   it('drops project_id from project tools and fills it in', async () => {
     const project = atlas();
-    const h = host({ project: project?.id });
+    const h = host({ project: project?.id, toolsets: ['all'] });
     const tool = h.listTools().find((t) => t.name === 'projects_users_list');
+    expect(tool).toBeDefined();
     expect(Object.keys(tool?.inputSchema.properties ?? {})).not.toContain('project_id');
     const result = await h.call('projects_users_list', { limit: 100 });
     expect(result.isError, text(result)).toBeFalsy();
@@ -56,7 +57,7 @@ describe('--project scoping', () => {
   });
 
   it('hides organization-wide writes and says why when one is called', async () => {
-    const h = host({ project: atlas()?.id });
+    const h = host({ project: atlas()?.id, toolsets: ['all'] });
     expect(names(h)).not.toContain('projects_create');
     expect(names(h)).not.toContain('invites_create');
     expect(names(h)).toContain('projects_users_create');
@@ -67,13 +68,15 @@ describe('--project scoping', () => {
 
   it('narrows usage and reports to the project', async () => {
     const project = atlas();
-    const h = host({ project: project?.id });
+    const h = host({ project: project?.id, toolsets: ['all'] });
     const usage = h.listTools().find((t) => t.name === 'usage_costs');
+    expect(usage).toBeDefined();
     expect(Object.keys(usage?.inputSchema.properties ?? {})).not.toContain('project_ids');
     const from = sandbox.requests.length;
     await h.call('usage_costs', { start_time: '7d' });
     expect(decodeURIComponent(sandbox.requests[from]?.query ?? '')).toContain(`project_ids[]=${project?.id}`);
     const spend = h.listTools().find((t) => t.name === 'spend_report');
+    expect(spend).toBeDefined();
     expect(Object.keys(spend?.inputSchema.properties ?? {})).not.toContain('project');
     const report = await h.call('spend_report', { period: 'last_month' });
     expect(structured<{ project: { id: string } }>(report).project.id).toBe(project?.id);

@@ -29,8 +29,11 @@ describe('the listing prebuilt at build time', () => {
   });
 
   it.each([
-    ['everything', {}],
+    ['the default', {}],
+    ['every tool', { toolsets: ['all'] }],
+    ['dynamic', { dynamic: true }],
     ['read-only', { readOnly: true }],
+    ['read-only, every tool', { readOnly: true, toolsets: ['all'] }],
     ['toolsets', { toolsets: ['usage', 'reports'] }],
     ['toolsets and tools', { toolsets: ['keys'], tools: ['projects_list', 'groups_create'] }],
     ['read-only over tools', { readOnly: true, tools: ['projects_create', 'projects_list'] }],
@@ -41,6 +44,8 @@ describe('the listing prebuilt at build time', () => {
     const quick = new QuickHost(built(), deps, async () => full);
     expect(quick.listTools()).toEqual(full.listTools());
     expect(quick.instructions).toBe(full.instructions);
+    expect(quick.mode).toBe(full.mode);
+    expect(quick.entries().map((e) => e.tool.name)).toEqual(full.entries().map((e) => e.tool.name));
   });
 
   it('a quick host refuses unknown names as the full host does, and calls through to it', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
+import { effectiveHints } from '../../src/server/annotations.js';
 import { selectTools, type RegisteredTool } from '../../src/server/registry.js';
 import { referenceCatalog as catalog, type ParamFact } from '../reference/facts.js';
 
@@ -59,8 +60,8 @@ describe('annotations and metadata', () => {
     expect(tool.title.length).toBeGreaterThan(0);
     expect(tool.description.length).toBeGreaterThan(10);
     expect(tool.description).not.toMatch(/\n/);
-    expect(tool.annotations).toEqual({
-      title: tool.title,
+    // Listed compactly (only hints that differ from the MCP defaults), read as a client reads them.
+    expect(effectiveHints(tool.annotations)).toEqual({
       readOnlyHint: tool.effect === 'read',
       destructiveHint: tool.effect === 'destructive',
       idempotentHint: tool.idempotent,
@@ -68,7 +69,8 @@ describe('annotations and metadata', () => {
     });
     if (tool.endpoint) expect(tool.meta).toEqual({ 'openai-admin/endpoint': `${tool.endpoint.method} ${tool.endpoint.path}` });
     expect(tool.inputSchema).not.toHaveProperty('$schema');
-    expect(tool.outputSchema.type).toBe('object');
+    // Reports keep a typed output schema; endpoint results are the API's objects, with none listed.
+    expect(tool.outputSchema?.type).toBe(tool.composite ? 'object' : undefined);
     if (tool.endpoint?.effect === 'read' && tool.endpoint.method !== 'GET' && tool.endpoint.safe !== true) throw new Error(`${tool.name}: a read must be a GET or a POST declared safe`);
   });
 
@@ -76,7 +78,7 @@ describe('annotations and metadata', () => {
     const readOnly = selectTools({ readOnly: true });
     expect(readOnly.map((t) => t.name).sort()).toEqual(endpointTools.filter((t) => t.effect === 'read').map((t) => t.name).sort());
     expect(catalog.filter((op) => op.effect === 'read').every((op) => readOnly.some((t) => t.name === op.tool))).toBe(true);
-    expect(readOnly.every((t) => t.annotations.readOnlyHint && (t.endpoint?.method === 'GET' || t.endpoint?.safe === true))).toBe(true);
+    expect(readOnly.every((t) => effectiveHints(t.annotations).readOnlyHint && (t.endpoint?.method === 'GET' || t.endpoint?.safe === true))).toBe(true);
   });
 
   it('destructive tools take confirm, and every write takes dry_run', () => {

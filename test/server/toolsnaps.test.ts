@@ -10,8 +10,10 @@ import { allComposites } from '../../src/reports/index.js';
  * clients see shows up as a diff in review. Update deliberately with `npx vitest run -u`.
  */
 const client = new AdminClient({ apiKey: 'sk-admin-snapshot', baseUrl: 'http://127.0.0.1:9/v1' });
-const host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, dynamic: false, redactSecrets: false, composites: allComposites });
-const dynamicHost = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, dynamic: true, redactSecrets: false, composites: allComposites });
+const deps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, redactSecrets: false, composites: allComposites };
+const host = new ToolHost({ ...deps, dynamic: false, toolsets: ['all'] });
+const defaultHost = new ToolHost({ ...deps, dynamic: false });
+const dynamicHost = new ToolHost({ ...deps, dynamic: true });
 
 describe('tool surface snapshots', () => {
   it.each(host.listTools().map((t) => [t.name, t] as const))('%s', async (name, listing) => {
@@ -24,5 +26,9 @@ describe('tool surface snapshots', () => {
 
   it('the list of snapshotted tools is the list of tools', async () => {
     await expect(`${host.listTools().map((t) => t.name).join('\n')}\n`).toMatchFileSnapshot('../__toolsnaps__/_index.snap');
+  });
+
+  it('the default listing (no --toolsets, --tools or --dynamic)', async () => {
+    await expect(`${defaultHost.listTools().map((t) => t.name).join('\n')}\n`).toMatchFileSnapshot('../__toolsnaps__/_default.snap');
   });
 });

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ENV_VARIABLES, OPTIONS } from '../../src/config.js';
+
+/*
+ * The README's flag table is the reference people read, so every flag and variable the CLI accepts
+ * must appear in a row of a real Markdown table: a block of `|` lines whose second line is the
+ * `|---|` separator. A row cut off from its header by a paragraph renders as plain text, which is
+ * how the table once lost half its rows without anyone noticing.
+ */
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+
+/** Blocks of consecutive lines that start with `|`, outside code fences. */
+function pipeBlocks(markdown: string): string[][] {
+  const blocks: string[][] = [];
+  let current: string[] = [];
+  let fenced = false;
+  for (const line of markdown.split('\n')) {
+    if (line.startsWith('```')) fenced = !fenced;
+    if (!fenced && line.startsWith('|')) current.push(line);
+    else if (current.length > 0) {
+      blocks.push(current);
+      current = [];
+    }
+  }
+  if (current.length > 0) blocks.push(current);
+  return blocks;
+}
+
+const SEPARATOR = /^\|(\s*:?-{3,}:?\s*\|)+\s*$/;
+const blocks = pipeBlocks(readme);
+/** Body rows of well-formed tables. */
+const rows = blocks.filter((b) => b.length >= 2 && SEPARATOR.test(b[1] as string)).flatMap((b) => b.slice(2));
+const inRow = (needle: RegExp) => rows.some((row) => needle.test(row));
+
+/** Every OPENAI_* variable the configuration reads, found in its source so a new one cannot be missed. */
+const configSource = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
+const readVariables = [...new Set([...configSource.matchAll(/\b(OPENAI_[A-Z_]+)\b/g)].map((m) => m[1] as string))].filter((v) => v !== 'OPENAI_ADMIN_MCP_');
+
+describe('README flag table', () => {
+  it('has no table rows outside a table (every block of | lines starts with a header and a separator)', () => {
+    const broken = blocks.filter((b) => !(b.length >= 2 && SEPARATOR.test(b[1] as string)));
+    expect(broken.map((b) => b[0])).toEqual([]);
+  });
+
+  it.each(Object.keys(OPTIONS).map((name) => [`--${name}`] as const))('%s is in a table row', (flag) => {
+    expect(inRow(new RegExp(`\`[^\`]*${flag}(?![\\w-])`))).toBe(true);
+  });
+
+  it.each([...new Set([...ENV_VARIABLES, ...readVariables])].map((name) => [name] as const))('%s is in a table row', (variable) => {
+    expect(inRow(new RegExp(`\`${variable}(?![A-Z_])`))).toBe(true);
+  });
+
+  it('the lists checked are the real ones', () => {
+    expect(Object.keys(OPTIONS)).toEqual(expect.arrayContaining(['read-only', 'confirm-with', 'audit-log']));
+    expect(readVariables).toEqual(expect.arrayContaining(['OPENAI_ADMIN_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ADMIN_MCP_SANDBOX_PORT']));
+  });
+});
