@@ -165,7 +165,13 @@ function paramsFields(checker: ts.TypeChecker, type: ts.Type): DeclaredField[] {
       const optional = (prop.flags & ts.SymbolFlags.Optional) !== 0;
       const name = prop.getName();
       seenIn.set(name, (seenIn.get(name) ?? 0) + (optional ? 0 : 1));
-      if (!byName.has(name)) {
+      const known = byName.get(name);
+      if (known) {
+        // A field every variant has (a union's discriminator, say) allows what any variant allows.
+        const concrete = checker.getNonNullableType(propType);
+        const more = literalValues(checker, known.array ? (checker.getTypeArguments(concrete as ts.TypeReference)[0] as ts.Type) : concrete);
+        if (known.values && more) known.values = [...new Set([...known.values, ...more])];
+      } else {
         const concrete = checker.getNonNullableType(propType);
         const array = checker.isArrayType(concrete);
         const values = literalValues(checker, array ? (checker.getTypeArguments(concrete as ts.TypeReference)[0] as ts.Type) : concrete);

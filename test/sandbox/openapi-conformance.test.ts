@@ -1,6 +1,7 @@
 import Ajv2020Module from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_LOG_EVENT_TYPES } from '../../tools/audit-logs.js';
 import type { AdminClient, Query } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
@@ -34,7 +35,20 @@ const KNOWN_FORMATS = new Set<string>();
     } else registerFormats(value);
   }
 })(referenceResponses);
-ajv.addSchema({ $id: BASE, components: { schemas: referenceResponses.components.schemas } });
+ajv.addSchema({ $id: BASE, components: { schemas: withSdkEventTypes(referenceResponses.components.schemas) } });
+
+/**
+ * The document predates event types the pinned SDK lists (external storage, trusted access); the
+ * audit_logs_list tool takes its list from the SDK (checked by test/reference/sdk-fields.test.ts),
+ * so the sandbox may emit those too. Every other enum stays the document's.
+ */
+function withSdkEventTypes(schemas: Record<string, unknown>): Record<string, unknown> {
+  const eventType = schemas.AuditLogEventType as { enum?: string[] } | undefined;
+  const sdkTypes = [...AUDIT_LOG_EVENT_TYPES];
+  if (!eventType?.enum || sdkTypes.length === 0) return schemas;
+  return { ...schemas, AuditLogEventType: { ...eventType, enum: [...new Set([...eventType.enum, ...sdkTypes])] } };
+}
+
 
 /** Local `#/components/...` references, pointed at the registered document. */
 function absolutize(node: unknown): unknown {
