@@ -11,6 +11,9 @@ Usage:
   openai-admin-mcp tools [--json] [flags]  List the tools these flags expose
   openai-admin-mcp call TOOL [JSON] [flags]
                                            Call one tool under the same policy and print the result
+  openai-admin-mcp view TOOL [JSON] --out FILE.html [flags]
+                                           Run spend_report, usage_report or access_review and write
+                                           its view as one standalone HTML file (no network needed)
 
 Flags:
   --sandbox               Use the in-process sandbox instead of the real API (no key needed)
@@ -71,6 +74,10 @@ async function main(argv: string[]): Promise<number> {
     case 'call': {
       const { runCall } = await import('./commands/call.js');
       return runCall(config);
+    }
+    case 'view': {
+      const { runView } = await import('./commands/view.js');
+      return runView(config);
     }
     case 'serve': {
       const { runServe } = await import('./commands/serve.js');

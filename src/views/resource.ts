@@ -60,7 +60,8 @@ export function standaloneHtml(tool: string, args: Record<string, unknown>, stru
   const data = JSON.stringify({ tool, arguments: args, structuredContent }).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
   const embedded = `<script type="application/json" id="${DATA_ELEMENT_ID}">${data}</script>`;
   const csp = `<meta http-equiv="Content-Security-Policy" content="${standaloneCsp(page)}">`;
-  return page.replace('<head>', `<head>\n${csp}`).replace('</body>', `${embedded}\n</body>`);
+  // Function replacers: the data may hold `$&`, which a replacement string would expand.
+  return page.replace('<head>', () => `<head>\n${csp}`).replace('<body>', () => `<body>\n${embedded}`);
 }
 
 /** default-src 'none' plus the hashes of the page's one script and one style element. */

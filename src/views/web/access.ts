@@ -25,7 +25,7 @@ export function renderAccess(data: Record<string, unknown>, ctx: ViewContext): H
       h('th', { scope: 'row', class: 'label' }, str(k.name)),
       h('td', { class: 'mono' }, str(k.id)),
       h('td', {}, orphan ? 'none found' : str(k.owner)),
-      h('td', {}, str(k.last_used)),
+      h('td', { class: 'nowrap' }, str(k.last_used)),
       h('td', {}, ...(status.length > 0 ? status : ['OK'])),
     );
   });
@@ -58,10 +58,10 @@ function staleForm(ctx: ViewContext): HTMLElement | null {
   const rerun = ctx.rerun;
   if (!rerun) return null;
   const days = h('input', { type: 'number', name: 'stale_days', min: '1', max: '3650', value: String(typeof ctx.args.stale_days === 'number' ? ctx.args.stale_days : 90), 'data-testid': 'stale-days' });
-  const button = h('button', { type: 'submit', 'data-testid': 'rerun' }, 'Update');
-  const form = h('form', { class: 'controls', 'aria-label': 'Review again' }, h('label', {}, 'Stale after (days) ', days), button);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
+  const button = h('button', { type: 'button', 'data-testid': 'rerun' }, 'Update');
+  const form = h('div', { class: 'controls', role: 'group', 'aria-label': 'Review again' }, h('label', {}, 'Stale after (days) ', days), button);
+  // A click, not a form submit: hosts sandbox the view without allow-forms, where submit never fires.
+  button.addEventListener('click', () => {
     button.disabled = true;
     void rerun({ ...ctx.args, stale_days: Number(days.value) }).finally(() => {
       button.disabled = false;

@@ -31,7 +31,7 @@ export function columnChart(options: { title: string; points: Point[]; format: (
     'figure',
     { class: 'chart-figure' },
     h('figcaption', {}, title),
-    h('div', { class: 'chart-scale', 'aria-hidden': 'true' }, h('span', {}, format(max)), h('span', {}, format(0))),
+    h('div', { class: 'chart-scale', 'aria-hidden': 'true' }, `Highest: ${format(max)}`),
     chart,
     h('div', { class: 'chart-axis', 'aria-hidden': 'true' }, h('span', {}, first?.label ?? ''), h('span', {}, last?.label ?? '')),
     h(

@@ -25,10 +25,10 @@ export function rerunForm(ctx: ViewContext, groupings: readonly string[], defaul
   for (const p of PERIODS) period.append(h('option', { value: p, ...(p === currentPeriod ? { selected: '' } : {}) }, p.replace(/_/g, ' ')));
   const group = h('select', { name: 'group_by', 'data-testid': 'group-by' });
   for (const g of groupings) group.append(h('option', { value: g, ...(g === currentGroup ? { selected: '' } : {}) }, g.replace(/_/g, ' ')));
-  const button = h('button', { type: 'submit', 'data-testid': 'rerun' }, 'Update');
-  const form = h('form', { class: 'controls', 'aria-label': 'Run the report again' }, h('label', {}, 'Period ', period), groupings.length > 0 ? h('label', {}, 'Group by ', group) : null, button);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
+  const button = h('button', { type: 'button', 'data-testid': 'rerun' }, 'Update');
+  const form = h('div', { class: 'controls', role: 'group', 'aria-label': 'Run the report again' }, h('label', {}, 'Period ', period), groupings.length > 0 ? h('label', {}, 'Group by ', group) : null, button);
+  // A click, not a form submit: hosts sandbox the view without allow-forms, where submit never fires.
+  button.addEventListener('click', () => {
     const next: Record<string, unknown> = { ...ctx.args, ...(groupings.length > 0 ? { group_by: [group.value] } : {}) };
     if (period.value !== '') {
       delete next.start;

@@ -46,11 +46,13 @@ export function renderUsage(data: Record<string, unknown>, ctx: ViewContext): HT
     h('p', { class: 'window', 'data-testid': 'window' }, `From ${str(period.start)} to ${str(period.end)} (end exclusive, UTC)`),
     rerunForm(ctx, byFamily.length > 0 ? [] : ['model', 'project', 'user', 'api_key'], 'model'),
     groups.length > 0
-      ? table(`Top ${groups.length} by ${groupedBy}`, [groupedBy, 'Tokens', 'Requests'], body, { 'data-testid': 'groups' })
+      ? table(`Top ${groups.length} by ${groupedBy.replace(/_/g, ' ')}`, [heading(groupedBy), 'Tokens', 'Requests'], body, { 'data-testid': 'groups' })
       : h('p', { class: 'note' }, 'No usage in this period.'),
     h('p', { class: 'note', 'data-testid': 'no-series' }, 'This report gives totals for the whole period, not a series over time: change the period above to compare.'),
   );
 }
+
+const heading = (field: string) => field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, ' ');
 
 function tile(title: string, value: string, testId: string, detail?: string): HTMLElement {
   return h('div', { class: 'tile' }, h('p', { class: 'tile-title' }, title), h('p', { class: 'tile-value', 'data-testid': testId }, value), detail ? h('p', { class: 'muted' }, detail) : null);
