@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { standaloneHtml } from '../../src/views/resource.js';
 import { CLI } from '../e2e/connect.js';
 import { launchBrowser, startHostServer, startMcpServer, type RunningServer } from './browser.js';
 
@@ -214,6 +215,62 @@ describe('access view', () => {
     expect(await frame.locator('[data-testid=flags] li').allTextContents()).toEqual(flags);
     expect(await frame.getByTestId('summary').textContent()).toBe(data.summary);
     await shoot(page, 'access-dark.png');
+    await page.close();
+  });
+
+  it('marks a project nobody owns', async () => {
+    const page = await openHost(760);
+    const { data, frame } = await show(page, 'access_review', { project: 'Research' }, 'light');
+    const flag = (data.flags as string[]).find((f) => f.startsWith('no_owner'));
+    expect(flag, 'the Research project has no owner').toBeDefined();
+    expect(await frame.getByTestId('flag-no-owner').textContent()).toBe(flag);
+    expect(await frame.locator('table[data-testid=members] caption').textContent()).toBe('Members (no owner)');
+    await page.close();
+  });
+});
+
+describe('results with fields the view does not know', () => {
+  it('renders from the documented fields, ignores the rest, and marks a key whose owner is gone', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const spend = {
+      total_usd: 12.5,
+      currency: 'usd',
+      period: { start: '2026-01-01', end: '2026-02-01' },
+      breakdown: [
+        { line_item: 'a', usd: 10, share: '80%', project_id: 'proj_x', note: { nested: true } },
+        { line_item: 'b', usd: 2.5, share: '20%' },
+      ],
+      forecast_usd: 99,
+      notes: ['extra'],
+    };
+    await page.setContent(standaloneHtml('spend_report', {}, spend));
+    expect(await page.getByTestId('total').textContent()).toBe('$12.50');
+    expect(await page.getByTestId('breakdown-row').locator('th').allTextContents()).toEqual(['a', 'b']);
+    expect(await page.getByTestId('other-row').count()).toBe(0);
+    expect(await page.getByTestId('daily-chart').count()).toBe(0);
+
+    const access = {
+      project: { id: 'proj_1', name: 'P', status: 'active' },
+      summary: 's',
+      flags: [],
+      users: [{ name: 'Ann', email: 'ann@example.test', role: 'owner', joined: 1 }],
+      groups: [],
+      service_accounts: [],
+      keys: [
+        { name: 'gone', id: 'key_1', owner: 'unknown', last_used: 'never', stale: true, scopes: ['x'] },
+        { name: 'fine', id: 'key_2', owner: 'ann@example.test', last_used: '2026-01-01' },
+      ],
+      unavailable: ['groups: 403 forbidden'],
+    };
+    await page.setContent(standaloneHtml('access_review', {}, access));
+    const gone = page.locator('[data-key-id=key_1]');
+    expect(await gone.getByTestId('badge-orphan').textContent()).toBe('Owner missing');
+    expect(await gone.getByTestId('badge-stale').textContent()).toBe('Stale');
+    expect(await page.locator('[data-key-id=key_2] .badge').count()).toBe(0);
+    expect(await page.getByText('Not shown: groups: 403 forbidden').count()).toBe(1);
+    expect(errors).toEqual([]);
     await page.close();
   });
 });

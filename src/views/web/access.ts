@@ -36,7 +36,7 @@ export function renderAccess(data: Record<string, unknown>, ctx: ViewContext): H
     { class: 'view', 'data-view': 'access' },
     h('header', {}, h('h1', {}, 'Access review'), h('p', { class: 'scope' }, `Project ${str(project.name)} (${str(project.id)}) · ${str(project.status)}`)),
     h('p', { class: 'summary', 'data-testid': 'summary' }, str(data.summary)),
-    flags.length > 0 ? h('ul', { class: 'flags', role: 'alert', 'data-testid': 'flags' }, ...flags.map((f) => h('li', { class: f.startsWith('no_owner') ? 'flag orphan' : 'flag' }, f))) : null,
+    flags.length > 0 ? h('ul', { class: 'flags', role: 'alert', 'data-testid': 'flags' }, ...flags.map((f) => (f.startsWith('no_owner') ? h('li', { class: 'flag orphan', 'data-testid': 'flag-no-owner' }, f) : h('li', { class: 'flag' }, f)))) : null,
     staleForm(ctx),
     table(noOwner ? 'Members (no owner)' : 'Members', ['Name', 'Kind', 'Email or ID', 'Role'], members, { 'data-testid': 'members' }),
     table('API keys', ['Name', 'ID', 'Owner', 'Last used', 'Status'], keys, { 'data-testid': 'keys' }),
