@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { standaloneHtml } from '../../src/views/resource.js';
 import { CLI } from '../e2e/connect.js';
 import { launchBrowser, startHostServer, startMcpServer, type RunningServer } from './browser.js';
@@ -85,6 +85,9 @@ async function luminance(frame: FrameLocator): Promise<number> {
   return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
 }
 
+// Each test drives a browser through many round trips; on a busy machine that takes time, not luck.
+vi.setConfig({ testTimeout: 180_000 });
+
 describe('spend view', () => {
   it('shows the total, the window, a daily chart and one bar per breakdown row, and re-runs through the host', async () => {
     const page = await openHost(760);
@@ -133,7 +136,7 @@ describe('spend view', () => {
     const before = await frame.getByTestId('total').textContent();
     await frame.getByTestId('period').selectOption('last_7_days');
     await frame.getByTestId('rerun').click();
-    await expect.poll(() => frame.getByTestId('total').textContent()).not.toBe(before);
+    await expect.poll(() => frame.getByTestId('total').textContent(), { timeout: 60_000 }).not.toBe(before);
     const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
     expect(calls).toHaveLength(1);
     expect(calls[0]?.name).toBe('spend_report');
@@ -185,7 +188,7 @@ describe('usage view', () => {
     // Regrouping from the view calls usage_report with the new grouping.
     await frame.getByTestId('group-by').selectOption('project');
     await frame.getByTestId('rerun').click();
-    await expect.poll(async () => frame.locator('table[data-testid=groups] thead th').first().textContent()).toBe('Project');
+    await expect.poll(async () => frame.locator('table[data-testid=groups] thead th').first().textContent(), { timeout: 60_000 }).toBe('Project');
     const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
     expect(calls[0]?.arguments).toEqual({ period: 'last_30_days', group_by: ['project'], top: 8 });
     await page.close();
