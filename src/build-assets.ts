@@ -3,11 +3,13 @@ import { allComposites } from './reports/index.js';
 import { listing } from './server/mcp.js';
 import { LISTING_FILE, type ListingEntry } from './server/prebuilt.js';
 import { allTools } from './server/registry.js';
+import { VIEW_FILE } from './views/resource.js';
+import { buildViewHtml } from './views/build.js';
 
 /**
  * Run by `npm run build` after tsc: writes the `bin` entry point (dist/cli.js) and the tool listing
  * computed once at build time (dist/tool-listing.json), which lets the server start without building
- * every schema.
+ * every schema, and the report view (dist/view.html), bundled from src/views/web/.
  */
 const dist = new URL('../', import.meta.url);
 
@@ -19,3 +21,6 @@ chmodSync(new URL('cli.js', dist), 0o755);
 rmSync(new URL(LISTING_FILE, dist), { force: true });
 const entries: ListingEntry[] = allTools(undefined, allComposites).map((tool) => ({ tool: listing(tool), toolset: tool.toolset, effect: tool.effect }));
 writeFileSync(new URL(LISTING_FILE, dist), JSON.stringify(entries));
+
+// The sources stay in src/: tsc does not compile them (they are browser code, see src/views/web/tsconfig.json).
+writeFileSync(new URL(VIEW_FILE, dist), await buildViewHtml(new URL('../src/views/web/', dist)));

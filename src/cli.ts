@@ -11,6 +11,9 @@ Usage:
   openai-admin-mcp tools [--json] [flags]  List the tools these flags list: toolset, effect, endpoint
   openai-admin-mcp call TOOL [JSON] [flags]
                                            Call one tool under the same policy and print the result
+  openai-admin-mcp view TOOL [JSON] --out FILE.html [flags]
+                                           Run spend_report, usage_report or access_review and write
+                                           its view as one standalone HTML file (no network needed)
 
 Without --toolsets, --tools or --dynamic the server lists the reports, the most used tools and
 search_tools, describe_tool and call_tool, which reach every other tool: at most 40, for any host.
@@ -78,6 +81,10 @@ async function main(argv: string[]): Promise<number> {
     case 'call': {
       const { runCall } = await import('./commands/call.js');
       return runCall(config);
+    }
+    case 'view': {
+      const { runView } = await import('./commands/view.js');
+      return runView(config);
     }
     case 'serve': {
       const { runServe } = await import('./commands/serve.js');

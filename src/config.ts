@@ -7,13 +7,15 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-export type Command = 'serve' | 'sandbox' | 'tools' | 'call' | 'help' | 'version';
+export type Command = 'serve' | 'sandbox' | 'tools' | 'call' | 'view' | 'help' | 'version';
 export type ConfirmWith = 'token' | 'elicitation' | 'auto';
 
 export interface ServerConfig {
   command: Command;
   /** Positional arguments after the command (`call TOOL JSON`). */
   args: string[];
+  /** `view --out FILE.html`: where the standalone page goes. */
+  out?: string;
   apiKey: string | undefined;
   baseUrl: string;
   organization: string | undefined;
@@ -67,6 +69,7 @@ export const OPTIONS = {
   'key-from-header': { type: 'string' },
   'session-idle-timeout': { type: 'string' },
   json: { type: 'boolean' },
+  out: { type: 'string' },
   'log-level': { type: 'string' },
   'max-retries': { type: 'string' },
   seed: { type: 'string' },
@@ -74,7 +77,7 @@ export const OPTIONS = {
   'fault-rate': { type: 'string' },
 } as const;
 
-const COMMANDS = new Set(['sandbox', 'tools', 'call']);
+const COMMANDS = new Set(['sandbox', 'tools', 'call', 'view']);
 
 /** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
 const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
@@ -107,10 +110,11 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   if (values.help) command = 'help';
   else if (values.version) command = 'version';
   else if (first !== undefined) {
-    if (!COMMANDS.has(first)) throw new UsageError(`Unknown command '${first}'. Expected one of: sandbox, tools, call.`);
+    if (!COMMANDS.has(first)) throw new UsageError(`Unknown command '${first}'. Expected one of: sandbox, tools, call, view.`);
     command = first as Command;
   }
   if (command === 'serve' && rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}'.`);
+  if (values.out !== undefined && command !== 'view') throw new UsageError("--out applies only to 'view'.");
   if (command !== 'sandbox' && command !== 'serve' && command !== 'help' && command !== 'version') {
     for (const flag of SANDBOX_ONLY) {
       if (values[flag as keyof typeof values] !== undefined) throw new UsageError(`--${flag} applies only to 'sandbox' and '--sandbox'.`);
@@ -120,7 +124,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const port = values.port ?? (command === 'sandbox' ? env.OPENAI_ADMIN_MCP_SANDBOX_PORT : env.OPENAI_ADMIN_MCP_PORT);
   return {
     command,
-    args: command === 'call' ? rest : command === 'sandbox' || command === 'tools' ? rejectExtra(command, rest) : [],
+    args: command === 'call' || command === 'view' ? rest : command === 'sandbox' || command === 'tools' ? rejectExtra(command, rest) : [],
     apiKey: nonEmpty(env.OPENAI_ADMIN_KEY),
     baseUrl: url('OPENAI_BASE_URL', nonEmpty(env.OPENAI_BASE_URL) ?? DEFAULT_BASE_URL),
     organization: nonEmpty(env.OPENAI_ORG_ID),
@@ -142,6 +146,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
+    ...(values.out !== undefined ? { out: values.out } : {}),
     json: values.json ?? false,
     logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
     maxRetries: integer('--max-retries', values['max-retries'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RETRIES) ?? '2', 0, 10),

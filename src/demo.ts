@@ -1,8 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { effectiveHints } from './server/annotations.js';
+import { standaloneHtml } from './views/resource.js';
 
 /*
  * `npm run demo`: starts the MCP server on the built-in sandbox and drives it with the MCP SDK's
@@ -36,13 +40,18 @@ async function main(): Promise<void> {
   };
 
   out('\n━━ 1. "What did project Atlas spend last month, by line item?"');
-  const spend = await call('spend_report', { project: 'atlas', period: 'last_month', group_by: ['line_item'], top: 6 });
+  const spendArgs = { project: 'atlas', period: 'last_month', group_by: ['line_item'], top: 6, daily: true };
+  const spend = await call('spend_report', spendArgs);
   const period = spend.period as { start: string; end: string };
   const project = spend.project as { id: string; name: string };
   out(`  ${project.name} (${project.id}) spent ${usd(spend.total_usd as number)} from ${period.start} to ${period.end} (end exclusive):`);
   for (const row of spend.breakdown as Array<{ line_item: string; usd: number; share: string }>) out(`    ${usd(row.usd).padStart(12)}  ${row.share.padStart(6)}  ${row.line_item}`);
   const other = spend.other as { rows: number; usd: number } | undefined;
   if (other) out(`    ${usd(other.usd).padStart(12)}          ${other.rows} more line items`);
+  // The same answer as a chart, for anyone without an MCP Apps host to render the report view.
+  const page = join(tmpdir(), 'openai-admin-mcp-spend.html');
+  writeFileSync(page, standaloneHtml('spend_report', spendArgs, spend));
+  out(`  As a chart: ${page} (open it in a browser; it needs no network)`);
 
   out('\n━━ 2. "Who can access the Billing project, and which keys are stale?"');
   const review = await call('access_review', { project: 'Billing' });

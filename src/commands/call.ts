@@ -6,15 +6,7 @@ export async function runCall(config: ServerConfig): Promise<number> {
   const [name, json, extra] = config.args;
   if (!name) throw new UsageError("'call' needs a tool name: openai-admin-mcp call TOOL '{\"arg\": 1}'");
   if (extra !== undefined) throw new UsageError(`Unexpected argument '${extra}': pass the arguments as one JSON object.`);
-  let args: unknown = {};
-  if (json !== undefined) {
-    try {
-      args = JSON.parse(json);
-    } catch (error) {
-      throw new UsageError(`The arguments for ${name} are not valid JSON: ${(error as Error).message}`);
-    }
-    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UsageError(`The arguments for ${name} must be a JSON object.`);
-  }
+  const args = parseArguments(name, json);
   const runtime = await openRuntime(config);
   try {
     const result = await runtime.host.call(name, args);
@@ -28,4 +20,17 @@ export async function runCall(config: ServerConfig): Promise<number> {
   } finally {
     await runtime.close();
   }
+}
+
+/** A tool's arguments from the command line: one JSON object, or none. */
+export function parseArguments(name: string, json: string | undefined): Record<string, unknown> {
+  if (json === undefined) return {};
+  let args: unknown;
+  try {
+    args = JSON.parse(json);
+  } catch (error) {
+    throw new UsageError(`The arguments for ${name} are not valid JSON: ${(error as Error).message}`);
+  }
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new UsageError(`The arguments for ${name} must be a JSON object.`);
+  return args as Record<string, unknown>;
 }

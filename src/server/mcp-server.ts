@@ -1,14 +1,15 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
+import { VIEW_RESOURCE, VIEW_URI, viewHtml } from '../views/resource.js';
 import type { CallSession, Host } from './host.js';
 
 /** An MCP server (low-level SDK `Server`) serving a Host. One per connection or session. */
 export function createMcpServer(host: Host, clientFor?: (headers: Record<string, string | string[] | undefined>) => AdminClient | undefined): Server {
-  const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
+  const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {}, resources: {} }, instructions: host.instructions });
   const tools = host.listTools();
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {
     // Every tool comes in one page and no cursor is ever issued, so any cursor is one we did not
@@ -18,6 +19,15 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
       throw new McpError(ErrorCode.InvalidParams, `Invalid cursor ${JSON.stringify(cursor).slice(0, 80)}: this server lists every tool in one page and issues no cursors; call tools/list without one.`);
     }
     return { tools };
+  });
+  // The report view (MCP Apps), listed when a tool that uses it is exposed.
+  const withView = host.entries().some((e) => (e.tool._meta?.ui as { resourceUri?: string } | undefined)?.resourceUri === VIEW_URI);
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: withView ? [VIEW_RESOURCE] : [] }));
+  server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
+    if (!withView || request.params.uri !== VIEW_URI) {
+      throw new McpError(ErrorCode.InvalidParams, `Unknown resource '${request.params.uri}'. ${withView ? `This server serves ${VIEW_URI}.` : 'This server exposes no resources with its current tool selection.'}`);
+    }
+    return { contents: [{ uri: VIEW_URI, mimeType: VIEW_RESOURCE.mimeType, text: viewHtml() }] };
   });
   // The SDK's Server checks tools/call with its own zod schemas, whose record check takes an object
   // with a `constructor` key for a class instance: such arguments, valid JSON, became an internal

@@ -7,6 +7,7 @@ import type { Effect, EndpointTool, Toolset } from './endpoint.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
 import { compactInput, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
+import { viewMeta } from '../views/resource.js';
 
 export type { CompositeTool };
 
@@ -114,7 +115,8 @@ export function registerComposite(tool: CompositeTool, project?: string): Regist
     output: tool.output,
     composite: tool,
     fixed,
-    meta: undefined,
+    // MCP Apps hosts render the three reports with the report view; other clients ignore `_meta`.
+    meta: viewMeta(tool.name),
   });
 }
 

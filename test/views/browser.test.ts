@@ -1,0 +1,320 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { standaloneHtml } from '../../src/views/resource.js';
+import { CLI } from '../e2e/connect.js';
+import { launchBrowser, startHostServer, startMcpServer, type RunningServer } from './browser.js';
+
+/*
+ * The report view in a real browser (Debian's chromium through playwright-core), hosted the way a
+ * chat client hosts it: the test host page uses ext-apps' AppBridge, reads the ui:// resource from
+ * the real server on the sandbox and hands the view a real tools/call result. Screenshots go to a
+ * temporary directory, or to docs/img/ with UPDATE_SCREENSHOTS=1 (how the README's were made).
+ */
+
+interface Shown {
+  result: CallToolResult;
+  calls: Array<{ name: string; arguments?: Record<string, unknown> }>;
+  mimeType: string;
+}
+type Data = Record<string, unknown>;
+type Row = Record<string, unknown>;
+/** The test host page's API (test/views/host/host.ts); page functions reach it as globalThis.testHost. */
+interface InPage {
+  testHost: { show(tool: string, args: Data, theme: string): Promise<Shown>; callTool(name: string, args: unknown): Promise<CallToolResult>; calls(): Shown['calls'] };
+  document: { querySelector(selector: string): { clientHeight: number } | null };
+  getComputedStyle(element: unknown): { backgroundColor: string };
+}
+
+const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/img/', import.meta.url).pathname : mkdtempSync(join(tmpdir(), 'views-shots-'));
+mkdirSync(SHOTS, { recursive: true });
+
+let browser: Browser;
+let server: RunningServer;
+let host: { url: string; close(): Promise<void> };
+
+beforeAll(async () => {
+  [browser, server] = await Promise.all([launchBrowser(), startMcpServer()]);
+  host = await startHostServer(server.url);
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  await host?.close();
+  await server?.stop();
+});
+
+const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD', minimumFractionDigits: 2 }).format(n);
+const count = (n: number) => new Intl.NumberFormat('en-US').format(n);
+const figure = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
+
+async function openHost(width: number): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.on('pageerror', (error) => {
+    throw error;
+  });
+  await page.goto(host.url);
+  await page.waitForFunction(() => 'testHost' in globalThis);
+  return page;
+}
+
+async function show(page: Page, tool: string, args: Data, theme: 'light' | 'dark'): Promise<{ shown: Shown; data: Data; frame: FrameLocator }> {
+  const shown = await page.evaluate(([t, a, th]) => (globalThis as unknown as InPage).testHost.show(t, a, th), [tool, args, theme] as const);
+  expect(shown.result.isError).toBeFalsy();
+  const frame = page.frameLocator('iframe');
+  await frame.locator('[data-view]').waitFor();
+  return { shown, data: shown.result.structuredContent as Data, frame };
+}
+
+async function shoot(page: Page, name: string): Promise<void> {
+  // The view reports its height to the host, which sizes the iframe; wait for it to settle.
+  await page.waitForFunction(() => ((globalThis as unknown as InPage).document.querySelector('iframe')?.clientHeight ?? 0) > 320);
+  const png = await page.locator('iframe').screenshot();
+  writeFileSync(join(SHOTS, name), png);
+  expect(png.length).toBeGreaterThan(5_000);
+}
+
+/** The body's background as luminance 0..1, to tell the themes apart. */
+async function luminance(frame: FrameLocator): Promise<number> {
+  const rgb = await frame.locator('body').evaluate((b) => (globalThis as unknown as InPage).getComputedStyle(b).backgroundColor);
+  const [r = 0, g = 0, b = 0] = (rgb.match(/\d+/g) ?? []).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+}
+
+// Each test drives a browser through many round trips; on a busy machine that takes time, not luck.
+vi.setConfig({ testTimeout: 180_000 });
+
+describe('spend view', () => {
+  it('shows the total, the window, a daily chart and one bar per breakdown row, and re-runs through the host', async () => {
+    const page = await openHost(760);
+    const args = { period: 'last_month', group_by: ['line_item'], top: 6, daily: true };
+    const { shown, data, frame } = await show(page, 'spend_report', args, 'light');
+    expect(shown.mimeType).toBe('text/html;profile=mcp-app');
+
+    // The total shown is structuredContent.total_usd, to the cent.
+    expect(figure(await frame.getByTestId('total').textContent())).toBe(data.total_usd);
+    expect(await frame.getByTestId('total').textContent()).toBe(money(data.total_usd as number));
+    const period = data.period as { start: string; end: string };
+    expect(await frame.getByTestId('window').textContent()).toContain(`From ${period.start} to ${period.end}`);
+
+    // One row and one bar per breakdown row, with its label, amount and share; the "other" row after them.
+    const breakdown = data.breakdown as Row[];
+    const other = data.other as { rows: number; usd: number } | undefined;
+    expect(other, 'top 6 leaves an "other" row to check').toBeDefined();
+    const rows = frame.getByTestId('breakdown-row');
+    expect(await rows.count()).toBe(breakdown.length);
+    for (const [i, row] of breakdown.entries()) {
+      const cells = rows.nth(i);
+      expect(await cells.locator('th').textContent()).toBe(row.line_item);
+      expect(await cells.locator('td').nth(1).textContent()).toBe(money(row.usd as number));
+      expect(await cells.locator('td').nth(2).textContent()).toBe(row.share);
+      expect(await cells.getByTestId('bar').count()).toBe(1);
+    }
+    expect(await frame.locator('[data-testid=breakdown] [data-testid=bar]').count()).toBe(breakdown.length + 1);
+    expect(await frame.getByTestId('other-row').locator('td').nth(1).textContent()).toBe(money(other!.usd));
+    expect(await frame.getByTestId('other-row').locator('th').textContent()).toContain(`${other!.rows} more rows`);
+    expect(await frame.locator('table[data-testid=breakdown] caption').textContent()).toBe('Breakdown');
+
+    // The daily chart: one column per day, a name for screen readers and the figures as a table.
+    const daily = data.daily as Array<{ date: string; usd: number }>;
+    expect(daily.length).toBeGreaterThan(27);
+    const chart = frame.getByTestId('daily-chart');
+    expect(await chart.locator('rect').count()).toBe(daily.length);
+    expect(await chart.getAttribute('role')).toBe('img');
+    expect(await chart.getAttribute('aria-label')).toContain(`from ${daily[0]!.date} to ${daily[daily.length - 1]!.date}`);
+    expect(await frame.locator('.chart-data tbody tr').count()).toBe(daily.length);
+
+    expect(await luminance(frame)).toBeGreaterThan(0.8);
+    await shoot(page, 'spend-light.png');
+
+    // Re-run for another period from the view: it calls spend_report through the host, and the
+    // total becomes what a direct call with those arguments returns.
+    const before = await frame.getByTestId('total').textContent();
+    await frame.getByTestId('period').selectOption('last_7_days');
+    await frame.getByTestId('rerun').click();
+    await expect.poll(() => frame.getByTestId('total').textContent(), { timeout: 60_000 }).not.toBe(before);
+    const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.name).toBe('spend_report');
+    expect(calls[0]?.arguments).toEqual({ ...args, period: 'last_7_days' });
+    const direct = await page.evaluate(([a]) => (globalThis as unknown as InPage).testHost.callTool('spend_report', a), [calls[0]!.arguments] as const);
+    const expected = (direct.structuredContent as Data).total_usd as number;
+    expect(expected).not.toBe(data.total_usd);
+    expect(figure(await frame.getByTestId('total').textContent())).toBe(expected);
+    expect(await frame.locator('.chart rect').count()).toBe(7);
+    await page.close();
+  });
+
+  it('follows a dark host theme and fits 400 px without sideways scrolling', async () => {
+    const page = await openHost(400);
+    const { data, frame } = await show(page, 'spend_report', { period: 'last_30_days', group_by: ['project'], daily: true }, 'dark');
+    expect(await luminance(frame)).toBeLessThan(0.2);
+    expect(await frame.locator('html').getAttribute('data-theme')).toBe('dark');
+    expect(await frame.getByTestId('breakdown-row').count()).toBe((data.breakdown as Row[]).length);
+    for (const [i, row] of (data.breakdown as Row[]).entries()) expect(await frame.getByTestId('breakdown-row').nth(i).locator('th').textContent()).toBe(row.project);
+    const overflow = await frame.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shoot(page, 'spend-dark-400.png');
+    await page.close();
+  });
+});
+
+describe('usage view', () => {
+  it('shows token and request totals and one row with two bars per top group', async () => {
+    const page = await openHost(760);
+    const { data, frame } = await show(page, 'usage_report', { period: 'last_30_days', group_by: ['model'], top: 8 }, 'light');
+    const totals = data.totals as Record<string, number>;
+    expect(await frame.getByTestId('total-tokens').textContent()).toBe(count((totals.input_tokens ?? 0) + (totals.output_tokens ?? 0)));
+    expect(await frame.getByTestId('total-requests').textContent()).toBe(count(totals.num_model_requests ?? 0));
+    const groups = data.groups as Row[];
+    expect(groups.length).toBeGreaterThan(1);
+    const rows = frame.getByTestId('group-row');
+    expect(await rows.count()).toBe(groups.length);
+    for (const [i, group] of groups.entries()) {
+      const row = rows.nth(i);
+      expect(await row.locator('th').textContent()).toBe(group.model);
+      expect(await row.locator('td').nth(0).textContent()).toBe(count((group.input_tokens as number) + (group.output_tokens as number)));
+      expect(await row.locator('td').nth(1).textContent()).toBe(count(group.num_model_requests as number));
+      expect(await row.getByTestId('bar').count()).toBe(2);
+    }
+    // The report has no series over time, and the view says so rather than inventing one.
+    expect(await frame.getByTestId('no-series').textContent()).toMatch(/not a series over time/);
+    await shoot(page, 'usage-light.png');
+
+    // Regrouping from the view calls usage_report with the new grouping.
+    await frame.getByTestId('group-by').selectOption('project');
+    await frame.getByTestId('rerun').click();
+    await expect.poll(async () => frame.locator('table[data-testid=groups] thead th').first().textContent(), { timeout: 60_000 }).toBe('Project');
+    const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
+    expect(calls[0]?.arguments).toEqual({ period: 'last_30_days', group_by: ['project'], top: 8 });
+    await page.close();
+  });
+});
+
+describe('access view', () => {
+  it('lists members and keys in real tables and flags every stale key and missing owner', async () => {
+    const page = await openHost(760);
+    const { data, frame } = await show(page, 'access_review', { project: 'Billing' }, 'dark');
+    const members = [...(data.users as Row[]), ...(data.groups as Row[]), ...(data.service_accounts as Row[])];
+    expect(await frame.locator('table[data-testid=members] tbody tr').count()).toBe(members.length);
+    expect(await frame.locator('table[data-testid=members] thead th').allTextContents()).toEqual(['Name', 'Kind', 'Email or ID', 'Role']);
+    const keys = data.keys as Row[];
+    const stale = keys.filter((k) => k.stale === true);
+    expect(stale.length, 'the Billing project has stale keys to flag').toBeGreaterThan(0);
+    expect(await frame.getByTestId('key-row').count()).toBe(keys.length);
+    for (const key of keys) {
+      const row = frame.locator(`[data-testid=key-row][data-key-id="${String(key.id)}"]`);
+      expect(await row.locator('th').textContent()).toBe(key.name);
+      expect(await row.getAttribute('data-stale')).toBe(String(key.stale === true));
+      expect(await row.getByTestId('badge-stale').count()).toBe(key.stale === true ? 1 : 0);
+      expect(await row.getByTestId('badge-orphan').count()).toBe(key.owner === 'unknown' ? 1 : 0);
+    }
+    expect(await frame.getByTestId('badge-stale').count()).toBe(stale.length);
+    const flags = data.flags as string[];
+    expect(await frame.locator('[data-testid=flags] li').allTextContents()).toEqual(flags);
+    expect(await frame.getByTestId('summary').textContent()).toBe(data.summary);
+    await shoot(page, 'access-dark.png');
+    await page.close();
+  });
+
+  it('marks a project nobody owns', async () => {
+    const page = await openHost(760);
+    const { data, frame } = await show(page, 'access_review', { project: 'Research' }, 'light');
+    const flag = (data.flags as string[]).find((f) => f.startsWith('no_owner'));
+    expect(flag, 'the Research project has no owner').toBeDefined();
+    expect(await frame.getByTestId('flag-no-owner').textContent()).toBe(flag);
+    expect(await frame.locator('table[data-testid=members] caption').textContent()).toBe('Members (no owner)');
+    await page.close();
+  });
+});
+
+describe('results with fields the view does not know', () => {
+  it('renders from the documented fields, ignores the rest, and marks a key whose owner is gone', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const spend = {
+      total_usd: 12.5,
+      currency: 'usd',
+      period: { start: '2026-01-01', end: '2026-02-01' },
+      breakdown: [
+        { line_item: 'a', usd: 10, share: '80%', project_id: 'proj_x', note: { nested: true } },
+        { line_item: 'b', usd: 2.5, share: '20%' },
+      ],
+      forecast_usd: 99,
+      notes: ['extra'],
+    };
+    await page.setContent(standaloneHtml('spend_report', {}, spend));
+    expect(await page.getByTestId('total').textContent()).toBe('$12.50');
+    expect(await page.getByTestId('breakdown-row').locator('th').allTextContents()).toEqual(['a', 'b']);
+    expect(await page.getByTestId('other-row').count()).toBe(0);
+    expect(await page.getByTestId('daily-chart').count()).toBe(0);
+
+    const access = {
+      project: { id: 'proj_1', name: 'P', status: 'active' },
+      summary: 's',
+      flags: [],
+      users: [{ name: 'Ann', email: 'ann@example.test', role: 'owner', joined: 1 }],
+      groups: [],
+      service_accounts: [],
+      keys: [
+        { name: 'gone', id: 'key_1', owner: 'unknown', last_used: 'never', stale: true, scopes: ['x'] },
+        { name: 'fine', id: 'key_2', owner: 'ann@example.test', last_used: '2026-01-01' },
+      ],
+      unavailable: ['groups: 403 forbidden'],
+    };
+    await page.setContent(standaloneHtml('access_review', {}, access));
+    const gone = page.locator('[data-key-id=key_1]');
+    expect(await gone.getByTestId('badge-orphan').textContent()).toBe('Owner missing');
+    expect(await gone.getByTestId('badge-stale').textContent()).toBe('Stale');
+    expect(await page.locator('[data-key-id=key_2] .badge').count()).toBe(0);
+    expect(await page.getByText('Not shown: groups: 403 forbidden').count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('standalone file', () => {
+  it('view --out writes one HTML file that renders the report with every request blocked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'views-standalone-'));
+    try {
+      const file = join(dir, 'spend.html');
+      const args = JSON.stringify({ period: 'last_month', daily: true });
+      const env = { PATH: process.env.PATH ?? '' };
+      const written = spawnSync(process.execPath, [CLI, 'view', 'spend_report', args, '--sandbox', '--out', file], { encoding: 'utf8', env });
+      expect(written.status, written.stderr).toBe(0);
+      expect(written.stdout.trim()).toBe(file);
+      const called = spawnSync(process.execPath, [CLI, 'call', 'spend_report', args, '--sandbox'], { encoding: 'utf8', env });
+      const expected = JSON.parse(called.stdout) as Data;
+
+      const context = await browser.newContext({ offline: true, viewport: { width: 760, height: 900 } });
+      const requests: string[] = [];
+      const violations: string[] = [];
+      // Everything but the file itself is refused, and the context is offline besides.
+      await context.route('**/*', (route) => (route.request().url() === pathToFileURL(file).href ? route.continue() : route.abort()));
+      const page = await context.newPage();
+      page.on('request', (r) => requests.push(r.url()));
+      page.on('console', (m) => {
+        if (m.type() === 'error') violations.push(m.text());
+      });
+      await page.goto(pathToFileURL(file).href);
+      await page.locator('[data-view=spend]').waitFor();
+      expect(figure(await page.getByTestId('total').textContent())).toBe(expected.total_usd);
+      expect(await page.getByTestId('breakdown-row').count()).toBe((expected.breakdown as Row[]).length);
+      expect(await page.locator('.chart rect').count()).toBe((expected.daily as Row[]).length);
+      // No host, so nothing to re-run with.
+      expect(await page.getByTestId('rerun').count()).toBe(0);
+      expect(requests).toEqual([pathToFileURL(file).href]);
+      expect(violations).toEqual([]);
+      // The page's own CSP allows its one script and style by hash and nothing else.
+      expect(readFileSync(file, 'utf8')).toMatch(/http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'/);
+      await context.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

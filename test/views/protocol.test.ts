@@ -1,0 +1,75 @@
+import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { VIEW_MIME, VIEW_URI } from '../../src/views/resource.js';
+import { connectStdio, structured, type Connected } from '../e2e/connect.js';
+
+/* The MCP Apps surface over the real stdio server: the tools that declare the view, and the view itself. */
+
+const VIEW_TOOLS = ['access_review', 'spend_report', 'usage_report'];
+let sandbox: Sandbox;
+let server: Connected;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 5 });
+  server = await connectStdio([], { OPENAI_ADMIN_KEY: 'sk-admin-views-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'error' });
+});
+afterAll(async () => {
+  await server?.close();
+  await sandbox?.close();
+});
+
+describe('the report view over MCP', () => {
+  it('uses the MIME type ext-apps hosts look for', () => {
+    expect(VIEW_MIME).toBe(RESOURCE_MIME_TYPE);
+    expect(VIEW_URI.startsWith('ui://')).toBe(true);
+  });
+
+  it('advertises resources, and resources/list names the view with its MIME type', async () => {
+    expect(server.client.getServerCapabilities()?.resources).toBeDefined();
+    const { resources } = await server.client.listResources();
+    expect(resources).toEqual([expect.objectContaining({ uri: VIEW_URI, mimeType: RESOURCE_MIME_TYPE })]);
+  });
+
+  it('resources/read returns one self-contained HTML page', async () => {
+    const { contents } = await server.client.readResource({ uri: VIEW_URI });
+    expect(contents).toHaveLength(1);
+    const page = contents[0] as { uri: string; mimeType: string; text: string };
+    expect(page.uri).toBe(VIEW_URI);
+    expect(page.mimeType).toBe(RESOURCE_MIME_TYPE);
+    expect(page.text).toMatch(/^<!doctype html>/);
+    // Nothing to fetch: no external script, stylesheet, image or font.
+    expect(page.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^\s"'<>]*\.(?:js|css|woff2?)\b/i);
+    expect(Buffer.byteLength(page.text)).toBeLessThanOrEqual(500 * 1024);
+  });
+
+  it('refuses an unknown resource with an error naming the one it serves', async () => {
+    await expect(server.client.readResource({ uri: 'ui://openai-admin-mcp/other.html' })).rejects.toThrow(/Unknown resource 'ui:\/\/openai-admin-mcp\/other\.html'.*report\.html/);
+  });
+
+  it('tools/list carries _meta.ui.resourceUri on exactly the three reports', async () => {
+    const { tools } = await server.client.listTools();
+    const withView = tools.filter((t) => (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri !== undefined);
+    expect(withView.map((t) => t.name).sort()).toEqual(VIEW_TOOLS);
+    for (const tool of withView) expect(tool._meta).toEqual({ ui: { resourceUri: VIEW_URI } });
+    // Endpoint tools keep exactly their endpoint entry.
+    expect(tools.find((t) => t.name === 'projects_list')?._meta).toEqual({ 'openai-admin/endpoint': 'GET /organization/projects' });
+  });
+
+  it('results are unchanged: structuredContent and text carry no view data', async () => {
+    const result = await server.client.callTool({ name: 'spend_report', arguments: { period: 'last_month' } });
+    expect(result._meta).toBeUndefined();
+    expect(Object.keys(structured(result))).not.toContain('ui');
+    expect(typeof structured(result).total_usd).toBe('number');
+  });
+
+  it('lists no resource when none of the three reports is exposed', async () => {
+    const keysOnly = await connectStdio(['--toolsets', 'keys'], { OPENAI_ADMIN_KEY: 'sk-admin-views-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'error' });
+    try {
+      expect((await keysOnly.client.listResources()).resources).toEqual([]);
+      await expect(keysOnly.client.readResource({ uri: VIEW_URI })).rejects.toThrow(/no resources/);
+    } finally {
+      await keysOnly.close();
+    }
+  });
+});
