@@ -10,7 +10,7 @@ import { backoffDelay, isRetryableStatus, retryAfterMs, wasNeverSent, type Backo
 export { ApiError, CancelledError, ConnectionError, ReadOnlyError } from './errors.js';
 export { buildPath, serializeQuery, type Query, type QueryValue } from './query.js';
 export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
-export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangeRequest } from './ranges.js';
+export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangeRequest, type WindowProgress } from './ranges.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 

@@ -34,6 +34,13 @@ export interface RangeRequest {
   /** Windows fetched at once. Default 4. */
   concurrency?: number;
   signal?: AbortSignal;
+  /** Told how many windows are planned, then of each one fetched (progress notifications). */
+  progress?: WindowProgress;
+}
+
+export interface WindowProgress {
+  plan(windows: number): void;
+  done(): void;
 }
 
 export interface Window {
@@ -64,6 +71,7 @@ export class RangeMergeError extends Error {
 export async function fetchRange(client: Getter, request: RangeRequest): Promise<Bucket[]> {
   const width = request.width ?? '1d';
   const windows = splitRange(request.path, request.start, request.end, width);
+  request.progress?.plan(windows.length);
   const perWindow = await mapLimited(windows, request.concurrency ?? 4, async (window) => {
     const page = await collectPages<Bucket>(client, {
       path: request.path,
@@ -74,6 +82,7 @@ export async function fetchRange(client: Getter, request: RangeRequest): Promise
       signal: request.signal,
     });
     if (page.truncated) throw new RangeMergeError(`the window starting ${window.start} did not finish paging (${page.stoppedBy})`);
+    request.progress?.done();
     return page.items;
   });
   const buckets = perWindow.flat();

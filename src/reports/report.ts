@@ -1,5 +1,5 @@
 import type { z, ZodObject, ZodRawShape, ZodTypeAny } from 'zod';
-import type { AdminClient } from '../client/index.js';
+import type { AdminClient, WindowProgress } from '../client/index.js';
 import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
@@ -9,6 +9,8 @@ export interface ReportContext {
   signal?: AbortSignal;
   /** Wall clock in ms, injectable for tests. */
   now: () => number;
+  /** Counts the range windows of a long report, when the caller asked for progress. */
+  progress?: WindowProgress;
 }
 
 /** A mistake the caller can fix (an ambiguous or unknown name, an empty period): reported as is. */

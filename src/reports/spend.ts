@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
-import { periodFields, resolvePeriod } from './periods.js';
-import { cents, isoDate, report, withProject } from './report.js';
+import type { KeyRef } from './names.js';
+import { describePeriod, periodFields, resolvePeriod } from './periods.js';
+import { cents, isoDate, report, ReportError, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
@@ -25,7 +26,7 @@ export const spendReport = report({
   description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown. One call.',
   input: {
     project: z.string().min(1).optional().describe('Project ID or name'),
-    api_key: z.string().min(1).optional().describe('API key ID'),
+    api_key: z.string().min(1).optional().describe('API key ID, name or redacted value (any project)'),
     ...periodFields,
     group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Breakdown; default line_item'),
     daily: z.boolean().optional().describe('Add a daily series'),
@@ -35,8 +36,9 @@ export const spendReport = report({
     .object({
       total_usd: z.number(),
       currency: z.string(),
-      period: z.object({ start: z.string(), end: z.string() }),
+      period: z.object({ start: z.string(), end: z.string(), name: z.string().optional() }),
       project: z.object({ id: z.string(), name: z.string() }).optional(),
+      api_key: z.record(z.unknown()).optional(),
       breakdown: z.array(z.record(z.unknown())),
       daily: z.array(z.object({ date: z.string(), usd: z.number() })).optional(),
     })
@@ -44,30 +46,68 @@ export const spendReport = report({
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['line_item'];
+    // A key is always resolved, so a name works and an unknown key is refused rather than costing $0.
+    // Given an ID, the costs fetch starts alongside the resolution.
+    const keyLookup = args.api_key ? ctx.names.key(args.api_key, ctx.signal) : undefined;
+    // Awaited below; a handler now, so a failure elsewhere first cannot leave it unhandled.
+    keyLookup?.catch(() => undefined);
+    const keyNames = groups.includes('api_key') ? ctx.names.keys(ctx.signal) : undefined;
+    let keyId = args.api_key && KEY_ID.test(args.api_key) ? args.api_key : keyLookup ? (await keyLookup).id : undefined;
     const costs = (projectId: string | undefined) =>
       ctx.client.range({
         path: '/organization/costs',
         query: {
           group_by: groups.map((g) => GROUPS[g]),
           ...(projectId ? { project_ids: [projectId] } : {}),
-          ...(args.api_key ? { api_key_ids: [args.api_key] } : {}),
+          ...(keyId ? { api_key_ids: [keyId] } : {}),
         },
         start: period.start,
         end: period.end,
         width: '1d',
         signal: ctx.signal,
+        progress: ctx.progress,
       });
-    const { project, value: buckets } = await withProject(ctx, args.project, costs);
+    let { project, value: buckets } = await withProject(ctx, args.project, costs);
+    const key = keyLookup ? await keyLookup : undefined;
+    if (key && key.id !== keyId) {
+      keyId = key.id;
+      buckets = await costs(project?.id);
+    }
+    if (key && project && key.project.id !== project.id) {
+      throw new ReportError(`API key '${key.name}' (${key.id}) belongs to project ${key.project.name} (${key.project.id}), not ${project.name}; drop project or pick a key of ${project.name}.`);
+    }
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
-    return summarise(buckets, groups, args.top ?? 10, args.daily === true, projectNames, {
-      period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },
+    const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
+    return summarise(buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
+      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
       ...(project ? { project: { id: project.id, name: project.name } } : {}),
-      ...(args.api_key ? { api_key: args.api_key } : {}),
+      ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
     });
   },
 });
 
-function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boolean, projectNames: Map<string, string> | undefined, head: Record<string, unknown>): Record<string, unknown> {
+const KEY_ID = /^key_[A-Za-z0-9]+$/;
+
+interface Labels {
+  projectNames?: Map<string, string>;
+  keysById?: Map<string, KeyRef>;
+}
+
+/** A breakdown cell that says what it is: a project's name, a key's name, owner and project. */
+function label(group: Group, value: string | null, labels: Labels): Record<string, string> {
+  if (value === null) return { [group]: '(none)' };
+  if (group === 'project') {
+    const name = labels.projectNames?.get(value);
+    return { project: name ? `${name} (${value})` : value };
+  }
+  if (group === 'api_key') {
+    const key = labels.keysById?.get(value);
+    return key ? { api_key: `${key.name} (${value})`, owner: key.owner, key_project: key.project.name } : { api_key: value };
+  }
+  return { [group]: value };
+}
+
+function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boolean, labels: Labels, head: Record<string, unknown>): Record<string, unknown> {
   let total = 0;
   let currency = 'usd';
   const rows = new Map<string, { key: Record<string, string | null>; usd: number }>();
@@ -93,7 +133,7 @@ function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boole
   const shown = sorted.slice(0, top);
   const rest = sorted.slice(top);
   const breakdown = shown.map((row) => ({
-    ...Object.fromEntries(Object.entries(row.key).map(([g, v]) => [g, g === 'project' && v && projectNames?.get(v) ? `${projectNames.get(v)} (${v})` : (v ?? '(none)')])),
+    ...Object.assign({}, ...Object.entries(row.key).map(([g, v]) => label(g as Group, v, labels))),
     usd: cents(row.usd),
     share: total > 0 ? `${Math.round((row.usd / total) * 1000) / 10}%` : '0%',
   }));

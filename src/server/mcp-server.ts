@@ -1,5 +1,5 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
 import type { CallSession, Host } from './host.js';
@@ -14,9 +14,19 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
       signal: extra.signal,
       elicit: elicitor(server, extra.signal),
       client: clientFor?.(extra.requestInfo?.headers ?? {}),
+      progress: progressSender(request.params._meta?.progressToken, extra.sendNotification),
     }),
   );
   return server;
+}
+
+/** `notifications/progress` for this request, when its caller sent a progress token. */
+function progressSender(token: string | number | undefined, send: (notification: ServerNotification) => Promise<void>): CallSession['progress'] {
+  if (token === undefined) return undefined;
+  return (progress, total) => {
+    // Progress is a courtesy: a closed connection must not fail the report.
+    send({ method: 'notifications/progress', params: { progressToken: token, progress, total } }).catch(() => undefined);
+  };
 }
 
 /** A confirmation dialog through `elicitation/create`, when the client declared form elicitation. */

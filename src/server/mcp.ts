@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AdminClient } from '../client/index.js';
+import type { AdminClient, WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import type { AuditSink } from './audit.js';
@@ -148,7 +148,8 @@ export class ToolHost implements Host {
     try {
       const client = session.client ?? this.deps.client;
       const names = session.client ? new NameDirectory(session.client, 0) : this.names;
-      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now });
+      const progress = session.progress ? windowCounter(session.progress) : undefined;
+      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       return success(data, opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
@@ -173,6 +174,21 @@ export class ToolHost implements Host {
       .slice(0, limit)
       .map((s) => s.tool);
   }
+}
+
+/** Windows planned and done across every range a report fetches, sent on as progress. */
+function windowCounter(send: (done: number, total: number) => void): WindowProgress {
+  let total = 0;
+  let done = 0;
+  return {
+    plan(windows) {
+      total += windows;
+    },
+    done() {
+      done += 1;
+      send(done, total);
+    },
+  };
 }
 
 /** A registered tool as `tools/list` shows it. */
