@@ -5,6 +5,7 @@ import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
+import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
 import type { RegisteredTool } from './registry.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
@@ -83,7 +84,9 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     if (error instanceof AuditWriteError) {
       return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
     }
-    const message = describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' });
+    const described = describeFailure(error, { tool: tool.name, write: tool.effect !== 'read' });
+    const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal) : [];
+    const message = [described, ...hints].join('\n');
     if (tool.effect !== 'read') {
       try {
         trail.result(args, 'failed', { decision, ...statusOf(error), may_have_happened: mayHaveHappened(error), message });
@@ -118,11 +121,19 @@ async function confirmDestructive(
   const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
   // A delete of something that is not there is refused now; a replace of a policy that is not set yet is fine.
   if (target && !target.found && endpoint.method === 'DELETE') {
-    const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
+    const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
+    const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };
   }
   const state = target ? (target.found ? target.state : null) : undefined;
+  // The API's rules make some calls certain to fail: say why now rather than offer a token for them.
+  const refusal = await certainRefusal(ctx.client, endpoint, fields, ctx.signal);
+  if (refusal) {
+    const message = `${tool.name} refused before sending: ${refusal} Nothing was changed.`;
+    trail.final(args, 'refused', { decision: 'certain_refusal', message });
+    return { result: failure(message, ctx) };
+  }
 
   if (token !== undefined) {
     const verdict = ctx.confirmations.verify(token, tool.name, fields, state);
@@ -158,6 +169,7 @@ async function confirmDestructive(
     return { decision: 'elicitation_accept' };
   }
 
+  const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
   const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
   trail.final(args, 'preview', { decision: 'token_issued' });
   return {
@@ -167,6 +179,7 @@ async function confirmDestructive(
         action: `${tool.title}: ${tool.description}`,
         request: masked(request),
         ...(state !== undefined ? { target: state } : {}),
+        ...affects,
         confirmation_token: issued,
         expires_at: new Date(expiresAt).toISOString(),
         next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
