@@ -54,7 +54,7 @@ export const accessReview = report({
     user: z.string().min(1).optional().describe('User email, name or ID: their memberships across projects'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Key unused this many days is stale; default 90'),
     expand_groups: z.boolean().optional().describe('List the members of each group (owners through groups)'),
-    max_items: z.number().int().min(1).max(500).optional().describe('Keys listed in the organization review; default 15'),
+    max_items: z.number().int().min(1).max(500).optional().describe('Keys listed in the organization review; default 12'),
     cursor: z.string().optional().describe('next_cursor from the previous organization review'),
   },
   output: z.object({ summary: z.string(), flags: z.array(z.string()) }).passthrough(),
@@ -62,7 +62,7 @@ export const accessReview = report({
     const staleDays = args.stale_days ?? 90;
     if (args.user) return reviewUser(args.user, args.project, ctx);
     if (args.project) return reviewProject(args.project, staleDays, args.expand_groups === true, ctx);
-    return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 15, args.cursor, ctx);
+    return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 12, args.cursor, ctx);
   },
 });
 

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { DAY, KEY, Truth } from './truth.js';
+import { DAY, KEY, Truth, type AuditEvent } from './truth.js';
 
 /*
  * Acceptance: an administrator's questions, asked through the tools as an ideal agent would ask
@@ -140,7 +140,7 @@ describe.each([1, 2])('seed %i', (seed) => {
   question('What did <display name> do in the last 90 days?', {}, async (ask) => {
     const users = await truth.users();
     const events = await truth.audit({}, TODAY - 90 * DAY, NOW + 1);
-    const actorId = (e: Record<string, any>) => e.actor?.session?.user?.id ?? e.actor?.api_key?.user?.id;
+    const actorId = (e: AuditEvent) => e.actor?.session?.user?.id ?? e.actor?.api_key?.user?.id;
     const busiest = users.map((u) => ({ u, n: events.filter((e) => actorId(e) === u.id).length })).sort((a, b) => b.n - a.n)[0];
     if (!busiest || busiest.n === 0) throw new Error('no actor');
     const result = okData(await ask('audit_search', { actor: busiest.u.name, period: 'last_90_days', limit: 100 }));
@@ -322,9 +322,10 @@ describe.each([1, 2])('seed %i', (seed) => {
     expect(result.events.length).toBe(Math.min(10, raw.length));
     for (const e of result.events) {
       expect(e).not.toHaveProperty('summary');
-      const match = raw.find((r) => r['invite.sent']?.id === e.target);
-      expect(e.details).toContain(`email=${match?.['invite.sent']?.data?.email}`);
-      expect(e.details).toContain(`role=${match?.['invite.sent']?.data?.role}`);
+      const payload = (r: AuditEvent) => r['invite.sent'] as { id: string; data: { email: string; role: string } } | undefined;
+      const match = raw.find((r) => payload(r)?.id === e.target);
+      expect(e.details).toContain(`email=${match && payload(match)?.data.email}`);
+      expect(e.details).toContain(`role=${match && payload(match)?.data.role}`);
     }
   });
 

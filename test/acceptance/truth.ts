@@ -7,6 +7,25 @@
 export const KEY = 'sk-admin-acceptance-0123456789abcdef';
 export const DAY = 86_400;
 
+export interface KeyOwner {
+  type: 'user' | 'service_account';
+  user: { id: string; email: string };
+  service_account: { id: string; name: string };
+}
+export interface RawKey {
+  id: string;
+  name: string;
+  redacted_value: string;
+  last_used_at: number | null;
+  created_at: number;
+  owner: KeyOwner;
+}
+export interface AuditEvent {
+  type: string;
+  actor?: { session?: { user?: { id?: string } }; api_key?: { user?: { id?: string } } };
+  [payload: string]: unknown;
+}
+
 export class Truth {
   constructor(private readonly base: string) {}
 
@@ -66,13 +85,10 @@ export class Truth {
   groups = () => this.list<{ id: string; name: string }>('/organization/groups');
 
   /** Every project key with its project, whoever owns it. */
-  async keys(): Promise<Array<{ id: string; name: string; redacted_value: string; last_used_at: number | null; created_at: number; project: { id: string; name: string }; owner: Record<string, any> }>> {
+  async keys(): Promise<Array<RawKey & { project: { id: string; name: string } }>> {
     const out = [];
     for (const p of await this.projects()) {
-      const keys = await this.list<{ id: string; name: string; redacted_value: string; last_used_at: number | null; created_at: number; owner: Record<string, any> }>(
-        `/organization/projects/${p.id}/api_keys`,
-        { owner_project_access: 'any' },
-      );
+      const keys = await this.list<RawKey>(`/organization/projects/${p.id}/api_keys`, { owner_project_access: 'any' });
       out.push(...keys.map((k) => ({ ...k, project: { id: p.id, name: p.name } })));
     }
     return out;
@@ -96,11 +112,11 @@ export class Truth {
   }
 
   /** Audit events in [start, end) matching the filters, all pages. */
-  async audit(query: Record<string, string | string[] | number>, start: number, end: number): Promise<Array<Record<string, any>>> {
-    const out: Array<Record<string, any>> = [];
+  async audit(query: Record<string, string | string[] | number>, start: number, end: number): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
     let after: string | undefined;
     for (let i = 0; i < 500; i++) {
-      const { body } = await this.get<{ data: Array<Record<string, any>>; has_more: boolean; last_id?: string }>('/organization/audit_logs', {
+      const { body } = await this.get<{ data: AuditEvent[]; has_more: boolean; last_id?: string }>('/organization/audit_logs', {
         ...(query as Record<string, string | string[]>),
         'effective_at[gte]': start,
         'effective_at[lt]': end,
