@@ -122,6 +122,14 @@ export async function p4(rounds = 9, latencyMs = 50): Promise<Section> {
         { id: 'P4', what: 'spend_report 365 d (cold) / one round trip', measured: `${ratio(vsOne)} (${ms(cold)} vs ${ms(median(samples.one))})`, target: '≤ 1.5×', pass: vsOne <= 1.5 },
         { id: 'P4', what: 'spend_report 365 d (warm names) / one round trip', measured: `${ratio(median(samples.warm) / median(samples.one))}`, target: '≤ 1.5×', pass: median(samples.warm) / median(samples.one) <= 1.5 },
         { id: 'P4', what: 'speed-up vs sequential pages (limit 7, default)', measured: `${ratio(speedup)} (${ms(median(samples.seq7))} vs ${ms(cold)})`, target: '≥ 2.5×', pass: speedup >= 2.5 },
+        // The strictest baseline: the fewest sequential pages the API allows (180 daily buckets each), against the warm report.
+        {
+          id: 'P4',
+          what: 'speed-up vs sequential pages (limit 180, 3 pages), warm names',
+          measured: `${ratio(median(samples.seq180) / median(samples.warm))} (${ms(median(samples.seq180))} vs ${ms(median(samples.warm))})`,
+          target: '≥ 2.5×',
+          pass: median(samples.seq180) / median(samples.warm) >= 2.5,
+        },
       ],
     };
   } finally {

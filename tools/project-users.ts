@@ -86,6 +86,26 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), user_id: userId() } },
     output: deleted('organization.project.user.deleted'),
     target: '/organization/projects/{project_id}/users/{user_id}',
+    preview: {
+      refuseWhen: [
+        {
+          get: '/organization/projects/{project_id}',
+          field: 'status',
+          equals: 'archived',
+          reason: 'the project is archived, and the API refuses every change to an archived project\'s members. No tool can remove them; access_review shows who they are.',
+        },
+      ],
+      affects: [
+        {
+          label: 'keys_losing_access',
+          get: '/organization/projects/{project_id}/api_keys',
+          query: { owner_project_access: 'any', limit: '100' },
+          field: 'owner.user.id',
+          equals: '{user_id}',
+          show: ['name', 'id', 'redacted_value'],
+        },
+      ],
+    },
   }),
 ];
 

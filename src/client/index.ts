@@ -10,7 +10,7 @@ import { backoffDelay, isRetryableStatus, mayHaveBeenProcessed, retryAfterMs, wa
 export { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
 export { buildPath, hasDotSegment, serializeQuery, type Query, type QueryValue } from './query.js';
 export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
-export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangePartial, type RangeRequest, type RangeResult } from './ranges.js';
+export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangePartial, type RangeRequest, type RangeResult, type WindowProgress } from './ranges.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 

@@ -33,7 +33,16 @@ export interface RangeRequest {
   width?: BucketWidth;
   /** Windows fetched at once. Default 4. */
   concurrency?: number;
+  /** Buckets per window, at most one page's worth. Default a full page. */
+  windowBuckets?: number;
   signal?: AbortSignal;
+  /** Told how many windows are planned, then of each one fetched (progress notifications). */
+  progress?: WindowProgress;
+}
+
+export interface WindowProgress {
+  plan(windows: number): void;
+  done(): void;
 }
 
 export interface Window {
@@ -46,11 +55,11 @@ interface Getter {
 }
 
 /** Window edges on bucket boundaries, each window no more than one page of buckets. */
-export function splitRange(path: string, start: number, end: number, width: BucketWidth): Window[] {
+export function splitRange(path: string, start: number, end: number, width: BucketWidth, windowBuckets?: number): Window[] {
   if (!(end > start)) throw new RangeError(`the range is empty: end (${end}) must be after start (${start})`);
   const span = BUCKET_SECONDS[width];
   const first = Math.floor(start / span) * span;
-  const step = span * bucketsPerPage(path, width);
+  const step = span * Math.max(1, Math.min(windowBuckets ?? Number.POSITIVE_INFINITY, bucketsPerPage(path, width)));
   const windows: Window[] = [];
   for (let at = first; at < end; at += step) windows.push({ start: at === first ? start : at, end: Math.min(at + step, end) });
   return windows;
@@ -96,17 +105,20 @@ const STOPPED: Record<RangePartial['reason'], string> = {
 export async function fetchRange(client: Getter, request: RangeRequest): Promise<RangeResult> {
   const width = request.width ?? '1d';
   const span = BUCKET_SECONDS[width];
-  const windows = splitRange(request.path, request.start, request.end, width);
-  const perWindow = await mapLimited(windows, request.concurrency ?? 4, (window) =>
-    collectPages<Bucket>(client, {
+  const windows = splitRange(request.path, request.start, request.end, width, request.windowBuckets);
+  request.progress?.plan(windows.length);
+  const perWindow = await mapLimited(windows, request.concurrency ?? 4, async (window) => {
+    const page = await collectPages<Bucket>(client, {
       path: request.path,
       query: { ...request.query, start_time: window.start, end_time: window.end, bucket_width: width, limit: bucketsPerPage(request.path, width) },
       style: 'page_token',
       // A window is sized to one page; more pages mean the API answered smaller pages, which is fine.
       maxPages: 64,
       signal: request.signal,
-    }),
-  );
+    });
+    request.progress?.done();
+    return page;
+  });
   const buckets: Bucket[] = [];
   for (const [index, page] of perWindow.entries()) {
     buckets.push(...page.items);

@@ -1,12 +1,18 @@
 import { z } from 'zod';
-import { ApiError } from '../client/index.js';
-import { mapLimited } from '../client/index.js';
-import { isoDate, report, type ReportContext } from './report.js';
+import { ApiError, mapLimited, type AdminClient } from '../client/index.js';
+import { FAN_OUT, type KeyRef, type ProjectRef, type UserRef } from './names.js';
+import { isoDate, report, ReportError, type ReportContext } from './report.js';
 
 /*
- * access_review: who can reach a project (users, groups, service accounts) with their roles, and its
- * API keys with owner and last use, flagging stale keys and a project with no owner. Every list is
- * fetched in parallel, every page of it.
+ * access_review, three ways:
+ * - with `project`: who can reach it (users, groups, service accounts) with roles, and its keys'
+ *   owners and last use, flagging stale keys and no owner;
+ * - with `user`: that user's memberships across every project, direct and through groups;
+ * - with neither: the whole organization: every key with its project, owner and last use, admin
+ *   keys, projects without an owner and the organization's owners, summary first, the key list
+ *   cut at `max_items` with a cursor for the tail.
+ * A section the API would not list is reported as unknown with the reason, never as zero; what can
+ * still be read one by one (an archived project's members) is read that way.
  */
 
 interface ProjectUser {
@@ -24,100 +30,278 @@ interface ServiceAccount {
   name: string;
   role: string;
 }
-interface ApiKey {
-  id: string;
-  name: string;
-  last_used_at: number | null;
-  created_at: number;
-  owner?: { type?: string; user?: { id?: string; email?: string | null; name?: string | null }; service_account?: { id?: string; name?: string } };
-}
 interface Role {
   id: string;
   name: string;
 }
 
+/** A list of the review: its items, or why they are unknown (and, if partly read, what was found). */
+interface Section<T> {
+  items?: T[];
+  /** Set when the list is incomplete or could not be read. */
+  error?: string;
+  /** How the items were read when the listing itself was refused. */
+  how?: string;
+}
+
+/** A table row of the review: names, IDs, roles, flags and lists of names. */
+const row = z.record(z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]));
+
 export const accessReview = report({
   name: 'access_review',
   title: 'Access review',
-  description: "Who can reach a project (users, groups, service accounts, roles) and its keys' last use; flags stale keys and no owner.",
+  description:
+    'Access review. No arguments: the whole organization (keys with project, owner, last use; admin keys; owners; projects without owner). project: who can reach it. user: their memberships across projects.',
   input: {
-    project: z.string().min(1).describe('Project ID or name'),
+    project: z.string().min(1).optional().describe('Project ID or name: review that project'),
+    user: z.string().min(1).optional().describe('User email, name or ID: their memberships across projects'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Key unused this many days is stale; default 90'),
+    expand_groups: z.boolean().optional().describe('List the members of each group (owners through groups)'),
+    max_items: z.number().int().min(1).max(500).optional().describe('Keys listed in the organization review; default 12'),
+    cursor: z.string().optional().describe('next_cursor from the previous organization review'),
   },
-  // Names and emails come from the API as they are, and may be null.
   output: z.object({
-    project: z.object({ id: z.string(), name: z.string(), status: z.string().optional() }),
     summary: z.string(),
     flags: z.array(z.string()),
-    users: z.array(z.object({ name: z.string().nullable(), email: z.string().nullable(), role: z.string() })),
-    groups: z.array(z.object({ name: z.string().nullable(), id: z.string(), roles: z.array(z.string()) })),
-    service_accounts: z.array(z.object({ name: z.string().nullable(), id: z.string(), role: z.string() })),
-    keys: z.array(z.object({ name: z.string().nullable(), id: z.string(), owner: z.string(), last_used: z.string(), stale: z.boolean().optional() })),
+    project: z.object({ id: z.string(), name: z.string(), status: z.string().optional() }).optional(),
+    user: z.object({ id: z.string(), name: z.string().nullable(), email: z.string().nullable(), organization_role: z.string() }).optional(),
+    /** A section that could not be read is the string 'unknown' (the reason is in unavailable), never an empty list. */
+    users: z.union([z.array(row), z.string()]).optional(),
+    groups: z.union([z.array(row), z.string()]).optional(),
+    service_accounts: z.union([z.array(row), z.string()]).optional(),
+    keys: z.array(z.union([row, z.string()])).optional(),
+    key_columns: z.string().optional(),
+    memberships: z.array(row).optional(),
+    organization_owners: z.array(z.string()).optional(),
+    projects_without_owner: z.array(z.string()).optional(),
+    owners_unknown: z.array(z.string()).optional(),
+    project_owners: z.record(z.string()).optional(),
+    admin_keys: z.array(z.string()).optional(),
     unavailable: z.array(z.string()).optional(),
+    next_cursor: z.string().optional(),
+    more_keys: z.number().optional(),
   }),
   async run(args, ctx) {
-    const project = await ctx.names.project(args.project, ctx.signal);
-    const base = `/organization/projects/${encodeURIComponent(project.id)}`;
-    const all = <T>(path: string, style: 'cursor_id' | 'cursor_next', limit: number, extra: Record<string, string> = {}) =>
-      section(() => ctx.client.collect<T>({ path, query: { limit, ...extra }, style, maxPages: 100, signal: ctx.signal }));
-    const [users, groups, accounts, keys] = await Promise.all([
-      all<ProjectUser>(`${base}/users`, 'cursor_id', 100),
-      all<ProjectGroup>(`${base}/groups`, 'cursor_next', 100),
-      all<ServiceAccount>(`${base}/service_accounts`, 'cursor_id', 100),
-      // Every key, including those whose owner has lost access to the project (hidden by default).
-      all<ApiKey>(`${base}/api_keys`, 'cursor_id', 100, { owner_project_access: 'any' }),
-    ]);
-    const groupRoles = groups.items
-      ? await mapLimited(groups.items, 4, (g) =>
-          ctx.client
-            .collect<Role>({ path: `/projects/${encodeURIComponent(project.id)}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal })
-            .then((r) => r.items.map((role) => role.name)),
-        )
-      : [];
-
     const staleDays = args.stale_days ?? 90;
-    const nowSeconds = Math.floor(ctx.now() / 1000);
-    const staleBefore = nowSeconds - staleDays * 86_400;
-    const keyRows = (keys.items ?? []).map((k) => {
-      const stale = k.last_used_at === null ? k.created_at < staleBefore : k.last_used_at < staleBefore;
-      return {
-        name: k.name,
-        id: k.id,
-        owner: k.owner?.type === 'service_account' ? `service account ${k.owner.service_account?.name ?? k.owner.service_account?.id}` : (k.owner?.user?.email ?? k.owner?.user?.id ?? 'unknown'),
-        last_used: k.last_used_at ? isoDate(k.last_used_at) : 'never',
-        ...(stale ? { stale: true } : {}),
-      };
-    });
-    const userRows = (users.items ?? []).map((u) => ({ name: u.name, email: u.email, role: u.role }));
-    const groupRows = (groups.items ?? []).map((g, i) => ({ name: g.group_name, id: g.group_id, roles: groupRoles[i] ?? [] }));
-    const accountRows = (accounts.items ?? []).map((a) => ({ name: a.name, id: a.id, role: a.role }));
-
-    const owners = userRows.filter((u) => u.role === 'owner').length + groupRows.filter((g) => g.roles.some((r) => /owner/i.test(r))).length;
-    const stale = keyRows.filter((k) => 'stale' in k);
-    const flags: string[] = [];
-    if (users.items && groups.items && owners === 0) flags.push('no_owner: no user or group holds the owner role on this project');
-    if (stale.length > 0) flags.push(`stale_keys: ${stale.length} key(s) unused for more than ${staleDays} days: ${stale.map((k) => k.name).join(', ')}`);
-    if (project.status === 'archived') flags.push('archived: the project is archived and cannot be changed');
-    const errors = Object.entries({ users, groups, service_accounts: accounts, keys })
-      .filter(([, s]) => s.error)
-      .map(([name, s]) => `${name}: ${s.error}`);
-
-    const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
-    return {
-      project: { id: project.id, name: project.name, status: project.status },
-      summary: `${count(userRows.length, 'user')} (${count(userRows.filter((u) => u.role === 'owner').length, 'owner')}), ${count(groupRows.length, 'group')}, ${count(accountRows.length, 'service account')}, ${count(keyRows.length, 'key')} (${stale.length} stale)`,
-      flags,
-      users: userRows,
-      groups: groupRows,
-      service_accounts: accountRows,
-      keys: keyRows,
-      ...(errors.length > 0 ? { unavailable: errors } : {}),
-    };
+    if (args.user) return reviewUser(args.user, args.project, ctx);
+    if (args.project) return reviewProject(args.project, staleDays, args.expand_groups === true, ctx);
+    return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 12, args.cursor, ctx);
   },
 });
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+function staleCheck(staleDays: number, ctx: ReportContext): (k: { last_used_at: number | null; created_at: number }) => boolean {
+  const staleBefore = Math.floor(ctx.now() / 1000) - staleDays * 86_400;
+  return (k) => (k.last_used_at === null ? k.created_at < staleBefore : k.last_used_at < staleBefore);
+}
+
+const lastUsed = (k: { last_used_at: number | null }) => (k.last_used_at ? isoDate(k.last_used_at) : 'never');
+
+/** Everything needed to say who can reach one project. */
+interface ProjectAccess {
+  project: ProjectRef;
+  users: Section<ProjectUser>;
+  groups: Section<ProjectGroup & { roles: string[]; members?: string[] }>;
+  accounts: Section<ServiceAccount>;
+  keys: KeyRef[];
+}
+
+async function loadProject(project: ProjectRef, expandGroups: boolean, ctx: ReportContext, keys?: KeyRef[]): Promise<ProjectAccess> {
+  const base = `/organization/projects/${encodeURIComponent(project.id)}`;
+  const all = <T>(path: string, style: 'cursor_id' | 'cursor_next') => section(() => ctx.client.collect<T>({ path, query: { limit: 100 }, style, maxPages: 100, signal: ctx.signal }));
+  const [listedUsers, groups, listedAccounts, projectKeys] = await Promise.all([
+    all<ProjectUser>(`${base}/users`, 'cursor_id'),
+    all<ProjectGroup>(`${base}/groups`, 'cursor_next'),
+    all<ServiceAccount>(`${base}/service_accounts`, 'cursor_id'),
+    keys ? Promise.resolve(keys) : ctx.names.keys(ctx.signal).then((ks) => ks.filter((k) => k.project.id === project.id)),
+  ]);
+  // An archived project refuses to list its users and service accounts, but answers for each one.
+  const users = listedUsers.items ? listedUsers : await probeUsers(project, listedUsers.error as string, ctx);
+  const accounts = listedAccounts.items ? listedAccounts : await probeAccounts(project, listedAccounts.error as string, projectKeys, ctx);
+  const withRoles = groups.items
+    ? await mapLimited(groups.items, FAN_OUT, async (g) => ({
+        ...g,
+        roles: await ctx.client
+          .collect<Role>({ path: `/projects/${encodeURIComponent(project.id)}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal })
+          .then((r) => r.items.map((role) => role.name)),
+        ...(expandGroups ? { members: await groupMembers(ctx.client, g.group_id, ctx.signal) } : {}),
+      }))
+    : undefined;
+  return { project, users, groups: { ...groups, items: withRoles }, accounts, keys: projectKeys };
+}
+
+/** Every organization user asked about one by one: complete, since a member must be an organization user. */
+async function probeUsers(project: ProjectRef, refusal: string, ctx: ReportContext): Promise<Section<ProjectUser>> {
+  const everyone = await ctx.names.users(ctx.signal);
+  const found = await mapLimited(everyone, FAN_OUT, (u) => getOrNull<ProjectUser>(ctx, `/organization/projects/${encodeURIComponent(project.id)}/users/${encodeURIComponent(u.id)}`));
+  return { items: found.filter((u): u is ProjectUser => u !== null), how: `the listing was refused (${refusal}); each organization user was looked up one by one` };
+}
+
+/** Service accounts can only be found through the keys they own: the rest stay unknown. */
+async function probeAccounts(project: ProjectRef, refusal: string, keys: KeyRef[], ctx: ReportContext): Promise<Section<ServiceAccount>> {
+  const ids = [...new Set(keys.filter((k) => k.owner_type === 'service_account' && k.owner_id).map((k) => k.owner_id as string))];
+  const found = await mapLimited(ids, FAN_OUT, (id) => getOrNull<ServiceAccount>(ctx, `/organization/projects/${encodeURIComponent(project.id)}/service_accounts/${encodeURIComponent(id)}`));
+  const items = found.filter((a): a is ServiceAccount => a !== null);
+  return { items, error: `the listing was refused (${refusal}); ${items.length} found through their keys, any without a key are unknown` };
+}
+
+async function getOrNull<T>(ctx: ReportContext, path: string): Promise<T | null> {
+  try {
+    return await ctx.client.get<T>(path, undefined, ctx.signal);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function groupMembers(client: AdminClient, groupId: string, signal?: AbortSignal): Promise<string[]> {
+  const members = await client.collect<{ id: string; email?: string | null; name?: string | null }>({
+    path: `/organization/groups/${encodeURIComponent(groupId)}/users`,
+    query: { limit: 100 },
+    style: 'cursor_next',
+    maxPages: 50,
+    signal,
+  });
+  return members.items.map((u) => u.email ?? u.name ?? u.id);
+}
+
+const isOwnerRole = (role: string) => /owner/i.test(role);
+
+/** Owners of a project, direct and through groups; undefined when the users could not be read. */
+function ownersOf(access: ProjectAccess): { direct: string[]; groups: string[] } | undefined {
+  if (!access.users.items || !access.groups.items) return undefined;
+  return {
+    direct: access.users.items.filter((u) => u.role === 'owner').map((u) => u.email ?? u.name ?? u.id),
+    groups: access.groups.items.filter((g) => g.roles.some(isOwnerRole)).map((g) => g.group_name),
+  };
+}
+
+async function reviewProject(ref: string, staleDays: number, expandGroups: boolean, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const project = await ctx.names.project(ref, ctx.signal);
+  const access = await loadProject(project, expandGroups, ctx);
+  const isStale = staleCheck(staleDays, ctx);
+  const keyRows = access.keys.map((k) => ({ name: k.name, id: k.id, owner: k.owner, last_used: lastUsed(k), ...(isStale(k) ? { stale: true } : {}) }));
+  const userRows = access.users.items?.map((u) => ({ name: u.name, email: u.email, role: u.role }));
+  const groupRows = access.groups.items?.map((g) => ({ name: g.group_name, id: g.group_id, roles: g.roles, ...(g.members ? { members: g.members } : {}) }));
+  const accountRows = access.accounts.items?.map((a) => ({ name: a.name, id: a.id, role: a.role }));
+  const owners = ownersOf(access);
+  const stale = keyRows.filter((k) => 'stale' in k);
+  const flags: string[] = [];
+  if (owners && owners.direct.length + owners.groups.length === 0) flags.push('no_owner: no user or group holds the owner role on this project');
+  if (stale.length > 0) flags.push(`stale_keys: ${stale.length} key(s) unused for more than ${staleDays} days: ${stale.map((k) => k.name).join(', ')}`);
+  if (project.status === 'archived') flags.push('archived: the project is archived and cannot be changed');
+  const notes = Object.entries({ users: access.users, groups: access.groups, service_accounts: access.accounts }).flatMap(([name, s]) => [
+    ...(s.error ? [`${name}: ${s.error}`] : []),
+    ...(s.how ? [`${name}: ${s.how}`] : []),
+  ]);
+
+  // A count is stated only for a list that was read in full.
+  const known = <T>(s: Section<T>, noun: string, extra = '') => (s.items && !s.error ? `${count(s.items.length, noun)}${extra}` : s.items ? `at least ${count(s.items.length, noun)} (list incomplete)` : `${noun}s unknown`);
+  const ownerCount = owners ? ` (${count(owners.direct.length, 'owner')}${owners.groups.length > 0 ? ` + ${count(owners.groups.length, 'owner group')}` : ''})` : '';
+  return {
+    project: { id: project.id, name: project.name, status: project.status },
+    summary: [known(access.users, 'user', ownerCount), known(access.groups, 'group'), known(access.accounts, 'service account'), `${count(keyRows.length, 'key')} (${stale.length} stale)`].join(', '),
+    flags,
+    users: userRows ?? 'unknown',
+    groups: groupRows ?? 'unknown',
+    service_accounts: accountRows ?? 'unknown',
+    keys: keyRows,
+    ...(notes.length > 0 ? { unavailable: notes } : {}),
+  };
+}
+
+async function reviewUser(ref: string, projectRef: string | undefined, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const [user, projects, groups] = await Promise.all([ctx.names.user(ref, ctx.signal), ctx.names.projects(ctx.signal), ctx.names.groups(ctx.signal)]);
+  const scope = projectRef ? [await ctx.names.project(projectRef, ctx.signal)] : projects;
+  // The groups the user is in, then for each project: the direct membership and the groups there.
+  const memberOf = (
+    await mapLimited(groups, FAN_OUT, async (g) => ((await getOrNull(ctx, `/organization/groups/${encodeURIComponent(g.id)}/users/${encodeURIComponent(user.id)}`)) ? g : null))
+  ).filter((g): g is NonNullable<typeof g> => g !== null);
+  const rows = await mapLimited(scope, FAN_OUT, async (p) => {
+    const [direct, projectGroups] = await Promise.all([
+      getOrNull<ProjectUser>(ctx, `/organization/projects/${encodeURIComponent(p.id)}/users/${encodeURIComponent(user.id)}`),
+      memberOf.length > 0
+        ? ctx.client.collect<ProjectGroup>({ path: `/organization/projects/${encodeURIComponent(p.id)}/groups`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal }).then((r) => r.items)
+        : Promise.resolve([]),
+    ]);
+    const via = projectGroups.filter((pg) => memberOf.some((g) => g.id === pg.group_id));
+    const viaRoles = await mapLimited(via, FAN_OUT, async (g) => ({
+      group: g.group_name,
+      roles: (await ctx.client.collect<Role>({ path: `/projects/${encodeURIComponent(p.id)}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal })).items.map((r) => r.name),
+    }));
+    if (!direct && viaRoles.length === 0) return null;
+    return {
+      project: `${p.name} (${p.id})${p.status === 'archived' ? ' [archived]' : ''}`,
+      ...(direct ? { role: direct.role } : {}),
+      ...(viaRoles.length > 0 ? { via_groups: viaRoles.map((g) => `${g.group}: ${g.roles.join('/') || 'no role'}`) } : {}),
+    };
+  });
+  const memberships = rows.filter((r): r is NonNullable<typeof r> => r !== null);
+  const owned = memberships.filter((m) => m.role === 'owner' || m.via_groups?.some((g) => isOwnerRole(g))).length;
+  return {
+    user: { id: user.id, name: user.name, email: user.email, organization_role: user.role },
+    summary: `${user.name} <${user.email}> is in ${count(memberships.length, 'project')} of ${scope.length} (owner of ${owned})${memberOf.length > 0 ? `, member of ${count(memberOf.length, 'group')}: ${memberOf.map((g) => g.name).join(', ')}` : ''}`,
+    flags: [],
+    memberships,
+  };
+}
+
+async function reviewOrganization(staleDays: number, expandGroups: boolean, maxItems: number, cursor: string | undefined, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const offset = cursor === undefined ? 0 : Number(/^keys:(\d+)$/.exec(cursor)?.[1] ?? Number.NaN);
+  if (!Number.isInteger(offset)) throw new ReportError(`cursor: '${cursor}' is not a cursor from access_review; pass its next_cursor as is, or leave it out to start.`);
+  const isStale = staleCheck(staleDays, ctx);
+  const [projects, users, keys, adminKeys] = await Promise.all([ctx.names.projects(ctx.signal), ctx.names.users(ctx.signal), ctx.names.keys(ctx.signal), ctx.names.adminKeys(ctx.signal)]);
+  // Stale keys first (oldest use first), then the rest by last use: the ones to act on lead.
+  const order = (k: KeyRef) => (isStale(k) ? 0 : 1);
+  const sorted = [...keys].sort((a, b) => order(a) - order(b) || (a.last_used_at ?? 0) - (b.last_used_at ?? 0) || a.project.name.localeCompare(b.project.name));
+  const keyRow = (k: KeyRef) => `${k.name} (${k.id}) | ${k.project.name} | ${k.owner} | ${lastUsed(k)}${isStale(k) ? ' | stale' : ''}`;
+  const page = sorted.slice(offset, offset + maxItems);
+  const tail = offset + maxItems < sorted.length ? { next_cursor: `keys:${offset + maxItems}`, more_keys: sorted.length - offset - maxItems } : {};
+  if (cursor !== undefined) return { summary: `keys ${offset + 1}–${offset + page.length} of ${sorted.length}`, flags: [], key_columns: KEY_COLUMNS, keys: page.map(keyRow), ...tail };
+
+  const accesses = await mapLimited(projects, FAN_OUT, (p) => loadProject(p, expandGroups, ctx, keys.filter((k) => k.project.id === p.id)));
+  const ownerless: string[] = [];
+  const unknownOwners: string[] = [];
+  const ownersByProject: Record<string, string> = {};
+  for (const access of accesses) {
+    const owners = ownersOf(access);
+    const label = `${access.project.name} (${access.project.id})${access.project.status === 'archived' ? ' [archived]' : ''}`;
+    if (!owners) unknownOwners.push(`${label}: ${access.users.error ?? access.groups.error ?? 'unreadable'}`);
+    else if (owners.direct.length + owners.groups.length === 0) ownerless.push(label);
+    if (expandGroups && owners) {
+      const viaGroups = (access.groups.items ?? []).filter((g) => g.roles.some(isOwnerRole)).flatMap((g) => (g.members ?? []).map((m) => `${m} (via ${g.group_name})`));
+      ownersByProject[access.project.name] = [...owners.direct, ...viaGroups].join(', ') || 'none';
+    }
+  }
+  const orgOwners = users.filter((u: UserRef) => u.role === 'owner').map((u) => `${u.name} <${u.email}>`);
+  const stale = keys.filter(isStale);
+  const staleAdmin = adminKeys.filter(isStale);
+  const archived = projects.filter((p) => p.status === 'archived').length;
+  const flags: string[] = [];
+  if (ownerless.length > 0) flags.push(`no_owner: ${ownerless.join('; ')}`);
+  if (stale.length > 0) flags.push(`stale_keys: ${stale.length} project key(s) unused for more than ${staleDays} days (listed first)`);
+  if (staleAdmin.length > 0) flags.push(`stale_admin_keys: ${staleAdmin.map((k) => k.name).join(', ')}`);
+  return {
+    summary:
+      `${count(projects.length, 'project')} (${archived} archived), ${count(users.length, 'user')} (${count(orgOwners.length, 'owner')}), ` +
+      `${count(keys.length, 'project key')} (${stale.length} stale), ${count(adminKeys.length, 'admin key')} (${staleAdmin.length} stale), ${count(ownerless.length, 'project')} without an owner`,
+    flags,
+    organization_owners: orgOwners,
+    projects_without_owner: ownerless,
+    ...(unknownOwners.length > 0 ? { owners_unknown: unknownOwners } : {}),
+    ...(expandGroups ? { project_owners: ownersByProject } : {}),
+    admin_keys: adminKeys.map((k) => `${k.name} (${k.id}) | ${k.owner} | ${lastUsed(k)}${isStale(k) ? ' | stale' : ''}`),
+    key_columns: KEY_COLUMNS,
+    keys: page.map(keyRow),
+    ...tail,
+  };
+}
+
+const KEY_COLUMNS = 'name (id) | project | owner | last used | stale';
+
 /** One list of the review; an API refusal (an archived project's members, say) is reported, not fatal. */
-async function section<T>(fetch: () => Promise<{ items: T[]; truncated: boolean }>): Promise<{ items?: T[]; error?: string }> {
+async function section<T>(fetch: () => Promise<{ items: T[]; truncated: boolean }>): Promise<Section<T>> {
   try {
     // A list longer than the page cap is reported too: a review must never look complete when it is not.
     const result = await fetch();

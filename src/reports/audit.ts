@@ -1,11 +1,14 @@
 import { z } from 'zod';
 import { endpointTools } from '../../tools/index.js';
-import { named, periodFields, resolvePeriod } from './periods.js';
-import { isoMinute, report } from './report.js';
+import { matchesRedacted, pickOrNone } from './names.js';
+import { describePeriod, periodShape, named, periodFields, resolvePeriod } from './periods.js';
+import { isoMinute, report, ReportError, type ReportContext } from './report.js';
 
 /*
- * audit_search: the audit log filtered by actor (email or ID), event types, project and period,
- * summarised one line per event, with the cursor to continue.
+ * audit_search: the audit log filtered by actor (a user by email, name or ID, or an API key by
+ * name or ID), event types, project and period, one compact line per event with the details that
+ * say what changed, and the cursor to continue. An actor that matches nothing is refused, never
+ * answered with an empty list.
  */
 
 interface AuditEvent {
@@ -27,19 +30,28 @@ const eventTypes = endpointTools.find((t) => t.name === 'audit_logs_list')?.inpu
 export const auditSearch = report({
   name: 'audit_search',
   title: 'Audit search',
-  description: 'Search the audit log by actor (email or ID), event types, project and period; one line per event, newest first.',
+  description: 'Search the audit log by actor (user email, name or ID; key name or ID), event types, project and period; newest first.',
   input: {
-    actor: z.string().min(1).optional().describe('Actor email or ID'),
+    actor: z.string().min(1).optional().describe('User email, name or ID, or API key name or ID'),
     event_types: eventTypes,
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    limit: z.number().int().min(1).max(100).optional().describe('Default 20'),
-    after: z.string().optional().describe('next_cursor of the previous result'),
+    limit: z.number().int().min(1).max(100).optional().describe('Events, default 20'),
+    after: z.string().optional().describe('Cursor from the previous result'),
   },
   output: z.object({
-    period: z.object({ start: z.string(), end: z.string() }),
+    period: periodShape,
+    actor: z.string().optional(),
     events: z.array(
-      z.object({ time: z.string(), type: z.string(), actor: z.string(), target: z.string().optional(), project: z.string().optional(), summary: z.string() }),
+      z.object({
+        time: z.string(),
+        type: z.string(),
+        actor: z.string(),
+        target: z.string().optional(),
+        project: z.string().optional(),
+        /** What identifies the change: the payload's fields, flattened and cut short. */
+        details: z.string().optional(),
+      }),
     ),
     has_more: z.boolean(),
     next_cursor: z.string().optional(),
@@ -51,13 +63,12 @@ export const auditSearch = report({
     const nowMs = ctx.now();
     const nowSeconds = Math.floor(nowMs / 1000);
     const period = args.period === undefined && args.start === undefined && args.end === undefined ? { start: named('last_30_days', nowMs).start, end: nowSeconds } : resolvePeriod(args, nowMs);
-    const project = args.project ? await ctx.names.project(args.project, ctx.signal) : undefined;
-    const byEmail = args.actor?.includes('@');
+    const [project, actor] = await Promise.all([args.project ? ctx.names.project(args.project, ctx.signal) : undefined, args.actor ? resolveActor(args.actor, ctx) : undefined]);
     const page = await ctx.client.get<{ data: AuditEvent[]; has_more: boolean; last_id?: string | null }>(
       '/organization/audit_logs',
       {
         effective_at: { gte: period.start, ...(period.end >= nowSeconds ? {} : { lt: period.end }) },
-        ...(args.actor ? (byEmail ? { actor_emails: [args.actor] } : { actor_ids: [args.actor] }) : {}),
+        ...(actor ? (actor.id ? { actor_ids: [actor.id] } : { actor_emails: [actor.email as string] }) : {}),
         ...(args.event_types ? { event_types: args.event_types as string[] } : {}),
         ...(project ? { project_ids: [project.id] } : {}),
         limit: args.limit ?? 20,
@@ -65,27 +76,75 @@ export const auditSearch = report({
       },
       ctx.signal,
     );
+    if (actor && !actor.id && page.data.length === 0 && !args.after) {
+      throw new ReportError(`No user or API key matches '${args.actor}', and no event matching these filters has that email as actor. Use find to look the name up.`);
+    }
     const events = page.data.map((event) => {
-      const actor = describeActor(event.actor);
       const target = targetOf(event);
       const where = event.project?.name ?? event.project?.id;
+      const details = detailsOf(event);
       return {
         time: isoMinute(event.effective_at),
         type: event.type,
-        actor,
+        actor: describeActor(event.actor),
         ...(target ? { target } : {}),
         ...(where ? { project: where } : {}),
-        summary: `${isoMinute(event.effective_at)} ${event.type} by ${actor}${target ? ` on ${target}` : ''}${where ? ` in ${where}` : ''}`,
+        ...(details ? { details } : {}),
       };
     });
     return {
-      period: { start: isoMinute(period.start), end: isoMinute(period.end) },
+      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+      ...(actor ? { actor: actor.label } : {}),
       events,
       has_more: page.has_more,
       ...(page.has_more && page.last_id ? { next_cursor: page.last_id } : {}),
     };
   },
 });
+
+interface ResolvedActor {
+  /** The ID to filter by; absent for an email that is no current user's (a former member, say). */
+  id?: string;
+  email?: string;
+  label: string;
+}
+
+/** A user by ID, email or name, else an admin or project key by ID, name or redacted value; never a guess. */
+async function resolveActor(ref: string, ctx: ReportContext): Promise<ResolvedActor> {
+  const user = pickOrNone('user', ref, await ctx.names.users(ctx.signal), (u) => [u.email, u.name], (u) => `${u.name} <${u.email}> (${u.id})`);
+  if (user) return { id: user.id, label: `${user.name} <${user.email}> (${user.id})` };
+  const [adminKeys, projectKeys] = await Promise.all([ctx.names.adminKeys(ctx.signal), ctx.names.keys(ctx.signal)]);
+  const keys = [
+    ...adminKeys.map((k) => ({ id: k.id, name: k.name, redacted: k.redacted_value, label: `admin key ${k.name} (${k.id})` })),
+    ...projectKeys.map((k) => ({ id: k.id, name: k.name, redacted: k.redacted_value, label: `key ${k.name} (${k.id}) of ${k.owner} in ${k.project.name}` })),
+  ];
+  const byValue = keys.filter((k) => matchesRedacted(k.redacted, ref));
+  const key = byValue.length === 1 ? byValue[0] : pickOrNone('API key', ref, keys, (k) => [k.name], (k) => k.label);
+  if (key) return { id: key.id, label: key.label };
+  if (ref.includes('@')) return { email: ref.trim(), label: `${ref.trim()} (not a current member)` };
+  throw new ReportError(`No user or API key matches '${ref}'. Give a user's email, name or ID, or a key's name or ID; find looks names up.`);
+}
+
+/**
+ * What identifies the change, compactly: the payload's fields other than its id (which is the
+ * target), with `data` and `changes_requested` flattened one level, long values cut.
+ */
+function detailsOf(event: AuditEvent): string | undefined {
+  const payload = event[event.type];
+  if (!payload || typeof payload !== 'object') return undefined;
+  const parts: string[] = [];
+  const add = (key: string, value: unknown) => {
+    if (value === null || value === undefined || parts.length >= 6) return;
+    if (typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) add(k, v);
+      return;
+    }
+    const text = Array.isArray(value) ? value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('|') : String(value);
+    parts.push(`${key}=${text.length > 60 ? `${text.slice(0, 57)}...` : text}`);
+  };
+  for (const [key, value] of Object.entries(payload as Record<string, unknown>)) if (key !== 'id') add(key, value);
+  return parts.length > 0 ? parts.join(', ') : undefined;
+}
 
 function describeActor(actor: AuditEvent['actor']): string {
   if (!actor) return 'system';

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import { mapLimited } from '../client/index.js';
+import { FAN_OUT, matchesRedacted, type ProjectRef } from './names.js';
 import { report } from './report.js';
 
 /*
- * find: names and emails to IDs across projects, users, groups and service accounts, so a model can
- * go from "Ada's billing project" to the IDs the endpoint tools take.
+ * find: names, emails and IDs to objects across the whole organization in one call: projects,
+ * users, groups, service accounts, project API keys (by name or the visible tail of the redacted
+ * value), admin keys, invites and roles (organization roles and every project's roles). The lists
+ * are fetched side by side, per-project lists with bounded concurrency.
  */
 
-const KINDS = ['project', 'user', 'group', 'service_account'] as const;
+const KINDS = ['project', 'user', 'group', 'service_account', 'api_key', 'admin_key', 'invite', 'role'] as const;
 type Kind = (typeof KINDS)[number];
 
 interface Match {
@@ -16,16 +19,17 @@ interface Match {
   name: string;
   email?: string;
   status?: string;
-  project?: { id: string; name: string };
+  project?: string;
+  owner?: string;
   rank: number;
 }
 
 export const find = report({
   name: 'find',
   title: 'Find',
-  description: 'Resolve names or emails to IDs across projects, users, groups and service accounts (case-insensitive, partial).',
+  description: 'Resolve names, emails, IDs or key tails to objects across the organization: projects, users, groups, service accounts, API keys, admin keys, invites, roles.',
   input: {
-    query: z.string().min(1).describe('Name, email or ID, or part of one'),
+    query: z.string().min(1).describe('Name, email, ID or redacted-key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },
@@ -58,30 +62,51 @@ export const find = report({
       }
       return best;
     };
-    const matches: Match[] = [];
-    const needProjects = kinds.has('project') || kinds.has('service_account');
-    const [projects, users, groups] = await Promise.all([
-      needProjects ? ctx.names.projects(ctx.signal) : Promise.resolve([]),
-      kinds.has('user') ? ctx.names.users(ctx.signal) : Promise.resolve([]),
-      kinds.has('group') ? ctx.names.groups(ctx.signal) : Promise.resolve([]),
+    const needProjects = kinds.has('project') || kinds.has('service_account') || kinds.has('role');
+    const none = Promise.resolve([]);
+    const [projects, users, groups, keys, adminKeys, invites, orgRoles] = await Promise.all([
+      needProjects ? ctx.names.projects(ctx.signal) : none,
+      kinds.has('user') ? ctx.names.users(ctx.signal) : none,
+      kinds.has('group') ? ctx.names.groups(ctx.signal) : none,
+      kinds.has('api_key') ? ctx.names.keys(ctx.signal) : none,
+      kinds.has('admin_key') ? ctx.names.adminKeys(ctx.signal) : none,
+      kinds.has('invite')
+        ? ctx.client.collect<{ id: string; email: string; role: string; status: string }>({ path: '/organization/invites', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal: ctx.signal }).then((r) => r.items)
+        : none,
+      kinds.has('role') ? ctx.client.collect<{ id: string; name: string }>({ path: '/organization/roles', query: { limit: 100 }, style: 'cursor_next', maxPages: 50, signal: ctx.signal }).then((r) => r.items) : none,
     ]);
+    // Service accounts and project roles live per project; archived projects refuse to list service accounts.
+    const perProject = await mapLimited(projects as ProjectRef[], FAN_OUT, async (p) => {
+      const base = encodeURIComponent(p.id);
+      const [accounts, roles] = await Promise.all([
+        kinds.has('service_account') && p.status !== 'archived'
+          ? ctx.client.collect<{ id: string; name: string; role: string }>({ path: `/organization/projects/${base}/service_accounts`, query: { limit: 100 }, style: 'cursor_id', signal: ctx.signal }).then((r) => r.items)
+          : Promise.resolve([]),
+        kinds.has('role')
+          ? ctx.client.collect<{ id: string; name: string; predefined_role?: boolean }>({ path: `/projects/${base}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal }).then((r) => r.items)
+          : Promise.resolve([]),
+      ]);
+      return { project: p, accounts, roles };
+    });
+
+    const matches: Match[] = [];
+    const push = (match: Match) => {
+      if (match.rank > 0) matches.push(match);
+    };
+    const where = (p: { id: string; name: string }) => `${p.name} (${p.id})`;
     if (kinds.has('project')) for (const p of projects) push({ kind: 'project', id: p.id, name: p.name, status: p.status, rank: rank(p.id, p.name) });
     for (const u of users) push({ kind: 'user', id: u.id, name: u.name, email: u.email, rank: rank(u.id, u.name, u.email) });
     for (const g of groups) push({ kind: 'group', id: g.id, name: g.name, rank: rank(g.id, g.name) });
-    if (kinds.has('service_account')) {
-      // Service accounts live per project; archived projects refuse the listing, so only active ones are searched.
-      const active = projects.filter((p) => p.status !== 'archived');
-      const perProject = await mapLimited(active, 4, (p) =>
-        ctx.client
-          .collect<{ id: string; name: string }>({ path: `/organization/projects/${encodeURIComponent(p.id)}/service_accounts`, query: { limit: 100 }, style: 'cursor_id', signal: ctx.signal })
-          .then((r) => r.items.map((a) => ({ account: a, project: p }))),
-      );
-      for (const { account, project } of perProject.flat()) {
-        push({ kind: 'service_account', id: account.id, name: account.name, project: { id: project.id, name: project.name }, rank: rank(account.id, account.name) });
-      }
+    for (const k of keys) {
+      push({ kind: 'api_key', id: k.id, name: k.name, project: where(k.project), owner: k.owner, rank: matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name) });
     }
-    function push(match: Match): void {
-      if (match.rank > 0) matches.push(match);
+    for (const k of adminKeys) push({ kind: 'admin_key', id: k.id, name: k.name, owner: k.owner, rank: matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name) });
+    for (const i of invites) push({ kind: 'invite', id: i.id, name: i.email, status: `${i.status}, role ${i.role}`, rank: rank(i.id, i.email) });
+    for (const r of orgRoles) push({ kind: 'role', id: r.id, name: r.name, project: 'organization role', rank: rank(r.id, r.name) });
+    for (const { project, accounts, roles } of perProject) {
+      for (const a of accounts) push({ kind: 'service_account', id: a.id, name: a.name, project: where(project), rank: rank(a.id, a.name) });
+      // Predefined project roles repeat in every project; only custom ones are worth listing per project.
+      for (const r of roles) if (!r.predefined_role) push({ kind: 'role', id: r.id, name: r.name, project: where(project), rank: rank(r.id, r.name) });
     }
     matches.sort((a, b) => b.rank - a.rank || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
     const limit = args.limit ?? 10;

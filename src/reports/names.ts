@@ -1,4 +1,4 @@
-import type { AdminClient } from '../client/index.js';
+import { mapLimited, type AdminClient } from '../client/index.js';
 import { ReportError } from './report.js';
 
 /*
@@ -24,6 +24,40 @@ export interface GroupRef {
   name: string;
 }
 
+/** A project API key as the reports show it, with its project and a readable owner. */
+export interface KeyRef {
+  id: string;
+  name: string;
+  redacted_value: string;
+  project: { id: string; name: string; status: string };
+  owner: string;
+  owner_type: 'user' | 'service_account' | 'unknown';
+  owner_id: string | null;
+  last_used_at: number | null;
+  created_at: number;
+}
+/** An organization admin key. */
+export interface AdminKeyRef {
+  id: string;
+  name: string;
+  redacted_value: string;
+  owner: string;
+  last_used_at: number | null;
+  created_at: number;
+}
+
+interface RawKey {
+  id: string;
+  name: string;
+  redacted_value?: string;
+  last_used_at: number | null;
+  created_at: number;
+  owner?: { type?: string; user?: { id?: string; email?: string | null; name?: string | null }; service_account?: { id?: string; name?: string }; name?: string; id?: string };
+}
+
+/** Per-project lists are fetched this many at a time: enough to hide latency, few enough to spare the API. */
+export const FAN_OUT = 8;
+
 type Kind = 'projects' | 'users' | 'groups';
 const PATHS: Record<Kind, { path: string; style: 'cursor_id' | 'cursor_next'; query: Record<string, string | number | boolean> }> = {
   projects: { path: '/organization/projects', style: 'cursor_id', query: { limit: 100, include_archived: true } },
@@ -32,7 +66,7 @@ const PATHS: Record<Kind, { path: string; style: 'cursor_id' | 'cursor_next'; qu
 };
 
 export class NameDirectory {
-  private readonly cache = new Map<Kind, { at: number; generation: number; items: Promise<unknown[]> }>();
+  private readonly cache = new Map<string, { at: number; generation: number; items: Promise<unknown[]> }>();
   private generation = 0;
 
   constructor(
@@ -59,6 +93,40 @@ export class NameDirectory {
     return this.list('groups', signal) as Promise<GroupRef[]>;
   }
 
+  /** Every project key of every project (archived ones too), including keys whose owner lost access. */
+  keys(signal?: AbortSignal): Promise<KeyRef[]> {
+    return this.cached('keys', async () => {
+      const projects = await this.projects(signal);
+      const perProject = await mapLimited(projects, FAN_OUT, (p) =>
+        this.client
+          .collect<RawKey>({ path: `/organization/projects/${encodeURIComponent(p.id)}/api_keys`, query: { limit: 100, owner_project_access: 'any' }, style: 'cursor_id', maxPages: 50, signal })
+          .then((r) => r.items.map((k) => keyRef(k, p))),
+      );
+      return perProject.flat();
+    }) as Promise<KeyRef[]>;
+  }
+
+  /** The organization's admin keys. */
+  adminKeys(signal?: AbortSignal): Promise<AdminKeyRef[]> {
+    return this.cached('admin_keys', () =>
+      this.client.collect<RawKey>({ path: '/organization/admin_api_keys', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal }).then((r) =>
+        r.items.map((k) => ({ id: k.id, name: k.name, redacted_value: k.redacted_value ?? '', owner: k.owner?.name ?? k.owner?.id ?? 'unknown', last_used_at: k.last_used_at, created_at: k.created_at })),
+      ),
+    ) as Promise<AdminKeyRef[]>;
+  }
+
+  /**
+   * A project key by ID, exact name, unambiguous name prefix, or the visible part of its redacted
+   * value, across every project (or only `projectId`'s).
+   */
+  async key(ref: string, signal?: AbortSignal, projectId?: string): Promise<KeyRef> {
+    const all = await this.keys(signal);
+    const keys = projectId ? all.filter((k) => k.project.id === projectId) : all;
+    const byValue = keys.filter((k) => matchesRedacted(k.redacted_value, ref));
+    if (byValue.length === 1 && !keys.some((k) => k.id.toLowerCase() === ref.trim().toLowerCase())) return byValue[0] as KeyRef;
+    return pick('API key', ref, keys, (k) => [k.name], (k) => `${k.name} (${k.id}, project ${k.project.name})`);
+  }
+
   /** A project by ID, exact name, or unambiguous name prefix, ignoring case. */
   async project(ref: string, signal?: AbortSignal): Promise<ProjectRef> {
     return pick('project', ref, await this.projects(signal), (p) => [p.name]);
@@ -70,11 +138,15 @@ export class NameDirectory {
   }
 
   private list(kind: Kind, signal?: AbortSignal): Promise<unknown[]> {
+    const { path, style, query } = PATHS[kind];
+    return this.cached(kind, () => this.client.collect<unknown>({ path, query, style, maxPages: 50, signal }).then((r) => r.items));
+  }
+
+  private cached(kind: string, load: () => Promise<unknown[]>): Promise<unknown[]> {
     const cached = this.cache.get(kind);
     if (cached && cached.generation === this.generation && this.now() - cached.at < this.ttlMs) return cached.items;
     const generation = this.generation;
-    const { path, style, query } = PATHS[kind];
-    const items = this.client.collect<unknown>({ path, query, style, maxPages: 50, signal }).then((r) => r.items);
+    const items = load();
     const entry = { at: this.now(), generation, items };
     this.cache.set(kind, entry);
     items.catch(() => {
@@ -88,7 +160,26 @@ export class NameDirectory {
  * Resolves a reference: an exact ID wins, then an exact label (case-insensitive), then a unique
  * prefix. An ambiguous reference lists the candidates; an unknown one says how to look names up.
  */
-export function pick<T extends { id: string; name: string }>(kind: string, ref: string, items: readonly T[], labels: (item: T) => string[]): T {
+export function pick<T extends { id: string; name: string }>(
+  kind: string,
+  ref: string,
+  items: readonly T[],
+  labels: (item: T) => Array<string | null | undefined>,
+  describe: (item: T) => string = (c) => `${c.name} (${c.id})`,
+): T {
+  const found = pickOrNone(kind, ref, items, labels, describe);
+  if (found) return found;
+  throw new ReportError(`No ${kind} matches '${ref}'. Use find to search names and emails, or pass the ${kind} ID.`);
+}
+
+/** Like `pick`, but nothing matching gives undefined (an ambiguous reference still throws). */
+export function pickOrNone<T extends { id: string; name: string }>(
+  kind: string,
+  ref: string,
+  items: readonly T[],
+  labels: (item: T) => Array<string | null | undefined>,
+  describe: (item: T) => string = (c) => `${c.name} (${c.id})`,
+): T | undefined {
   const wanted = ref.trim().toLowerCase();
   if (wanted === '') throw new ReportError(`Give a ${kind} ID or name.`);
   const byId = items.find((item) => item.id.toLowerCase() === wanted);
@@ -98,8 +189,42 @@ export function pick<T extends { id: string; name: string }>(kind: string, ref: 
   const candidates = exact.length > 1 ? exact : items.filter((item) => labels(item).some((l) => l?.toLowerCase().startsWith(wanted)));
   if (candidates.length === 1) return candidates[0] as T;
   if (candidates.length > 1) {
-    const listed = candidates.slice(0, 10).map((c) => `${c.name} (${c.id})`).join('; ');
+    const listed = candidates.slice(0, 10).map(describe).join('; ');
     throw new ReportError(`'${ref}' matches ${candidates.length} ${kind}s: ${listed}. Call again with one of these IDs.`);
   }
-  throw new ReportError(`No ${kind} matches '${ref}'. Use find to search names and emails, or pass the ${kind} ID.`);
+  return undefined;
+}
+
+/** The visible runs of a redacted key value (`sk-proj...abcd` or `sk-proj-****abcd` give `sk-proj` and `abcd`). */
+export function redactedParts(redacted: string): string[] {
+  return redacted.split(/\*+|\.{2,}|…/).map((part) => part.replace(/-$/, '')).filter((part) => part.length > 0);
+}
+
+/** Whether `ref` is a key's whole redacted value or its visible tail (at least 4 characters). */
+export function matchesRedacted(redacted: string, ref: string): boolean {
+  const wanted = ref.trim().toLowerCase();
+  if (redacted.toLowerCase() === wanted) return true;
+  const visible = wanted.replace(/^(\*+|\.{2,}|…)|(\*+|\.{2,}|…)$/g, '');
+  const parts = redactedParts(redacted.toLowerCase());
+  // The prefix (sk-proj) is shared by every key; only the tail identifies one.
+  return visible.length >= 4 && parts.length > 1 && parts[parts.length - 1] === visible;
+}
+
+function keyRef(k: RawKey, project: ProjectRef): KeyRef {
+  const type = k.owner?.type === 'service_account' ? 'service_account' : k.owner?.type === 'user' ? 'user' : 'unknown';
+  const owner =
+    type === 'service_account'
+      ? `service account ${k.owner?.service_account?.name ?? k.owner?.service_account?.id ?? '?'}`
+      : (k.owner?.user?.email ?? k.owner?.user?.name ?? k.owner?.user?.id ?? 'unknown');
+  return {
+    id: k.id,
+    name: k.name,
+    redacted_value: k.redacted_value ?? '',
+    project: { id: project.id, name: project.name, status: project.status },
+    owner,
+    owner_type: type,
+    owner_id: (type === 'service_account' ? k.owner?.service_account?.id : k.owner?.user?.id) ?? null,
+    last_used_at: k.last_used_at,
+    created_at: k.created_at,
+  };
 }

@@ -45,14 +45,16 @@ export function named(period: PeriodName, nowMs: number): Period {
       return { start: today, end: now };
     case 'yesterday':
       return { start: today - DAY, end: today };
+    // Rolling periods end now, so this morning's changes are in "the last 7 days"; they start at
+    // 00:00 UTC N days back, so daily buckets are whole and the window covers at least N × 24 h.
     case 'last_7_days':
-      return { start: today - 7 * DAY, end: today };
+      return { start: today - 7 * DAY, end: now };
     case 'last_30_days':
-      return { start: today - 30 * DAY, end: today };
+      return { start: today - 30 * DAY, end: now };
     case 'last_90_days':
-      return { start: today - 90 * DAY, end: today };
+      return { start: today - 90 * DAY, end: now };
     case 'last_365_days':
-      return { start: today - 365 * DAY, end: today };
+      return { start: today - 365 * DAY, end: now };
     case 'this_month':
       return { start: monthStart, end: now };
     case 'last_month':
@@ -60,6 +62,15 @@ export function named(period: PeriodName, nowMs: number): Period {
     case 'this_year':
       return { start: Date.UTC(date.getUTCFullYear(), 0, 1) / 1000, end: now };
   }
+}
+
+/** The exact window a report covered, to the minute, end exclusive; `name` when a named period was used. */
+/** A report's exact window, to the minute, and the named period it came from. */
+export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional() });
+
+export function describePeriod(period: Period, name?: string): { start: string; end: string; name?: string } {
+  const minute = (unix: number) => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+  return { start: minute(period.start), end: minute(period.end), ...(name ? { name } : {}) };
 }
 
 function time(field: string, value: string | number, nowMs: number): number {

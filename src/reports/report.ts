@@ -1,5 +1,5 @@
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
-import type { AdminClient, RangePartial } from '../client/index.js';
+import type { AdminClient, RangePartial, WindowProgress } from '../client/index.js';
 import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
@@ -9,6 +9,8 @@ export interface ReportContext {
   signal?: AbortSignal;
   /** Wall clock in ms, injectable for tests. */
   now: () => number;
+  /** Counts the range windows of a long report, when the caller asked for progress. */
+  progress?: WindowProgress;
 }
 
 /** A mistake the caller can fix (an ambiguous or unknown name, an empty period): reported as is. */
@@ -40,21 +42,6 @@ export function report<S extends ZodRawShape>(definition: CompositeDefinition<S>
   return { ...definition, toolset: 'reports', run: definition.run as CompositeTool['run'] };
 }
 
-/**
- * A report over ranges that stopped early (a window whose paging could not finish) says so: its
- * totals cover only up to `complete_until`, and `next_start_time` is where a second call picks up.
- */
-export const partialShape = z.object({ warning: z.string(), complete_until: z.string(), next_start_time: z.number() });
-export type ReportPartial = z.infer<typeof partialShape>;
-
-/** The partial note of a report built from several ranges (usage for every family): the earliest stop wins. */
-export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { partial?: ReportPartial } {
-  const stopped = partials.filter((p): p is RangePartial => p !== undefined);
-  if (stopped.length === 0) return {};
-  const next = Math.min(...stopped.map((p) => p.next_start_time));
-  return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
-}
-
 /** Money to the cent. */
 export const cents = (usd: number): number => Math.round(usd * 100) / 100;
 
@@ -79,4 +66,16 @@ export async function withProject<T>(ctx: ReportContext, ref: string | undefined
   }
   const project = await lookup;
   return { project, value: await fetch(project.id) };
+}
+
+/** Where a report built from an incomplete range stops, and how to continue it. */
+export const partialShape = z.object({ warning: z.string(), complete_until: z.string(), next_start_time: z.number() });
+export type ReportPartial = z.infer<typeof partialShape>;
+
+/** The partial note of a report built from several ranges (usage for every family): the earliest stop wins. */
+export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { partial?: ReportPartial } {
+  const stopped = partials.filter((p): p is RangePartial => p !== undefined);
+  if (stopped.length === 0) return {};
+  const next = Math.min(...stopped.map((p) => p.next_start_time));
+  return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
 }

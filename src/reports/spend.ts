@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
-import { periodFields, resolvePeriod } from './periods.js';
-import { cents, isoDate, partialOf, partialShape, report, withProject } from './report.js';
+import type { KeyRef } from './names.js';
+import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
- * /organization/costs over any range (split into 180-day windows fetched in parallel); totals are
+ * /organization/costs over any range (split into 31-day windows fetched in parallel); totals are
  * summed from the raw amounts and rounded to the cent only at the end.
  */
 
@@ -22,23 +23,31 @@ interface CostResult {
 export const spendReport = report({
   name: 'spend_report',
   title: 'Spend report',
-  description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown.',
+  description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown. One call.',
   input: {
     project: z.string().min(1).optional().describe('Project ID or name'),
-    api_key: z.string().min(1).optional().describe('API key ID'),
+    api_key: z.string().min(1).optional().describe('API key ID, name or redacted value (any project)'),
     ...periodFields,
-    group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Default line_item'),
+    group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Breakdown; default line_item'),
     daily: z.boolean().optional().describe('Add a daily series'),
-    top: z.number().int().min(1).max(100).optional().describe('Rows, default 10'),
+    top: z.number().int().min(1).max(100).optional().describe('Breakdown rows, default 10'),
   },
   output: z.object({
     total_usd: z.number(),
     currency: z.string(),
-    period: z.object({ start: z.string(), end: z.string() }),
+    period: periodShape,
     project: z.object({ id: z.string(), name: z.string() }).optional(),
-    api_key: z.string().optional(),
+    api_key: z.object({ id: z.string(), name: z.string(), owner: z.string(), project: z.string() }).optional(),
     breakdown: z.array(
-      z.object({ line_item: z.string().optional(), project: z.string().optional(), api_key: z.string().optional(), usd: z.number(), share: z.string() }),
+      z.object({
+        line_item: z.string().optional(),
+        project: z.string().optional(),
+        api_key: z.string().optional(),
+        owner: z.string().optional(),
+        key_project: z.string().optional(),
+        usd: z.number(),
+        share: z.string(),
+      }),
     ),
     other: z.object({ rows: z.number(), usd: z.number() }).optional(),
     daily: z.array(z.object({ date: z.string(), usd: z.number() })).optional(),
@@ -47,33 +56,76 @@ export const spendReport = report({
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['line_item'];
+    // A key is always resolved, so a name works and an unknown key is refused rather than costing $0.
+    // Given an ID, the costs fetch starts alongside the resolution.
+    const keyLookup = args.api_key ? ctx.names.key(args.api_key, ctx.signal) : undefined;
+    // Awaited below; a handler now, so a failure elsewhere first cannot leave it unhandled.
+    keyLookup?.catch(() => undefined);
+    const keyNames = groups.includes('api_key') ? ctx.names.keys(ctx.signal) : undefined;
+    let keyId = args.api_key && KEY_ID.test(args.api_key) ? args.api_key : keyLookup ? (await keyLookup).id : undefined;
     const costs = (projectId: string | undefined) =>
       ctx.client.range({
         path: '/organization/costs',
         query: {
           group_by: groups.map((g) => GROUPS[g]),
           ...(projectId ? { project_ids: [projectId] } : {}),
-          ...(args.api_key ? { api_key_ids: [args.api_key] } : {}),
+          ...(keyId ? { api_key_ids: [keyId] } : {}),
         },
         start: period.start,
         end: period.end,
         width: '1d',
+        // Month-sized windows all at once rather than 180-day pages: the API answers the first
+        // while it computes the next, so a year arrives about when its slowest month does
+        // (measured: 365 days 25-35% faster than three 180-day windows at 50 ms latency).
+        windowBuckets: 31,
+        concurrency: 12,
         signal: ctx.signal,
+        progress: ctx.progress,
       });
-    const { project, value: range } = await withProject(ctx, args.project, costs);
+    let { project, value: range } = await withProject(ctx, args.project, costs);
+    const key = keyLookup ? await keyLookup : undefined;
+    if (key && key.id !== keyId) {
+      keyId = key.id;
+      range = await costs(project?.id);
+    }
+    if (key && project && key.project.id !== project.id) {
+      throw new ReportError(`API key '${key.name}' (${key.id}) belongs to project ${key.project.name} (${key.project.id}), not ${project.name}; drop project or pick a key of ${project.name}.`);
+    }
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
+    const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
     return {
-      ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, projectNames, {
-        period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },
+      ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
+        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
-        ...(args.api_key ? { api_key: args.api_key } : {}),
+        ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
       }),
       ...partialOf([range.partial]),
     };
   },
 });
 
-function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boolean, projectNames: Map<string, string> | undefined, head: Record<string, unknown>): Record<string, unknown> {
+const KEY_ID = /^key_[A-Za-z0-9]+$/;
+
+interface Labels {
+  projectNames?: Map<string, string>;
+  keysById?: Map<string, KeyRef>;
+}
+
+/** A breakdown cell that says what it is: a project's name, a key's name, owner and project. */
+function label(group: Group, value: string | null, labels: Labels): Record<string, string> {
+  if (value === null) return { [group]: '(none)' };
+  if (group === 'project') {
+    const name = labels.projectNames?.get(value);
+    return { project: name ? `${name} (${value})` : value };
+  }
+  if (group === 'api_key') {
+    const key = labels.keysById?.get(value);
+    return key ? { api_key: `${key.name} (${value})`, owner: key.owner, key_project: key.project.name } : { api_key: value };
+  }
+  return { [group]: value };
+}
+
+function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boolean, labels: Labels, head: Record<string, unknown>): Record<string, unknown> {
   let total = 0;
   let currency = 'usd';
   const rows = new Map<string, { key: Record<string, string | null>; usd: number }>();
@@ -99,7 +151,7 @@ function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boole
   const shown = sorted.slice(0, top);
   const rest = sorted.slice(top);
   const breakdown = shown.map((row) => ({
-    ...Object.fromEntries(Object.entries(row.key).map(([g, v]) => [g, g === 'project' && v && projectNames?.get(v) ? `${projectNames.get(v)} (${v})` : (v ?? '(none)')])),
+    ...Object.assign({}, ...Object.entries(row.key).map(([g, v]) => label(g as Group, v, labels))),
     usd: cents(row.usd),
     share: total > 0 ? `${Math.round((row.usd / total) * 1000) / 10}%` : '0%',
   }));

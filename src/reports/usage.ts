@@ -1,8 +1,9 @@
 import { z, type ZodTypeAny } from 'zod';
-import { mapLimited, type Bucket } from '../client/index.js';
+import { mapLimited, splitRange, type Bucket, type WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
-import { periodFields, resolvePeriod } from './periods.js';
-import { isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
+import type { KeyRef, ProjectRef, UserRef } from './names.js';
+import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
 
 /*
  * usage_report: tokens and requests by model, project, user or key across the usage families, in
@@ -32,6 +33,20 @@ type Group = keyof typeof GROUPS;
 /** The fields a result carries to say what it is grouped by; every other number is a metric. */
 const GROUP_FIELDS = new Set(['object', 'project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'size', 'source', 'vector_store_id', 'context_level', 'api_source']);
 
+/**
+ * Metrics that are levels, not flows: each daily bucket holds the amount stored that day, so a sum
+ * over days means nothing. They are reported as the latest value, the daily average and the peak.
+ */
+const LEVELS = new Set(['usage_bytes']);
+
+/** The grouping used when none is asked for: the first this family accepts, in this order. */
+function defaultGroups(family: Family | 'all'): Group[] {
+  if (family === 'all') return ['model'];
+  const supported = supportedGroups(family);
+  const first = (Object.keys(GROUPS) as Group[]).find((g) => supported.has(GROUPS[g]));
+  return first ? [first] : [];
+}
+
 /** Which group_by values each family accepts, read from its tool definition so there is one source. */
 function supportedGroups(family: Family): Set<string> {
   const tool = endpointTools.find((t) => t.name === `usage_${family}`);
@@ -45,22 +60,24 @@ type Metrics = Record<string, number>;
 export const usageReport = report({
   name: 'usage_report',
   title: 'Usage report',
-  description: 'Token and request totals, with the top models, projects, users or keys, for one usage family or all.',
+  description: 'Token and request totals with top models, projects, users or keys over a period, for one usage family or all. One call.',
   input: {
-    family: z.enum([...FAMILIES, 'all']).optional().describe('Default completions'),
+    family: z.enum([...FAMILIES, 'all']).optional().describe('Usage family; default completions'),
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model'),
-    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
+    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Top groups by; default model (project for families without models)'),
+    top: z.number().int().min(1).max(100).optional().describe('Groups shown, default 10'),
   },
   output: z.object({
     family: z.string(),
-    period: z.object({ start: z.string(), end: z.string() }),
+    period: periodShape,
     project: z.object({ id: z.string(), name: z.string() }).optional(),
-    /** Metric name to sum (input_tokens, num_model_requests, …). */
+    /** Metric name to sum (input_tokens, num_model_requests, …); a level as _latest, _average and _peak. */
     totals: z.record(z.number()),
+    /** How levels (stored bytes) were reduced instead of summed. */
+    levels: z.string().optional(),
     group_by: z.array(z.string()).optional(),
-    /** One row per group: the grouping fields (strings) and the group's metrics (numbers). */
+    /** One row per group: the grouping fields and labels (strings) and the group's metrics (numbers). */
     groups: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
     other: z.record(z.number()).optional(),
     by_family: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
@@ -68,8 +85,8 @@ export const usageReport = report({
   }),
   async run(args, ctx) {
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
-    const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : ['model'];
     const family = args.family ?? 'completions';
+    const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : defaultGroups(family);
     const families: Family[] = family === 'all' ? [...FAMILIES] : [family];
     if (family !== 'all') {
       const supported = supportedGroups(family);
@@ -79,70 +96,162 @@ export const usageReport = report({
         throw new ReportError(`${family} usage cannot be grouped by ${missing.join(', ')}; use ${allowed.join(', ') || 'no grouping'}.`);
       }
     }
+    // Every window of every family is planned up front, so progress counts toward a fixed total.
+    const progress: WindowProgress | undefined = ctx.progress && { plan: () => undefined, done: () => ctx.progress?.done() };
+    ctx.progress?.plan(families.reduce((n, f) => n + splitRange(`/organization/usage/${f}`, period.start, period.end, '1d').length, 0));
+    const labels = family === 'all' ? undefined : startLabels(groups, ctx);
     const fetchFamilies = (projectId: string | undefined) =>
       mapLimited(families, 4, async (f) => {
         const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
-        const range = await ctx.client.range({
+        const { buckets, partial } = await ctx.client.range({
           path: `/organization/usage/${f}`,
           query: { ...(usable.length > 0 ? { group_by: usable.map((g) => GROUPS[g]) } : {}), ...(projectId ? { project_ids: [projectId] } : {}) },
           start: period.start,
           end: period.end,
           width: '1d',
           signal: ctx.signal,
+          progress,
         });
-        return { family: f, usable, buckets: range.buckets, partial: range.partial };
+        return { family: f, usable, buckets, partial };
       });
     const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
 
     const top = args.top ?? 10;
     const head = {
       family,
-      period: { start: isoDate(period.start), end: isoDate(Math.ceil(period.end / 86_400) * 86_400) },
+      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
       ...(project ? { project: { id: project.id, name: project.name } } : {}),
     };
     if (family !== 'all') {
       const only = fetched[0];
       if (!only) throw new Error('no usage fetched');
-      const { totals, groups: rows, others } = aggregate(only.buckets, only.usable, top);
-      return { ...head, totals, group_by: groups, groups: rows, ...(others ? { other: others } : {}), ...partialOf([only.partial]) };
+      const { totals, groups: rows, others, levels } = aggregate(only.buckets, only.usable, top);
+      const named = labels ? nameRows(rows, await labels) : rows;
+      return { ...head, totals, ...levelNote(levels), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...partialOf([only.partial]) };
     }
     const byFamily = fetched.map((f) => ({ family: f.family, metrics: aggregate(f.buckets, [], 0).totals }));
+    const anyLevels = fetched.some((f) => aggregate(f.buckets, [], 0).levels.length > 0);
     const totals: Metrics = {};
     for (const { metrics } of byFamily) {
       for (const key of ['input_tokens', 'output_tokens', 'input_cached_tokens', 'num_model_requests']) if (key in metrics) totals[key] = (totals[key] ?? 0) + (metrics[key] ?? 0);
     }
     const active = byFamily.filter(({ metrics }) => Object.values(metrics).some((v) => v !== 0));
-    return { ...head, totals, by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })), ...partialOf(fetched.map((f) => f.partial)) };
+    return {
+      ...head,
+      totals,
+      ...levelNote(anyLevels ? [...LEVELS] : []),
+      by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })),
+      ...partialOf(fetched.map((f) => f.partial)),
+    };
   },
 });
 
-/** Sums every metric over all buckets, overall and per group; groups are ranked by tokens, then requests. */
-function aggregate(buckets: Bucket[], groups: Group[], top: number): { totals: Metrics; groups: Array<Record<string, unknown>>; others?: { groups: number } & Metrics } {
+/** Says how a level was reduced, once, next to the totals. */
+function levelNote(levels: string[]): Record<string, string> {
+  if (levels.length === 0) return {};
+  const last = levels.map((l) => `${l}_latest`).join(', ');
+  return { levels: `${levels.join(', ')}: a daily level, never summed: ${last} is the last day's value; _average and _peak are over the days of the period` };
+}
+
+interface Labels {
+  projects?: Map<string, ProjectRef>;
+  users?: Map<string, UserRef>;
+  keys?: Map<string, KeyRef>;
+}
+
+/** The name lists a grouping needs, fetched alongside the usage. */
+function startLabels(groups: Group[], ctx: ReportContext): Promise<Labels> {
+  const byId = <T extends { id: string }>(items: T[]) => new Map(items.map((i) => [i.id, i]));
+  const lists = {
+    projects: groups.includes('project') ? ctx.names.projects(ctx.signal) : undefined,
+    users: groups.includes('user') ? ctx.names.users(ctx.signal) : undefined,
+    keys: groups.includes('api_key') ? ctx.names.keys(ctx.signal) : undefined,
+  };
+  // A handler now, so a failure while the usage is still loading cannot go unhandled.
+  const all = Promise.all([lists.projects, lists.users, lists.keys]).then(([projects, users, keys]) => ({
+    ...(projects ? { projects: byId(projects) } : {}),
+    ...(users ? { users: byId(users) } : {}),
+    ...(keys ? { keys: byId(keys) } : {}),
+  }));
+  all.catch(() => undefined);
+  return all;
+}
+
+/** Group rows that say what they are: project names, user emails, key names with owner and project. */
+function nameRows(rows: Array<Record<string, unknown>>, labels: Labels): Array<Record<string, unknown>> {
+  return rows.map((row) => {
+    const out: Record<string, unknown> = { ...row };
+    const project = typeof row.project === 'string' ? labels.projects?.get(row.project) : undefined;
+    if (project) out.project = `${project.name} (${project.id})`;
+    const user = typeof row.user === 'string' ? labels.users?.get(row.user) : undefined;
+    if (user) out.user = `${user.email} (${user.id})`;
+    const key = typeof row.api_key === 'string' ? labels.keys?.get(row.api_key) : undefined;
+    if (key) Object.assign(out, { api_key: `${key.name} (${key.id})`, owner: key.owner, key_project: key.project.name });
+    return out;
+  });
+}
+
+/**
+ * Sums every flow metric over all buckets, overall and per group; a level (storage) is reduced to
+ * its latest, average and peak daily value instead. Groups are ranked by tokens, then requests.
+ */
+function aggregate(
+  buckets: Bucket[],
+  groups: Group[],
+  top: number,
+): { totals: Metrics; groups: Array<Record<string, unknown>>; others?: { groups: number } & Metrics; levels: string[] } {
   const totals: Metrics = {};
-  const rows = new Map<string, { key: Record<string, unknown>; metrics: Metrics }>();
-  for (const bucket of buckets) {
+  const totalLevels = new Map<string, number[]>();
+  const rows = new Map<string, { key: Record<string, unknown>; metrics: Metrics; levels: Map<string, number[]> }>();
+  const addLevel = (series: Map<string, number[]>, field: string, at: number, value: number) => {
+    const values = series.get(field) ?? new Array<number>(buckets.length).fill(0);
+    values[at] = (values[at] ?? 0) + value;
+    series.set(field, values);
+  };
+  buckets.forEach((bucket, at) => {
     for (const raw of bucket.results) {
       const result = raw as Record<string, unknown>;
       const key: Record<string, unknown> = {};
       for (const g of groups) key[g] = result[GROUPS[g]] ?? '(none)';
       const id = JSON.stringify(key);
-      const row = rows.get(id) ?? { key, metrics: {} };
+      const row = rows.get(id) ?? { key, metrics: {}, levels: new Map<string, number[]>() };
       for (const [field, value] of Object.entries(result)) {
         if (GROUP_FIELDS.has(field) || typeof value !== 'number') continue;
+        if (LEVELS.has(field)) {
+          addLevel(totalLevels, field, at, value);
+          addLevel(row.levels, field, at, value);
+          continue;
+        }
         totals[field] = (totals[field] ?? 0) + value;
         row.metrics[field] = (row.metrics[field] ?? 0) + value;
       }
       rows.set(id, row);
     }
-  }
+  });
+  Object.assign(totals, reduceLevels(totalLevels));
+  for (const row of rows.values()) Object.assign(row.metrics, reduceLevels(row.levels));
   const weight = (m: Metrics) => (m.input_tokens ?? 0) + (m.output_tokens ?? 0) || m.num_model_requests || Object.values(m)[0] || 0;
   const sorted = [...rows.values()].sort((a, b) => weight(b.metrics) - weight(a.metrics));
   // Zero counters (audio tokens of a text model, say) are left out of group rows: tokens, not information.
   const nonZero = (m: Metrics) => Object.fromEntries(Object.entries(m).filter(([, v]) => v !== 0));
   const shown = groups.length > 0 ? sorted.slice(0, top).map((row) => ({ ...row.key, ...nonZero(row.metrics) })) : [];
   const rest = groups.length > 0 ? sorted.slice(top) : [];
-  if (rest.length === 0) return { totals, groups: shown };
+  const levels = [...totalLevels.keys()];
+  if (rest.length === 0) return { totals, groups: shown, levels };
   const others: { groups: number } & Metrics = { groups: rest.length };
-  for (const row of rest) for (const [k, v] of Object.entries(row.metrics)) others[k] = (others[k] ?? 0) + v;
-  return { totals, groups: shown, others };
+  // Latest and average values of levels add up across groups; peaks do not, so they are left out.
+  for (const row of rest) for (const [k, v] of Object.entries(row.metrics)) if (!k.endsWith('_peak')) others[k] = (others[k] ?? 0) + v;
+  return { totals, groups: shown, others, levels };
+}
+
+/** A level's daily series as `<field>_latest` (the period's last day), `_average` and `_peak`. */
+function reduceLevels(series: Map<string, number[]>): Metrics {
+  const out: Metrics = {};
+  for (const [field, values] of series) {
+    if (values.length === 0) continue;
+    out[`${field}_latest`] = values[values.length - 1] ?? 0;
+    out[`${field}_average`] = Math.round(values.reduce((s, v) => s + v, 0) / values.length);
+    out[`${field}_peak`] = Math.max(...values);
+  }
+  return out;
 }

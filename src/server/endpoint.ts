@@ -47,6 +47,8 @@ export interface EndpointTool {
    * target's current state, shown in the preview and bound into the confirmation token.
    */
   target?: string;
+  /** Destructive tools: what the preview checks and shows besides the target (see `PreviewRules`). */
+  preview?: PreviewRules;
   /** Dotted paths of secrets the API returns only once (e.g. `value`, `api_key.value`). */
   secrets?: string[];
   /**
@@ -55,6 +57,17 @@ export interface EndpointTool {
    * `read`: the read-only client lets exactly these requests through.
    */
   safe?: true;
+}
+
+/**
+ * The API's rules a preview can apply before offering a token. Paths are templates over the tool's
+ * path fields; `equals` may be a template too (`{user_id}`).
+ */
+export interface PreviewRules {
+  /** The call is certain to fail when this GET answers `field` = `equals`: no token, the reason instead. */
+  refuseWhen?: ReadonlyArray<{ get: string; field: string; equals: string; reason: string }>;
+  /** Objects the change affects, listed by name in the preview: a list GET, filtered on one field. */
+  affects?: ReadonlyArray<{ label: string; get: string; query?: Record<string, string>; field: string; equals: string; show: readonly string[] }>;
 }
 
 /** Identity function that checks an entry against the type while keeping its literal types. */

@@ -6,6 +6,7 @@ import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
+import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
 import type { RegisteredTool } from './registry.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
@@ -116,7 +117,9 @@ async function execute(
     if (error instanceof AuditWriteError) {
       return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
     }
-    if (tool.effect === 'read') return failure(describeFailure(error, { tool: tool.name, write: false }), ctx);
+    // A 404 for an argument that is a name, not an ID, says which ID was meant.
+    const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, args, ctx.signal) : [];
+    if (tool.effect === 'read') return failure([describeFailure(error, { tool: tool.name, write: false }), ...hints].join('\n'), ctx);
     const settled = await settleFailure(error, {
       method: endpoint.method,
       targetPath: gate?.targetPath,
@@ -124,7 +127,7 @@ async function execute(
       read: (path) => fetchTarget(ctx, path),
     });
     try {
-      return reportFailure(tool, endpoint, error, settled, args, decision, ctx, trail);
+      return reportFailure(tool, endpoint, error, settled, args, decision, ctx, trail, hints);
     } catch (auditError) {
       // The request went out, so "nothing was sent" would be wrong: report both facts.
       if (auditError instanceof AuditWriteError) {
@@ -145,6 +148,7 @@ function reportFailure(
   decision: string | undefined,
   ctx: ExecContext,
   trail: Attempt,
+  hints: readonly string[] = [],
 ): ToolResult {
   const answer = statusOf(error);
   const lastAnswer = answer.status === null ? describeFailure(error, { tool: tool.name, write: true }).split('\n')[0] : `HTTP ${answer.status}`;
@@ -165,7 +169,7 @@ function reportFailure(
     trail.result(args, 'failed', { decision, ...answer, may_have_happened: true, ...(settled.evidence ? { verified: settled.evidence } : {}), message });
     return failure(message, ctx);
   }
-  const message = describeFailure(error, { tool: tool.name, write: true });
+  const message = [describeFailure(error, { tool: tool.name, write: true }), ...hints].join('\n');
   trail.result(args, 'failed', { decision, ...answer, may_have_happened: false, message });
   return failure(message, ctx);
 }
@@ -196,6 +200,7 @@ async function confirmDestructive(
   trail: Attempt,
   args: Record<string, unknown>,
 ): Promise<Gate> {
+  const endpoint = tool.endpoint as EndpointTool;
   // Confirmations of one target take turns from reading it to the result, so of two tokens for the
   // same target the second reads what the first did and is refused. A tool without a target locks
   // its request instead.
@@ -203,17 +208,25 @@ async function confirmDestructive(
   const read = async () => (targetPath ? await fetchTarget(ctx, targetPath) : undefined);
   const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
   // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
-  const refuseMissing = (target: TargetRead | undefined): Gate | undefined => {
+  const refuseMissing = async (target: TargetRead | undefined): Promise<Gate | undefined> => {
     if (!target || target.found || request.method !== 'DELETE') return undefined;
-    const message = `${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`;
+    const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
+    const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };
   };
+  // The API's rules make some calls certain to fail: say why now rather than offer or take a token.
+  const refusal = await certainRefusal(ctx.client, endpoint, fields, ctx.signal);
+  if (refusal) {
+    const message = `${tool.name} refused before sending: ${refusal} Nothing was changed.`;
+    trail.final(args, 'refused', { decision: 'certain_refusal', message });
+    return { result: failure(message, ctx) };
+  }
 
   if (token !== undefined) {
     return underLock(ctx, lockKey, request, async (release) => {
       const target = await read();
-      const missing = refuseMissing(target);
+      const missing = await refuseMissing(target);
       if (missing) return missing;
       const verdict = await ctx.confirmations.redeem(token, tool.name, fields, stateOf(target));
       if (!verdict.ok) {
@@ -225,7 +238,7 @@ async function confirmDestructive(
   }
 
   const target = await read();
-  const missing = refuseMissing(target);
+  const missing = await refuseMissing(target);
   if (missing) return missing;
   const state = stateOf(target);
 
@@ -255,6 +268,7 @@ async function confirmDestructive(
     });
   }
 
+  const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
   const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
   trail.final(args, 'preview', { decision: 'token_issued' });
   return {
@@ -264,6 +278,7 @@ async function confirmDestructive(
         action: `${tool.title}: ${tool.description}`,
         request: masked(request),
         ...(state !== undefined ? { target: state } : {}),
+        ...affects,
         confirmation_token: issued,
         expires_at: new Date(expiresAt).toISOString(),
         next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,

@@ -24,5 +24,7 @@ export interface CallSession {
   /** A client for this call only (an admin key taken from the request); names are then not cached. */
   client?: AdminClient;
   elicit?: (message: string) => Promise<ElicitAnswer>;
+  /** Reports progress (windows done of total) when the request carried a progress token. */
+  progress?: (done: number, total: number) => void;
 }
 

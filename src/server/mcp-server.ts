@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
@@ -44,6 +44,7 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
       signal: extra.signal,
       elicit: elicitor(server, extra.signal),
       client: clientFor?.(extra.requestInfo?.headers ?? {}),
+      progress: progressSender((params as { _meta?: { progressToken?: string | number } })._meta?.progressToken, extra.sendNotification),
     });
   });
   return server;
@@ -51,6 +52,15 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
 
 /** tools/call with anything for params: the handler checks the envelope and the host the arguments. */
 const CallToolEnvelope = z.object({ method: z.literal('tools/call') }).passthrough();
+
+/** `notifications/progress` for this request, when its caller sent a progress token. */
+function progressSender(token: string | number | undefined, send: (notification: ServerNotification) => Promise<void>): CallSession['progress'] {
+  if (token === undefined) return undefined;
+  return (progress, total) => {
+    // Progress is a courtesy: a closed connection must not fail the report.
+    send({ method: 'notifications/progress', params: { progressToken: token, progress, total } }).catch(() => undefined);
+  };
+}
 
 /** A confirmation dialog through `elicitation/create`, when the client declared form elicitation. */
 function elicitor(server: Server, signal: AbortSignal): CallSession['elicit'] {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AdminClient } from '../client/index.js';
+import type { AdminClient, WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import { checkArguments, describeArgumentProblem, type ArgumentProblem } from './argument-limits.js';
@@ -188,7 +188,8 @@ export class ToolHost implements Host {
     try {
       const client = session.client ?? this.deps.client;
       const names = session.client ? new NameDirectory(session.client, 0) : this.names;
-      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now });
+      const progress = session.progress ? windowCounter(session.progress) : undefined;
+      const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       return success(data, opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
@@ -217,6 +218,21 @@ export class ToolHost implements Host {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Windows planned and done across every range a report fetches, sent on as progress. */
+function windowCounter(send: (done: number, total: number) => void): WindowProgress {
+  let total = 0;
+  let done = 0;
+  return {
+    plan(windows) {
+      total += windows;
+    },
+    done() {
+      done += 1;
+      send(done, total);
+    },
+  };
 }
 
 /** A registered tool as `tools/list` shows it. */

@@ -133,6 +133,9 @@ export function describeFailure(error: unknown, context: FailureContext): string
   return `${context.tool} failed: ${(error as Error).message ?? String(error)}`;
 }
 
+/** Error codes that name a state of the target rather than a bad argument. */
+const STATE_CODES = /archived|predefined|default_project|immutable|in_use|not_active|inactive|already/;
+
 function hint(error: ApiError, context: FailureContext): string {
   // A repeat of a write answered 404 or 409 may only be saying that the first attempt already did it.
   if (context.write && error.earlierAttemptMayHaveBeenProcessed && !context.checkedNotDone && error.status < 500 && error.status !== 408) {
@@ -140,6 +143,8 @@ function hint(error: ApiError, context: FailureContext): string {
   }
   switch (error.status) {
     case 400:
+      // Some refusals are about the target's state (archived, predefined), where no other argument helps.
+      if (error.code && STATE_CODES.test(error.code)) return `The target's current state does not allow this (${error.code}); changing the arguments will not help. See the message above.`;
       return error.param ? `Fix '${error.param}' and call ${context.tool} again.` : `Fix the arguments and call ${context.tool} again.`;
     case 401:
       return 'The admin key is missing or is not an admin key: set OPENAI_ADMIN_KEY to an organization admin key (sk-admin-…).';

@@ -78,6 +78,14 @@ describe('splitRange', () => {
     expectTiling(windows, start, TODAY, COSTS, '1d');
   });
 
+  it('365 days of costs in month-sized windows: smaller windows on request, never above a page', () => {
+    const windows = splitRange(COSTS, start, TODAY, '1d', 31);
+    expect(windows).toHaveLength(12);
+    expect(windows.map((w) => (w.end - w.start) / DAY)).toEqual([31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 31, 24]);
+    expectTiling(windows, start, TODAY, COSTS, '1d');
+    expect(splitRange(COSTS, start, TODAY, '1d', 1_000)).toHaveLength(3);
+  });
+
   it('365 days of daily usage: twelve windows of at most 31 days', () => {
     const windows = splitRange(COMPLETIONS, start, TODAY, '1d');
     expect(windows).toHaveLength(12);

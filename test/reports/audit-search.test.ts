@@ -25,7 +25,7 @@ interface Line {
   actor: string;
   target?: string;
   project?: string;
-  summary: string;
+  details?: string;
 }
 interface Search {
   period: { start: string; end: string };
@@ -66,7 +66,8 @@ async function everything(args: Record<string, unknown>): Promise<Line[]> {
 
 type Actor = { session?: { user?: { id?: string; email?: string } }; api_key?: { id?: string; user?: { id?: string; email?: string } } };
 const actorOf = (e: AuditLogRecord) => e.actor as Actor | null;
-const NINETY = { start: TODAY - 90 * DAY, end: TODAY };
+// Rolling periods end now (the seeded log's newest events are earlier today).
+const NINETY = { start: TODAY - 90 * DAY, end: NOW + 1 };
 
 let owner: UserRecord;
 beforeAll(() => {
@@ -83,7 +84,8 @@ describe('filters', () => {
     expect(truth.length).toBeGreaterThan(25);
     expect(lines.map(line)).toEqual(truth);
     for (const e of lines) expect(e.actor).toContain(owner.email);
-    for (const e of lines) expect(e.summary).toBe(`${e.time} ${e.type} by ${e.actor}${e.target ? ` on ${e.target}` : ''}${e.project ? ` in ${e.project}` : ''}`);
+    // Each event once, compactly: no summary repeating time, type and actor.
+    for (const e of lines) expect(e).not.toHaveProperty('summary');
   });
 
   it('by actor ID: a user ID, and an admin key ID', async () => {
@@ -128,7 +130,7 @@ describe('filters', () => {
   it('the default period is the last 30 days', async () => {
     const result = await ok<Search>(host, 'audit_search', { limit: 100 });
     // Up to this moment, today included: the audit log is not a whole-day report.
-    expect(result.period).toEqual({ start: minute(TODAY - 30 * DAY), end: minute(NOW) });
+    expect(result.period).toEqual({ start: minute(TODAY - 30 * DAY), end: minute(NOW), name: 'last_30_days' });
     const lines = await everything({});
     expect(lines.map(line)).toEqual(expected(() => true, TODAY - 30 * DAY, NOW + 1));
   });
@@ -150,7 +152,7 @@ describe('paging and order', () => {
     const second = await ok<Search>(host, 'audit_search', { ...args, limit: 7, after: first.next_cursor });
     const third = await ok<Search>(host, 'audit_search', { ...args, limit: 7, after: second.next_cursor });
     expect([...first.events, ...second.events, ...third.events]).toEqual(whole.events);
-    expect(new Set(whole.events.map((e) => e.summary)).size).toBe(21);
+    expect(new Set(whole.events.map((e) => JSON.stringify(e))).size).toBe(21);
   });
 
   it('the last page has no cursor', async () => {

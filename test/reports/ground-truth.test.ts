@@ -146,8 +146,11 @@ describe('spend_report equals the raw costs', () => {
     for (const b of buckets) for (const r of b.results) byKey.set((r.api_key_id as string | null) ?? '(none)', (byKey.get((r.api_key_id as string | null) ?? '(none)') ?? 0) + micros(r));
     expectCents(report.total_usd, [...byKey.values()].reduce((s, v) => s + v, 0), 'total');
     const ranked = [...byKey.entries()].sort((a, b) => b[1] - a[1]);
-    expect(report.breakdown.map((r) => r.api_key)).toEqual(ranked.slice(0, 4).map(([key]) => key));
-    for (const row of report.breakdown) expectCents(row.usd, byKey.get(row.api_key as string) ?? NaN, `key ${String(row.api_key)}`);
+    // Key rows say what they are: `name (key_…)`, with the owner and the key's project.
+    const idOf = (label: unknown) => /\((key_[^)]+)\)$/.exec(String(label))?.[1] ?? String(label);
+    expect(report.breakdown.map((r) => idOf(r.api_key))).toEqual(ranked.slice(0, 4).map(([key]) => key));
+    for (const row of report.breakdown) expectCents(row.usd, byKey.get(idOf(row.api_key)) ?? NaN, `key ${String(row.api_key)}`);
+    for (const row of report.breakdown) if (row.api_key !== '(none)') expect(row.owner, String(row.api_key)).toBeTruthy();
     if (ranked.length > 4) expectCents(report.other?.usd ?? NaN, ranked.slice(4).reduce((s, [, v]) => s + v, 0), 'other');
     expectRowsAddUp(report);
   });
@@ -260,10 +263,21 @@ describe('usage_report equals the raw usage buckets', () => {
     for (const family of FAMILIES) {
       const buckets = await rawBuckets(`/organization/usage/${family}`, period.start, period.end, id ? { project_ids: [id()] } : {});
       const sums: Record<string, number> = {};
+      // Stored bytes are a daily level: the last day's value, the daily average and the peak, never a sum.
+      const level: number[] = [];
       for (const b of buckets) {
+        let day = 0;
         for (const r of b.results) {
-          for (const [field, value] of Object.entries(r)) if (typeof value === 'number') sums[field] = (sums[field] ?? 0) + value;
+          for (const [field, value] of Object.entries(r)) {
+            if (typeof value !== 'number') continue;
+            if (field === 'usage_bytes') day += value;
+            else sums[field] = (sums[field] ?? 0) + value;
+          }
         }
+        level.push(day);
+      }
+      if (family === 'vector_stores' && level.some((v) => v > 0)) {
+        Object.assign(sums, { usage_bytes_latest: level[level.length - 1], usage_bytes_average: Math.round(level.reduce((s, v) => s + v, 0) / level.length), usage_bytes_peak: Math.max(...level) });
       }
       perFamily.set(family, sums);
     }

@@ -18,6 +18,9 @@ const CASES: Array<{ tool: string; args: Record<string, unknown>; budget: number
   { tool: 'spend_report', args: { project: 'Atlas', period: 'last_month', group_by: ['line_item'] }, budget: 600 },
   { tool: 'access_review', args: { project: 'Billing' }, budget: 685 },
   { tool: 'usage_report', args: {}, budget: 580 },
+  // The organization-wide review: the product's budget, summary first, the key list cut with a cursor.
+  { tool: 'access_review', args: {}, budget: 1_000 },
+  { tool: 'access_review', args: { user: 'Ada' }, budget: 400 },
 ];
 
 describe('report output size', () => {

@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { CLI, connectStdio, text } from '../e2e/connect.js';
+
+/*
+ * Long reports send notifications/progress (range windows done of total) when the request carries
+ * a progress token, over stdio and over Streamable HTTP, through the MCP SDK's own Client.
+ */
+
+const TOKEN = 'progress-test-token-51c2';
+let sandbox: Sandbox;
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 2 });
+});
+afterAll(() => sandbox.close());
+
+const env = () => ({ OPENAI_ADMIN_KEY: 'sk-admin-progress-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN });
+// Every family over 365 days: 11 families of 12 windows of ≤31 days.
+const ARGS = { family: 'all', period: 'last_365_days' };
+
+async function callWithProgress(client: Client): Promise<Progress[]> {
+  const seen: Progress[] = [];
+  const result = await client.callTool({ name: 'usage_report', arguments: ARGS }, undefined, { onprogress: (p) => seen.push(p), timeout: 60_000 });
+  expect(result.isError, text(result)).toBeFalsy();
+  return seen;
+}
+
+function expectCounted(seen: Progress[]): void {
+  expect(seen.length).toBeGreaterThanOrEqual(100);
+  const total = seen[0]?.total as number;
+  expect(total).toBe(seen.length);
+  expect(seen.map((p) => p.progress)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  for (const p of seen) expect(p.total).toBe(total);
+}
+
+describe('progress notifications', () => {
+  it('over stdio: windows done of total, ending at the total', async () => {
+    const server = await connectStdio([], env());
+    try {
+      expectCounted(await callWithProgress(server.client));
+      // Without a progress token nothing is sent, and the answer is the same.
+      const plain = await server.client.callTool({ name: 'usage_report', arguments: ARGS });
+      expect(plain.isError).toBeFalsy();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('over Streamable HTTP', async () => {
+    const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], { env: { PATH: process.env.PATH ?? '', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let stderr = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr?.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (match) resolve(match[1] as string);
+        });
+        child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
+      });
+      const client = new Client({ name: 'progress-test', version: '1.0.0' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
+      expectCounted(await callWithProgress(client));
+      await client.close();
+    } finally {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+    }
+  });
+});
