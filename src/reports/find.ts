@@ -42,7 +42,9 @@ export const find = report({
         name: z.string().nullable(),
         email: z.string().nullable().optional(),
         status: z.string().nullable().optional(),
-        project: z.object({ id: z.string(), name: z.string() }).optional(),
+        /** Where it lives: "Name (proj_…)", or "organization role". */
+        project: z.string().optional(),
+        owner: z.string().optional(),
         match: z.enum(['exact', 'prefix', 'partial']),
       }),
     ),

@@ -96,7 +96,7 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
   let file: string;
   beforeAll(async () => {
     file = join(dir, 'audit.jsonl');
-    server = await connectStdio(['--audit-log', file], env());
+    server = await connectStdio(['--toolsets', 'all', '--audit-log', file], env());
   });
   afterAll(() => server.close());
 

@@ -1,3 +1,4 @@
+import { effectiveHints } from '../../src/server/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
@@ -80,8 +81,8 @@ describe('the new tools over stdio', () => {
       const tool = tools.find((t) => t.name === name);
       expect(tool, name).toBeDefined();
       expect(tool?._meta).toEqual({ 'openai-admin/endpoint': endpoint });
-      expect(tool?.annotations?.readOnlyHint, name).toBe(effect === 'read');
-      expect(tool?.annotations?.destructiveHint, name).toBe(effect === 'destructive');
+      expect(effectiveHints(tool?.annotations).readOnlyHint, name).toBe(effect === 'read');
+      expect(effectiveHints(tool?.annotations).destructiveHint, name).toBe(effect === 'destructive');
       expect('confirm' in ((tool?.inputSchema.properties as object | undefined) ?? {}), name).toBe(effect === 'destructive');
     }
   });

@@ -13,7 +13,7 @@ const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize',
 
 let server: RunningCli;
 beforeAll(async () => {
-  server = await serveHttp(['--sandbox'], { OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN });
+  server = await serveHttp(['--sandbox', '--toolsets', 'all'], { OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN });
 });
 afterAll(() => server.stop());
 

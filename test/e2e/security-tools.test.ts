@@ -1,3 +1,4 @@
+import { effectiveHints } from '../../src/server/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { pickProjectNamed } from '../helpers.js';
@@ -37,7 +38,7 @@ let readOnly: Connected;
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 13 });
   const env = { OPENAI_ADMIN_KEY: 'sk-admin-e2e-security', OPENAI_BASE_URL: sandbox.url };
-  [server, readOnly] = await Promise.all([connectStdio([], env), connectStdio(['--read-only'], env)]);
+  [server, readOnly] = await Promise.all([connectStdio(['--toolsets', 'all'], env), connectStdio(['--read-only', '--toolsets', 'all'], env)]);
 });
 afterAll(async () => {
   await Promise.all([server?.close(), readOnly?.close()]);
@@ -59,7 +60,7 @@ describe('listing', () => {
       const tool = tools.find((t) => t.name === name);
       expect(tool, name).toBeDefined();
       expect(tool?._meta).toEqual({ 'openai-admin/endpoint': facts.endpoint });
-      expect(tool?.annotations, name).toMatchObject({ readOnlyHint: facts.effect === 'read', destructiveHint: facts.effect === 'destructive' });
+      expect(effectiveHints(tool?.annotations), name).toMatchObject({ readOnlyHint: facts.effect === 'read', destructiveHint: facts.effect === 'destructive' });
       expect(Object.keys(tool?.inputSchema.properties ?? {}).includes('confirm'), name).toBe(facts.effect === 'destructive');
     }
   });

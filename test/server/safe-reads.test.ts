@@ -1,3 +1,4 @@
+import { effectiveHints } from '../../src/server/annotations.js';
 import { describe, expect, it } from 'vitest';
 import { endpointTools } from '../../tools/index.js';
 import { endpoint } from '../../src/server/endpoint.js';
@@ -21,7 +22,7 @@ describe('safe POST reads', () => {
     expect(readOnly).toEqual(expect.arrayContaining(safe));
     for (const name of safe) {
       const tool = selectTools({ readOnly: true }).find((t) => t.name === name);
-      expect(tool?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
+      expect(effectiveHints(tool?.annotations)).toMatchObject({ readOnlyHint: true, destructiveHint: false, idempotentHint: true });
       expect(Object.keys(tool?.inputSchema.properties ?? {})).not.toContain('dry_run');
     }
   });
