@@ -56,7 +56,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'admin_api_keys_retrieve',
     title: 'Get admin API key',
-    description: 'Get an admin API key with owner, expiry and last use.',
+    description: 'Get an admin API key.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,

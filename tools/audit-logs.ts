@@ -100,7 +100,7 @@ const tools: EndpointTool[] = [
         actor_ids: ids('User, service account or key IDs'),
         actor_emails: ids(),
         resource_ids: ids(),
-        tenant_only: z.boolean().optional().describe('Only tenant-scoped events (tenant.*)'),
+        tenant_only: z.boolean().optional().describe('Only tenant-scoped events'),
         limit: limit(1, 100, 20),
         after: after(),
         before: before(),

@@ -4,8 +4,9 @@ import { after, id, limit, listOf, objectOf, order } from './common.js';
 
 /*
  * External keys: customer-managed encryption keys (EKM) held in the customer's AWS, GCP, Azure or
- * OCI key store. The API takes one body shape per provider; here it is one flat object whose field
- * descriptions name the provider they belong to, and the API refuses fields of another provider.
+ * OCI key store. The API takes one body shape per provider; here it is one flat object, and `type`'s
+ * description names each provider's fields in one line (a description per field cost twice as
+ * much). The API refuses a missing field of the chosen provider, or a field of another one.
  * The API returns references (ARNs, OCIDs, vault URIs), never key material, so nothing is secret.
  */
 
@@ -13,9 +14,8 @@ export const EXTERNAL_KEY_TYPES = ['aws', 'gcp', 'azure', 'oci'] as const;
 export const EXTERNAL_KEY_PURPOSES = ['ekm', 'psp_decryption'] as const;
 
 const keyId = () => id('External key ID');
-/** A provider field: its description says which `type` it belongs to. */
-const of = (provider: string) => z.string().min(1).optional().describe(provider);
-const version = (provider: string) => of(`${provider}: required for psp_decryption, refused for ekm`);
+/** A provider field; `type`'s description says which fields each provider takes. */
+const field = () => z.string().min(1).optional();
 
 const externalKey = objectOf('organization.external_key', {
   name: z.string().optional(),
@@ -29,7 +29,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_keys_list',
     title: 'List external keys',
-    description: "List the organization's customer-managed encryption key configs, optionally of one purpose.",
+    description: 'List customer-managed encryption key configs.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -44,8 +44,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_keys_create',
     title: 'Register external key',
-    description:
-      "Register a customer-managed encryption key in AWS, GCP, Azure or OCI. Every field marked with the chosen type is required, except the version ones.",
+    description: 'Register a customer-managed encryption key held in AWS, GCP, Azure or OCI.',
     toolset: 'security',
     effect: 'write',
     idempotent: false,
@@ -53,29 +52,33 @@ const tools: EndpointTool[] = [
     path: '/organization/external_keys',
     input: {
       body: {
-        type: z.enum(EXTERNAL_KEY_TYPES).describe('Key store provider'),
-        name: z.string().min(1).describe('Friendly name'),
+        type: z
+          .enum(EXTERNAL_KEY_TYPES)
+          .describe(
+            'Required per type: aws external_id (org or project ID), kms_arn, role_arn; gcp audience (same), kms_key_location, kms_key_name, kms_key_ring_name, kms_project_id, workload_identity_*; azure key_name, tenant_id, vault_uri; oci key_ocid, region, vault_ocid. Version fields: psp_decryption only, required there',
+          ),
+        name: z.string().min(1),
         purpose: z.enum(EXTERNAL_KEY_PURPOSES).optional().describe('Default ekm'),
-        external_id: of('aws: the org ID or one of its project IDs'),
-        kms_arn: of('aws'),
-        role_arn: of('aws: IAM role OpenAI assumes'),
-        audience: of('gcp: the org ID or one of its project IDs'),
-        kms_key_location: of('gcp'),
-        kms_key_name: of('gcp'),
-        kms_key_ring_name: of('gcp'),
-        kms_project_id: of('gcp'),
-        workload_identity_pool_id: of('gcp'),
-        workload_identity_project_number: of('gcp'),
-        workload_identity_provider_id: of('gcp'),
-        kms_key_version: version('gcp'),
-        key_name: of('azure'),
-        tenant_id: of('azure: tenant UUID'),
-        vault_uri: of('azure'),
-        key_version: version('azure'),
-        key_ocid: of('oci'),
-        region: of('oci'),
-        vault_ocid: of('oci'),
-        key_version_ocid: version('oci'),
+        external_id: field(),
+        kms_arn: field(),
+        role_arn: field(),
+        audience: field(),
+        kms_key_location: field(),
+        kms_key_name: field(),
+        kms_key_ring_name: field(),
+        kms_project_id: field(),
+        workload_identity_pool_id: field(),
+        workload_identity_project_number: field(),
+        workload_identity_provider_id: field(),
+        kms_key_version: field(),
+        key_name: field(),
+        tenant_id: field(),
+        vault_uri: field(),
+        key_version: field(),
+        key_ocid: field(),
+        region: field(),
+        vault_ocid: field(),
+        key_version_ocid: field(),
       },
     },
     output: externalKey,
@@ -83,7 +86,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_keys_retrieve',
     title: 'Get external key',
-    description: 'Get one external key config, with the projects that use it (api_project_ids).',
+    description: 'Get an external key config.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -95,7 +98,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_keys_delete',
     title: 'Remove external key',
-    description: 'Remove an external key config (irreversible); the projects in its api_project_ids encrypt with it.',
+    description: 'Remove an external key config for good; projects in its api_project_ids use it.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,
@@ -108,7 +111,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_keys_validate',
     title: 'Validate external key',
-    description: 'Check that OpenAI can reach the key with its stored config and answer the status. Changes nothing.',
+    description: 'Check OpenAI can reach the key; answers the status. Changes nothing.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,

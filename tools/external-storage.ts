@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+import { after, deleted, id, limit, listedAs, listOf, objectOf, order } from './common.js';
 
 /*
  * External storage: a project's data kept in a customer-managed bucket (AWS S3, Azure Blob, GCP or
@@ -13,10 +13,14 @@ export const EXTERNAL_STORAGE_STATUSES = ['pending', 'validated', 'degraded', 'u
 const storageId = () => id('External storage ID (extstorage_…)');
 const text = () => z.string().min(1);
 
-/** One provider shape per cloud, told apart by `type`, as the API takes them. */
-const provider = z
+/**
+ * One provider shape per cloud, told apart by `type`, as the API takes them. Listed as the `type`
+ * enum with each cloud's fields in one line (the four object schemas cost ~200 tokens per listing);
+ * validation checks the exact shape and names a missing or stray field.
+ */
+const providerShapes = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('aws'), bucket: text(), role_arn: text().describe('IAM role OpenAI assumes') }).strict(),
+    z.object({ type: z.literal('aws'), bucket: text(), role_arn: text() }).strict(),
     z
       .object({
         type: z.literal('azure'),
@@ -37,8 +41,10 @@ const provider = z
       })
       .strict(),
     z.object({ type: z.literal('oci'), bucket: text(), region: text(), tenancy_ocid: text() }).strict(),
-  ])
-  .describe('The bucket and how OpenAI reaches it');
+  ]);
+const provider = listedAs(z.object({ type: z.enum(['aws', 'azure', 'gcp', 'oci']) }).passthrough(), providerShapes).describe(
+  'Required per type: aws bucket, role_arn; azure account_name, container, resource_group, subscription_id, tenant_id; gcp bucket, workload_identity_{pool_id,project_number,provider_id}; oci bucket, region, tenancy_ocid',
+);
 
 const storage = objectOf('organization.external_storage', {
   project_id: z.string().optional(),
@@ -52,7 +58,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_storage_list',
     title: 'List external storage',
-    description: "List the organization's customer-managed storage configs with their health status, optionally for one project.",
+    description: 'List customer-managed storage configs with their health status.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -72,7 +78,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_storage_create',
     title: 'Connect external storage',
-    description: "Keep a project's data in a customer-managed bucket; the config starts pending until the bucket is checked.",
+    description: "Keep a project's data in a customer-managed bucket; pending until checked.",
     toolset: 'security',
     effect: 'write',
     idempotent: false,
@@ -84,7 +90,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_storage_retrieve',
     title: 'Get external storage',
-    description: 'Get one external storage config: project, bucket, geography and health status.',
+    description: 'Get a storage config and its status.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -96,7 +102,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_storage_delete',
     title: 'Disconnect external storage',
-    description: "Disconnect a storage config; the bucket keeps its data. Removing a project's last one restores default retention.",
+    description: "Disconnect a storage config (bucket data stays); a project's last one restores default retention.",
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,
@@ -109,7 +115,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'external_storage_validate',
     title: 'Validate external storage',
-    description: 'Check that OpenAI can reach the bucket and answer the config with the checked status. Changes nothing.',
+    description: 'Check OpenAI can reach the bucket; answers the config. Changes nothing.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order, serviceAccountId } from './common.js';
+import { after, deleted, id, limit, listedAs, listOf, objectOf, order, serviceAccountId } from './common.js';
 import { providerId } from './workload-identity-providers.js';
 
 /*
@@ -17,14 +17,15 @@ const ruleId = () => id('Federation rule ID');
 /** Claim name → the value the token must carry. */
 const matchers = () => z.record(z.union([z.string(), z.boolean(), z.number()]));
 
+/** Listed as one object with a one-line rule (the union's two schemas cost twice as much); validation checks the union. */
+const permissionShapes = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('service_account_default') }).strict(),
+  z.object({ type: z.literal('restricted'), scopes: z.array(z.string().min(1)) }).strict(),
+]);
 const permissions = () =>
-  z
-    .discriminatedUnion('type', [
-      z.object({ type: z.literal('service_account_default') }).strict(),
-      z.object({ type: z.literal('restricted'), scopes: z.array(z.string().min(1)).describe('e.g. api.responses.write') }).strict(),
-    ])
+  listedAs(z.object({ type: z.enum(['service_account_default', 'restricted']) }).passthrough(), permissionShapes)
     .optional()
-    .describe("Default: the service account's own");
+    .describe("restricted also takes scopes, e.g. [\"api.responses.write\"]. Default: the service account's own");
 
 const rule = objectOf('organization.workload_identity_federation_rule', {
   workload_identity_provider_id: z.string().optional(),
@@ -43,7 +44,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_federation_rules_list',
     title: 'List federation rules',
-    description: "List a provider's federation rules: claim matchers, target service account, permissions.",
+    description: "List a provider's federation rules.",
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -64,7 +65,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_federation_rules_create',
     title: 'Create federation rule',
-    description: "Let the provider's tokens whose claims match sign in as an existing project service account.",
+    description: "Let the provider's tokens whose claims match sign in as a project service account.",
     toolset: 'security',
     effect: 'write',
     idempotent: false,
@@ -75,7 +76,7 @@ const tools: EndpointTool[] = [
       body: {
         project_id: id('Project of the service account'),
         service_account_id: serviceAccountId(),
-        attribute_matchers: matchers().describe('Token claim → required value, e.g. {"sub":"repo:org/app:ref:refs/heads/main"}'),
+        attribute_matchers: matchers().describe('Claim → value, e.g. {"sub":"repo:org/app:ref:refs/heads/main"}'),
         name: z.string().optional(),
         description: z.string().optional(),
         enabled: z.boolean().optional().describe('Default true'),
@@ -99,7 +100,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_federation_rules_update',
     title: 'Update federation rule',
-    description: 'Change given fields; narrower matchers or scopes, or enabled:false, can lock its workloads out.',
+    description: 'Change given fields; narrower matchers or scopes, or enabled:false, can lock workloads out.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,
@@ -121,7 +122,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_federation_rules_delete',
     title: 'Delete federation rule',
-    description: 'Delete a federation rule; workloads it matched can no longer sign in as its service account.',
+    description: 'Delete a federation rule, locking the workloads it matched out.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,

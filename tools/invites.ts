@@ -56,7 +56,7 @@ const tools: EndpointTool[] = [
             }),
           )
           .optional()
-          .describe('Projects joined on acceptance; omitted = default project, [] = none'),
+          .describe('Joined on acceptance; omitted = default project, [] = none'),
       },
     },
     output: invite,

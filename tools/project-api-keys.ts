@@ -40,7 +40,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_retrieve',
     title: 'Get project API key',
-    description: 'Get a project API key with owner and last use.',
+    description: 'Get a project API key.',
     toolset: 'keys',
     effect: 'read',
     idempotent: true,
@@ -56,7 +56,7 @@ const tools: EndpointTool[] = [
     // the key as it is and the token is bound to it. Not idempotent: the expiry counts from each call.
     name: 'projects_api_keys_update',
     title: 'Update project API key',
-    description: 'Replace a key\'s scopes and/or set it to expire N seconds from now; narrower scopes or an expiry can break apps using it.',
+    description: "Replace a key's scopes and/or set its expiry; either can break apps using it.",
     toolset: 'keys',
     effect: 'destructive',
     idempotent: false,
@@ -66,7 +66,7 @@ const tools: EndpointTool[] = [
       path: { project_id: projectId(), api_key_id: apiKeyId() },
       body: {
         scopes: z.array(z.string().min(1)).optional().describe('Replaces all; [] = unrestricted, ["api.all.read"] = read-only'),
-        expires_in_seconds: z.number().int().min(1).optional().describe('Expire this many seconds from now'),
+        expires_in_seconds: z.number().int().min(1).optional().describe('From now'),
       },
     },
     output: projectKey,
@@ -75,7 +75,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_api_keys_delete',
     title: 'Revoke project API key',
-    description: "Revoke a project API key, a service account's too (the account keeps its other keys).",
+    description: "Revoke a project API key, a service account's too.",
     toolset: 'keys',
     effect: 'destructive',
     idempotent: true,

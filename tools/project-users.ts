@@ -40,8 +40,8 @@ const tools: EndpointTool[] = [
     input: {
       path: { project_id: projectId() },
       body: {
-        user_id: z.string().nullable().optional().describe('Org user ID; or give email'),
-        email: z.string().nullable().optional().describe('Org user email; or give user_id'),
+        user_id: z.string().nullable().optional().describe('Or give email'),
+        email: z.string().nullable().optional().describe('Or give user_id'),
         role: role(),
       },
     },

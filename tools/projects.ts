@@ -60,7 +60,7 @@ const tools: EndpointTool[] = [
       body: {
         name: z.string().min(1),
         residency: z.enum(RESIDENCIES).nullable().optional().describe('Data residency; org must have access'),
-        geography: z.string().min(1).nullable().optional().describe('Deprecated region code (US, EU…); use residency, not both'),
+        geography: z.string().min(1).nullable().optional().describe('Deprecated (US, EU…); use residency'),
         external_key_id: z.string().nullable().optional(),
       },
     },

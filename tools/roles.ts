@@ -45,7 +45,7 @@ export const roleCreateBody = {
 
 export const roleUpdateBody = {
   role_name: z.string().min(1).nullable().optional().describe('Unique in its scope'),
-  permissions: z.array(z.string().min(1)).nullable().optional().describe('Replaces the whole permission set'),
+  permissions: z.array(z.string().min(1)).nullable().optional().describe('Replaces all'),
   description: z.string().nullable().optional().describe('null clears it'),
 };
 

@@ -46,7 +46,7 @@ const tools: EndpointTool[] = [
       body: {
         name: z.string().min(1).describe('Service account name'),
         create_service_account_only: z.boolean().nullable().optional().describe('No key, no default role (role none)'),
-        expires_in_seconds: z.number().int().min(1).nullable().optional().describe('Lifetime of the first key; omit for none'),
+        expires_in_seconds: z.number().int().min(1).nullable().optional().describe('First key lifetime; omit for none'),
       },
     },
     output: serviceAccount.extend({ api_key: newKey.nullable().optional() }),

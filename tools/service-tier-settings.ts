@@ -23,7 +23,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_tier_settings_retrieve',
     title: 'Get project service tiers',
-    description: "Show a project's default service tier and which optional tiers it may use.",
+    description: "Get a project's default service tier and allowed optional tiers.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_service_tier_settings_update',
     title: 'Set project service tiers',
-    description: "Change a project's default tier and/or allowed tiers (omitted ones stay); requests for a removed tier stop being served on it.",
+    description: "Set a project's default and/or allowed tiers; a removed tier stops serving its requests.",
     toolset: 'limits',
     effect: 'destructive',
     idempotent: true,
@@ -44,7 +44,7 @@ const tools: EndpointTool[] = [
     input: {
       path: { project_id: projectId() },
       body: {
-        default: z.enum(['standard', 'fast', 'scale']).optional().describe('Tier for requests that name none or auto'),
+        default: z.enum(['standard', 'fast', 'scale']).optional().describe('For requests naming none or auto'),
         enabled_tiers: z
           .union([z.literal('all'), z.array(z.enum(['flex', 'fast', 'ultrafast']))])
           .optional()

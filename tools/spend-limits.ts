@@ -31,7 +31,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_retrieve',
     title: 'Get org spend limit',
-    description: "Get the org's monthly hard spend limit and whether it is enforcing.",
+    description: "Get the org's monthly hard spend limit and if it is enforced.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -69,7 +69,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_limit_retrieve',
     title: 'Get project spend limit',
-    description: "Get a project's monthly hard spend limit and whether it is enforcing.",
+    description: "Get a project's monthly hard spend limit and if it is enforced.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,

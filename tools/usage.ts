@@ -64,7 +64,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'usage_costs',
     title: 'Costs',
-    description: 'Daily costs in USD by project, user, line item, API key or source.',
+    description: 'Daily costs in USD per bucket.',
     toolset: 'usage',
     effect: 'read',
     idempotent: true,
@@ -108,7 +108,7 @@ const tools: EndpointTool[] = [
     'Text-model tokens and requests per bucket.',
     {
       ...standard(),
-      batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
+      batch: z.boolean().optional().describe('true: batch only; false: no batch'),
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source']),
     },
   ),
@@ -116,10 +116,10 @@ const tools: EndpointTool[] = [
     'usage_decisions',
     'decisions',
     'Decisions usage',
-    'Decisions API input, cached and output tokens and requests per time bucket; api_source splits off Agents API traffic.',
+    'Decisions API tokens and requests per bucket.',
     {
       ...standard(),
-      batch: z.boolean().optional().describe('Only batch (true) or non-batch (false)'),
+      batch: z.boolean().optional().describe('true: batch only; false: no batch'),
       group_by: groupBy(['project_id', 'user_id', 'api_key_id', 'model', 'batch', 'service_tier', 'api_source']),
     },
   ),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+import { after, deleted, id, limit, listedAs, listOf, objectOf, order } from './common.js';
 
 /*
  * Workload identity providers: OIDC issuers the organization trusts, so workloads (CI jobs,
@@ -13,22 +13,26 @@ import { after, deleted, id, limit, listOf, objectOf, order } from './common.js'
 
 export const providerId = () => id('Workload identity provider ID');
 
-/** How token signatures are checked: the issuer's discovery document, or keys uploaded here. */
+/**
+ * How token signatures are checked: the issuer's discovery document, or keys uploaded here. Listed
+ * as the `type` enum with each variant's fields in one line (the two object schemas cost twice as
+ * much in every listing); validation checks the exact variant and names a missing or stray field.
+ */
+const verificationShapes = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable() }).strict(),
+  // The sandbox checks each key's kty; listing JWK fields here would cost tokens in every conversation.
+  z.object({ type: z.literal('uploaded_jwks'), jwks: z.object({ keys: z.array(z.object({}).passthrough()).min(1) }).passthrough() }).strict(),
+]);
 const verification = () =>
-  z
-    .discriminatedUnion('type', [
-      z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable().describe("null: the issuer's") }).strict(),
-      // The sandbox checks each key's kty; listing JWK fields here would cost tokens in every conversation.
-      z.object({ type: z.literal('uploaded_jwks'), jwks: z.object({ keys: z.array(z.object({}).passthrough()).min(1) }).passthrough() }).strict(),
-    ])
+  listedAs(z.object({ type: z.enum(['discovery', 'uploaded_jwks']) }).passthrough(), verificationShapes)
     .optional()
-    .describe('Default: discovery from the issuer');
+    .describe("discovery: discovery_url (null = issuer's); uploaded_jwks: jwks {keys: [JWK…]}. Default discovery");
 
+/** Listed as an array of objects with a one-line shape; validation checks each item's two fields. */
 const transformations = () =>
-  z
-    .array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict())
+  listedAs(z.array(z.object({}).passthrough()), z.array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict()))
     .optional()
-    .describe('Attributes derived from token claims');
+    .describe('[{attribute, expression}], derived from token claims');
 
 const provider = objectOf('organization.workload_identity_provider', {
   name: z.string().optional(),
@@ -45,7 +49,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_list',
     title: 'List workload identity providers',
-    description: 'List the OIDC providers whose tokens workloads can use instead of API keys.',
+    description: 'List trusted OIDC providers, whose tokens workloads use instead of API keys.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -58,7 +62,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_create',
     title: 'Register workload identity provider',
-    description: 'Trust an OIDC issuer; federation rules then map its tokens to project service accounts.',
+    description: 'Trust an OIDC issuer; federation rules map its tokens to service accounts.',
     toolset: 'security',
     effect: 'write',
     idempotent: false,
@@ -66,7 +70,7 @@ const tools: EndpointTool[] = [
     path: PROVIDERS,
     input: {
       body: {
-        name: z.string().min(1).describe('Display name'),
+        name: z.string().min(1),
         type: z.enum(['oidc']).describe('Only oidc'),
         issuer: z.string().min(1).describe('Issuer URL, as in the iss claim'),
         audience: z.string().min(1).describe('Expected aud claim'),
@@ -81,7 +85,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_retrieve',
     title: 'Get workload identity provider',
-    description: 'Get one OIDC provider: issuer, audience, signature check, enabled.',
+    description: 'Get a trusted OIDC provider.',
     toolset: 'security',
     effect: 'read',
     idempotent: true,
@@ -93,7 +97,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_update',
     title: 'Update workload identity provider',
-    description: 'Change given fields; a new issuer, audience or keys, or enabled:false, stops its workloads signing in.',
+    description: 'Change given fields; new issuer, audience or keys, or enabled:false, lock workloads out.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,
@@ -117,7 +121,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'workload_identity_providers_delete',
     title: 'Delete workload identity provider',
-    description: 'Delete a provider and all its federation rules; workloads using it can no longer sign in.',
+    description: 'Delete a provider and its federation rules, locking its workloads out.',
     toolset: 'security',
     effect: 'destructive',
     idempotent: true,

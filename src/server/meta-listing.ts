@@ -31,7 +31,7 @@ export const META_LISTINGS: readonly Tool[] = [
     name: 'call_tool',
     title: 'Call tool',
     description: 'Run any Admin API tool by name with its arguments, under the same validation and safety policy.',
-    inputSchema: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'object', properties: {} } }, required: ['name'] },
+    inputSchema: { type: 'object', properties: { name: { type: 'string' }, arguments: { type: 'object' } }, required: ['name'] },
   },
 ];
 

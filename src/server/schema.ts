@@ -10,26 +10,57 @@ export type JsonSchema = Record<string, unknown> & { type?: string; properties?:
 export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
   const json = zodToJsonSchema(schema, { $refStrategy: 'none', target: 'jsonSchema7', effectStrategy: 'input' }) as JsonSchema;
   delete json.$schema;
-  return prune(json) as JsonSchema;
+  const pruned = prune(json) as JsonSchema;
+  // MCP hosts expect `properties` on the root object, even an empty one.
+  return pruned.type === 'object' && !pruned.properties ? { ...pruned, properties: {} } : pruned;
 }
 
 /**
  * Drops what costs tokens and tells a model nothing: `additionalProperties` (unknown fields are
- * refused with a clear error anyway), `minLength: 1` on IDs, and empty `required` lists.
+ * refused with a clear error anyway), `minLength: 1` on IDs, empty `required` and `properties`, and
+ * a `type` beside an `enum` or `const` that already fixes it.
  */
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
   const compact = simpleUnion(node as JsonSchema) ?? nullable(node as JsonSchema);
-  if (compact) return compact;
+  if (compact) return withoutImpliedType(compact);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'additionalProperties' && typeof value === 'boolean') continue;
     if (key === 'minLength' && value === 1) continue;
     if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
-    out[key] = prune(value);
+    // No properties constrain nothing: `{type: "object"}` admits the same values.
+    if (key === 'properties' && isEmptyObject(value)) continue;
+    out[key] = key === 'enum' || key === 'const' ? value : prune(value);
   }
-  return out;
+  return withoutImpliedType(out);
+}
+
+/**
+ * `{type: "string", enum: ["asc", "desc"]}` as `{enum: ["asc", "desc"]}`: in JSON Schema an `enum`
+ * or `const` admits only its own values, so a `type` that each of them already has constrains
+ * nothing more. About 90 enums in the full listing, some 400 tokens. Kept when a value's type is
+ * not among the listed types (which would make the schema contradict itself).
+ */
+function withoutImpliedType<T extends Record<string, unknown>>(node: T): T {
+  const values = Array.isArray(node.enum) ? (node.enum as unknown[]) : 'const' in node ? [node.const] : null;
+  if (!values || node.type === undefined) return node;
+  const types = new Set(Array.isArray(node.type) ? (node.type as string[]) : [node.type as string]);
+  if (!values.every((v) => jsonTypesOf(v).some((t) => types.has(t)))) return node;
+  const { type: _implied, ...rest } = node;
+  return rest as T;
+}
+
+function isEmptyObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0;
+}
+
+function jsonTypesOf(value: unknown): string[] {
+  if (value === null) return ['null'];
+  if (Array.isArray(value)) return ['array'];
+  if (typeof value === 'number') return Number.isInteger(value) ? ['integer', 'number'] : ['number'];
+  return [typeof value];
 }
 
 /**
