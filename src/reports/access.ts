@@ -51,14 +51,14 @@ export const accessReview = report({
   name: 'access_review',
   title: 'Access review',
   description:
-    'Access review. No arguments: the whole organization (keys with project, owner, last use; admin keys; owners; projects without owner). project: who can reach it. user: their memberships across projects.',
+    'Who can reach what, with stale keys flagged: the whole organization by default, one project, or one user\'s memberships.',
   input: {
-    project: z.string().min(1).optional().describe('Project ID or name: review that project'),
-    user: z.string().min(1).optional().describe('User email, name or ID: their memberships across projects'),
-    stale_days: z.number().int().min(1).max(3650).optional().describe('Key unused this many days is stale; default 90'),
-    expand_groups: z.boolean().optional().describe('List the members of each group (owners through groups)'),
-    max_items: z.number().int().min(1).max(500).optional().describe('Keys listed in the organization review; default 12'),
-    cursor: z.string().optional().describe('next_cursor from the previous organization review'),
+    project: z.string().min(1).optional().describe('ID or name'),
+    user: z.string().min(1).optional().describe('Email, name or ID'),
+    stale_days: z.number().int().min(1).max(3650).optional().describe('Default 90'),
+    expand_groups: z.boolean().optional().describe('List group members'),
+    max_items: z.number().int().min(1).max(500).optional().describe('Org review keys, default 12'),
+    cursor: z.string().optional().describe('next_cursor'),
   },
   output: z.object({
     summary: z.string(),

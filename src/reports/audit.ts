@@ -30,9 +30,9 @@ const eventTypes = endpointTools.find((t) => t.name === 'audit_logs_list')?.inpu
 export const auditSearch = report({
   name: 'audit_search',
   title: 'Audit search',
-  description: 'Search the audit log by actor (user email, name or ID; key name or ID), event types, project and period; newest first.',
+  description: 'The audit log by actor, event types, project and period; newest first.',
   input: {
-    actor: z.string().min(1).optional().describe('User email, name or ID, or API key name or ID'),
+    actor: z.string().min(1).optional().describe('User or key: email, name or ID'),
     event_types: eventTypes,
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,

@@ -27,9 +27,9 @@ interface Match {
 export const find = report({
   name: 'find',
   title: 'Find',
-  description: 'Resolve names, emails, IDs or key tails to objects across the organization: projects, users, groups, service accounts, API keys, admin keys, invites, roles.',
+  description: 'Names, emails or key tails to IDs: projects, users, groups, service accounts, keys, invites, roles.',
   input: {
-    query: z.string().min(1).describe('Name, email, ID or redacted-key tail, or part of one'),
+    query: z.string().min(1).describe('Name, email, ID or key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },

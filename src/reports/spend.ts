@@ -23,14 +23,14 @@ interface CostResult {
 export const spendReport = report({
   name: 'spend_report',
   title: 'Spend report',
-  description: 'Costs in USD for the org, a project (ID or name) or an API key over a period, with a breakdown. One call.',
+  description: 'Costs in USD for the org, a project or an API key over a period, with a breakdown.',
   input: {
     project: z.string().min(1).optional().describe('Project ID or name'),
-    api_key: z.string().min(1).optional().describe('API key ID, name or redacted value (any project)'),
+    api_key: z.string().min(1).optional().describe('Key ID, name or redacted value'),
     ...periodFields,
     group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Breakdown; default line_item'),
     daily: z.boolean().optional().describe('Add a daily series'),
-    top: z.number().int().min(1).max(100).optional().describe('Breakdown rows, default 10'),
+    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },
   output: z.object({
     total_usd: z.number(),

