@@ -53,7 +53,9 @@ const count = (n: number) => new Intl.NumberFormat('en-US').format(n);
 const figure = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
 
 async function openHost(width: number): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  // Tall enough for the whole view at 400 px: headless chromium paints an out-of-process iframe only
+  // where it meets the viewport, and a screenshot of the rest comes out blank.
+  const page = await browser.newPage({ viewport: { width, height: 1600 } });
   page.on('pageerror', (error) => {
     throw error;
   });
