@@ -23,6 +23,8 @@ Flags:
   --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
   --confirm-with MODE     token | elicitation | auto (default auto)
   --redact-secrets        Mask one-time secrets (new key values) even in results
+  --store redis://H:P     Share used confirmation tokens and per-target locks with other replicas
+                          through Redis, so a token executes once across all of them
   --http                  Serve Streamable HTTP at /mcp instead of stdio
   --host H --port N       HTTP bind address (default 127.0.0.1:3000)
   --no-auth               Serve HTTP without a bearer token (loopback only)
@@ -41,7 +43,7 @@ Environment:
   OPENAI_BASE_URL         Default https://api.openai.com/v1
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
-                          AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1,
+                          AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
                           HTTP_TOKEN=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…
 `;
 

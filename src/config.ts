@@ -26,6 +26,8 @@ export interface ServerConfig {
   auditLog: string | undefined;
   confirmWith: ConfirmWith;
   confirmSecret: string | undefined;
+  /** Shared confirmation store (`--store redis://…`), so tokens execute once across replicas. */
+  store: string | undefined;
   redactSecrets: boolean;
   http: boolean;
   host: string;
@@ -59,6 +61,7 @@ const OPTIONS = {
   'audit-log': { type: 'string' },
   'confirm-with': { type: 'string' },
   'redact-secrets': { type: 'boolean' },
+  store: { type: 'string' },
   http: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -81,7 +84,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 const ENV_VARIABLES = [
-  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS',
+  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
@@ -133,6 +136,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
     confirmSecret: secret('OPENAI_ADMIN_MCP_CONFIRM_SECRET', nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET)),
+    store: storeUrl(values.store ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE)),
     redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
     http: values.http ?? bool('OPENAI_ADMIN_MCP_HTTP', env),
     host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
@@ -219,6 +223,22 @@ function url(name: string, raw: string): string {
   } catch {
     throw new UsageError(`${name}='${raw}' is not an http(s) URL.`);
   }
+}
+
+/** Only the scheme and host are checked here; whether Redis answers is the store's business at run time. */
+function storeUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
+    // The value may hold a password: name the expected form, not the value.
+    throw new UsageError('--store (OPENAI_ADMIN_MCP_STORE) expects a Redis URL such as redis://127.0.0.1:6379 or rediss://user:password@host:6380/0.');
+  }
+  return raw;
 }
 
 function projectId(raw: string | undefined): string | undefined {

@@ -2,6 +2,7 @@ import { AdminClient, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
+import type { ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
 import { prebuiltListing } from './server/prebuilt.js';
@@ -47,7 +48,8 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     apiKey = 'sk-admin-unset';
   }
   const secret = apiKey;
-  const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
+  const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
+  const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
   const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger };
   const client = new AdminClient({ apiKey, ...clientOptions });
   const sharedPool = new SharedPool(new URL(baseUrl).origin);
@@ -60,6 +62,13 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
       await sandbox?.close();
       throw new UsageError(`--audit-log ${config.auditLog} cannot be opened for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
     }
+  }
+  let confirmationStore: ConfirmationStore | undefined;
+  if (config.store) {
+    // Loaded only with --store: a server without one never loads the Redis client.
+    const { RedisConfirmationStore } = await import('./server/redis-store.js');
+    confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
+    if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
   const deps: ServerDeps = {
     client,
@@ -74,6 +83,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     dynamic: config.dynamic,
     redactSecrets: config.redactSecrets,
     confirmSecret: config.confirmSecret,
+    confirmationStore,
     now: options.now,
   };
   let full: Promise<ToolHost> | undefined;
@@ -89,6 +99,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     host = listing ? new QuickHost(listing, { ...deps, sandbox: config.sandbox }, toolHost) : await toolHost();
   } catch (error) {
     audit?.close();
+    await confirmationStore?.close?.();
     await client.close();
     await sandbox?.close();
     throw error;
@@ -102,6 +113,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     sandbox,
     async close() {
       audit?.close();
+      await confirmationStore?.close?.();
       await client.close();
       await sharedPool.close();
       await sandbox?.close();
