@@ -4,6 +4,7 @@ import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
 import type { ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
+import type { Metrics } from './server/metrics.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
 import { prebuiltListing } from './server/prebuilt.js';
 import { QuickHost } from './server/quick-host.js';
@@ -22,6 +23,8 @@ export interface Runtime {
   clientForKey(key: string): AdminClient;
   logger: Logger;
   sandbox?: Sandbox;
+  /** Prometheus metrics, made for an HTTP server only (`GET /metrics`). */
+  metrics?: Metrics;
   close(): Promise<void>;
 }
 
@@ -50,7 +53,9 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const secret = apiKey;
   const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
   const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
-  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger };
+  // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
+  const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
+  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger, observer: metrics };
   const client = new AdminClient({ apiKey, ...clientOptions });
   const sharedPool = new SharedPool(new URL(baseUrl).origin);
   let audit: AuditTrail | undefined;
@@ -84,6 +89,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     redactSecrets: config.redactSecrets,
     confirmSecret: config.confirmSecret,
     confirmationStore,
+    confirmationObserver: metrics,
     now: options.now,
   };
   let full: Promise<ToolHost> | undefined;
@@ -111,6 +117,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     clientForKey: (key) => new AdminClient({ apiKey: key, ...clientOptions, pool: sharedPool }),
     logger,
     sandbox,
+    metrics,
     async close() {
       audit?.close();
       await confirmationStore?.close?.();

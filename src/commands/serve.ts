@@ -43,6 +43,7 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
       keyFromHeader: config.keyFromHeader,
       clientForKey: runtime.clientForKey,
       logger: runtime.logger,
+      metrics: runtime.metrics,
       sessionIdleMs: config.sessionIdleTimeout * 1000,
     });
   } catch (error) {

@@ -86,6 +86,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
       // Fail closed: without the shared store nothing proves the token was not used on another replica.
       const message = `${tool.name} refused: ${error.message}. Nothing was changed. Confirmed changes need the shared store (--store) so that each token executes once across replicas; reads go on. Try again once the store is back.`;
       trail.final(args, 'refused', { decision: 'store_unavailable', message });
+      ctx.confirmations.refusedForStore();
       return failure(message, ctx);
     }
     const message = describeFailure(error, { tool: tool.name, write: false });

@@ -11,6 +11,7 @@ import type { Host } from './host.js';
 import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http-sessions.js';
 import { InFlightCalls } from './in-flight.js';
 import { createMcpServer } from './mcp-server.js';
+import { MeteredHost, type Metrics } from './metrics.js';
 import { NarrowedHost, requestedSelection } from './narrowed-host.js';
 
 /*
@@ -37,6 +38,8 @@ export interface HttpOptions {
   sessionLimits?: Partial<Omit<SessionLimits, 'idleMs'>>;
   /** Clock for session expiry (ms). Tests inject one instead of waiting. */
   now?: () => number;
+  /** Served at `GET /metrics`, behind the same bearer token as /mcp; absent, /metrics is a 404. */
+  metrics?: Metrics;
 }
 
 export interface RunningHttp {
@@ -70,6 +73,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   const sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(limits.unusedMs, 60_000)));
   sweeper.unref();
   const inFlight = new InFlightCalls();
+  options.metrics?.countSessionsWith(() => sessions.size);
   /** Keys the credential hashes, so the session and call tables never hold a token or an admin key. */
   const credentialKey = randomBytes(32);
   const headerName = options.keyFromHeader?.toLowerCase();
@@ -99,7 +103,8 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     }
     if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
     if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
-    if (url.pathname !== '/mcp') return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
+    const metricsPath = url.pathname === '/metrics' && options.metrics !== undefined;
+    if (url.pathname !== '/mcp' && !metricsPath) return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
     const refusal = authRefusal(req);
     if (refusal) {
       // A bare `Bearer` challenge reads as "this server speaks OAuth" to clients such as the
@@ -107,6 +112,13 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       // the token itself is wrong, so they show the message instead.
       res.setHeader('www-authenticate', challenge('invalid_token', refusal));
       return json(res, 401, rpcError(-32001, `Unauthorized: ${refusal}`));
+    }
+    if (metricsPath && options.metrics) {
+      if (req.method !== 'GET') return json(res, 405, { error: 'Method not allowed: /metrics answers GET.' });
+      const { contentType, body } = await options.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
     }
     if (headerName && req.method === 'POST' && !req.headers[headerName]) {
       const message = `This server takes the admin key from the ${options.keyFromHeader} header; none was sent.`;
@@ -214,7 +226,9 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   function sessionHost(req: IncomingMessage): { host: Host } | { error: string } {
     try {
       const selection = requestedSelection(req.headers);
-      return { host: selection ? new NarrowedHost(host, selection) : host };
+      const served = selection ? new NarrowedHost(host, selection) : host;
+      // Counted outermost, so calls a narrowed session refuses are counted too.
+      return { host: options.metrics ? new MeteredHost(served, options.metrics) : served };
     } catch (error) {
       return { error: (error as Error).message };
     }

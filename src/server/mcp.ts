@@ -9,6 +9,7 @@ import type { AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
 import { Confirmations } from './confirm.js';
 import type { ConfirmationStore } from './confirmation-store.js';
+import type { ConfirmationObserver } from './metrics.js';
 import type { Toolset } from './endpoint.js';
 import { executeEndpoint, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
@@ -43,6 +44,8 @@ export interface ServerDeps extends PolicyOptions {
   now?: () => number;
   /** Used confirmation tokens and per-target locks; default in memory, which holds for this process. */
   confirmationStore?: ConfirmationStore;
+  /** Counts confirmations issued, used and refused (`GET /metrics`). */
+  confirmationObserver?: ConfirmationObserver;
 }
 
 /** What a running server exposes and how it dispatches: shared by MCP transports and `call`. */
@@ -61,7 +64,7 @@ export class ToolHost implements Host {
     this.exposed = narrow(all, deps, knownNames(deps.composites ?? []));
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
-    this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore);
+    this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore, deps.confirmationObserver);
     this.names = new NameDirectory(deps.client, 60_000, deps.now);
     this.instructions = buildInstructions({
       toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)),
