@@ -6,6 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { CLI, structured, text } from '../e2e/connect.js';
+import { startNginx, type Nginx } from './nginx.js';
 import { startRedis, type RedisServer } from './redis-server.js';
 
 /*
@@ -19,6 +20,7 @@ let sandbox: Sandbox;
 let api: AdminClient;
 let redis: RedisServer;
 let replicas: Replica[] = [];
+let nginx: Nginx;
 
 interface Replica {
   url: string;
@@ -60,8 +62,10 @@ beforeAll(async () => {
   [sandbox, redis] = await Promise.all([startSandbox({ seed: 131 }), startRedis()]);
   api = new AdminClient({ apiKey: 'sk-admin-replicas-setup', baseUrl: sandbox.url });
   replicas = await Promise.all([startReplica(redis.url), startReplica(redis.url), startReplica(redis.url)]);
+  nginx = await startNginx(replicas.map((r) => r.url));
 }, 60_000);
 afterAll(async () => {
+  await nginx?.stop();
   await Promise.all(replicas.map((r) => r.stop()));
   await api?.close();
   await sandbox?.close();
@@ -148,5 +152,59 @@ describe('three stateless replicas sharing a Redis store', () => {
     }
     expect(done.isError, text(done)).toBeFalsy();
     expect(sent('POST', path)).toBe(1);
+  });
+});
+
+describe('behind nginx, round-robin', () => {
+  /** A stateless client per call: each POST goes wherever nginx sends it. */
+  async function viaNginx(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+    const client = new Client({ name: 'via-nginx', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(nginx.url)));
+    try {
+      return (await client.callTool({ name, arguments: args })) as CallToolResult;
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('over 20 rounds, three concurrent confirms of one token through the balancer execute it once; replays are refused', { timeout: 180_000 }, async () => {
+    const executions: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const project_id = await newProject();
+      const path = `/organization/projects/${project_id}/archive`;
+      const preview = await viaNginx('projects_archive', { project_id });
+      const token = structured<{ confirmation_token: string }>(preview).confirmation_token;
+      const results = await Promise.all([0, 1, 2].map(() => viaNginx('projects_archive', { project_id, confirm: token })));
+      expect(results.filter((r) => !r.isError)).toHaveLength(1);
+      for (const replay of await Promise.all([0, 1, 2].map(() => viaNginx('projects_archive', { project_id, confirm: token })))) {
+        expect(text(replay)).toMatch(/already been used/);
+      }
+      executions.push(sent('POST', path));
+    }
+    expect(executions).toEqual(Array.from({ length: 20 }, () => 1));
+  });
+
+  it('a replica killed mid-run loses no confirmed write, and the others keep serving', { timeout: 180_000 }, async () => {
+    const confirmed: string[] = [];
+    for (let round = 0; round < 9; round++) {
+      if (round === 4) await (replicas[2] as Replica).stop(); // killed between rounds, while the others run
+      const project_id = await newProject();
+      let token: string | undefined;
+      // A request nginx sent to the dead replica fails once (a POST is never resent); the client retries.
+      for (let attempt = 0; attempt < 3 && token === undefined; attempt++) {
+        const preview = await viaNginx('projects_archive', { project_id }).catch(() => undefined);
+        token = preview && !preview.isError ? structured<{ confirmation_token: string }>(preview).confirmation_token : undefined;
+      }
+      expect(token, `preview in round ${round}`).toBeDefined();
+      const results = await Promise.all([0, 1, 2].map(() => viaNginx('projects_archive', { project_id, confirm: token }).catch(() => undefined)));
+      const done = results.filter((r) => r !== undefined && !r.isError);
+      expect(done.length, `round ${round}`).toBeLessThanOrEqual(1);
+      if (done.length === 1) confirmed.push(project_id);
+      expect(sent('POST', `/organization/projects/${project_id}/archive`)).toBe(done.length);
+    }
+    // Every confirmation that answered success is in the organization; after the kill, the
+    // surviving replicas still confirm.
+    for (const id of confirmed) expect(sandbox.state.projects.get(id)?.status).toBe('archived');
+    expect(confirmed.length).toBeGreaterThanOrEqual(5);
   });
 });
