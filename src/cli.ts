@@ -28,6 +28,10 @@ Flags:
   --http                  Serve Streamable HTTP at /mcp instead of stdio
   --host H --port N       HTTP bind address (default 127.0.0.1:3000)
   --no-auth               Serve HTTP without a bearer token (loopback only)
+  --oauth-issuer URL --oauth-audience URL
+                          Accept OAuth access tokens (JWT) from this issuer, for this resource
+                          URL, instead of OPENAI_ADMIN_MCP_HTTP_TOKEN; scopes admin:read,
+                          admin:write, admin:destructive
   --key-from-header NAME  Take the admin key from this request header (gateways)
   --stateless             Serve HTTP without sessions, so any replica can answer any request
   --session-idle-timeout S
@@ -44,7 +48,7 @@ Environment:
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
-                          HTTP_TOKEN=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…
+                          HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…
 `;
 
 async function main(argv: string[]): Promise<number> {

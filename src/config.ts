@@ -36,6 +36,9 @@ export interface ServerConfig {
   /** Streamable HTTP without sessions: any replica can answer any request. */
   stateless: boolean;
   httpToken: string | undefined;
+  /** OAuth resource server: the authorization server's issuer and this server's resource URL (the tokens' aud). */
+  oauthIssuer: string | undefined;
+  oauthAudience: string | undefined;
   keyFromHeader: string | undefined;
   /** Seconds an HTTP session may stay idle before it is closed. */
   sessionIdleTimeout: number;
@@ -66,6 +69,8 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   'no-auth': { type: 'boolean' },
+  'oauth-issuer': { type: 'string' },
+  'oauth-audience': { type: 'string' },
   stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
   'session-idle-timeout': { type: 'string' },
@@ -85,7 +90,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
-  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
+  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
@@ -144,6 +149,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     noAuth: values['no-auth'] ?? bool('OPENAI_ADMIN_MCP_NO_AUTH', env),
     stateless: values.stateless ?? bool('OPENAI_ADMIN_MCP_STATELESS', env),
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
+    ...oauth(values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER), values['oauth-audience'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_AUDIENCE)),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
     json: values.json ?? false,
@@ -223,6 +229,16 @@ function url(name: string, raw: string): string {
   } catch {
     throw new UsageError(`${name}='${raw}' is not an http(s) URL.`);
   }
+}
+
+/** Both or neither: a resource server needs to know whom to trust and who it is. */
+function oauth(issuer: string | undefined, audience: string | undefined): { oauthIssuer: string | undefined; oauthAudience: string | undefined } {
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new UsageError('--oauth-issuer and --oauth-audience go together: the issuer of the access tokens, and this server\'s resource URL (e.g. https://mcp.example.com/mcp), which tokens must carry as aud.');
+  }
+  if (issuer !== undefined) url('--oauth-issuer', issuer);
+  if (audience !== undefined) url('--oauth-audience', audience);
+  return { oauthIssuer: issuer, oauthAudience: audience };
 }
 
 /** Only the scheme and host are checked here; whether Redis answers is the store's business at run time. */

@@ -32,6 +32,11 @@ async function serveStdio(config: ServerConfig, runtime: Runtime): Promise<void>
 
 async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> {
   const { HttpConfigError, startHttpServer } = await import('../server/http.js');
+  // jose is loaded only for a server that validates OAuth tokens.
+  const oauth =
+    config.oauthIssuer && config.oauthAudience
+      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience })
+      : undefined;
   let http;
   try {
     http = await startHttpServer(runtime.host, {
@@ -44,6 +49,7 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
       clientForKey: runtime.clientForKey,
       logger: runtime.logger,
       metrics: runtime.metrics,
+      oauth,
       sessionIdleMs: config.sessionIdleTimeout * 1000,
     });
   } catch (error) {

@@ -12,6 +12,7 @@ import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http
 import { InFlightCalls } from './in-flight.js';
 import { createMcpServer } from './mcp-server.js';
 import { MeteredHost, type Metrics } from './metrics.js';
+import type { Caller, ResourceServer } from './oauth.js';
 import { NarrowedHost, requestedSelection } from './narrowed-host.js';
 
 /*
@@ -38,6 +39,8 @@ export interface HttpOptions {
   sessionLimits?: Partial<Omit<SessionLimits, 'idleMs'>>;
   /** Clock for session expiry (ms). Tests inject one instead of waiting. */
   now?: () => number;
+  /** OAuth resource server (`--oauth-issuer`, `--oauth-audience`): JWT access tokens instead of the static token. */
+  oauth?: ResourceServer;
   /** Served at `GET /metrics`, behind the same bearer token as /mcp; absent, /metrics is a 404. */
   metrics?: Metrics;
 }
@@ -61,7 +64,7 @@ export class HttpConfigError extends Error {
 }
 
 export async function startHttpServer(host: Host, options: HttpOptions): Promise<RunningHttp> {
-  if (!options.noAuth && !options.token) {
+  if (!options.noAuth && !options.token && !options.oauth) {
     throw new HttpConfigError('--http needs OPENAI_ADMIN_MCP_HTTP_TOKEN (clients send it as "Authorization: Bearer <token>"), or --no-auth on a loopback address.');
   }
   if (options.noAuth && !isLoopback(options.host)) {
@@ -73,6 +76,12 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   const sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(limits.unusedMs, 60_000)));
   sweeper.unref();
   const inFlight = new InFlightCalls();
+  const resourceMetadataPath = options.oauth ? `/.well-known/oauth-protected-resource${new URL(options.oauth.options.audience).pathname.replace(/\/$/, '')}` : undefined;
+  const resourceMetadataUrl = options.oauth ? new URL(resourceMetadataPath ?? '', options.oauth.options.audience).toString() : undefined;
+  const scopeSelection = options.oauth ? (await import('./oauth.js')).selectionFor : undefined;
+  /** RFC 6750 with RFC 9728's resource_metadata, so an MCP client can find the authorization server. */
+  const oauthChallenge = (error: string, description: string) =>
+    `Bearer resource_metadata="${resourceMetadataUrl}", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"${error === 'insufficient_scope' ? ', scope="admin:read"' : ''}`;
   options.metrics?.countSessionsWith(() => sessions.size);
   /** Keys the credential hashes, so the session and call tables never hold a token or an admin key. */
   const credentialKey = randomBytes(32);
@@ -103,9 +112,22 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     }
     if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
     if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
+    if (options.oauth && req.method === 'GET' && (url.pathname === '/.well-known/oauth-protected-resource' || url.pathname === resourceMetadataPath)) {
+      return json(res, 200, options.oauth.metadata());
+    }
     const metricsPath = url.pathname === '/metrics' && options.metrics !== undefined;
     if (url.pathname !== '/mcp' && !metricsPath) return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
-    const refusal = authRefusal(req);
+    let caller: Caller | undefined;
+    if (options.oauth) {
+      const verdict = await oauthCaller(req, options.oauth);
+      if ('refused' in verdict) {
+        const status = verdict.refused.error === 'insufficient_scope' ? 403 : 401;
+        res.setHeader('www-authenticate', oauthChallenge(verdict.refused.error, verdict.refused.message));
+        return json(res, status, rpcError(-32001, `${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.refused.message}.`));
+      }
+      caller = verdict.caller;
+    }
+    const refusal = options.oauth ? undefined : authRefusal(req);
     if (refusal) {
       // A bare `Bearer` challenge reads as "this server speaks OAuth" to clients such as the
       // Inspector, which then start an authorization flow that cannot succeed. The error code says
@@ -128,7 +150,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
 
     if (options.stateless) {
       if (req.method !== 'POST') return json(res, 405, rpcError(-32000, 'Method not allowed: a stateless server answers POST only.'));
-      const served = sessionHost(req);
+      const served = sessionHost(req, caller);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
@@ -171,7 +193,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       }
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
-      const served = sessionHost(req);
+      const served = sessionHost(req, caller);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const credential = credentialOf(req);
       const admission = sessions.admit(credential);
@@ -223,10 +245,13 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   }
 
   /** The host a session gets: the server's, or a narrowed view when the request asks for less. */
-  function sessionHost(req: IncomingMessage): { host: Host } | { error: string } {
+  function sessionHost(req: IncomingMessage, caller?: Caller): { host: Host } | { error: string } {
     try {
+      // The token's scopes narrow first; the request's headers can only narrow further.
+      const scoped = caller && scopeSelection ? scopeSelection(caller.right, host) : null;
+      const base = scoped ? new NarrowedHost(host, scoped) : host;
       const selection = requestedSelection(req.headers);
-      const served = selection ? new NarrowedHost(host, selection) : host;
+      const served = selection ? new NarrowedHost(base, selection) : base;
       // Counted outermost, so calls a narrowed session refuses are counted too.
       return { host: options.metrics ? new MeteredHost(served, options.metrics) : served };
     } catch (error) {
@@ -272,6 +297,17 @@ function sessionLimits(options: HttpOptions): SessionLimits {
     ...options.sessionLimits,
     idleMs,
   };
+}
+
+async function oauthCaller(req: IncomingMessage, oauth: ResourceServer): Promise<{ caller: Caller } | { refused: { error: string; message: string } }> {
+  const token = bearerOf(req);
+  if (token === '') return { refused: { error: 'invalid_token', message: 'no access token was sent; authorize with the authorization server named in the resource metadata' } };
+  try {
+    return { caller: await oauth.verify(token) };
+  } catch (error) {
+    const refused = error as { error?: string; message: string };
+    return { refused: { error: refused.error ?? 'invalid_token', message: refused.message } };
+  }
 }
 
 function bearerOf(req: IncomingMessage): string {

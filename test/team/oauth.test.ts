@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
+import { createHmac } from 'node:crypto';
+import { text } from '../e2e/connect.js';
+import { serveHttp, type RunningCli } from '../e2e/serve-http.js';
+import { startProvider, type Provider } from './oidc.js';
+import { freePort } from './redis-server.js';
+
+/*
+ * The HTTP server as an OAuth resource server, against a real oidc-provider started here. Good
+ * tokens come from the provider's token endpoint; the refusal matrix forges the bad ones.
+ */
+
+let provider: Provider;
+let server: RunningCli;
+let audience: string;
+let origin: string;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  provider = await startProvider();
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  audience = `${origin}/mcp`;
+  server = await serveHttp(['--sandbox', '--port', String(port), '--oauth-issuer', provider.issuer, '--oauth-audience', audience], {});
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await server?.stop();
+  await provider?.close();
+});
+
+async function connect(token: string): Promise<Client> {
+  const client = new Client({ name: 'oauth-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(audience), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  clients.push(client);
+  return client;
+}
+
+const post = (token?: string) =>
+  fetch(audience, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+  });
+
+async function forge(claims: Record<string, unknown>, options: { jwk?: JWK; alg?: string } = {}): Promise<string> {
+  const key = await importJWK(options.jwk ?? provider.privateJwk, options.alg ?? 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ scope: 'admin:destructive', client_id: 'forger', ...claims })
+    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: (options.jwk ?? provider.privateJwk).kid as string, typ: 'at+jwt' })
+    .setIssuer((claims.iss as string | undefined) ?? provider.issuer)
+    .setAudience((claims.aud as string | undefined) ?? audience)
+    .setSubject('mallory')
+    .setIssuedAt(now)
+    .setExpirationTime((claims.exp as number | undefined) ?? now + 300)
+    .sign(key);
+}
+
+describe('OAuth resource server', () => {
+  it('publishes RFC 9728 metadata and answers 401 with resource_metadata', async () => {
+    const meta = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/mcp`)).json()) as Record<string, unknown>;
+    expect(meta).toMatchObject({ resource: audience, authorization_servers: [provider.issuer], scopes_supported: ['admin:read', 'admin:write', 'admin:destructive'] });
+    const response = await post();
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer resource_metadata="${origin}/\\.well-known/oauth-protected-resource/mcp"`));
+  });
+
+  it('accepts a token the provider issued for this resource', async () => {
+    const client = await connect(await provider.token('admin:destructive', audience));
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('projects_archive');
+  });
+
+  it('refuses another audience, an expired token, a wrong issuer, alg none, another key and HS256 with the public key', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const otherKey = { ...(await (await import('jose')).exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey)), kid: provider.privateJwk.kid };
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${Buffer.from(JSON.stringify({ iss: provider.issuer, aud: audience, sub: 'mallory', scope: 'admin:destructive', exp: now + 300 })).toString('base64url')}.`;
+    const hsHeader = Buffer.from(JSON.stringify({ alg: 'HS256', kid: provider.privateJwk.kid })).toString('base64url');
+    const hsBody = Buffer.from(JSON.stringify({ iss: provider.issuer, aud: audience, sub: 'mallory', scope: 'admin:destructive', exp: now + 300 })).toString('base64url');
+    const publicKeyBytes = JSON.stringify({ kty: provider.privateJwk.kty, n: provider.privateJwk.n, e: provider.privateJwk.e });
+    const hs256 = `${hsHeader}.${hsBody}.${createHmac('sha256', publicKeyBytes).update(`${hsHeader}.${hsBody}`).digest('base64url')}`;
+    const cases: Array<[string, string, RegExp]> = [
+      ['another audience', await provider.token('admin:destructive', 'http://127.0.0.1:1/other'), /another audience/],
+      ['expired', await forge({ exp: now - 3600 }), /expired/],
+      ['wrong issuer', await forge({ iss: 'http://127.0.0.1:2/evil' }), /another authorization server/],
+      ['alg none', unsigned, /algorithm|not a valid JWT/],
+      ['another key', await forge({}, { jwk: otherKey }), /signature/],
+      ['HS256 with the public key', hs256, /algorithm/],
+    ];
+    for (const [name, token, reason] of cases) {
+      const response = await post(token);
+      expect(response.status, name).toBe(401);
+      const challenge = response.headers.get('www-authenticate') ?? '';
+      expect(challenge, name).toMatch(/error="invalid_token"/);
+      expect(challenge, name).toMatch(reason);
+    }
+  });
+
+  it('a read-scope token can neither list nor call writes', async () => {
+    const client = await connect(await provider.token('admin:read', audience));
+    const tools = (await client.listTools()).tools;
+    expect(tools.length).toBeGreaterThan(10);
+    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    const refused = (await client.callTool({ name: 'projects_create', arguments: { name: 'Sneaky' } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toMatch(/not available in this session/);
+    const read = (await client.callTool({ name: 'projects_list', arguments: { limit: 1 } })) as CallToolResult;
+    expect(read.isError, text(read)).toBeFalsy();
+  });
+
+  it('a write-scope token gets writes but no destructive tools', async () => {
+    const client = await connect(await provider.token('admin:write', audience));
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('projects_create');
+    expect(names).not.toContain('projects_archive');
+    const refused = (await client.callTool({ name: 'projects_archive', arguments: { project_id: 'proj_abc' } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+  });
+
+  it('a token with none of the admin scopes is refused with 403 insufficient_scope', async () => {
+    const response = await post(await forge({ scope: 'openid' }));
+    expect(response.status).toBe(403);
+    expect(response.headers.get('www-authenticate')).toMatch(/error="insufficient_scope"/);
+  });
+});
