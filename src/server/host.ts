@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
+import type { AuditCaller } from './audit.js';
 import type { Effect, Toolset } from './endpoint.js';
 import type { ElicitAnswer } from './executor.js';
 import type { ToolResult } from './results.js';
@@ -19,5 +20,34 @@ export interface CallSession {
   /** A client for this call only (an admin key taken from the request); names are then not cached. */
   client?: AdminClient;
   elicit?: (message: string) => Promise<ElicitAnswer>;
+  /** Who is calling, for the audit log; absent means `local` (stdio, `call`). */
+  caller?: AuditCaller;
+  /** The HTTP session, for the audit log. */
+  sessionId?: string;
+}
+
+/** A host whose calls carry who is calling, for the audit log. */
+export class AttributedHost implements Host {
+  constructor(
+    private readonly base: Host,
+    private readonly caller: AuditCaller,
+    private readonly sessionId?: string,
+  ) {}
+
+  get instructions(): string {
+    return this.base.instructions;
+  }
+
+  listTools(): Tool[] {
+    return this.base.listTools();
+  }
+
+  entries(): ReturnType<Host['entries']> {
+    return this.base.entries();
+  }
+
+  call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
+    return this.base.call(name, args, { ...session, caller: this.caller, sessionId: this.sessionId });
+  }
 }
 

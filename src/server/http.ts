@@ -5,9 +5,10 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { BodyTooLarge, readBody } from '../http-body.js';
+import type { AuditCaller } from './audit.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import type { Host } from './host.js';
+import { AttributedHost, type Host } from './host.js';
 import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http-sessions.js';
 import { InFlightCalls } from './in-flight.js';
 import { createMcpServer } from './mcp-server.js';
@@ -158,7 +159,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       const messages = messagesIn(body);
       for (const message of messages) cancelInFlight(credential, message);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      const mcp = createMcpServer(served.host, clientFor);
+      const mcp = createMcpServer(new AttributedHost(served.host, identityOf(caller)), clientFor);
       const stop = () => {
         void transport.close();
         void mcp.close();
@@ -208,7 +209,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       sessions.add(newId, transport, credential);
       transport.onclose = () => sessions.remove(newId);
       try {
-        await createMcpServer(served.host, clientFor).connect(transport);
+        await createMcpServer(new AttributedHost(served.host, identityOf(caller), newId), clientFor).connect(transport);
         await transport.handleRequest(req, res, body);
       } finally {
         if (transport.sessionId !== newId) sessions.remove(newId);
@@ -232,6 +233,12 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     const key = headerName ? firstValue(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
     const material = key !== undefined ? `admin-key:${key}` : options.noAuth ? 'anonymous' : `bearer:${bearerOf(req)}`;
     return createHmac('sha256', credentialKey).update(material).digest('base64url');
+  }
+
+  /** Who the audit log says is calling: the token's person over OAuth, else how the caller got in. */
+  function identityOf(caller: Caller | undefined): AuditCaller {
+    if (caller) return { sub: caller.sub, ...(caller.email ? { email: caller.email } : {}), ...(caller.clientId ? { client_id: caller.clientId } : {}) };
+    return options.noAuth ? 'anonymous' : 'http-token';
   }
 
   /** Stops the call a `notifications/cancelled` names, when this replica is running it. */

@@ -4,6 +4,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { text } from '../e2e/connect.js';
 import { serveHttp, type RunningCli } from '../e2e/serve-http.js';
 import { startProvider, type Provider } from './oidc.js';
@@ -18,6 +21,8 @@ let provider: Provider;
 let server: RunningCli;
 let audience: string;
 let origin: string;
+const auditDir = mkdtempSync(join(tmpdir(), 'oamcp-oauth-audit-'));
+const auditFile = join(auditDir, 'audit.jsonl');
 const clients: Client[] = [];
 
 beforeAll(async () => {
@@ -25,12 +30,13 @@ beforeAll(async () => {
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   audience = `${origin}/mcp`;
-  server = await serveHttp(['--sandbox', '--port', String(port), '--oauth-issuer', provider.issuer, '--oauth-audience', audience], {});
+  server = await serveHttp(['--sandbox', '--port', String(port), '--oauth-issuer', provider.issuer, '--oauth-audience', audience, '--audit-log', auditFile], {});
 }, 60_000);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await server?.stop();
   await provider?.close();
+  rmSync(auditDir, { recursive: true, force: true });
 });
 
 async function connect(token: string): Promise<Client> {
@@ -54,7 +60,7 @@ async function forge(claims: Record<string, unknown>, options: { jwk?: JWK; alg?
     .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: (options.jwk ?? provider.privateJwk).kid as string, typ: 'at+jwt' })
     .setIssuer((claims.iss as string | undefined) ?? provider.issuer)
     .setAudience((claims.aud as string | undefined) ?? audience)
-    .setSubject('mallory')
+    .setSubject((claims.sub as string | undefined) ?? 'mallory')
     .setIssuedAt(now)
     .setExpirationTime((claims.exp as number | undefined) ?? now + 300)
     .sign(key);
@@ -119,6 +125,19 @@ describe('OAuth resource server', () => {
     expect(names).not.toContain('projects_archive');
     const refused = (await client.callTool({ name: 'projects_archive', arguments: { project_id: 'proj_abc' } })) as CallToolResult;
     expect(refused.isError).toBe(true);
+  });
+
+  it('the audit line names the person and the session', async () => {
+    const client = await connect(await forge({ sub: 'user-alice', email: 'alice@example.com', client_id: 'claude-desktop', scope: 'admin:write' }));
+    const created = (await client.callTool({ name: 'projects_create', arguments: { name: 'Alice project' } })) as CallToolResult;
+    expect(created.isError, text(created)).toBeFalsy();
+    const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const mine = lines.filter((l) => l.tool === 'projects_create' && (l.arguments as { name?: string }).name === 'Alice project');
+    expect(mine.map((l) => l.phase)).toEqual(['request', 'result']);
+    for (const line of mine) {
+      expect(line.caller).toEqual({ sub: 'user-alice', email: 'alice@example.com', client_id: 'claude-desktop' });
+      expect(line.session).toMatch(/^[0-9a-f-]{36}$/);
+    }
   });
 
   it('a token with none of the admin scopes is refused with 403 insufficient_scope', async () => {
