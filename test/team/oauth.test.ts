@@ -75,6 +75,19 @@ describe('OAuth resource server', () => {
     expect(response.headers.get('www-authenticate')).toMatch(new RegExp(`^Bearer resource_metadata="${origin}/\\.well-known/oauth-protected-resource/mcp"`));
   });
 
+  it('the discovery chain works with the MCP SDK client: 401, resource metadata, authorization server metadata', async () => {
+    const { extractResourceMetadataUrl, discoverOAuthProtectedResourceMetadata, discoverAuthorizationServerMetadata } = await import('@modelcontextprotocol/sdk/client/auth.js');
+    const unauthorized = await post();
+    expect(unauthorized.status).toBe(401);
+    const metadataUrl = extractResourceMetadataUrl(unauthorized);
+    expect(metadataUrl?.toString()).toBe(`${origin}/.well-known/oauth-protected-resource/mcp`);
+    const resource = await discoverOAuthProtectedResourceMetadata(audience, { resourceMetadataUrl: metadataUrl });
+    expect(resource.resource).toBe(audience);
+    const server = await discoverAuthorizationServerMetadata(resource.authorization_servers?.[0] as string);
+    expect(server?.issuer).toBe(provider.issuer);
+    expect(server?.token_endpoint).toBe(`${provider.issuer}/token`);
+  });
+
   it('accepts a token the provider issued for this resource', async () => {
     const client = await connect(await provider.token('admin:destructive', audience));
     const names = (await client.listTools()).tools.map((t) => t.name);
