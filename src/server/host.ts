@@ -8,6 +8,8 @@ import type { ToolResult } from './results.js';
 export interface Host {
   readonly instructions: string;
   listTools(): Tool[];
+  /** A tools/list answer is on its way to the client: a host that loads lazily starts loading now. */
+  listed?(): void;
   call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
   /** The tools this host exposes with their policy facts, whatever the listing mode. */
   entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect }>;

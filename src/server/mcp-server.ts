@@ -8,7 +8,12 @@ import type { CallSession, Host } from './host.js';
 export function createMcpServer(host: Host, clientFor?: (headers: Record<string, string | string[] | undefined>) => AdminClient | undefined): Server {
   const server = new Server({ name: 'openai-admin-mcp', version: VERSION }, { capabilities: { tools: {} }, instructions: host.instructions });
   const tools = host.listTools();
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+  server.setRequestHandler(ListToolsRequestSchema, async () => {
+    // Only now, not at start-up: a load begun earlier would run on this thread while the client
+    // still waits for the initialize and tools/list answers.
+    host.listed?.();
+    return { tools };
+  });
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) =>
     host.call(request.params.name, request.params.arguments, {
       signal: extra.signal,

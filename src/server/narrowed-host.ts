@@ -38,6 +38,10 @@ export class NarrowedHost implements Host {
     return this.exposedEntries;
   }
 
+  listed(): void {
+    this.base.listed?.();
+  }
+
   async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
     const target = name === 'call_tool' ? (args as { name?: unknown } | null)?.name : name;
     if (!META.has(name) || name === 'call_tool') {
