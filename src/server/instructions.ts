@@ -26,7 +26,9 @@ export function buildInstructions(options: { toolsets: ReadonlySet<Toolset>; rea
   }
   if (options.project) lines.push(`Scoped to project ${options.project}: project tools need no project_id.`);
   if (options.dynamic) lines.push('Use search_tools to find a tool, describe_tool for its schema, and call_tool to run it.');
-  lines.push('List tools take max_items to fetch several pages in one call; a result cut short gives the cursor to continue.');
+  lines.push(
+    'List tools take max_items to fetch several pages in one call, and fields to keep only some fields per item. Results leave out fields that are null: an absent field is null. A result over the token budget is cut at an item boundary; its note and cut.continue_with give the arguments that continue it.',
+  );
   for (const toolset of options.toolsets) lines.push(GUIDE[toolset]);
   return lines.join('\n');
 }

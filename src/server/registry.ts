@@ -2,6 +2,8 @@ import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
 import type { CompositeTool } from '../reports/report.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
+import { quoteValue } from '../../tools/common.js';
+import { IDENTIFYING_FIELDS } from './budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
 import { loosen, mergeShapes, shallow, toJsonSchema, type JsonSchema } from './schema.js';
@@ -26,6 +28,8 @@ export interface RegisteredTool {
   composite?: CompositeTool;
   /** Fields the server fills in itself (project scoping). */
   fixed: Record<string, unknown>;
+  /** For list, usage and cost tools: the field names `fields` may keep, per item or per bucket row. */
+  selectable?: Selectable;
   inputSchema: JsonSchema;
   outputSchema: JsonSchema;
   annotations: {
@@ -36,6 +40,41 @@ export interface RegisteredTool {
     openWorldHint: boolean;
   };
   meta: Record<string, unknown> | undefined;
+}
+
+/** The names `fields` accepts, from the output schema's item shape (or, for buckets, their rows' shape). */
+export interface Selectable {
+  names: string[];
+  /** The names are of the rows inside each bucket's `results` (usage and costs). */
+  rows: boolean;
+}
+
+export function selectableFields(output: ZodTypeAny): Selectable | undefined {
+  const data = output instanceof z.ZodObject ? (output.shape as ZodRawShape).data : undefined;
+  if (!(data instanceof z.ZodArray) || !(data.element instanceof z.ZodObject)) return undefined;
+  const item = data.element.shape as ZodRawShape;
+  const results = item.results;
+  if (results instanceof z.ZodArray && results.element instanceof z.ZodObject) return { names: Object.keys(results.element.shape as ZodRawShape), rows: true };
+  return { names: Object.keys(item), rows: false };
+}
+
+function fieldsArgument(selectable: Selectable): ZodTypeAny {
+  const valid = new Set([...selectable.names, ...IDENTIFYING_FIELDS]);
+  return z
+    .array(z.string())
+    .min(1)
+    .max(100)
+    .superRefine((names, ctx) => {
+      const unknown = names.filter((n) => !valid.has(n));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `${unknown.map(quoteValue).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the ${selectable.rows ? 'rows' : 'items'}; valid: ${selectable.names.join(', ')}`,
+        });
+      }
+    })
+    .optional()
+    .describe(selectable.rows ? 'Keep only these fields per row' : 'Keep only these fields per item');
 }
 
 const MAX_ITEMS = z.number().int().min(1).max(10_000).optional().describe('Fetch pages until N items');
@@ -63,6 +102,8 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
   }
   const extras: ZodRawShape = {};
   if (tool.pagination) extras.max_items = MAX_ITEMS;
+  const selectable = tool.effect === 'read' ? selectableFields(tool.output) : undefined;
+  if (selectable) extras.fields = fieldsArgument(selectable);
   if (tool.effect !== 'read') extras.dry_run = DRY_RUN;
   if (tool.effect === 'destructive') extras.confirm = CONFIRM;
   const input = z.object(mergeShapes(pathShape, queryShape, tool.input.body, extras)).strict();
@@ -77,6 +118,7 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
     output: tool.output,
     endpoint: tool,
     fixed,
+    ...(selectable ? { selectable } : {}),
     meta: { 'openai-admin/endpoint': `${tool.method} ${tool.path}` },
   });
 }
@@ -111,7 +153,7 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'ann
     ...tool,
     inputSchema: prebuilt?.inputSchema ?? toJsonSchema(tool.input),
     // Writes may answer with a preview or a dry run instead of the API object, so no field is required.
-    outputSchema: prebuilt?.outputSchema ?? shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))),
+    outputSchema: prebuilt?.outputSchema ?? nullsOmitted(shallow(toJsonSchema(tool.effect === 'read' ? tool.output : loosen(tool.output))), tool.output),
     annotations: {
       title: tool.title,
       readOnlyHint: tool.effect === 'read',
@@ -120,6 +162,15 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'ann
       openWorldHint: true,
     },
   };
+}
+
+/** Results leave out null fields, so a field that can be null is never required. */
+function nullsOmitted(schema: JsonSchema, output: ZodTypeAny): JsonSchema {
+  if (!schema.required || !(output instanceof z.ZodObject)) return schema;
+  const shape = output.shape as ZodRawShape;
+  const required = schema.required.filter((key) => !shape[key]?.isNullable());
+  const { required: _required, ...rest } = schema;
+  return required.length > 0 ? { ...rest, required } : rest;
 }
 
 /**
