@@ -3,7 +3,14 @@ import { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange
 import { checkContiguous, fetchRange } from '../../src/client/ranges.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
-import { hostFor, ok } from '../reports/support.js';
+import { createLogger } from '../../src/log.js';
+import { ToolHost } from '../../src/server/mcp.js';
+import { ok } from '../reports/support.js';
+
+/** These tests are about max_items and range splitting, so the result budget must not cut first. */
+function uncutHost(client: AdminClient): ToolHost {
+  return new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, maxResultTokens: 100_000_000 });
+}
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -263,7 +270,7 @@ describe('usage tools with max_items', () => {
   const end = TODAY;
 
   it('100 daily buckets of completions come back complete and contiguous, one request per window', async () => {
-    const host = hostFor(client);
+    const host = uncutHost(client);
     const start = end - 100 * DAY;
     const before = sandbox.requests.length;
     const page = await ok<BucketPage>(host, 'usage_completions', { start_time: start, end_time: end, group_by: ['model'], max_items: 100 });
@@ -279,7 +286,7 @@ describe('usage tools with max_items', () => {
   });
 
   it('365 days of costs in one call: three windows', async () => {
-    const host = hostFor(client);
+    const host = uncutHost(client);
     const start = end - 365 * DAY;
     const before = sandbox.requests.length;
     const page = await ok<BucketPage>(host, 'usage_costs', { start_time: start, end_time: end, max_items: 1000 });
@@ -292,7 +299,7 @@ describe('usage tools with max_items', () => {
     ['aligned', 0],
     ['unaligned', 5 * HOUR + 17],
   ])('a cut-short result (%s start) gives next_start_time that continues exactly', async (_label, offset) => {
-    const host = hostFor(client);
+    const host = uncutHost(client);
     const start = end - 100 * DAY + offset;
     const full = await sequential(COMPLETIONS, start, end, '1d', { group_by: ['project_id'] });
     expect(full).toHaveLength(100);
@@ -318,7 +325,7 @@ describe('usage tools with max_items', () => {
   });
 
   it('hourly buckets with max_items: windows of 168, cut exactly', async () => {
-    const host = hostFor(client);
+    const host = uncutHost(client);
     const start = end - 10 * DAY;
     const before = sandbox.requests.length;
     const page = await ok<BucketPage>(host, 'usage_completions', { start_time: start, end_time: end, bucket_width: '1h', max_items: 200 });
