@@ -3,7 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, serveHttp, text } from '../e2e/connect.js';
+import { connectStdio, text } from '../e2e/connect.js';
+import { serveHttp } from '../e2e/serve-http.js';
 
 /*
  * Long reports send notifications/progress (range windows done of total) when the request carries

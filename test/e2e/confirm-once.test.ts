@@ -4,7 +4,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { serveHttp, structured, text } from './connect.js';
+import { structured, text } from './connect.js';
+import { serveHttp } from './serve-http.js';
 
 /*
  * Confirmation tokens over the real server path: the built server in --stateless HTTP mode, driven

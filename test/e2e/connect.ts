@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -36,41 +35,4 @@ export function text(result: unknown): string {
 
 export function structured<T = Record<string, unknown>>(result: unknown): T {
   return (result as CallToolResult).structuredContent as T;
-}
-
-export interface ServingHttp {
-  url: string;
-  child: ChildProcess;
-  stderr: () => string;
-  /** SIGTERM, then waits for the exit; a server that already exited resolves at once. */
-  stop: () => Promise<void>;
-}
-
-/**
- * Starts the built server with --http on a free port (plus `args`) and reads its URL from the
- * "listening on" line on stderr. The environment is `env` and PATH only, so nothing leaks in from
- * the test runner's own.
- */
-export async function serveHttp(args: string[], env: Record<string, string>): Promise<ServingHttp> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    child,
-    stderr: () => stderr,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
 }

@@ -5,7 +5,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, serveHttp, structured, text, type ServingHttp } from './connect.js';
+import { CLI, structured, text } from './connect.js';
+import { serveHttp, type RunningCli } from './serve-http.js';
 
 const TOKEN = 'http-test-token-7f3a';
 let sandbox: Sandbox;
@@ -24,7 +25,7 @@ afterAll(() => sandbox.close());
 const apiEnv = () => ({ OPENAI_ADMIN_KEY: 'sk-admin-http-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN });
 
 describe('Streamable HTTP with sessions', () => {
-  let server: ServingHttp;
+  let server: RunningCli;
   beforeAll(async () => {
     server = await serveHttp(['--toolsets', 'all'], apiEnv());
   });

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { serveHttp } from '../e2e/connect.js';
+import { serveHttp } from '../e2e/serve-http.js';
 
 /*
  * What the browser tests need: Debian's chromium (installed by .ci/run when missing), the built
