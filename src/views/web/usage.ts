@@ -64,7 +64,9 @@ function seriesCharts(series: Record<string, unknown>, period: Record<string, un
   const seriesRows = rows(series.rows);
   if (dates.length === 0 || seriesRows.length === 0) return [h('p', { class: 'note', 'data-testid': 'no-series' }, 'No usage over time in this period.')];
   const step = str(series.step) || 'day';
-  const steps = dates.map((date, i) => (i === dates.length - 1 && partial(date, step, str(period.end)) ? `${date} (partial)` : date));
+  // The period may cut the first month and the last step short: say so next to their dates.
+  const cut = (date: string, i: number) => (i === 0 && step === 'month' && !date.endsWith('-01')) || (i === dates.length - 1 && partial(date, step, str(period.end)));
+  const steps = dates.map((date, i) => (cut(date, i) ? `${date} (partial)` : date));
   const metrics = [...new Set(seriesRows.flatMap((r) => Object.keys(r).filter((k) => Array.isArray(r[k]))))];
   return metrics.map((metric) => {
     const lines: Line[] = seriesRows.map((r) => ({ label: str(r.group), values: Array.isArray(r[metric]) ? r[metric].map(num) : [], rest: r.group === REST }));
