@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, limit, listOf, objectOf, order, roleId } from './common.js';
+import { after, deleted, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
 
 /** The Role object: loose, naming the fields a model reads. */
 export const roleOutput = objectOf('role', {
@@ -34,7 +34,7 @@ export const orgAssignedRole = z
   .passthrough();
 
 /** Assignment lists document bounds but no default page size. */
-export const assignmentLimit = () => z.number().int().min(0).max(1000).optional();
+export const assignmentLimit = () => pageSize(0, 1000);
 
 /** Body fields shared by the organization and project role tools. */
 export const roleCreateBody = {

@@ -71,7 +71,7 @@ const tools: EndpointTool[] = [
     input: {
       body: {
         name: z.string().min(1),
-        type: z.enum(['oidc']).describe('Only oidc'),
+        type: z.enum(['oidc']),
         issuer: z.string().min(1).describe('Issuer URL, as in the iss claim'),
         audience: z.string().min(1).describe('Expected aud claim'),
         description: z.string().optional(),
