@@ -36,10 +36,15 @@ const transformations = () =>
 
 const provider = objectOf('organization.workload_identity_provider', {
   name: z.string().optional(),
+  description: z.string().nullable().optional(),
+  type: z.string().optional(),
   issuer: z.string().optional(),
   audience: z.string().optional(),
   enabled: z.boolean().optional(),
   verification: z.object({ type: z.string() }).passthrough().optional(),
+  attribute_transformations: z.array(z.record(z.unknown())).nullable().optional(),
+  created_at: z.number().optional(),
+  updated_at: z.number().optional(),
 });
 
 const PROVIDERS = '/organization/workload_identity_providers';

@@ -7,7 +7,7 @@ import { digest, type Confirmations } from './confirm.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
-import type { RegisteredTool } from './registry.js';
+import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
@@ -405,7 +405,7 @@ function waysToNarrow(tool: RegisteredTool, request: PlannedRequest, kind: CutCo
     if (Array.isArray(query.group_by) && query.group_by.length > 0) ways.push('fewer group_by dimensions');
   }
   const names = tool.selectable?.names.filter((n) => !IDENTIFYING_FIELDS.includes(n));
-  if (names && names.length > 0) ways.push(`${shaping.fields ? 'fewer fields' : 'fields'} (of ${names.join(', ')})`);
+  if (names && names.length > 0) ways.push(`${shaping.fields ? 'fewer fields' : 'fields'} (of ${selectableNames(names)})`);
   if (kind === 'cursor') ways.push('filters or a smaller max_items');
   if (tool.toolset === 'usage') ways.push(`the ${request.path.endsWith('/costs') ? 'spend_report' : 'usage_report'} tool for a summary`);
   return ways.length > 0 ? ways.join(', ') : 'narrower arguments';

@@ -76,6 +76,16 @@ export function selectableFields(output: ZodTypeAny): Selectable | undefined {
   return { names: Object.keys(item), rows: false };
 }
 
+/**
+ * The names `fields` takes, as a refusal or a note lists them: the audit log's hundred event types
+ * (keys like `project.created`, under which an event's details sit) are summed up, not listed.
+ */
+export function selectableNames(names: readonly string[]): string {
+  const plain = names.filter((n) => !n.includes('.'));
+  const dotted = names.filter((n) => n.includes('.'));
+  return dotted.length === 0 ? plain.join(', ') : `${plain.join(', ')}, or any of ${dotted.length} event types (e.g. ${dotted.slice(0, 2).join(', ')})`;
+}
+
 function fieldsArgument(selectable: Selectable): ZodTypeAny {
   const valid = new Set([...selectable.names, ...IDENTIFYING_FIELDS]);
   return z
@@ -87,7 +97,7 @@ function fieldsArgument(selectable: Selectable): ZodTypeAny {
       if (unknown.length > 0) {
         ctx.addIssue({
           code: z.ZodIssueCode.custom,
-          message: `${unknown.map(quoteValue).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the ${selectable.rows ? 'rows' : 'items'}; valid: ${selectable.names.join(', ')}`,
+          message: `${unknown.map(quoteValue).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the ${selectable.rows ? 'rows' : 'items'}; valid: ${selectableNames(selectable.names)}`,
         });
       }
     })

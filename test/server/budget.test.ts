@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import { parseConfig, UsageError } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
-import { DEFAULT_MAX_RESULT_TOKENS, resultTokens } from '../../src/server/budget.js';
+import { DEFAULT_MAX_RESULT_TOKENS, IDENTIFYING_FIELDS, resultTokens } from '../../src/server/budget.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import type { RegisteredTool } from '../../src/server/registry.js';
 import type { ToolResult } from '../../src/server/results.js';
@@ -111,6 +111,11 @@ describe('every tool at its widest', () => {
       const body = resultText(result);
       expect(encode(body).length, `${tool.name} ${JSON.stringify(args)}`).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_TOKENS);
       expect(estimateTokens(body), tool.name).toBeLessThanOrEqual(DEFAULT_MAX_RESULT_TOKENS);
+      // Every field an item or row carries is one `fields` takes, so a model can keep any field it sees.
+      const selectable = new Set([...(tool.selectable?.names ?? []), ...IDENTIFYING_FIELDS]);
+      const items = (data.data as Json[]).flatMap((item) => (tool.selectable?.rows ? ((item.results as Json[] | undefined) ?? []) : [item]));
+      const unselectable = [...new Set(items.flatMap((item) => Object.keys(item)))].filter((key) => !selectable.has(key));
+      expect(unselectable, `${tool.name}: fields cannot select these`).toEqual([]);
       const cut = data.cut as Json | undefined;
       if (cut) {
         cuts += 1;
@@ -299,6 +304,14 @@ describe('fields', () => {
     expect(text(result)).toMatch(/fields: 'tokens' is not a field of the rows; valid: .*input_tokens.*num_model_requests/);
     const list = await host().call('users_list', { fields: ['mail'] });
     expect(text(list)).toMatch(/fields: 'mail' is not a field of the items; valid: .*email/);
+    // The audit log's event types are valid names too, summed up rather than listed one by one.
+    const audit = await host().call('audit_logs_list', { fields: ['project.create'] });
+    expect(text(audit)).toMatch(/valid: id, type, effective_at, project, actor, or any of \d+ event types \(e\.g\. /);
+    const [first] = (await call(host(HUGE), 'audit_logs_list', { limit: 1 })).data.data as Json[];
+    const type = String(first?.type);
+    expect(first).toHaveProperty([type]);
+    const details = await call(host(HUGE), 'audit_logs_list', { fields: ['type', type], limit: 1 });
+    expect(Object.keys((details.data.data as Json[])[0] ?? {}).sort()).toEqual(['id', 'object', 'type', type].filter((k) => k in (first as Json)).sort());
   });
 });
 
