@@ -51,7 +51,7 @@ export function buildInstructions(options: InstructionOptions): string {
     'Times (start_time, end_time, effective_at, start, end) take Unix seconds, ISO dates or times (2026-10-01, 2026-10-01T12:00Z) or 30d, 12h, today, yesterday; a range includes its start and excludes its end.',
   );
   lines.push(
-    'List, usage and cost tools take fields to keep only some fields per item. Results leave out fields that are null: an absent field is null. A result over the token budget is cut at an item boundary; its note and cut.continue_with give the arguments that continue it.',
+    'List, usage and cost tools take fields (a list of names) to keep only those in each item or usage row, besides id, object and the bucket times. Results leave out fields that are null: an absent field is null. A result over the token budget is cut at an item boundary; its note and cut.continue_with give the arguments that continue it.',
   );
   for (const toolset of TOOLSETS) if (options.toolsets.has(toolset)) lines.push(GUIDE[toolset]);
   return lines.join('\n');
