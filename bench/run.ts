@@ -8,6 +8,7 @@ import { p4 } from './p4-spend.js';
 import { p5 } from './p5-usage.js';
 import { p6 } from './p6-memory.js';
 import { p7 } from './p7-answer-size.js';
+import { p8 } from './p8-result-budget.js';
 
 /*
  * The benchmark suite (PRODUCT.md §9, P1–P7): `npm run bench`, or `node dist/bench/run.js [P1 P3 …]`
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   P5: () => p5(),
   P6: () => p6(),
   P7: () => p7(),
+  P8: () => p8(),
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,8 @@ const project = objectOf('organization.project', {
   status: z.string().nullable().optional(),
   created_at: z.number().optional(),
   archived_at: z.number().nullable().optional(),
+  residency: z.string().nullable().optional(),
+  external_key_id: z.string().nullable().optional(),
 });
 
 const tools: EndpointTool[] = [
