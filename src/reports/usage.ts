@@ -68,7 +68,7 @@ export const usageReport = report({
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
     group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model, or project'),
-    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
+    top: z.number().int().min(1).max(100).optional().describe('Default 10; 5 with 3+ group_by'),
   },
   output: z.object({
     family: z.string(),
@@ -121,7 +121,8 @@ export const usageReport = report({
       });
     const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
 
-    const top = args.top ?? 10;
+    // Rows of three or four labels cost twice as much; half as many keep the default answer small.
+    const top = args.top ?? (groups.length >= 3 ? 5 : 10);
     const head = {
       family,
       period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),

@@ -175,6 +175,14 @@ function cutArrays(data: Record<string, unknown>, budget: number, context: CutCo
   for (let guard = 0; guard < 1_000; guard++) {
     const over = resultTokens(build()) - budget;
     if (over <= 0) return build();
+    // A chart's series is parallel arrays (dates and one value per date per row): cut piecemeal it
+    // would chart the first step alone, so it goes whole, before any row of the answer itself.
+    const series = copy.series as { dates?: unknown[] } | undefined;
+    if (series !== undefined) {
+      cuts.push({ path: 'series.dates', returned: 0, total: Array.isArray(series.dates) ? series.dates.length : 0 });
+      delete copy.series;
+      continue;
+    }
     const largest = largestArray(copy, '');
     if (!largest) break;
     const { array, path } = largest;
