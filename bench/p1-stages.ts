@@ -32,7 +32,7 @@ const { openRuntime } = await import('../src/runtime.js');
 const { createMcpServer } = await import('../src/server/mcp-server.js');
 mark('import src/runtime, the quick host and src/server/mcp-server');
 const runtime = await openRuntime(config, { quick: true });
-mark(sandboxMode ? 'openRuntime: import and start the sandbox (seeded on first request), read dist/tool-listing.json' : 'openRuntime: client, read dist/tool-listing.json, select the tools');
+mark(sandboxMode ? 'openRuntime --sandbox: bind the sandbox port (the simulator loads on its first request), client, read dist/tool-listing.json' : 'openRuntime: client, read dist/tool-listing.json, select the tools');
 createMcpServer(runtime.host);
 mark('createMcpServer (handlers; the server then connects stdio and answers)');
 
@@ -41,6 +41,10 @@ await import('undici');
 mark('after the listing, not timed by P1: import undici (on the first request)');
 await import('../tools/index.js');
 mark('after the listing, not timed by P1: import tools/ (every endpoint definition as zod schemas)');
+if (runtime.sandbox) {
+  await runtime.sandbox.load();
+  mark('after the listing, not timed by P1, --sandbox only: import the simulator (routes, seed tables)');
+}
 await runtime.toolHost();
 mark('after the listing, not timed by P1: src/server + src/reports, build the ToolHost');
 
