@@ -43,7 +43,7 @@ await import('../tools/index.js');
 mark('after the listing, not timed by P1: import tools/ (every endpoint definition as zod schemas)');
 if (runtime.sandbox) {
   await runtime.sandbox.load();
-  mark('after the listing, not timed by P1, --sandbox only: import the simulator (routes, seed tables)');
+  mark('after the listing, not timed by P1, --sandbox only: import the simulator (node:http, routes, seed tables)');
 }
 await runtime.toolHost();
 mark('after the listing, not timed by P1: src/server + src/reports, build the ToolHost');

@@ -29,8 +29,8 @@ export interface SandboxOptions {
    */
   lazySeed?: boolean;
   /**
-   * A server that is already listening: the sandbox neither creates nor binds one, the caller passes
-   * it each request through `handle`, and `close` closes it. `--sandbox` binds its port before this
+   * A server the sandbox neither creates nor binds: the caller routes its requests to `handle`, `port`
+   * says where its connections arrive, and `close` closes it. `--sandbox` binds its port before this
    * module is loaded (see src/sandbox-port.ts).
    */
   server?: Server;
@@ -203,7 +203,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
     });
   }
-  const { port } = server.address() as AddressInfo;
+  const port = options.server ? (options.port ?? 0) : (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
 
   return {
