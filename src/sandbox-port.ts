@@ -14,7 +14,7 @@ type LoadSimulator = () => Promise<{ startSandbox: (options: SandboxOptions) => 
 
 /**
  * The in-process sandbox of `--sandbox`: its port is bound at once, so the client has a base URL, and
- * the simulator itself (node:http, routes, seed tables, about 60 modules) loads on the first
+ * the simulator itself (node:http, routes, seed tables: some 50 modules) loads on the first
  * connection. Loading it at start-up delayed the `initialize` and `tools/list` answers, which never
  * need it. Connections wait, paused, until it is loaded, and are then handed to its HTTP server.
  */
