@@ -517,7 +517,9 @@ const costsRoute: Route = {
     const lineSet = lineItems ? new Set(lineItems) : null;
 
     const byLine = groupBy.includes('line_item');
-    const buckets: Array<Map<string, { fields: Record<string, string | null>; micros: number; quantity: number; unit: string | null }>> = Array.from(
+    // The group's dimensions other than line_item, read once per record rather than once per cost line.
+    const recordDims = COST_DIMENSIONS.filter((d): d is Exclude<(typeof COST_DIMENSIONS)[number], 'line_item'> => d !== 'line_item' && groupBy.includes(d));
+    const buckets: Array<Map<string, { fields: Record<string, string | null>; sortKey: string; micros: number; quantity: number; unit: string | null }>> = Array.from(
       { length: window.size },
       () => new Map(),
     );
@@ -528,18 +530,19 @@ const costsRoute: Route = {
       for (const { record } of index.days.get(from + i * DAY) ?? []) {
         if (projectSet && !projectSet.has(record.project_id)) continue;
         if (keySet && (record.api_key_id === null || !keySet.has(record.api_key_id))) continue;
+        let recordKey = '';
+        for (const d of recordDims) recordKey += `${String(dimensionOf(record, d) ?? '')}\u0001`;
         for (const line of record.costs) {
           if (lineSet && !lineSet.has(line.line_item)) continue;
-          const fields: Record<string, string | null> = {};
-          if (groupBy.includes('project_id')) fields.project_id = record.project_id;
-          if (groupBy.includes('user_id')) fields.user_id = record.user_id;
-          if (byLine) fields.line_item = line.line_item;
-          if (groupBy.includes('api_key_id')) fields.api_key_id = record.api_key_id;
-          if (groupBy.includes('api_source')) fields.api_source = dimensionOf(record, 'api_source') as string;
-          const key = COST_DIMENSIONS.map((d) => String(fields[d] ?? '')).join('\u0001');
+          const key = byLine ? `${recordKey}${line.line_item}` : recordKey;
           let group = bucket.get(key);
           if (!group) {
-            group = { fields, micros: 0, quantity: 0, unit: byLine ? line.quantity_unit : null };
+            const fields: Record<string, string | null> = {};
+            for (const d of recordDims) fields[d] = dimensionOf(record, d) as string | null;
+            if (byLine) fields.line_item = line.line_item;
+            // Rows sort in COST_DIMENSIONS order, as they always have.
+            const sortKey = COST_DIMENSIONS.map((d) => String(fields[d] ?? '')).join('\u0001');
+            group = { fields, sortKey, micros: 0, quantity: 0, unit: byLine ? line.quantity_unit : null };
             bucket.set(key, group);
           }
           group.micros += Math.round(line.amount * 1e6);
@@ -548,9 +551,9 @@ const costsRoute: Route = {
       }
     }
     return page('/organization/costs', window, (i) =>
-      [...(buckets[i] as (typeof buckets)[number]).entries()]
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([, g]) => ({
+      [...(buckets[i] as (typeof buckets)[number]).values()]
+        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+        .map((g) => ({
           object: 'organization.costs.result',
           amount: { value: g.micros / 1e6, currency: 'usd' },
           line_item: g.fields.line_item ?? null,
