@@ -18,8 +18,12 @@ import { StoreUnavailableError, type ConfirmationStore } from './confirmation-st
  * unreachable Redis turns into a StoreUnavailableError at once rather than a hung confirmation.
  */
 
-/** How long a lock outlives a holder that stopped renewing it (crashed or cut off from Redis). */
-export const LOCK_TTL_MS = 15_000;
+/**
+ * How long a lock outlives a holder that stopped renewing it (crashed or cut off from Redis): the
+ * time a target stays blocked after its replica died mid-confirmation. Renewed three times per TTL,
+ * so only a process stalled for seconds loses a lock it still uses.
+ */
+export const LOCK_TTL_MS = 6_000;
 const RENEW_EVERY_MS = LOCK_TTL_MS / 3;
 /** A command that gets no answer in this long counts as the store being unreachable. */
 const COMMAND_TIMEOUT_MS = 2_000;
