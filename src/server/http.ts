@@ -106,6 +106,11 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       else json(res, 500, rpcError(-32603, 'Internal error'));
     });
   });
+  // Behind a load balancer that keeps upstream connections alive (nginx, an ALB: 60 s idle), the
+  // server must not be the one to close an idle connection first: a POST the balancer sends on a
+  // connection closing under it is answered 502 and, not being idempotent, never resent.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');

@@ -1,10 +1,10 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './redis-server.js';
+import { freePort } from '../../bench/redis-server.js';
 
 /*
  * No container runtime is available here, so this runs what the Dockerfile's final stage runs: on a
@@ -37,11 +37,17 @@ describe('the Dockerfile', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    // The build stage copies every input of `npm run build` (tsconfig.build.json's include list).
+    const buildStage = dockerfile.split(/^FROM /m)[1] as string;
+    const copied = [...buildStage.matchAll(/^COPY (.+) \S+$/gm)].flatMap(([, sources]) => (sources as string).split(/\s+/));
+    for (const source of copied) expect(existsSync(join(root, source)), source).toBe(true);
+    const { include } = JSON.parse(readFileSync(join(root, 'tsconfig.build.json'), 'utf8')) as { include: string[] };
+    for (const dir of include) expect(copied, `tsconfig.build.json includes ${dir}`).toContain(dir);
     const { run, cmd, env } = finalStage();
     expect(run).toMatch(/^npm ci --omit=dev/);
     for (const file of ['package.json', 'package-lock.json']) cpSync(join(root, file), join(work, file));
     cpSync(join(root, 'dist'), join(work, 'dist'), { recursive: true });
-    execFileSync('sh', ['-c', run], { cwd: work, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production' } });
+    execFileSync('sh', ['-c', run], { cwd: work, stdio: 'ignore', env: { ...process.env, NODE_ENV: 'production', npm_config_prefer_offline: 'true' } });
 
     const port = await freePort();
     const [program, ...args] = cmd;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { text } from '../e2e/connect.js';
 import { serveHttp, type RunningCli } from '../e2e/serve-http.js';
 import { CLIENT_ID, startProvider, type Provider } from './oidc.js';
-import { freePort } from './redis-server.js';
+import { freePort } from '../../bench/redis-server.js';
 
 /*
  * The HTTP server as an OAuth resource server, against a real oidc-provider started here. Good

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { freePort } from './redis-server.js';
+import { freePort } from '../../bench/redis-server.js';
 
 /*
  * A real OpenID provider (oidc-provider, a certified implementation) on loopback, issuing JWT access

@@ -8,8 +8,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { CLI, structured, text } from '../e2e/connect.js';
-import { startNginx, type Nginx } from './nginx.js';
-import { startRedis, type RedisServer } from './redis-server.js';
+import { startNginx, type Nginx } from '../../bench/nginx.js';
+import { startRedis, type RedisServer } from '../../bench/redis-server.js';
 
 /*
  * Exactly-once across replicas: three built servers in --stateless HTTP mode, sharing the

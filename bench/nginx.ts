@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './redis-server.js';
@@ -12,6 +12,8 @@ import { freePort } from './redis-server.js';
 export interface Nginx {
   /** The MCP endpoint through nginx. */
   url: string;
+  /** nginx's error log so far, for a failure's message. */
+  errorLog(): string;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ http {
   upstream replicas {
 ${servers}
     keepalive 16;
+    # Shorter than the replicas' keep-alive (65 s), so nginx, not the replica, closes an idle connection.
+    keepalive_timeout 30s;
   }
   server {
     listen 127.0.0.1:${port};
@@ -71,6 +75,13 @@ ${servers}
   }
   return {
     url: `http://127.0.0.1:${port}/mcp`,
+    errorLog: () => {
+      try {
+        return readFileSync(join(dir, 'error.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    },
     stop: async () => {
       if (child.exitCode === null) {
         await new Promise<void>((resolve) => {
