@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Pool } from 'undici';
+import { createLogger } from '../src/log.js';
+import { RedisConfirmationStore } from '../src/server/redis-store.js';
 import { BENCH_KEY, CLI, externalSandbox, int, interleave, median, ms, pairedRatio, projectIdByName, ratio, spread, stop, table, type Section } from './lib.js';
 import { startNginx } from './nginx.js';
 import { startRedis } from './redis-server.js';
@@ -87,7 +89,7 @@ async function throughput(concurrency: number, perCaller: number, one: () => Pro
   return (concurrency * perCaller) / ((performance.now() - started) / 1000);
 }
 
-export async function team(rounds = 60, latencyMs = 20): Promise<Section> {
+export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
   const sandbox = await externalSandbox(latencyMs);
   const redis = await startRedis();
   const replicas = await Promise.all([0, 1, 2].map(() => startReplica(sandbox.url, redis.url)));
@@ -124,13 +126,37 @@ export async function team(rounds = 60, latencyMs = 20): Promise<Section> {
     const confirmBare = confirmOn(bare);
 
     try {
-      for (let i = 0; i < 10; i++) for (const f of [readDirect, readNginx, confirmStore, confirmBare]) await f();
+      for (let i = 0; i < 30; i++) for (const f of [readDirect, readNginx, confirmStore, confirmBare]) await f();
     } catch (e) {
       console.error(nginx.errorLog());
       throw e;
     }
     const reads = await interleave(rounds, { direct: readDirect, nginx: readNginx });
     const confirms = await interleave(rounds, { store: confirmStore, bare: confirmBare });
+
+    // What the store's own round trips cost, from this process: a lock, a claim, the release.
+    const store = new RedisConfirmationStore({ url: redis.url, logger: createLogger({ level: 'silent' }) });
+    const storeOps: number[] = [];
+    try {
+      while (storeOps.length === 0) {
+        try {
+          await store.claim('bench-warm', 1000);
+          storeOps.push(0);
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 20)); // still connecting
+        }
+      }
+      storeOps.length = 0;
+      for (let i = 0; i < rounds * 5; i++) {
+        const started = performance.now();
+        const release = await store.lock(`bench-lock-${i}`);
+        await store.claim(`bench-nonce-${i}`, 60_000);
+        release();
+        storeOps.push(performance.now() - started);
+      }
+    } finally {
+      await store.close();
+    }
 
     const perCaller = 15;
     const tpDirect = await throughput(32, perCaller, readDirect);
@@ -145,7 +171,7 @@ export async function team(rounds = 60, latencyMs = 20): Promise<Section> {
         `A sandbox runs in its own process with ${latencyMs} ms of latency per request. Three \`--http --stateless\` replicas share a real redis-server (\`--store\`) and the confirmation secret; ` +
         'a real nginx balances them round-robin (keep-alive upstreams); a fourth replica runs without a store. Each sample is one `tools/call` as a stateless POST on a keep-alive undici pool, ' +
         'from the request to the parsed answer. Reads: `projects_retrieve` through nginx vs sent directly to replica 1. Confirmations: `projects_archive` of a fresh project, previewed first (not timed), ' +
-        `then confirmed (timed: target read, token claimed with SET NX, per-target lock, the archive), on replica 1 (Redis store) vs the replica without a store. 10 warm-up calls each, then ${rounds} interleaved rounds per pair. ` +
+        `then confirmed (timed: target read, token claimed with SET NX, per-target lock, the archive), on replica 1 (Redis store) vs the replica without a store. 30 warm-up calls each (every replica behind nginx warm), then ${rounds} interleaved rounds per pair. ` +
         `Throughput: 32 concurrent callers, ${perCaller} reads each, for information (2 cores: replicas share them, so more replicas cannot mean more throughput here).`,
       body: [
         table(
@@ -155,10 +181,12 @@ export async function team(rounds = 60, latencyMs = 20): Promise<Section> {
             ['read, through nginx to three replicas', spread(reads.nginx)],
             ['confirmed `projects_archive`, no store (in-memory claims and locks)', spread(confirms.bare)],
             ['confirmed `projects_archive`, Redis store', spread(confirms.store)],
+            ['the store alone, in this process: lock, claim, release', spread(storeOps)],
           ],
         ),
         `Read: nginx / direct ${ratio(readRatio)} (median of per-round ratios ${ratio(pairedRatio(reads.nginx, reads.direct))}), ${ms(median(reads.nginx) - median(reads.direct))} more through the balancer. ` +
-          `Confirm: the Redis store adds ${ms(storeCost)} at p50 (a claim, a lock and its release: three round trips to Redis on loopback).`,
+          `Confirm: the Redis store adds ${ms(storeCost)} at p50 (median of per-round differences ${ms(median(confirms.store.map((v, i) => v - (confirms.bare[i] as number))))}); ` +
+          `Its own work is two awaited round trips to Redis on loopback (the lock, then the claim; the release is not awaited): ${ms(median(storeOps))} at p50 measured alone from this process.`,
         table(
           ['throughput at concurrency 32 (reads)', 'requests/s'],
           [
