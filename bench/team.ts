@@ -93,7 +93,8 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
   const sandbox = await externalSandbox(latencyMs);
   const redis = await startRedis();
   const replicas = await Promise.all([0, 1, 2].map(() => startReplica(sandbox.url, redis.url)));
-  const bare = await startReplica(sandbox.url, undefined);
+  // The confirmation pair: two fresh replicas that serve nothing else, one with the store, one without.
+  const [stored, bare] = await Promise.all([startReplica(sandbox.url, redis.url), startReplica(sandbox.url, undefined)]) as [Replica, Replica];
   const nginx = await startNginx(replicas.map((r) => r.url));
   const viaNginx = poolFor(nginx.url);
   const api = new Pool(new URL(sandbox.url).origin, { connections: 8 });
@@ -122,7 +123,7 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
       if (typeof token !== 'string') throw new Error(`preview failed: ${preview.content?.[0]?.text}`);
       return timedCall(target.pool, target.url, 'projects_archive', { project_id, confirm: token }, (a) => !a.isError);
     };
-    const confirmStore = confirmOn(direct);
+    const confirmStore = confirmOn(stored);
     const confirmBare = confirmOn(bare);
 
     try {
@@ -169,9 +170,9 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
       title: 'The team path: nginx to three replicas, and confirmations on Redis',
       method:
         `A sandbox runs in its own process with ${latencyMs} ms of latency per request. Three \`--http --stateless\` replicas share a real redis-server (\`--store\`) and the confirmation secret; ` +
-        'a real nginx balances them round-robin (keep-alive upstreams); a fourth replica runs without a store. Each sample is one `tools/call` as a stateless POST on a keep-alive undici pool, ' +
+        'a real nginx balances them round-robin (keep-alive upstreams); two more replicas serve only the confirmations, one with the store and one without. Each sample is one `tools/call` as a stateless POST on a keep-alive undici pool, ' +
         'from the request to the parsed answer. Reads: `projects_retrieve` through nginx vs sent directly to replica 1. Confirmations: `projects_archive` of a fresh project, previewed first (not timed), ' +
-        `then confirmed (timed: target read, token claimed with SET NX, per-target lock, the archive), on replica 1 (Redis store) vs the replica without a store. 30 warm-up calls each (every replica behind nginx warm), then ${rounds} interleaved rounds per pair. ` +
+        `then confirmed (timed: target read, token claimed with SET NX, per-target lock, the archive), on the replica with the Redis store vs the one without. 30 warm-up calls each (every replica behind nginx warm), then ${rounds} interleaved rounds per pair. ` +
         `Throughput: 32 concurrent callers, ${perCaller} reads each, for information (2 cores: replicas share them, so more replicas cannot mean more throughput here).`,
       body: [
         table(
@@ -204,7 +205,7 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
     await viaNginx.close();
     await api.close();
     await nginx.stop();
-    for (const r of [...replicas, bare]) {
+    for (const r of [...replicas, stored, bare]) {
       await r.pool.close();
       await stop(r.child);
     }
