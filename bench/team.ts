@@ -186,7 +186,7 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
           ],
         ),
         `Read: nginx / direct ${ratio(readRatio)} (median of per-round ratios ${ratio(pairedRatio(reads.nginx, reads.direct))}), ${ms(median(reads.nginx) - median(reads.direct))} more through the balancer. ` +
-          `Confirm: the Redis store adds ${ms(storeCost)} at p50 (median of per-round differences ${ms(median(confirms.store.map((v, i) => v - (confirms.bare[i] as number))))}); ` +
+          `Confirm: the Redis store adds ${ms(storeCost)} at p50 (median of per-round differences ${ms(median(confirms.store.map((v, i) => v - (confirms.bare[i] as number))))}). ` +
           `Its own work is two awaited round trips to Redis on loopback (the lock, then the claim; the release is not awaited): ${ms(median(storeOps))} at p50 measured alone from this process.`,
         table(
           ['throughput at concurrency 32 (reads)', 'requests/s'],
