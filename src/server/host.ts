@@ -31,6 +31,12 @@ export interface CallSession {
   caller?: AuditCaller;
   /** The HTTP session, for the audit log. */
   sessionId?: string;
+  /**
+   * Why this caller may not call a tool (a person's grant over OAuth), or undefined when they may.
+   * Asked where every tool call is dispatched, `call_tool` included, so a refused write is audited
+   * with its caller like a refusal of `--read-only`.
+   */
+  permit?: (tool: string, args: unknown) => string | undefined;
 }
 
 /** A host whose calls carry who is calling, for the audit log. */

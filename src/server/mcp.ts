@@ -125,6 +125,8 @@ export class ToolHost implements Host {
       }
       return failure(`Unknown tool '${name}'. ${this.withMeta ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
+    const forbidden = session.permit?.(name, args);
+    if (forbidden !== undefined) return this.refusal(tool, args, 'not_permitted', forbidden, forbidden, session);
     const ctx: ExecContext = {
       client: session.client ?? this.deps.client,
       confirmations: this.confirmations,

@@ -3,7 +3,7 @@ import type { Toolset } from './endpoint.js';
 import type { CallSession, Host } from './host.js';
 import { META_NAMES } from './meta-listing.js';
 import type { Grant } from './policy.js';
-import { failure, type ToolResult } from './results.js';
+import type { ToolResult } from './results.js';
 import type { ListingMode } from './selection.js';
 
 /*
@@ -45,15 +45,12 @@ export class PersonHost implements Host {
     return [...this.allowed.values()];
   }
 
-  async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
-    const viaCallTool = name === 'call_tool';
-    if (!META_NAMES.has(name) || viaCallTool) {
-      const target = viaCallTool ? (args as { name?: unknown } | null)?.name : name;
-      const toolArgs = viaCallTool ? (args as { arguments?: unknown } | null)?.arguments : args;
-      const refusal = typeof target === 'string' ? this.refusal(target, toolArgs) : `call_tool needs the name of a tool.`;
-      if (refusal) return failure(refusal);
-    }
-    return this.base.call(name, args, session);
+  /**
+   * The grant is checked where the server dispatches each tool (`permit`), by name or through
+   * call_tool, so that a refused write is audited with its caller, as --read-only's refusals are.
+   */
+  async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
+    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => this.refusal(tool, toolArgs) });
   }
 
   private permits(entry: Entry): boolean {

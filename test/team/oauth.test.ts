@@ -33,6 +33,7 @@ const POLICY = {
   ],
 };
 const clients: Client[] = [];
+const META = new Set(['search_tools', 'describe_tool', 'call_tool']);
 
 beforeAll(async () => {
   provider = await startProvider();
@@ -40,8 +41,8 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${port}`;
   audience = `${origin}/mcp`;
   writeFileSync(policyFile, JSON.stringify(POLICY));
-  // Every toolset listed, so a listing shows exactly what a person may call.
-  const flags = ['--toolsets', 'all', '--oauth-issuer', provider.issuer, '--oauth-audience', audience, '--policy', policyFile, '--audit-log', auditFile];
+  // The default listing (curated tools and the meta-tools), so call_tool is there to be held to the grant too.
+  const flags = ['--oauth-issuer', provider.issuer, '--oauth-audience', audience, '--policy', policyFile, '--audit-log', auditFile];
   server = await serveHttp(['--sandbox', '--port', String(port), ...flags], {});
 }, 60_000);
 afterAll(async () => {
@@ -116,7 +117,8 @@ describe('OAuth resource server', () => {
   it('accepts a token the provider issued for this resource', async () => {
     const client = await connect(await provider.token('admin:destructive', audience));
     const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names).toContain('projects_archive');
+    expect(names).toContain('users_delete'); // destructive, listed by default
+    expect(names).toContain('call_tool');
   });
 
   it('refuses another audience, an expired token, a wrong issuer, alg none, another key and HS256 with the public key', async () => {
@@ -148,7 +150,8 @@ describe('OAuth resource server', () => {
     const client = await connect(await provider.token('admin:read', audience));
     const tools = (await client.listTools()).tools;
     expect(tools.length).toBeGreaterThan(10);
-    expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(tools.map((t) => t.name)).toContain('projects_list');
+    expect(tools.filter((t) => !META.has(t.name)).every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
     const refused = (await client.callTool({ name: 'projects_create', arguments: { name: 'Sneaky' } })) as CallToolResult;
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/projects_create is not available to you: you may only read \(your access token's scopes \(admin:read\)/);
@@ -160,23 +163,22 @@ describe('OAuth resource server', () => {
     const client = await connect(await provider.token('admin:write', audience));
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('projects_create');
-    expect(names).not.toContain('projects_archive');
+    expect(names).not.toContain('users_delete');
     const refused = (await client.callTool({ name: 'projects_archive', arguments: { project_id: 'proj_abc' } })) as CallToolResult;
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/not available to you: it is destructive/);
     // call_tool is held to the same rights.
     const viaMeta = (await client.callTool({ name: 'call_tool', arguments: { name: 'projects_archive', arguments: { project_id: 'proj_abc' } } })) as CallToolResult;
-    expect(viaMeta.isError).toBe(true);
+    expect(text(viaMeta)).toMatch(/projects_archive is not available to you: it is destructive/);
   });
 
   it("the operator's policy maps groups to toolsets and a verified email to projects; strangers get nothing", async () => {
     // Finance: a destructive-scope token, but the policy gives the group reads of reports and usage only.
     const finance = await connect(await forge({ sub: 'user-carol', groups: ['finance', 'staff'], scope: 'admin:destructive' }));
     const financeTools = (await finance.listTools()).tools;
-    expect(financeTools.map((t) => t.name)).toContain('usage_completions');
     expect(financeTools.map((t) => t.name)).toContain('spend_report');
     expect(financeTools.map((t) => t.name)).not.toContain('projects_list');
-    expect(financeTools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
+    expect(financeTools.filter((t) => !META.has(t.name)).every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
     const outside = (await finance.callTool({ name: 'projects_list', arguments: {} })) as CallToolResult;
     expect(text(outside)).toMatch(/projects_list is not available to you: it is in the projects toolset, and yours are reports, usage/);
     const usage = (await finance.callTool({ name: 'usage_completions', arguments: { start_time: 1_700_000_000 } })) as CallToolResult;
@@ -186,12 +188,14 @@ describe('OAuth resource server', () => {
     const dev = await connect(await forge({ sub: 'user-dave', email: 'dev@example.com', email_verified: true, scope: 'admin:destructive' }));
     const devNames = (await dev.listTools()).tools.map((t) => t.name);
     expect(devNames).toContain('projects_retrieve');
-    expect(devNames).toContain('projects_update');
-    expect(devNames).not.toContain('projects_archive'); // destructive: the rule caps at write
     expect(devNames).not.toContain('projects_create'); // names no project: it reaches the whole organization
     expect(devNames).not.toContain('users_list');
+    const archive = (await dev.callTool({ name: 'call_tool', arguments: { name: 'projects_archive', arguments: { project_id: 'proj_devonly' } } })) as CallToolResult;
+    expect(text(archive)).toMatch(/projects_archive is not available to you: it is destructive/); // the rule caps at write
     const other = (await dev.callTool({ name: 'projects_retrieve', arguments: { project_id: 'proj_someoneelse' } })) as CallToolResult;
     expect(text(other)).toMatch(/project proj_someoneelse is not one of yours \(proj_devonly\)/);
+    const otherWrite = (await dev.callTool({ name: 'call_tool', arguments: { name: 'projects_update', arguments: { project_id: 'proj_someoneelse', name: 'Mine now' } } })) as CallToolResult;
+    expect(text(otherWrite)).toMatch(/project proj_someoneelse is not one of yours/);
     const own = (await dev.callTool({ name: 'projects_retrieve', arguments: { project_id: 'proj_devonly' } })) as CallToolResult;
     expect(text(own)).not.toMatch(/not one of yours|not available to you/); // let through; the sandbox answers 404
     const org = (await dev.callTool({ name: 'users_list', arguments: {} })) as CallToolResult;
@@ -228,6 +232,20 @@ describe('OAuth resource server', () => {
     expect(mine.map((l) => l.phase)).toEqual(['request', 'result']);
     for (const line of mine) {
       expect(line.caller).toEqual({ sub: 'user-alice', email: 'alice@example.com', client_id: 'claude-desktop' });
+      expect(line.session).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it("a write refused by a person's rights is audited with the person, through call_tool too", async () => {
+    const client = await connect(await forge({ sub: 'user-bob', email: 'bob@example.com', scope: 'admin:read' }));
+    const direct = (await client.callTool({ name: 'projects_create', arguments: { name: 'Bob direct' } })) as CallToolResult;
+    const viaMeta = (await client.callTool({ name: 'call_tool', arguments: { name: 'projects_create', arguments: { name: 'Bob via call_tool' } } })) as CallToolResult;
+    for (const result of [direct, viaMeta]) expect(text(result)).toMatch(/projects_create is not available to you: you may only read/);
+    const lines = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const bobs = lines.filter((l) => typeof (l.arguments as { name?: string }).name === 'string' && (l.arguments as { name: string }).name.startsWith('Bob '));
+    expect(bobs).toHaveLength(2);
+    for (const line of bobs) {
+      expect(line).toMatchObject({ tool: 'projects_create', phase: 'final', outcome: 'refused', decision: 'not_permitted', caller: { sub: 'user-bob', email: 'bob@example.com' } });
       expect(line.session).toMatch(/^[0-9a-f-]{36}$/);
     }
   });
