@@ -47,6 +47,8 @@ Flags:
                           one that made no request after initialize closes after min(S, 300)
   --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
   --max-retries N         Retries for retryable failures, 0-10 (default 2)
+  --max-result-tokens N   Token budget of one tool result (default 8000); larger results are cut
+                          at an item boundary with the arguments that continue them
   -h, --help              This help
   -v, --version           The version
 
@@ -57,7 +59,7 @@ Environment:
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
                           HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, POLICY=…,
-                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…
+                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…, MAX_RESULT_TOKENS=…
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -50,6 +50,8 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Retries after the first attempt for retryable failures. */
   maxRetries: number;
+  /** The token budget of one tool result; larger results are cut with a way to continue. */
+  maxResultTokens: number;
   /** `sandbox` subcommand and `--sandbox` settings. */
   seed: number;
   latencyMs: number;
@@ -83,6 +85,7 @@ export const OPTIONS = {
   out: { type: 'string' },
   'log-level': { type: 'string' },
   'max-retries': { type: 'string' },
+  'max-result-tokens': { type: 'string' },
   seed: { type: 'string' },
   'latency-ms': { type: 'string' },
   'fault-rate': { type: 'string' },
@@ -97,6 +100,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
+  'MAX_RESULT_TOKENS',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
@@ -164,6 +168,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     json: values.json ?? false,
     logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
     maxRetries: integer('--max-retries', values['max-retries'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RETRIES) ?? '2', 0, 10),
+    maxResultTokens: integer('--max-result-tokens', values['max-result-tokens'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RESULT_TOKENS) ?? '8000', 1_000, 1_000_000),
     seed: integer('--seed', values.seed ?? '1', 0, 2 ** 31 - 1),
     latencyMs: integer('--latency-ms', values['latency-ms'] ?? '0', 0, 60_000),
     faultRate: fraction('--fault-rate', values['fault-rate'] ?? '0'),

@@ -15,7 +15,7 @@ export function renderToolsMarkdown(): string {
     '',
     `Generated from the tool registry by \`npm run docs\`; do not edit by hand. ${tools.length} tools: ${tools.filter((t) => t.effect === 'read').length} read, ${tools.filter((t) => t.effect === 'write').length} write, ${tools.filter((t) => t.effect === 'destructive').length} destructive.`,
     '',
-    'Destructive tools preview first and need `confirm` (see the README). Every write takes `dry_run`; list tools take `max_items`.',
+    'Destructive tools preview first and need `confirm` (see the README). Every write takes `dry_run`; list tools take `max_items`; list, usage and cost tools take `fields`.',
     '',
     'The default listing shows the tools marked ★ and the meta-tools `search_tools`, `describe_tool` and `call_tool`, which reach every other tool; `--toolsets all` lists them all.',
     '',
@@ -33,7 +33,7 @@ export function renderToolsMarkdown(): string {
 function row(tool: RegisteredTool): string {
   const required = new Set(tool.inputSchema.required ?? []);
   const args = Object.keys(tool.inputSchema.properties ?? {})
-    .filter((name) => !['dry_run', 'confirm', 'max_items'].includes(name))
+    .filter((name) => !['dry_run', 'confirm', 'max_items', 'fields'].includes(name))
     .map((name) => (required.has(name) ? `**${name}**` : name))
     .join(', ');
   const endpoint = tool.endpoint ? `\`${tool.endpoint.method} ${tool.endpoint.path}\`` : '(composite)';

@@ -87,6 +87,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     project: config.project,
     dynamic: config.dynamic,
     redactSecrets: config.redactSecrets,
+    maxResultTokens: config.maxResultTokens,
     confirmSecret: config.confirmSecret,
     confirmationStore,
     confirmationObserver: metrics,

@@ -72,6 +72,8 @@ const auditLog = z
     effective_at: z.number(),
     project: z.object({ id: z.string().optional(), name: z.string().optional() }).passthrough().optional(),
     actor: z.object({ type: z.string().optional() }).passthrough().nullable().optional(),
+    // An event's details sit under the key named by its type; declared so that `fields` takes them.
+    ...Object.fromEntries(AUDIT_LOG_EVENT_TYPES.map((type) => [type, z.object({}).passthrough().optional()])),
   })
   .passthrough();
 

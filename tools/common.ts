@@ -78,11 +78,18 @@ export const order = () => z.enum(['asc', 'desc']).optional();
  * A page size with the API's own bounds. The default (`fallback`) is the API's and is not listed: with
  * `max_items` and `has_more` a model never needs it, and 30 list tools would pay for it.
  */
-export const limit = (min: number, max: number | undefined, _fallback: number) => {
-  let schema = z.number().int().min(min);
-  if (max !== undefined) schema = schema.max(max);
-  return schema.optional();
-};
+export const limit = (min: number, max: number | undefined, _fallback: number) => pageSize(min, max);
+
+/**
+ * A page size whose bounds are enforced at call time, with a message that gives them, rather than
+ * listed: `limit` is on about 40 tools, and its range is said once in the server instructions.
+ */
+export const pageSize = (min: number, max: number | undefined) =>
+  z
+    .number()
+    .int()
+    .refine((n) => n >= min && (max === undefined || n <= max), { message: max === undefined ? `must be ${min} or more` : `must be from ${min} to ${max}` })
+    .optional();
 
 /**
  * A point in time: Unix seconds, an ISO-8601 date or time (`2026-10-01`, `2026-10-01T12:00Z`),

@@ -17,12 +17,22 @@ const keyId = () => id('External key ID');
 /** A provider field; `type`'s description says which fields each provider takes. */
 const field = () => z.string().min(1).optional();
 
+/** Every provider's reference fields, as create takes them and the API answers them. */
+const PROVIDER_FIELDS = [
+  'external_id', 'kms_arn', 'role_arn', 'audience', 'kms_key_location', 'kms_key_name', 'kms_key_ring_name', 'kms_project_id',
+  'workload_identity_pool_id', 'workload_identity_project_number', 'workload_identity_provider_id', 'kms_key_version',
+  'key_name', 'tenant_id', 'vault_uri', 'key_version', 'key_ocid', 'region', 'vault_ocid', 'key_version_ocid',
+] as const;
+
 const externalKey = objectOf('organization.external_key', {
   name: z.string().optional(),
   type: z.string().optional(),
   purpose: z.string().optional(),
   api_project_ids: z.array(z.string()).optional(),
   created_at: z.number().optional(),
+  workspace_id: z.string().nullable().optional(),
+  // Declared so that `fields` accepts them (its names come from the output schema).
+  ...Object.fromEntries(PROVIDER_FIELDS.map((name) => [name, z.string().nullable().optional()])),
 });
 
 const tools: EndpointTool[] = [
@@ -59,26 +69,7 @@ const tools: EndpointTool[] = [
           ),
         name: z.string().min(1),
         purpose: z.enum(EXTERNAL_KEY_PURPOSES).optional().describe('Default ekm'),
-        external_id: field(),
-        kms_arn: field(),
-        role_arn: field(),
-        audience: field(),
-        kms_key_location: field(),
-        kms_key_name: field(),
-        kms_key_ring_name: field(),
-        kms_project_id: field(),
-        workload_identity_pool_id: field(),
-        workload_identity_project_number: field(),
-        workload_identity_provider_id: field(),
-        kms_key_version: field(),
-        key_name: field(),
-        tenant_id: field(),
-        vault_uri: field(),
-        key_version: field(),
-        key_ocid: field(),
-        region: field(),
-        vault_ocid: field(),
-        key_version_ocid: field(),
+        ...Object.fromEntries(PROVIDER_FIELDS.map((name) => [name, field()])),
       },
     },
     output: externalKey,

@@ -28,12 +28,16 @@ const permissions = () =>
     .describe("restricted also takes scopes, e.g. [\"api.responses.write\"]. Default: the service account's own");
 
 const rule = objectOf('organization.workload_identity_federation_rule', {
+  name: z.string().nullable().optional(),
+  description: z.string().nullable().optional(),
   workload_identity_provider_id: z.string().optional(),
   project_id: z.string().optional(),
   service_account_id: z.string().optional(),
   enabled: z.boolean().optional(),
   attribute_matchers: z.record(z.unknown()).optional(),
   permissions: z.object({ type: z.string() }).passthrough().optional(),
+  created_at: z.number().optional(),
+  updated_at: z.number().optional(),
 });
 
 const RULES = '/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules';

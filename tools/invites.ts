@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, listOf, objectOf } from './common.js';
+import { after, deleted, id, listOf, objectOf, pageSize } from './common.js';
 
 /** Invitations to join the organization. */
 
@@ -28,7 +28,7 @@ const tools: EndpointTool[] = [
     path: '/organization/invites',
     input: {
       query: {
-        limit: z.number().int().min(1).max(100).optional(),
+        limit: pageSize(1, 100),
         after: after(),
       },
     },

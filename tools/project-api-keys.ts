@@ -9,6 +9,7 @@ const projectKey = objectOf('organization.project.api_key', {
   redacted_value: z.string().optional(),
   created_at: z.number().optional(),
   last_used_at: z.number().nullable().optional(),
+  expires_at: z.number().nullable().optional(),
   owner_project_access: z.string().optional(),
   owner: z.object({ type: z.string().optional() }).passthrough().optional(),
 });

@@ -1,15 +1,14 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
 import { after, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
-import { assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
+import { assignedRoleFields, assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
 
 /** A role as held by a principal (AssignedRoleDetails), with where it comes from. */
 const assignedRole = z
   .object({
     id: z.string(),
     name: z.string(),
-    permissions: z.array(z.string()).optional(),
-    predefined_role: z.boolean().optional(),
+    ...assignedRoleFields(),
     assignment_sources: assignmentSources(),
   })
   .passthrough();

@@ -1,30 +1,15 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
 import { after, limit, listOf, objectOf, projectId } from './common.js';
-
-const RESIDENCIES = [
-  'GLOBAL',
-  'US_STORAGE_PROCESSING',
-  'EU_STORAGE_PROCESSING',
-  'JP_STORAGE',
-  'JP_STORAGE_PROCESSING',
-  'KR_STORAGE',
-  'CA_STORAGE',
-  'SG_STORAGE',
-  'IN_STORAGE',
-  'IN_STORAGE_PROCESSING',
-  'AU_STORAGE',
-  'AU_STORAGE_PROCESSING',
-  'GB_STORAGE',
-  'AE_STORAGE',
-  'AE_STORAGE_PROCESSING',
-] as const;
+import { RESIDENCIES } from '../src/client/residencies.js';
 
 const project = objectOf('organization.project', {
   name: z.string().nullable().optional(),
   status: z.string().nullable().optional(),
   created_at: z.number().optional(),
   archived_at: z.number().nullable().optional(),
+  residency: z.string().nullable().optional(),
+  external_key_id: z.string().nullable().optional(),
 });
 
 const tools: EndpointTool[] = [

@@ -8,6 +8,10 @@ const rateLimit = objectOf('project.rate_limit', {
   model: z.string(),
   max_requests_per_1_minute: z.number(),
   max_tokens_per_1_minute: z.number(),
+  max_images_per_1_minute: z.number().optional(),
+  max_audio_megabytes_per_1_minute: z.number().optional(),
+  max_requests_per_1_day: z.number().optional(),
+  batch_1_day_max_input_tokens: z.number().optional(),
 });
 
 const tools: EndpointTool[] = [

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, limit, listOf, objectOf, order, roleId } from './common.js';
+import { after, deleted, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
 
 /** The Role object: loose, naming the fields a model reads. */
 export const roleOutput = objectOf('role', {
@@ -22,19 +22,34 @@ export const roleSummary = objectOf('role', {
 export const assignmentSources = () =>
   z.array(z.object({ principal_id: z.string(), principal_type: z.string() }).passthrough()).nullable().optional();
 
+/**
+ * The fields of a held role (AssignedRoleDetails) besides id, name and its sources. Declared so
+ * that `fields` accepts every one of them: its names come from the output schema.
+ */
+export const assignedRoleFields = () => ({
+  permissions: z.array(z.string()).optional(),
+  predefined_role: z.boolean().optional(),
+  resource_type: z.string().optional(),
+  description: z.string().nullable().optional(),
+  created_at: z.number().nullable().optional(),
+  updated_at: z.number().nullable().optional(),
+  created_by: z.string().nullable().optional(),
+  created_by_user_obj: z.record(z.unknown()).nullable().optional(),
+  metadata: z.record(z.unknown()).nullable().optional(),
+});
+
 /** An organization role as held by a user or a group (AssignedRoleDetails). */
 export const orgAssignedRole = z
   .object({
     id: z.string(),
     name: z.string().optional(),
-    resource_type: z.string().optional(),
-    permissions: z.array(z.string()).optional(),
+    ...assignedRoleFields(),
     assignment_sources: assignmentSources(),
   })
   .passthrough();
 
 /** Assignment lists document bounds but no default page size. */
-export const assignmentLimit = () => z.number().int().min(0).max(1000).optional();
+export const assignmentLimit = () => pageSize(0, 1000);
 
 /** Body fields shared by the organization and project role tools. */
 export const roleCreateBody = {

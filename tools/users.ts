@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deletedFlag, listOf, objectOf, order, roleId, userId } from './common.js';
+import { after, deletedFlag, listOf, objectOf, order, pageSize, roleId, userId } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization users and the organization roles assigned to them. */
@@ -24,7 +24,7 @@ const tools: EndpointTool[] = [
     path: '/organization/users',
     input: {
       query: {
-        limit: z.number().int().min(1).max(100).optional(),
+        limit: pageSize(1, 100),
         after: after(),
         emails: z.array(z.string()).optional(),
       },

@@ -36,10 +36,15 @@ const transformations = () =>
 
 const provider = objectOf('organization.workload_identity_provider', {
   name: z.string().optional(),
+  description: z.string().nullable().optional(),
+  type: z.string().optional(),
   issuer: z.string().optional(),
   audience: z.string().optional(),
   enabled: z.boolean().optional(),
   verification: z.object({ type: z.string() }).passthrough().optional(),
+  attribute_transformations: z.array(z.record(z.unknown())).nullable().optional(),
+  created_at: z.number().optional(),
+  updated_at: z.number().optional(),
 });
 
 const PROVIDERS = '/organization/workload_identity_providers';
@@ -71,7 +76,7 @@ const tools: EndpointTool[] = [
     input: {
       body: {
         name: z.string().min(1),
-        type: z.enum(['oidc']).describe('Only oidc'),
+        type: z.enum(['oidc']),
         issuer: z.string().min(1).describe('Issuer URL, as in the iss claim'),
         audience: z.string().min(1).describe('Expected aud claim'),
         description: z.string().optional(),

@@ -4,11 +4,13 @@ import { endpointTools } from '../../tools/index.js';
 import type { KeyRef, ProjectRef, UserRef } from './names.js';
 import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
+import { addAt, planSteps, REST, SERIES_ROWS, seriesOf, seriesShape, sumSeries, type Series, type StepPlan, type StepValues } from './series.js';
 
 /*
  * usage_report: tokens and requests by model, project, user or key across the usage families, in
  * one call. Each family is fetched with range splitting (31-day windows in parallel); with
- * family "all" the families are fetched side by side too.
+ * family "all" the families are fetched side by side too. A compact series (series.ts) shows the
+ * top groups over time, always, in steps coarse enough to stay small.
  */
 
 /** The usage families, as the API's /organization/usage/{family} paths name them. */
@@ -66,7 +68,7 @@ export const usageReport = report({
     project: z.string().min(1).optional().describe('Project ID or name'),
     ...periodFields,
     group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model, or project'),
-    top: z.number().int().min(1).max(100).optional().describe('Default 10'),
+    top: z.number().int().min(1).max(100).optional().describe('Default 10; 5 with 3+ group_by'),
   },
   output: z.object({
     family: z.string(),
@@ -81,6 +83,8 @@ export const usageReport = report({
     groups: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
     other: z.record(z.number()).optional(),
     by_family: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
+    /** tokens (input + output) and requests per step for the top groups (families with "all"); a level as each step's average. */
+    series: seriesShape.optional(),
     partial: partialShape.optional(),
   }),
   async run(args, ctx) {
@@ -100,6 +104,7 @@ export const usageReport = report({
     const progress: WindowProgress | undefined = ctx.progress && { plan: () => undefined, done: () => ctx.progress?.done() };
     ctx.progress?.plan(families.reduce((n, f) => n + splitRange(`/organization/usage/${f}`, period.start, period.end, '1d').length, 0));
     const labels = family === 'all' ? undefined : startLabels(groups, ctx);
+    const plan = planSteps(period);
     const fetchFamilies = (projectId: string | undefined) =>
       mapLimited(families, 4, async (f) => {
         const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
@@ -116,7 +121,8 @@ export const usageReport = report({
       });
     const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
 
-    const top = args.top ?? 10;
+    // Rows of three or four labels cost twice as much; half as many keep the default answer small.
+    const top = args.top ?? (groups.length >= 3 ? 5 : 10);
     const head = {
       family,
       period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
@@ -125,32 +131,70 @@ export const usageReport = report({
     if (family !== 'all') {
       const only = fetched[0];
       if (!only) throw new Error('no usage fetched');
-      const { totals, groups: rows, others, levels } = aggregate(only.buckets, only.usable, top);
+      const { totals, groups: rows, others, levels, ranked, overall } = aggregate(only.buckets, only.usable, top, plan);
       const named = labels ? nameRows(rows, await labels) : rows;
-      return { ...head, totals, ...levelNote(levels), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...partialOf([only.partial]) };
+      // The series names the first groups of the table, with the same labels; all of the rest in one row.
+      const label = (row: Record<string, unknown>) => groups.map((g) => String(row[g])).join(' · ');
+      const seriesRows =
+        groups.length > 0
+          ? [
+              ...ranked.slice(0, SERIES_ROWS).map((values, i) => ({ group: label(named[i] ?? {}), values })),
+              ...(ranked.length > SERIES_ROWS ? [{ group: REST, values: sumSeries(ranked.slice(SERIES_ROWS), plan.dates.length) }] : []),
+            ]
+          : [{ group: '(all)', values: overall }];
+      const series = seriesFor(plan, seriesMetrics(totals, overall), seriesRows);
+      return { ...head, totals, ...levelNote(levels), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...series, ...partialOf([only.partial]) };
     }
-    const byFamily = fetched.map((f) => ({ family: f.family, metrics: aggregate(f.buckets, [], 0).totals }));
-    const anyLevels = fetched.some((f) => aggregate(f.buckets, [], 0).levels.length > 0);
+    const perFamily = fetched.map((f) => ({ family: f.family, ...aggregate(f.buckets, [], 0, plan) }));
+    const byFamily = perFamily.map(({ family: f, totals: metrics }) => ({ family: f, metrics }));
+    const anyLevels = perFamily.some((f) => f.levels.length > 0);
     const totals: Metrics = {};
     for (const { metrics } of byFamily) {
       for (const key of ['input_tokens', 'output_tokens', 'input_cached_tokens', 'num_model_requests']) if (key in metrics) totals[key] = (totals[key] ?? 0) + (metrics[key] ?? 0);
     }
     const active = byFamily.filter(({ metrics }) => Object.values(metrics).some((v) => v !== 0));
+    // Families ranked by the tokens and requests they add to the totals; only those count over time.
+    const counted = perFamily
+      .map(({ family: f, overall }) => ({ group: f as string, values: new Map([...overall].filter(([m]) => m === 'tokens' || m === 'requests')) }))
+      .filter(({ values }) => [...values.values()].some((v) => v.some((n) => n !== 0)))
+      .sort((a, b) => weight(b.values) - weight(a.values));
+    const seriesRows = [
+      ...counted.slice(0, SERIES_ROWS),
+      ...(counted.length > SERIES_ROWS ? [{ group: REST, values: sumSeries(counted.slice(SERIES_ROWS).map((c) => c.values), plan.dates.length) }] : []),
+    ];
     return {
       ...head,
       totals,
-      ...levelNote(anyLevels ? [...LEVELS] : []),
+      ...levelNote(anyLevels ? [...LEVELS] : [], false),
       by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })),
+      ...seriesFor(plan, ['tokens', 'requests'].filter((m) => seriesRows.some((r) => r.values.has(m))), seriesRows),
       ...partialOf(fetched.map((f) => f.partial)),
     };
   },
 });
 
-/** Says how a level was reduced, once, next to the totals. */
-function levelNote(levels: string[]): Record<string, string> {
+/** Says how a level was reduced, once, next to the totals (and in the series, when it has the level). */
+function levelNote(levels: string[], inSeries = true): Record<string, string> {
   if (levels.length === 0) return {};
   const last = levels.map((l) => `${l}_latest`).join(', ');
-  return { levels: `${levels.join(', ')}: a daily level, never summed: ${last} is the last day's value; _average and _peak are over the days of the period` };
+  return { levels: `${levels.join(', ')}: a daily level, never summed: ${last} is the last day's value; _average and _peak are over the days of the period${inSeries ? `; series: each step's average` : ''}` };
+}
+
+/** The series to plot: tokens and requests where the family counts them, else its own counters. */
+function seriesMetrics(totals: Metrics, overall: StepValues): string[] {
+  const counted = [...('input_tokens' in totals || 'output_tokens' in totals ? ['tokens'] : []), ...('num_model_requests' in totals ? ['requests'] : [])];
+  return counted.length > 0 ? counted : [...overall.keys()].filter((m) => m !== 'tokens' && m !== 'requests');
+}
+
+/** The `series` field, or nothing when there is nothing to plot. */
+function seriesFor(plan: StepPlan, metrics: string[], rows: Array<{ group: string; values: StepValues }>): { series?: Series } {
+  return metrics.length > 0 && rows.length > 0 ? { series: seriesOf(plan, metrics, rows) } : {};
+}
+
+/** How a series row ranks: by tokens, then requests, then whatever it counts. */
+function weight(values: StepValues): number {
+  const sum = (m: string) => (values.get(m) ?? []).reduce((s, v) => s + v, 0);
+  return sum('tokens') || sum('requests') || [...values.values()].reduce((s, v) => s + v.reduce((a, b) => a + b, 0), 0);
 }
 
 interface Labels {
@@ -194,29 +238,44 @@ function nameRows(rows: Array<Record<string, unknown>>, labels: Labels): Array<R
 /**
  * Sums every flow metric over all buckets, overall and per group; a level (storage) is reduced to
  * its latest, average and peak daily value instead. Groups are ranked by tokens, then requests.
+ * Alongside, each group's values per step of `plan` (`ranked`, in rank order) and the whole
+ * family's (`overall`): tokens (input + output), requests and every counter, a level averaged
+ * over the step's days.
  */
 function aggregate(
   buckets: Bucket[],
   groups: Group[],
   top: number,
-): { totals: Metrics; groups: Array<Record<string, unknown>>; others?: { groups: number } & Metrics; levels: string[] } {
+  plan: StepPlan,
+): { totals: Metrics; groups: Array<Record<string, unknown>>; others?: { groups: number } & Metrics; levels: string[]; ranked: StepValues[]; overall: StepValues } {
   const totals: Metrics = {};
   const totalLevels = new Map<string, number[]>();
-  const rows = new Map<string, { key: Record<string, unknown>; metrics: Metrics; levels: Map<string, number[]> }>();
+  const steps = plan.dates.length;
+  const overall: StepValues = new Map();
+  const rows = new Map<string, { key: Record<string, unknown>; metrics: Metrics; levels: Map<string, number[]>; series: StepValues }>();
   const addLevel = (series: Map<string, number[]>, field: string, at: number, value: number) => {
     const values = series.get(field) ?? new Array<number>(buckets.length).fill(0);
     values[at] = (values[at] ?? 0) + value;
     series.set(field, values);
   };
   buckets.forEach((bucket, at) => {
+    const step = plan.index(bucket.start_time);
     for (const raw of bucket.results) {
       const result = raw as Record<string, unknown>;
       const key: Record<string, unknown> = {};
       for (const g of groups) key[g] = result[GROUPS[g]] ?? '(none)';
       const id = JSON.stringify(key);
-      const row = rows.get(id) ?? { key, metrics: {}, levels: new Map<string, number[]>() };
+      const row = rows.get(id) ?? { key, metrics: {}, levels: new Map<string, number[]>(), series: new Map<string, number[]>() };
       for (const [field, value] of Object.entries(result)) {
         if (GROUP_FIELDS.has(field) || typeof value !== 'number') continue;
+        if (step >= 0) {
+          // A level's daily values are added up here and divided by the step's days below: its average.
+          const derived = field === 'input_tokens' || field === 'output_tokens' ? 'tokens' : field === 'num_model_requests' ? 'requests' : undefined;
+          for (const series of [row.series, overall]) {
+            addAt(series, field, step, steps, value);
+            if (derived) addAt(series, derived, step, steps, value);
+          }
+        }
         if (LEVELS.has(field)) {
           addLevel(totalLevels, field, at, value);
           addLevel(row.levels, field, at, value);
@@ -230,6 +289,9 @@ function aggregate(
   });
   Object.assign(totals, reduceLevels(totalLevels));
   for (const row of rows.values()) Object.assign(row.metrics, reduceLevels(row.levels));
+  for (const series of [overall, ...[...rows.values()].map((r) => r.series)]) {
+    for (const level of LEVELS) series.get(level)?.forEach((v, i, values) => (values[i] = Math.round(v / (plan.days[i] ?? 1))));
+  }
   const weight = (m: Metrics) => (m.input_tokens ?? 0) + (m.output_tokens ?? 0) || m.num_model_requests || Object.values(m)[0] || 0;
   const sorted = [...rows.values()].sort((a, b) => weight(b.metrics) - weight(a.metrics));
   // Zero counters (audio tokens of a text model, say) are left out of group rows: tokens, not information.
@@ -237,11 +299,12 @@ function aggregate(
   const shown = groups.length > 0 ? sorted.slice(0, top).map((row) => ({ ...row.key, ...nonZero(row.metrics) })) : [];
   const rest = groups.length > 0 ? sorted.slice(top) : [];
   const levels = [...totalLevels.keys()];
-  if (rest.length === 0) return { totals, groups: shown, levels };
+  const ranked = groups.length > 0 ? sorted.map((row) => row.series) : [];
+  if (rest.length === 0) return { totals, groups: shown, levels, ranked, overall };
   const others: { groups: number } & Metrics = { groups: rest.length };
   // Latest and average values of levels add up across groups; peaks do not, so they are left out.
   for (const row of rest) for (const [k, v] of Object.entries(row.metrics)) if (!k.endsWith('_peak')) others[k] = (others[k] ?? 0) + v;
-  return { totals, groups: shown, others, levels };
+  return { totals, groups: shown, others, levels, ranked, overall };
 }
 
 /** A level's daily series as `<field>_latest` (the period's last day), `_average` and `_peak`. */

@@ -8,7 +8,8 @@ import { StoreUnavailableError } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
-import type { RegisteredTool } from './registry.js';
+import { selectableNames, type RegisteredTool } from './registry.js';
+import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
@@ -25,6 +26,8 @@ export interface ExecContext {
   elicit?: (message: string) => Promise<ElicitAnswer>;
   audit?: AuditSink;
   signal?: AbortSignal;
+  /** The token budget of one result (`--max-result-tokens`); default 8,000. */
+  maxResultTokens?: number;
 }
 
 export interface PlannedRequest {
@@ -55,7 +58,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
   const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
-  const { max_items: maxItems, dry_run: dryRun, confirm, ...fields } = args;
+  const { max_items: maxItems, dry_run: dryRun, confirm, fields: selected, ...fields } = args;
   let request: PlannedRequest;
   let targetPath: string | undefined;
   try {
@@ -97,7 +100,8 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
-    return await execute(tool, endpoint, request, args, typeof maxItems === 'number' ? maxItems : undefined, ctx, trail, gate);
+    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined };
+    return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
   } finally {
     gate?.release();
   }
@@ -108,7 +112,7 @@ async function execute(
   endpoint: EndpointTool,
   request: PlannedRequest,
   args: Record<string, unknown>,
-  maxItems: number | undefined,
+  shaping: Shaping,
   ctx: ExecContext,
   trail: Attempt,
   gate: Confirmed | undefined,
@@ -116,7 +120,7 @@ async function execute(
   const decision = gate?.decision;
   if (tool.effect !== 'read') trail.request(args, decision);
   try {
-    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, maxItems, ctx);
+    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, ctx);
     if (tool.effect !== 'read') {
       trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
     }
@@ -331,9 +335,17 @@ interface Sent {
   earlierAttempt?: boolean;
 }
 
-async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, maxItems: number | undefined, ctx: ExecContext): Promise<Sent> {
+/** What the caller asked of the result's shape: how many items, and which fields of each. */
+interface Shaping {
+  maxItems: number | undefined;
+  fields: string[] | undefined;
+}
+
+async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Promise<Sent> {
+  const { maxItems } = shaping;
+  const answer = (data: Record<string, unknown>) => success(shaped(tool, endpoint, data, request, shaping, ctx), ctx);
   if (endpoint.pagination === 'page_token' && maxItems !== undefined && request.query?.page === undefined && typeof request.query?.start_time === 'number') {
-    return { result: success(await bucketsAcrossRange(request, maxItems, ctx), ctx), status: 200, requestId: null };
+    return { result: answer(await bucketsAcrossRange(request, maxItems, ctx)), status: 200, requestId: null };
   }
   if (endpoint.pagination && maxItems !== undefined) {
     const result = await ctx.client.collect<unknown>({
@@ -358,7 +370,7 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
           }
         : {}),
     };
-    return { result: success(data, ctx), status: 200, requestId: null };
+    return { result: answer(data), status: 200, requestId: null };
   }
   const response = await ctx.client.send<unknown>({
     method: request.method,
@@ -372,11 +384,39 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
   });
   const data = response.data !== null && typeof response.data === 'object' && !Array.isArray(response.data) ? (response.data as Record<string, unknown>) : { result: response.data ?? null };
   return {
-    result: success(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets), ctx),
+    result: answer(withSecretsHandled(data, endpoint.secrets, ctx.redactSecrets)),
     status: response.status,
     requestId: response.requestId,
     earlierAttempt: response.earlierAttemptMayHaveBeenProcessed,
   };
+}
+
+/**
+ * Every endpoint result on its way out: nulls left out (and zero counters in usage and cost rows),
+ * only the asked-for fields kept, and cut at an item boundary if it is over the token budget.
+ */
+function shaped(tool: RegisteredTool, endpoint: EndpointTool, data: Record<string, unknown>, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Record<string, unknown> {
+  let out = compact(data, { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  if (shaping.fields && tool.selectable) out = selectFields(out, shaping.fields, tool.selectable.rows);
+  const continuable = endpoint.pagination === 'page_token' ? 'start_time' in tool.input.shape : 'after' in tool.input.shape;
+  const kind = !Array.isArray(out.data) || !endpoint.pagination || !continuable ? 'other' : endpoint.pagination === 'page_token' ? 'buckets' : 'cursor';
+  return fitToBudget(out, ctx.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS, { tool: tool.name, kind, narrow: waysToNarrow(tool, request, kind, shaping) });
+}
+
+/** What makes this call's answer smaller, from the arguments it has and those it used. */
+function waysToNarrow(tool: RegisteredTool, request: PlannedRequest, kind: CutContext['kind'], shaping: Shaping): string {
+  const ways: string[] = [];
+  const query = request.query ?? {};
+  if (kind === 'buckets') {
+    ways.push('a shorter period (start_time to end_time)');
+    if ('bucket_width' in tool.input.shape && (query.bucket_width ?? '1d') !== '1d') ways.push('a wider bucket_width');
+    if (Array.isArray(query.group_by) && query.group_by.length > 0) ways.push('fewer group_by dimensions');
+  }
+  const names = tool.selectable?.names.filter((n) => !IDENTIFYING_FIELDS.includes(n));
+  if (names && names.length > 0) ways.push(`${shaping.fields ? 'fewer fields' : 'fields'} (of ${selectableNames(names)})`);
+  if (kind === 'cursor') ways.push('filters or a smaller max_items');
+  if (tool.toolset === 'usage') ways.push(`the ${request.path.endsWith('/costs') ? 'spend_report' : 'usage_report'} tool for a summary`);
+  return ways.length > 0 ? ways.join(', ') : 'narrower arguments';
 }
 
 /**
@@ -508,7 +548,7 @@ class Attempt {
 
   private write(phase: AuditEntry['phase'], args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): void {
     if (!this.sink || this.tool.effect === 'read') return;
-    const { max_items: _maxItems, ...rest } = args;
+    const { max_items: _maxItems, fields: _fields, ...rest } = args;
     this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, arguments: rest, outcome, ...extra });
   }
 }

@@ -47,8 +47,11 @@ export function buildInstructions(options: InstructionOptions): string {
     lines.push('Only the most used tools are listed. Every other Admin API operation is reachable: search_tools finds it, describe_tool gives its schema, call_tool runs it.');
   }
   lines.push(
-    'Paging: limit with after (the last ID of the previous page; before pages back) or page (the previous next_page). max_items (1 to 10,000) fetches pages until it has that many; a result cut short gives the cursor to continue.',
+    'Paging: limit with after (the last ID of the previous page; before pages back) or page (the previous next_page). limit is at most 100, 1,000 on role and group lists. max_items (1 to 10,000) fetches pages until it has that many; a result cut short gives the cursor to continue.',
     'Times (start_time, end_time, effective_at, start, end) take Unix seconds, ISO dates or times (2026-10-01, 2026-10-01T12:00Z) or 30d, 12h, today, yesterday; a range includes its start and excludes its end.',
+  );
+  lines.push(
+    'List, usage and cost tools take fields (a list of names) to keep only those in each item or usage row, besides id, object and the bucket times. Results leave out fields that are null: an absent field is null. A result over the token budget is cut at an item boundary; its note and cut.continue_with give the arguments that continue it.',
   );
   for (const toolset of TOOLSETS) if (options.toolsets.has(toolset)) lines.push(GUIDE[toolset]);
   return lines.join('\n');

@@ -13,6 +13,7 @@ import type { ConfirmationObserver } from './metrics.js';
 import type { Toolset } from './endpoint.js';
 import { executeEndpoint, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
+import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
 import { allTools, knownNames, type CompositeTool, type RegisteredTool } from './registry.js';
@@ -20,7 +21,7 @@ import { plan, type ListingMode } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
-import { compactInput, toJsonSchema, type JsonSchema } from './schema.js';
+import { compactInput, titleRestatesName, toJsonSchema, type JsonSchema } from './schema.js';
 
 export interface PolicyOptions {
   readOnly: boolean;
@@ -32,6 +33,8 @@ export interface PolicyOptions {
   dynamic: boolean;
   redactSecrets: boolean;
   confirmSecret?: string;
+  /** The token budget of one result (`--max-result-tokens`); default 8,000. */
+  maxResultTokens?: number;
 }
 
 export interface ServerDeps extends PolicyOptions {
@@ -136,6 +139,7 @@ export class ToolHost implements Host {
       audit: this.auditFor(session),
       elicit: session.elicit,
       signal: session.signal,
+      maxResultTokens: this.deps.maxResultTokens,
     };
     if (tool.composite) return this.runComposite(tool, args, session);
     try {
@@ -200,7 +204,9 @@ export class ToolHost implements Host {
       const names = session.client ? new NameDirectory(session.client, 0) : this.names;
       const progress = session.progress ? windowCounter(session.progress) : undefined;
       const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
-      return success(data, opts);
+      // Reports are cut like any result: at item boundaries of their arrays, saying what was cut.
+      const budget = this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS;
+      return success(fitToBudget(data, budget, { tool: tool.name, kind: 'other', narrow: 'a shorter period, fewer groupings or a narrower filter' }), opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
       return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
@@ -245,11 +251,11 @@ function windowCounter(send: (done: number, total: number) => void): WindowProgr
   };
 }
 
-/** A registered tool as `tools/list` shows it. */
+/** A registered tool as `tools/list` shows it: a title only where it says more than the name. */
 export function listing(tool: RegisteredTool): Tool {
   return {
     name: tool.name,
-    title: tool.title,
+    ...(titleRestatesName(tool.title, tool.name) ? {} : { title: tool.title }),
     description: tool.description,
     inputSchema: tool.inputSchema as Tool['inputSchema'],
     ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool['outputSchema'] } : {}),

@@ -4,6 +4,8 @@ import { endpointTools } from '../../tools/index.js';
 import type { CompositeTool } from '../reports/report.js';
 import { compactAnnotations, hintsFor, type Hints } from './annotations.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
+import { quoteValue } from '../../tools/common.js';
+import { IDENTIFYING_FIELDS } from './budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
 import { compactInput, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
@@ -29,6 +31,8 @@ export interface RegisteredTool {
   composite?: CompositeTool;
   /** Fields the server fills in itself (project scoping). */
   fixed: Record<string, unknown>;
+  /** For list, usage and cost tools: the field names `fields` may keep, per item or per bucket row. */
+  selectable?: Selectable;
   inputSchema: JsonSchema;
   /**
    * Reports only. Endpoint tools list none: their results are the API's own objects, which a
@@ -56,6 +60,50 @@ const MAX_ITEMS = z
   .optional();
 const DRY_RUN = z.boolean().optional();
 const CONFIRM = z.string().optional();
+/** The names `fields` accepts, from the output schema's item shape (or, for buckets, their rows' shape). */
+export interface Selectable {
+  names: string[];
+  /** The names are of the rows inside each bucket's `results` (usage and costs). */
+  rows: boolean;
+}
+
+export function selectableFields(output: ZodTypeAny): Selectable | undefined {
+  const data = output instanceof z.ZodObject ? (output.shape as ZodRawShape).data : undefined;
+  if (!(data instanceof z.ZodArray) || !(data.element instanceof z.ZodObject)) return undefined;
+  const item = data.element.shape as ZodRawShape;
+  const results = item.results;
+  if (results instanceof z.ZodArray && results.element instanceof z.ZodObject) return { names: Object.keys(results.element.shape as ZodRawShape), rows: true };
+  return { names: Object.keys(item), rows: false };
+}
+
+/**
+ * The names `fields` takes, as a refusal or a note lists them: the audit log's hundred event types
+ * (keys like `project.created`, under which an event's details sit) are summed up, not listed.
+ */
+export function selectableNames(names: readonly string[]): string {
+  const plain = names.filter((n) => !n.includes('.'));
+  const dotted = names.filter((n) => n.includes('.'));
+  return dotted.length === 0 ? plain.join(', ') : `${plain.join(', ')}, or any of ${dotted.length} event types (e.g. ${dotted.slice(0, 2).join(', ')})`;
+}
+
+function fieldsArgument(selectable: Selectable): ZodTypeAny {
+  const valid = new Set([...selectable.names, ...IDENTIFYING_FIELDS]);
+  return z
+    .array(z.string())
+    .superRefine((names, ctx) => {
+      // Bounds are checked here rather than listed: every listed token is paid by every conversation.
+      if (names.length < 1 || names.length > 100) ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'give 1 to 100 field names' });
+      const unknown = names.filter((n) => !valid.has(n));
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          message: `${unknown.map(quoteValue).join(', ')} ${unknown.length === 1 ? 'is not a field' : 'are not fields'} of the ${selectable.rows ? 'rows' : 'items'}; valid: ${selectableNames(selectable.names)}`,
+        });
+      }
+    })
+    .optional();
+}
+
 
 /** Builds the exposed form of one endpoint definition. Exported for tests that check derivation. */
 export function registerEndpoint(tool: EndpointTool, project?: string): RegisteredTool | null {
@@ -78,6 +126,8 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
   }
   const extras: ZodRawShape = {};
   if (tool.pagination) extras.max_items = MAX_ITEMS;
+  const selectable = tool.effect === 'read' ? selectableFields(tool.output) : undefined;
+  if (selectable) extras.fields = fieldsArgument(selectable);
   if (tool.effect !== 'read') extras.dry_run = DRY_RUN;
   if (tool.effect === 'destructive') extras.confirm = CONFIRM;
   const input = z.object(mergeShapes(pathShape, queryShape, tool.input.body, extras)).strict();
@@ -92,6 +142,7 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
     output: tool.output,
     endpoint: tool,
     fixed,
+    ...(selectable ? { selectable } : {}),
     meta: { 'openai-admin/endpoint': `${tool.method} ${tool.path}` },
   });
 }

@@ -17,8 +17,8 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
 
 /**
  * Drops what costs tokens and tells a model nothing: `additionalProperties` (unknown fields are
- * refused with a clear error anyway), `minLength: 1` on IDs, empty `required` and `properties`, and
- * a `type` beside an `enum` or `const` that already fixes it.
+ * refused with a clear error anyway), `minLength: 1` on IDs, `minimum: 0` on integers, empty
+ * `required` and `properties`, and a `type` beside an `enum` or `const` that already fixes it.
  */
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
@@ -29,6 +29,8 @@ function prune(node: unknown): unknown {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'additionalProperties' && typeof value === 'boolean') continue;
     if (key === 'minLength' && value === 1) continue;
+    // Counts and amounts (rate limits, cents) are never negative: said by their names, enforced anyway.
+    if (key === 'minimum' && value === 0 && (node as JsonSchema).type === 'integer') continue;
     if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
     // No properties constrain nothing: `{type: "object"}` admits the same values.
     if (key === 'properties' && isEmptyObject(value)) continue;
@@ -78,7 +80,7 @@ function simpleUnion(node: JsonSchema): JsonSchema | null {
   if (arrays.length > 1 || !variants.every((v) => bare(v) || arrays.includes(v))) return null;
   const { anyOf: _anyOf, ...rest } = node;
   const items = arrays[0]?.items;
-  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))], ...(items !== undefined ? { items } : {}) } as unknown as JsonSchema;
+  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))], ...(items !== undefined ? { items: prune(items) } : {}) } as unknown as JsonSchema;
 }
 
 /**
@@ -122,6 +124,26 @@ export function restatesName(description: string, names: readonly string[]): boo
     .split(/[^a-z0-9]+/)
     .filter(Boolean);
   return words.length > 0 && words.every((w) => FILLER.has(w) || known.has(singular(w)));
+}
+
+/** Title verbs that name the same operation as the name's last word (`Get project` for `projects_retrieve`). */
+const SAME_VERB: Record<string, string> = { get: 'retrieve', remove: 'delete', revoke: 'delete', set: 'update', add: 'create', org: 'organization' };
+
+/**
+ * Whether a tool's title says only what its name says: every word of the title (plurals and the
+ * verbs above aside) is a word of the name, as `List users` is of `users_list`. Such a title is not
+ * listed: hosts display the name when there is no title, which then shows the same words, and the
+ * full listing pays for about a hundred titles in every conversation. A title with more in it
+ * (`Invite user`, `Unassign org role from user`, `Text-to-speech usage`) is listed.
+ */
+export function titleRestatesName(title: string, name: string): boolean {
+  const word = (w: string) => {
+    const singular = w.toLowerCase().replace(/ies$/, 'y').replace(/s$/, '');
+    return SAME_VERB[singular] ?? singular;
+  };
+  const known = new Set(name.split('_').map(word));
+  const words = title.split(/[^A-Za-z0-9]+/).filter(Boolean).map(word);
+  return words.length > 0 && words.every((w) => known.has(w));
 }
 
 /**

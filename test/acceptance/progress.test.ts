@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, connectStdio, text } from '../e2e/connect.js';
+import { connectStdio, text } from '../e2e/connect.js';
+import { serveHttp } from '../e2e/serve-http.js';
 
 /*
  * Long reports send notifications/progress (range windows done of total) when the request carries
@@ -51,26 +51,15 @@ describe('progress notifications', () => {
   });
 
   it('over Streamable HTTP', async () => {
-    const child = spawn(process.execPath, [CLI, '--http', '--port', '0'], { env: { PATH: process.env.PATH ?? '', ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = await serveHttp([], env());
     try {
-      let stderr = '';
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stderr?.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          const match = /listening on (http:\/\/\S+)/.exec(stderr);
-          if (match) resolve(match[1] as string);
-        });
-        child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-      });
+      const url = server.url;
       const client = new Client({ name: 'progress-test', version: '1.0.0' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
       expectCounted(await callWithProgress(client));
       await client.close();
     } finally {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await server.stop();
     }
   });
 });

@@ -94,6 +94,27 @@ describe.each([1, 2])('seed %i', (seed) => {
     expect(report.totals.usage_bytes_average).toBe(Math.round(daily.reduce((s, v) => s + v, 0) / daily.length));
   });
 
+  question('How did token use per model move over the last 30 days?', { orgWide: true }, async (ask) => {
+    const report = okData(await ask('usage_report', {}));
+    const first = TODAY - 30 * DAY;
+    const weekOf = (day: number) => Math.floor((day - first) / (7 * DAY));
+    const byModel = new Map<string, number[]>();
+    for (const b of await truth.buckets('/organization/usage/completions', first, NOW, { group_by: ['model'] })) {
+      for (const r of b.results) {
+        const weeks = byModel.get(r.model as string) ?? [0, 0, 0, 0, 0];
+        weeks[weekOf(b.start_time)]! += ((r.input_tokens as number) ?? 0) + ((r.output_tokens as number) ?? 0);
+        byModel.set(r.model as string, weeks);
+      }
+    }
+    const total = (weeks: number[]) => weeks.reduce((s, v) => s + v, 0);
+    const top = [...byModel.entries()].sort(([, a], [, b]) => total(b) - total(a))[0]!;
+    // Weekly steps from the period's first day: five points, not 31 days.
+    expect(report.series.step).toBe('week');
+    expect(report.series.dates).toHaveLength(5);
+    expect(report.series.rows[0].group).toBe(top[0]);
+    expect(report.series.rows[0].tokens).toEqual(top[1]);
+  });
+
   question("Every family's default grouping works", {}, async (ask) => {
     for (const family of ['completions', 'embeddings', 'moderations', 'images', 'audio_speeches', 'audio_transcriptions', 'vector_stores', 'code_interpreter_sessions', 'file_search_calls', 'web_search_calls', 'decisions']) {
       okData(await ask('usage_report', { family, period: 'last_7_days' }));

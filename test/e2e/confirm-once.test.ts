@@ -1,11 +1,11 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, structured, text } from './connect.js';
+import { structured, text } from './connect.js';
+import { serveHttp } from './serve-http.js';
 
 /*
  * Confirmation tokens over the real server path: the built server in --stateless HTTP mode, driven
@@ -31,16 +31,8 @@ interface Replica {
 /** Starts the built server as a stateless HTTP replica and connects the SDK client to it. */
 async function startReplica(): Promise<Replica> {
   const env = { PATH: process.env.PATH ?? '', OPENAI_ADMIN_KEY: 'sk-admin-confirm-once', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET };
-  const child = spawn(process.execPath, [CLI, '--http', '--stateless', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
+  const server = await serveHttp(['--stateless'], env);
+  const url = server.url;
   const client = new Client({ name: 'confirm-once', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
   return {
@@ -48,10 +40,7 @@ async function startReplica(): Promise<Replica> {
     call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     stop: async () => {
       await client.close();
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await server.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -6,38 +6,10 @@ import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { CLI, structured, text } from './connect.js';
+import { serveHttp, type RunningCli } from './serve-http.js';
 
 const TOKEN = 'http-test-token-7f3a';
 let sandbox: Sandbox;
-
-interface Running {
-  url: string;
-  child: ChildProcess;
-  stop: () => Promise<void>;
-}
-
-/** Starts the built server with --http on a free port and reads its URL from stderr. */
-async function serveHttp(args: string[], env: Record<string, string>): Promise<Running> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 async function connect(url: string, headers: Record<string, string>): Promise<Client> {
   const client = new Client({ name: 'http-e2e', version: '1.0.0' });
@@ -53,7 +25,7 @@ afterAll(() => sandbox.close());
 const apiEnv = () => ({ OPENAI_ADMIN_KEY: 'sk-admin-http-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_HTTP_TOKEN: TOKEN });
 
 describe('Streamable HTTP with sessions', () => {
-  let server: Running;
+  let server: RunningCli;
   beforeAll(async () => {
     server = await serveHttp(['--toolsets', 'all'], apiEnv());
   });

@@ -11,7 +11,7 @@ export interface RunningCli {
 
 /** Starts the built server with --http on a free port and reads its URL from stderr. */
 export async function serveHttp(args: string[], env: Record<string, string>): Promise<RunningCli> {
-  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '--http', '--port', '0', ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
@@ -30,7 +30,7 @@ export async function serveHttp(args: string[], env: Record<string, string>): Pr
     stderr: () => stderr,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

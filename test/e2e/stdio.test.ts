@@ -55,7 +55,7 @@ describe('stdio server against the sandbox', () => {
     const project = anyProject();
     const limits = await call('projects_rate_limits_list', { project_id: project?.id });
     expect(limits.isError, text(limits)).toBeFalsy();
-    const costs = await call('usage_costs', { start_time: '30d', group_by: ['line_item'], limit: 30 });
+    const costs = await call('usage_costs', { start_time: '30d', limit: 30, fields: ['amount'] });
     expect(costs.isError, text(costs)).toBeFalsy();
     expect(structured<{ data: unknown[] }>(costs).data.length).toBeGreaterThanOrEqual(30);
     const usage = await call('usage_completions', { start_time: '2026-01-01', end_time: '2026-01-03' });

@@ -294,3 +294,146 @@ describe('usage_report equals the raw usage buckets', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// usage_report's series
+
+interface UsageSeries {
+  step: string;
+  dates: string[];
+  rows: Array<Record<string, string | number[]>>;
+}
+
+const isoDay = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
+
+/**
+ * The steps a period is cut into, worked out here from the rule the report documents: days up to
+ * 14 days, weeks counted from the first day up to 98 days, calendar months beyond.
+ */
+function stepsOf(start: number, end: number): { step: string; dates: string[]; days: number[]; of: (day: number) => number } {
+  const first = Math.floor(start / DAY) * DAY;
+  const count = Math.ceil((end - first) / DAY);
+  const step = count <= 14 ? 'day' : count <= 98 ? 'week' : 'month';
+  const dates: string[] = [];
+  const days: number[] = [];
+  const keyOf = (day: number) => (step === 'day' ? isoDay(day) : step === 'week' ? isoDay(first + Math.floor((day - first) / (7 * DAY)) * 7 * DAY) : day === first ? isoDay(day) : isoDay(day).slice(8) === '01' ? isoDay(day) : null);
+  const index = new Map<number, number>();
+  for (let day = first; day < first + count * DAY; day += DAY) {
+    const key = keyOf(day);
+    if (key !== null && dates[dates.length - 1] !== key) {
+      dates.push(key);
+      days.push(0);
+    }
+    days[dates.length - 1] = (days[dates.length - 1] ?? 0) + 1;
+    index.set(day, dates.length - 1);
+  }
+  return { step, dates, days, of: (day) => index.get(day) ?? -1 };
+}
+
+/** Per group, per step: the sum of `value` over the raw results. */
+function stepSums(buckets: RawBucket[], steps: ReturnType<typeof stepsOf>, key: (r: Record<string, unknown>) => string, value: (r: Record<string, unknown>) => number): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const b of buckets) {
+    for (const r of b.results) {
+      const values = out.get(key(r)) ?? new Array<number>(steps.dates.length).fill(0);
+      values[steps.of(b.start_time)] = (values[steps.of(b.start_time)] ?? 0) + value(r);
+      out.set(key(r), values);
+    }
+  }
+  return out;
+}
+
+const total = (values: number[]) => values.reduce((s, v) => s + v, 0);
+const addUp = (rows: number[][], length: number) => rows.reduce((sum, row) => sum.map((v, i) => v + (row[i] ?? 0)), new Array<number>(length).fill(0));
+const tokensOf = (r: Record<string, unknown>) => ((r.input_tokens as number) ?? 0) + ((r.output_tokens as number) ?? 0);
+const requestsOf = (r: Record<string, unknown>) => (r.num_model_requests as number) ?? 0;
+
+describe("usage_report's series equals the raw usage buckets", () => {
+  it('cuts a month into weeks from its first day and a year into calendar months', () => {
+    expect(stepsOf(LAST_MONTH.start, LAST_MONTH.end)).toMatchObject({ step: 'week', dates: ['2026-10-01', '2026-10-08', '2026-10-15', '2026-10-22', '2026-10-29'], days: [7, 7, 7, 7, 3] });
+    const year = stepsOf(YEAR.start, YEAR.end);
+    expect(year.step).toBe('month');
+    expect(year.dates).toEqual(['2025-11-23', '2025-12-01', ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}-01`)]);
+    expect(stepsOf(TODAY - 7 * DAY, NOW)).toMatchObject({ step: 'day', days: new Array(8).fill(1) });
+  });
+
+  it.each([CASES[0], CASES[1], CASES[5], CASES[6]] as Case[])('$label: tokens and requests of the top 3 models and the rest, per step', async ({ ref, id, period }) => {
+    const report = await ok<{ groups: Array<Record<string, unknown>>; totals: Record<string, number>; series: UsageSeries }>(host, 'usage_report', {
+      family: 'completions',
+      ...(ref ? { project: ref() } : {}),
+      ...period.args,
+    });
+    const buckets = await rawBuckets('/organization/usage/completions', period.start, period.end, { group_by: ['model'], ...(id ? { project_ids: [id()] } : {}) });
+    const steps = stepsOf(period.start, period.end);
+    const tokens = stepSums(buckets, steps, (r) => r.model as string, tokensOf);
+    const requests = stepSums(buckets, steps, (r) => r.model as string, requestsOf);
+    const ranked = [...tokens.keys()].sort((a, b) => total(tokens.get(b)!) - total(tokens.get(a)!));
+    expect(ranked.length).toBeGreaterThan(0);
+
+    expect(report.series.step).toBe(steps.step);
+    expect(report.series.dates).toEqual(steps.dates);
+    const top = ranked.slice(0, 3);
+    const rest = ranked.slice(3);
+    // The series names the table's first groups, with the same labels, then one row for all the rest.
+    expect(report.series.rows.map((r) => r.group)).toEqual([...top, ...(rest.length > 0 ? ['(all others)'] : [])]);
+    expect(top).toEqual(report.groups.slice(0, 3).map((g) => g.model));
+    for (const model of top) {
+      const row = report.series.rows.find((r) => r.group === model)!;
+      expect(row.tokens, model).toEqual(tokens.get(model));
+      expect(row.requests, model).toEqual(requests.get(model));
+    }
+    if (rest.length > 0) {
+      const row = report.series.rows[3]!;
+      expect(row.tokens).toEqual(addUp(rest.map((m) => tokens.get(m)!), steps.dates.length));
+      expect(row.requests).toEqual(addUp(rest.map((m) => requests.get(m)!), steps.dates.length));
+    }
+    // Every step of every row adds up to the period's totals: nothing is lost or counted twice.
+    const all = (metric: string) => report.series.rows.reduce((s, r) => s + (r[metric] as number[]).reduce((a, b) => a + b, 0), 0);
+    expect(all('tokens')).toBe((report.totals.input_tokens ?? 0) + (report.totals.output_tokens ?? 0));
+    expect(all('requests')).toBe(report.totals.num_model_requests);
+  });
+
+  it('stored bytes per step are the average daily level, per project, never a sum of days', async () => {
+    const report = await ok<{ series: UsageSeries; levels: string }>(host, 'usage_report', { family: 'vector_stores', ...LAST_MONTH.args });
+    const buckets = await rawBuckets('/organization/usage/vector_stores', LAST_MONTH.start, LAST_MONTH.end, { group_by: ['project_id'] });
+    const steps = stepsOf(LAST_MONTH.start, LAST_MONTH.end);
+    const bytes = stepSums(buckets, steps, (r) => r.project_id as string, (r) => (r.usage_bytes as number) ?? 0);
+    expect(bytes.size).toBeGreaterThan(0);
+    expect(report.series.rows).toHaveLength(Math.min(bytes.size, 4));
+    for (const row of report.series.rows.slice(0, 3)) {
+      const project = /\((proj_[^)]+)\)$/.exec(row.group as string)?.[1] ?? '';
+      const expected = bytes.get(project)!.map((sum, i) => Math.round(sum / steps.days[i]!));
+      expect(row.usage_bytes, project).toEqual(expected);
+      // A week of a level is about one day's level, not seven.
+      const daily = buckets.find((b) => b.results.some((r) => r.project_id === project && (r.usage_bytes as number) > 0))!;
+      const oneDay = daily.results.find((r) => r.project_id === project)!.usage_bytes as number;
+      expect((row.usage_bytes as number[])[0]!).toBeLessThan(oneDay * 2);
+    }
+    expect(Object.keys(report.series.rows[0]!).sort()).toEqual(['group', 'usage_bytes']);
+    expect(report.levels).toMatch(/series: each step's average/);
+  });
+
+  it('family all: the top 3 families by tokens and the rest, per step', async () => {
+    const report = await ok<{ series: UsageSeries; totals: Record<string, number> }>(host, 'usage_report', { family: 'all', ...YEAR.args });
+    const steps = stepsOf(YEAR.start, YEAR.end);
+    const perFamily = new Map<string, { tokens: number[]; requests: number[] }>();
+    for (const family of FAMILIES) {
+      const buckets = await rawBuckets(`/organization/usage/${family}`, YEAR.start, YEAR.end);
+      const tokens = stepSums(buckets, steps, () => family, tokensOf).get(family);
+      const requests = stepSums(buckets, steps, () => family, requestsOf).get(family);
+      if (tokens && requests && [...tokens, ...requests].some((v) => v !== 0)) perFamily.set(family, { tokens, requests });
+    }
+    const ranked = [...perFamily.entries()].sort(([, a], [, b]) => total(b.tokens) - total(a.tokens) || total(b.requests) - total(a.requests));
+    expect(report.series.step).toBe('month');
+    expect(report.series.rows.map((r) => r.group)).toEqual([...ranked.slice(0, 3).map(([f]) => f), '(all others)']);
+    for (const [family, { tokens, requests }] of ranked.slice(0, 3)) {
+      const row = report.series.rows.find((r) => r.group === family)!;
+      expect(row.tokens, family).toEqual(tokens);
+      expect(row.requests, family).toEqual(requests);
+    }
+    const rest = ranked.slice(3).map(([, v]) => v);
+    expect(report.series.rows[3]?.tokens).toEqual(addUp(rest.map((r) => r.tokens), steps.dates.length));
+    expect(report.series.rows[3]?.requests).toEqual(addUp(rest.map((r) => r.requests), steps.dates.length));
+    expect(total(report.series.rows.flatMap((r) => r.requests as number[]))).toBe(report.totals.num_model_requests);
+  });
+});

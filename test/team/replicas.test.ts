@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, structured, text } from '../e2e/connect.js';
+import { structured, text } from '../e2e/connect.js';
+import { serveHttp } from '../e2e/serve-http.js';
 import { startNginx, type Nginx } from '../../bench/nginx.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
 
@@ -79,30 +80,17 @@ interface Replica {
 }
 
 async function startReplica(store: string, baseUrl = sandbox.url): Promise<Replica> {
-  const env = { PATH: process.env.PATH ?? '', OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store };
-  const child = spawn(process.execPath, [CLI, '--http', '--stateless', '--no-auth', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`replica exited ${code}: ${stderr}`)));
-  });
+  const env = { OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store };
+  const server = await serveHttp(['--stateless', '--no-auth'], env);
   const client = new Client({ name: 'replicas-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
   return {
-    url,
-    child,
+    url: server.url,
+    child: server.child,
     call: async (name, args) => (await client.callTool({ name, arguments: args })) as CallToolResult,
     stop: async () => {
       await client.close().catch(() => undefined);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
+      await server.stop();
     },
   };
 }

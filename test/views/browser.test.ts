@@ -166,13 +166,80 @@ describe('spend view', () => {
   });
 });
 
+interface UsageSeries {
+  step: string;
+  dates: string[];
+  rows: Array<Record<string, string | number[]>>;
+}
+
+/** Every stacked chart of the usage view against the report's series: steps, parts, legend and table. */
+async function expectSeriesShown(frame: FrameLocator, data: Data): Promise<void> {
+  const series = data.series as UsageSeries;
+  const period = data.period as { end: string };
+  expect(series.dates.length).toBeGreaterThan(1);
+  const metrics = Object.keys(series.rows[0] ?? {}).filter((k) => k !== 'group');
+  expect(await frame.locator('figure svg.chart').count()).toBe(metrics.length);
+  for (const metric of metrics) {
+    const chart = frame.getByTestId(`series-${metric}`);
+    // One column part per step and series, in the series' own colour class; the legend names each series.
+    expect(await chart.locator('rect').count()).toBe(series.dates.length * series.rows.length);
+    for (const [j] of series.rows.entries()) expect(await chart.locator(`rect[data-series="${j}"]`).count()).toBe(series.dates.length);
+    const figure = frame.getByTestId(`series-${metric}-figure`);
+    expect(await figure.getByTestId('legend-item').allTextContents()).toEqual(series.rows.map((r) => r.group));
+    expect(await figure.locator('figcaption').textContent()).toBe(`${({ tokens: 'Tokens', requests: 'Requests', usage_bytes: 'Stored bytes (average)' } as Record<string, string>)[metric] ?? metric} per ${series.step}`);
+    // The text alternative: the image's name covers the whole span and names the series.
+    expect(await chart.getAttribute('role')).toBe('img');
+    const name = (await chart.getAttribute('aria-label')) ?? '';
+    expect(name).toContain(`${series.dates.length} steps from ${series.dates[0]}`);
+    expect(name).toContain(` to ${series.dates[series.dates.length - 1]}`);
+    for (const row of series.rows) expect(name).toContain(String(row.group));
+    // The real table: a header per series plus the total, a row per step with the exact figures.
+    const table = frame.getByTestId(`series-${metric}-table`);
+    expect(await table.locator('thead th').allTextContents()).toEqual([series.step === 'day' ? 'Day' : series.step === 'week' ? 'Week from' : 'Month from', ...series.rows.map((r) => String(r.group)), 'Total']);
+    const rows = table.locator('tbody tr');
+    expect(await rows.count()).toBe(series.dates.length);
+    for (const [i, date] of series.dates.entries()) {
+      const row = rows.nth(i);
+      const label = (await row.locator('th').textContent()) ?? '';
+      // The last step of a period that ends today, and a month the period starts in the middle of, are marked as partial.
+      const cut = (i === series.dates.length - 1 && period.end.slice(0, 10) <= addDays(date, series.step)) || (i === 0 && series.step === 'month' && !date.endsWith('-01'));
+      expect(label).toBe(cut ? `${date} (partial)` : date);
+      const values = series.rows.map((r) => (r[metric] as number[])[i] ?? 0);
+      expect(await row.locator('td').allTextContents()).toEqual([...values.map(count), count(values.reduce((a, b) => a + b, 0))]);
+    }
+  }
+}
+
+/** The last day a step starting on `date` would still cover, as YYYY-MM-DD. */
+function addDays(date: string, step: string): string {
+  const d = new Date(`${date}T00:00Z`);
+  const end = step === 'month' ? Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) : d.getTime() + (step === 'week' ? 7 : 1) * 86_400_000;
+  return new Date(end - 86_400_000).toISOString().slice(0, 10);
+}
+
 describe('usage view', () => {
-  it('shows token and request totals and one row with two bars per top group', async () => {
+  it('charts tokens and requests over time for the top groups, lists every group, and re-runs through the host', async () => {
     const page = await openHost(760);
-    const { data, frame } = await show(page, 'usage_report', { period: 'last_30_days', group_by: ['model'], top: 8 }, 'light');
+    // Nothing but the host page, its script and its /mcp: the view itself fetches nothing.
+    const requests: string[] = [];
+    const violations: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('console', (m) => {
+      if (m.type() === 'error') violations.push(m.text());
+    });
+    const args = { period: 'last_30_days', group_by: ['model'], top: 8 };
+    const { data, frame } = await show(page, 'usage_report', args, 'light');
     const totals = data.totals as Record<string, number>;
     expect(await frame.getByTestId('total-tokens').textContent()).toBe(count((totals.input_tokens ?? 0) + (totals.output_tokens ?? 0)));
     expect(await frame.getByTestId('total-requests').textContent()).toBe(count(totals.num_model_requests ?? 0));
+
+    // Over time: weekly steps for 30 days, the top 3 models and the rest, in two charts.
+    const series = data.series as UsageSeries;
+    expect(series.step).toBe('week');
+    expect(series.rows.map((r) => r.group)).toEqual([...(data.groups as Row[]).slice(0, 3).map((g) => g.model), '(all others)']);
+    await expectSeriesShown(frame, data);
+    expect(await frame.getByTestId('no-series').count()).toBe(0);
+
     const groups = data.groups as Row[];
     expect(groups.length).toBeGreaterThan(1);
     const rows = frame.getByTestId('group-row');
@@ -184,16 +251,62 @@ describe('usage view', () => {
       expect(await row.locator('td').nth(1).textContent()).toBe(count(group.num_model_requests as number));
       expect(await row.getByTestId('bar').count()).toBe(2);
     }
-    // The report has no series over time, and the view says so rather than inventing one.
-    expect(await frame.getByTestId('no-series').textContent()).toMatch(/not a series over time/);
+    await frame.locator('#app:not([aria-busy])').waitFor();
     await shoot(page, 'usage-light.png');
 
-    // Regrouping from the view calls usage_report with the new grouping.
+    // Regrouping from the view calls usage_report with the new grouping; the charts follow it.
     await frame.getByTestId('group-by').selectOption('project');
     await frame.getByTestId('rerun').click();
     await expect.poll(async () => frame.locator('table[data-testid=groups] thead th').first().textContent(), { timeout: 60_000 }).toBe('Project');
-    const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
-    expect(calls[0]?.arguments).toEqual({ period: 'last_30_days', group_by: ['project'], top: 8 });
+    let calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
+    expect(calls[0]?.arguments).toEqual({ ...args, group_by: ['project'] });
+    const byProject = await page.evaluate(([a]) => (globalThis as unknown as InPage).testHost.callTool('usage_report', a), [calls[0]!.arguments] as const);
+    await expectSeriesShown(frame, byProject.structuredContent as Data);
+    expect(await frame.getByTestId('legend-item').first().textContent()).toMatch(/\(proj_[A-Za-z0-9]+\)$/);
+
+    // Another period: 7 days come in daily steps, and the view shows what a direct call returns.
+    await frame.getByTestId('period').selectOption('last_7_days');
+    await frame.getByTestId('rerun').click();
+    await expect.poll(async () => frame.getByTestId('series-tokens-figure').locator('figcaption').textContent(), { timeout: 60_000 }).toBe('Tokens per day');
+    calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.arguments).toEqual({ ...args, group_by: ['project'], period: 'last_7_days' });
+    const week = await page.evaluate(([a]) => (globalThis as unknown as InPage).testHost.callTool('usage_report', a), [calls[1]!.arguments] as const);
+    const weekData = week.structuredContent as Data;
+    expect((weekData.series as UsageSeries).dates).toHaveLength(8);
+    await expectSeriesShown(frame, weekData);
+    expect(await frame.getByTestId('total-tokens').textContent()).toBe(count(((weekData.totals as Record<string, number>).input_tokens ?? 0) + ((weekData.totals as Record<string, number>).output_tokens ?? 0)));
+
+    const origin = new URL(host.url).origin;
+    expect(requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('about:'))).toEqual([]);
+    expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it('follows a dark host theme at 400 px, and keeps stored bytes a level', async () => {
+    const page = await openHost(400);
+    const { data, frame } = await show(page, 'usage_report', { period: 'last_90_days', group_by: ['project'] }, 'dark');
+    expect(await luminance(frame)).toBeLessThan(0.2);
+    expect(await frame.locator('html').getAttribute('data-theme')).toBe('dark');
+    await expectSeriesShown(frame, data);
+    const overflow = await frame.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await frame.locator('#app:not([aria-busy])').waitFor();
+    await shoot(page, 'usage-dark-400.png');
+
+    // A year of every family: calendar months (the first one cut by the period), one series per top family.
+    const year = await show(page, 'usage_report', { family: 'all', period: 'last_365_days' }, 'dark');
+    expect((year.data.series as UsageSeries).step).toBe('month');
+    expect((year.data.series as UsageSeries).rows.map((r) => r.group)).toContain('completions');
+    await expectSeriesShown(year.frame, year.data);
+
+    // Vector store storage: one chart of the average level per step, never a sum of days.
+    const stored = await show(page, 'usage_report', { family: 'vector_stores', period: 'last_30_days' }, 'dark');
+    const series = stored.data.series as UsageSeries;
+    expect(Object.keys(series.rows[0] ?? {})).toEqual(['group', 'usage_bytes']);
+    expect(await stored.frame.getByTestId('series-usage_bytes-figure').locator('figcaption').textContent()).toBe('Stored bytes (average) per week');
+    expect(await stored.frame.getByTestId('series-usage_bytes').locator('rect').count()).toBe(series.dates.length * series.rows.length);
+    expect(await stored.frame.getByTestId('series-usage_bytes-table').locator('tbody tr').first().locator('td').first().textContent()).toMatch(/^\d+(\.\d)? GiB$/);
     await page.close();
   });
 });

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { CLI } from '../e2e/connect.js';
+import { serveHttp } from '../e2e/serve-http.js';
 
 /*
  * What the browser tests need: Debian's chromium (installed by .ci/run when missing), the built
@@ -36,28 +36,8 @@ export interface RunningServer {
 
 /** The built CLI with --sandbox --http on a free loopback port; its URL is read from stderr. */
 export async function startMcpServer(): Promise<RunningServer> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, '--sandbox', '--http', '--no-auth', '--port', '0', '--log-level', 'warn'], {
-    env: { PATH: process.env.PATH ?? '' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1] as string);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
+  const { url, stop } = await serveHttp(['--sandbox', '--no-auth', '--log-level', 'warn'], {});
+  return { url, stop };
 }
 
 const HOST_PAGE = `<!doctype html>

@@ -4,30 +4,13 @@ import { cursorIdPage } from '../paginate.js';
 import type { Route } from '../router.js';
 import type { ProjectMemberRecord, ProjectRecord, ProjectRole, RoleRecord, SandboxState } from '../state.js';
 import { addProjectAssignment, projectRoles, removeAssignments } from './roles.js';
+import { RESIDENCIES } from '../../client/residencies.js';
 
 /*
  * Projects and their direct members. Projects are created, renamed and archived, never deleted.
  * Archived projects answer 400 to any change of their users (and to listing them: "archived
  * projects have no users").
  */
-
-export const RESIDENCIES = [
-  'GLOBAL',
-  'US_STORAGE_PROCESSING',
-  'EU_STORAGE_PROCESSING',
-  'JP_STORAGE',
-  'JP_STORAGE_PROCESSING',
-  'KR_STORAGE',
-  'CA_STORAGE',
-  'SG_STORAGE',
-  'IN_STORAGE',
-  'IN_STORAGE_PROCESSING',
-  'AU_STORAGE',
-  'AU_STORAGE_PROCESSING',
-  'GB_STORAGE',
-  'AE_STORAGE',
-  'AE_STORAGE_PROCESSING',
-] as const;
 
 /** The residency configurations the simulated organization has access to. */
 export const ORG_RESIDENCIES: readonly string[] = ['GLOBAL', 'US_STORAGE_PROCESSING', 'EU_STORAGE_PROCESSING'];
