@@ -185,6 +185,18 @@ export async function projectIdByName(baseUrl: string, name: string): Promise<st
   return project.id;
 }
 
+/**
+ * The flags that list every tool: `--toolsets all` once the CLI knows it (the default listing is then
+ * a curated subset), nothing before that (the default lists every tool). Asked of the built CLI.
+ */
+export async function allToolsArgs(): Promise<string[]> {
+  const { execFile } = await import('node:child_process');
+  const ok = await new Promise<boolean>((resolve) => {
+    execFile(process.execPath, [CLI, 'tools', '--toolsets', 'all'], { env: { PATH: process.env.PATH ?? '' } }, (error) => resolve(error === null));
+  });
+  return ok ? ['--toolsets', 'all'] : [];
+}
+
 /** Midnight UTC today, Unix seconds. */
 export function todayUtc(): number {
   return Math.floor(Date.now() / 1000 / 86_400) * 86_400;

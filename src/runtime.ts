@@ -8,7 +8,7 @@ import type { Metrics } from './server/metrics.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
 import { prebuiltListing } from './server/prebuilt.js';
 import { QuickHost } from './server/quick-host.js';
-import type { Sandbox } from './sandbox/server.js';
+import type { SandboxPort } from './sandbox-port.js';
 
 /** The key the in-process sandbox is called with; any sk-admin- key works there. */
 const SANDBOX_KEY = 'sk-admin-sandbox-local-only';
@@ -22,7 +22,8 @@ export interface Runtime {
   /** A client for an admin key that arrived with a request (`--key-from-header`), sharing the pool. */
   clientForKey(key: string): AdminClient;
   logger: Logger;
-  sandbox?: Sandbox;
+  /** The in-process sandbox (`--sandbox`); the simulator behind it loads on its first request. */
+  sandbox?: SandboxPort;
   /** Prometheus metrics, made for an HTTP server only (`GET /metrics`). */
   metrics?: Metrics;
   close(): Promise<void>;
@@ -37,13 +38,14 @@ export const MISSING_KEY_MESSAGE =
  * in-process sandbox), the one shared client, and the tool host with its policy.
  */
 export async function openRuntime(config: ServerConfig, options: { requireKey?: boolean; now?: () => number; quick?: boolean } = {}): Promise<Runtime> {
-  let sandbox: Sandbox | undefined;
+  let sandbox: SandboxPort | undefined;
   let apiKey = config.apiKey;
   let baseUrl = config.baseUrl;
   if (config.sandbox) {
-    // Loaded only when asked for: a server on the real API never pays for the simulator.
-    const { startSandbox } = await import('./sandbox/server.js');
-    sandbox = await startSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
+    // Loaded only when asked for: a server on the real API never pays for the simulator, and one on
+    // the sandbox pays for it on its first request, not before its tool list.
+    const { bindSandbox } = await import('./sandbox-port.js');
+    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {
@@ -95,7 +97,9 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   };
   let full: Promise<ToolHost> | undefined;
   const toolHost = () =>
-    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js')]).then(
+    // The simulator loads alongside (its load failing shows on the first request), so a first call
+    // that waited for the tool host does not then wait for the sandbox too.
+    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), sandbox?.load().catch(() => undefined)]).then(
       ([{ ToolHost }, { allComposites }]) => new ToolHost({ ...deps, composites: allComposites }),
     ));
   // A server answers tools/list from the listing built with it, and loads the definitions behind it;

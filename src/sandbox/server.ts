@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { BodyTooLarge, readBody } from '../http-body.js';
@@ -28,6 +28,12 @@ export interface SandboxOptions {
    * `--sandbox` uses it so the MCP server answers its tool list before ~100 ms of seeding.
    */
   lazySeed?: boolean;
+  /**
+   * A server the sandbox neither creates nor binds: the caller routes its requests to `handle`, `port`
+   * says where its connections arrive, and `close` closes it. `--sandbox` binds its port before this
+   * module is loaded (see src/sandbox-port.ts).
+   */
+  server?: Server;
 }
 
 export interface RecordedRequest {
@@ -62,6 +68,8 @@ export interface Sandbox {
   clearFaults(): void;
   setFaultRate(rate: number): void;
   setLatency(ms: number): void;
+  /** Answers one request, as the sandbox's own server does (for a server given in the options). */
+  handle(req: IncomingMessage, res: ServerResponse): void;
   close(): Promise<void>;
 }
 
@@ -84,7 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const receivedAt = performance.now();
     seq += 1;
     const record: RecordedRequest = {
@@ -122,7 +130,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         record.status = failure.status;
         send(res, failure.status, failure.toBody(), { 'x-request-id': record.requestId });
       });
-  });
+  };
+  const server = options.server ?? createServer(handleRequest);
 
   function serve(record: RecordedRequest, req: IncomingMessage, raw: string): Outcome | 'reset' {
     const method = record.method;
@@ -188,11 +197,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  if (!options.server) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    });
+  }
+  const port = options.server ? (options.port ?? 0) : (server.address() as AddressInfo).port;
   const host = options.host ?? '127.0.0.1';
 
   return {
@@ -210,6 +221,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setLatency: (ms) => {
       latencyMs = ms;
     },
+    handle: handleRequest,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -527,7 +527,8 @@ function argumentsOf(raw: unknown): Record<string, unknown> {
 
 /** The audit lines of one tool call, sharing an attempt id. Reads are never audited. */
 class Attempt {
-  private readonly id = randomBytes(6).toString('hex');
+  /** Made on the first audit line: reads, most calls, never need one. */
+  private id: string | undefined;
 
   constructor(
     private readonly tool: RegisteredTool,
@@ -549,6 +550,7 @@ class Attempt {
   private write(phase: AuditEntry['phase'], args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>): void {
     if (!this.sink || this.tool.effect === 'read') return;
     const { max_items: _maxItems, fields: _fields, ...rest } = args;
+    this.id ??= randomBytes(6).toString('hex');
     this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, arguments: rest, outcome, ...extra });
   }
 }

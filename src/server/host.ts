@@ -12,6 +12,8 @@ export interface Host {
   /** How `tools/list` is answered (see selection.ts). */
   readonly mode: ListingMode;
   listTools(): Tool[];
+  /** A tools/list answer is on its way to the client: a host that loads lazily starts loading now. */
+  onListed?(): void;
   call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
   /** Every tool this host can call, with its policy facts, whatever the listing shows. */
   entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect }>;

@@ -18,6 +18,9 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     if (cursor !== undefined) {
       throw new McpError(ErrorCode.InvalidParams, `Invalid cursor ${JSON.stringify(cursor).slice(0, 80)}: this server lists every tool in one page and issues no cursors; call tools/list without one.`);
     }
+    // Only now, not at start-up: a load begun earlier would run on this thread while the client
+    // still waits for the initialize and tools/list answers.
+    host.onListed?.();
     return { tools };
   });
   // The report view (MCP Apps), listed when a tool that uses it is exposed.

@@ -53,6 +53,10 @@ export class NarrowedHost implements Host {
     return this.exposedEntries;
   }
 
+  onListed(): void {
+    this.base.onListed?.();
+  }
+
   async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
     const target = name === 'call_tool' ? (args as { name?: unknown } | null)?.name : name;
     if (!META_NAMES.has(name) || name === 'call_tool') {

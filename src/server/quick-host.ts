@@ -9,7 +9,7 @@ import { plan, type ListingMode, type Selection } from './selection.js';
 
 /**
  * A host that answers `initialize` and `tools/list` from the listing prebuilt at build time and loads
- * the real one (zod definitions, executor, reports) in the background after the first listing, or
+ * the real one (zod definitions, executor, reports) in the background once the first listing is answered, or
  * on the first call. Start-up then costs what a one-tool server costs plus reading one JSON file.
  * Used for unscoped servers; the selection rules are the same functions the full host uses.
  */
@@ -38,11 +38,15 @@ export class QuickHost implements Host {
   }
 
   listTools(): Tool[] {
-    // The listing is on its way to the client; load the rest while it reads it.
+    return this.tools;
+  }
+
+  onListed(): void {
+    // The listing is on its way to the client (setImmediate runs after the answer is written); load
+    // the rest while the client reads it.
     setImmediate(() => {
       this.warm().catch(() => undefined); // a failure surfaces on the first call instead
     });
-    return this.tools;
   }
 
   entries(): ListingEntry[] {

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
+import { createMcpServer } from '../../src/server/mcp-server.js';
 import type { ListingEntry } from '../../src/server/prebuilt.js';
 import { QuickHost } from '../../src/server/quick-host.js';
 import { allTools } from '../../src/server/registry.js';
@@ -60,5 +63,27 @@ describe('the listing prebuilt at build time', () => {
     expect(refused.isError).toBe(true);
     await quick.call('projects_create', { name: 'y' });
     expect(loads).toBe(1);
+  });
+
+  it('a server starts loading the full host only once its first listing is answered', async () => {
+    let loads = 0;
+    const quick = new QuickHost(built(), base, async () => {
+      loads += 1;
+      return new ToolHost({ ...base, composites: allComposites });
+    });
+    const server = createMcpServer(quick);
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+    await server.connect(serverSide);
+    const mcpClient = new Client({ name: 'prebuilt-test', version: '1.0.0' }, { capabilities: {} });
+    await mcpClient.connect(clientSide);
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    await tick();
+    // Loading while the client waits for initialize or tools/list would delay those answers.
+    expect(loads).toBe(0);
+    const { tools } = await mcpClient.listTools();
+    expect(tools.length).toBe(quick.listTools().length);
+    await tick();
+    expect(loads).toBe(1);
+    await mcpClient.close();
   });
 });

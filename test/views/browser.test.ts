@@ -152,6 +152,23 @@ describe('spend view', () => {
     await page.close();
   });
 
+  it('offers the daily chart when the result has none, and draws it from one re-run with daily: true', async () => {
+    const page = await openHost(760);
+    const args = { period: 'last_month' };
+    const { data, frame } = await show(page, 'spend_report', args, 'light');
+    expect(data.daily, 'the report leaves the daily series out unless asked').toBeUndefined();
+    expect(await frame.getByTestId('daily-chart').count()).toBe(0);
+    await frame.getByTestId('show-daily').click();
+    await expect.poll(() => frame.getByTestId('daily-chart').count(), { timeout: 60_000 }).toBe(1);
+    const calls = await page.evaluate(() => (globalThis as unknown as InPage).testHost.calls());
+    expect(calls.map((c) => c.arguments)).toEqual([{ ...args, daily: true }]);
+    const direct = await page.evaluate(([a]) => (globalThis as unknown as InPage).testHost.callTool('spend_report', a), [calls[0]!.arguments] as const);
+    const daily = (direct.structuredContent as Data).daily as Array<{ date: string; usd: number }>;
+    expect(await frame.getByTestId('daily-chart').locator('rect').count()).toBe(daily.length);
+    expect(figure(await frame.getByTestId('total').textContent())).toBe(data.total_usd);
+    await page.close();
+  });
+
   it('follows a dark host theme and fits 400 px without sideways scrolling', async () => {
     const page = await openHost(400);
     const { data, frame } = await show(page, 'spend_report', { period: 'last_30_days', group_by: ['project'], daily: true }, 'dark');

@@ -44,11 +44,28 @@ export function renderSpend(data: Record<string, unknown>, ctx: ViewContext): HT
     rerunForm(ctx, ['line_item', 'project', 'api_key'], 'line_item'),
     daily.length > 0
       ? columnChart({ title: 'Spend per day', points: daily, format: money, testId: 'daily-chart' })
-      : h('p', { class: 'note' }, 'No daily series in this result (run the report with daily: true for one).'),
+      : dailyOnRequest(ctx),
     breakdown.length > 0
       ? table('Breakdown', ['Item', 'Relative size', 'Amount', 'Share'], body, { 'data-testid': 'breakdown' })
       : h('p', { class: 'note' }, 'Nothing was spent in this period.'),
   );
+}
+
+/**
+ * The report leaves its daily series out unless asked (it costs the model tokens it rarely needs),
+ * so the view offers it: one click runs the same report again with daily: true through the host.
+ */
+function dailyOnRequest(ctx: ViewContext): HTMLElement {
+  const rerun = ctx.rerun;
+  if (!rerun) return h('p', { class: 'note' }, 'No daily series in this result (run the report with daily: true for one).');
+  const button = h('button', { type: 'button', 'data-testid': 'show-daily' }, 'Show spend per day');
+  button.addEventListener('click', () => {
+    button.disabled = true;
+    void rerun({ ...ctx.args, daily: true }).finally(() => {
+      button.disabled = false;
+    });
+  });
+  return h('p', { class: 'note' }, 'This result has no daily series. ', button);
 }
 
 function labelOf(row: Record<string, unknown>): string {
