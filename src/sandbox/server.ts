@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { gzip as gzipBody } from 'node:zlib';
 import { BodyTooLarge, readBody } from '../http-body.js';
 import { SandboxError, invalid, unauthorized } from './errors.js';
 import { FaultInjector, type FaultDecision, type ScriptedFault } from './faults.js';
@@ -120,7 +121,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           return;
         }
         record.status = outcome.status;
-        send(res, outcome.status, outcome.body, { 'x-request-id': record.requestId, ...outcome.headers });
+        send(res, outcome.status, outcome.body, { 'x-request-id': record.requestId, ...outcome.headers }, acceptsGzip(req.headers['accept-encoding']));
       })
       .catch((error: unknown) => {
         const failure =
@@ -270,11 +271,39 @@ function parseJson(raw: string): unknown {
 }
 
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
+/** Bodies smaller than this go uncompressed, as the API's edge sends them. */
+const GZIP_MIN_BYTES = 1_024;
+
+function acceptsGzip(value: string | string[] | undefined): boolean {
+  const listed = (Array.isArray(value) ? value.join(',') : (value ?? '')).toLowerCase().split(',');
+  return listed.some((entry) => {
+    const [coding, ...params] = entry.trim().split(';');
+    return coding?.trim() === 'gzip' && !params.some((p) => /^\s*q=0(\.0*)?\s*$/.test(p));
+  });
+}
+
+/**
+ * The JSON body, gzipped when the client accepts it and it is worth it, as the API's edge does. zlib
+ * runs in libuv's thread pool, so a large page does not hold up the requests queued behind it.
+ */
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, gzip = false): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-  res.end(text);
+  if (!gzip || text.length < GZIP_MIN_BYTES) {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+    res.end(text);
+    return;
+  }
+  gzipBody(text, { level: 1 }, (error, packed) => {
+    if (res.headersSent || res.destroyed) return;
+    if (error) {
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+      res.end(text);
+      return;
+    }
+    res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': packed.length, ...headers });
+    res.end(packed);
+  });
 }
 
 function delay(ms: number): Promise<void> {
