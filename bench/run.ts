@@ -9,6 +9,7 @@ import { p5 } from './p5-usage.js';
 import { p6 } from './p6-memory.js';
 import { p7 } from './p7-answer-size.js';
 import { p8 } from './p8-result-budget.js';
+import { team } from './team.js';
 
 /*
  * The benchmark suite (PRODUCT.md §9, P1–P7): `npm run bench`, or `node dist/bench/run.js [P1 P3 …]`
@@ -25,13 +26,16 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   P6: () => p6(),
   P7: () => p7(),
   P8: () => p8(),
+  // Only when named (`node dist/bench/run.js TEAM`): it needs redis-server and nginx.
+  TEAM: () => team(),
 };
+const DEFAULT = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).map((a) => a.toUpperCase());
   const unknown = wanted.filter((w) => !(w in BENCHMARKS));
   if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; expected some of ${Object.keys(BENCHMARKS).join(' ')}`);
-  const selected = wanted.length > 0 ? wanted : Object.keys(BENCHMARKS);
+  const selected = wanted.length > 0 ? wanted : DEFAULT;
 
   const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
   const loadBefore = load();

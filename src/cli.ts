@@ -29,9 +29,17 @@ Flags:
   --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
   --confirm-with MODE     token | elicitation | auto (default auto)
   --redact-secrets        Mask one-time secrets (new key values) even in results
+  --store redis://H:P     Share used confirmation tokens and per-target locks with other replicas
+                          through Redis, so a token executes once across all of them
   --http                  Serve Streamable HTTP at /mcp instead of stdio
   --host H --port N       HTTP bind address (default 127.0.0.1:3000)
   --no-auth               Serve HTTP without a bearer token (loopback only)
+  --oauth-issuer URL --oauth-audience URL
+                          Accept OAuth access tokens (JWT) from this issuer, for this resource
+                          URL, instead of OPENAI_ADMIN_MCP_HTTP_TOKEN; scopes admin:read,
+                          admin:write, admin:destructive
+  --policy FILE           With OAuth: a JSON file mapping groups, emails or subjects from the
+                          token's claims to rights, toolsets and projects
   --key-from-header NAME  Take the admin key from this request header (gateways)
   --stateless             Serve HTTP without sessions, so any replica can answer any request
   --session-idle-timeout S
@@ -49,9 +57,9 @@ Environment:
   OPENAI_BASE_URL         Default https://api.openai.com/v1
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
-                          AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1,
-                          HTTP_TOKEN=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
-                          MAX_RESULT_TOKENS=…
+                          AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
+                          HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, POLICY=…,
+                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…, MAX_RESULT_TOKENS=…
 `;
 
 async function main(argv: string[]): Promise<number> {

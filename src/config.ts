@@ -28,6 +28,8 @@ export interface ServerConfig {
   auditLog: string | undefined;
   confirmWith: ConfirmWith;
   confirmSecret: string | undefined;
+  /** Shared confirmation store (`--store redis://…`), so tokens execute once across replicas. */
+  store: string | undefined;
   redactSecrets: boolean;
   http: boolean;
   host: string;
@@ -36,6 +38,11 @@ export interface ServerConfig {
   /** Streamable HTTP without sessions: any replica can answer any request. */
   stateless: boolean;
   httpToken: string | undefined;
+  /** OAuth resource server: the authorization server's issuer and this server's resource URL (the tokens' aud). */
+  oauthIssuer: string | undefined;
+  oauthAudience: string | undefined;
+  /** The operator's policy file (`--policy`): people's rights, toolsets and projects by token claims. OAuth only. */
+  policy: string | undefined;
   keyFromHeader: string | undefined;
   /** Seconds an HTTP session may stay idle before it is closed. */
   sessionIdleTimeout: number;
@@ -63,10 +70,14 @@ export const OPTIONS = {
   'audit-log': { type: 'string' },
   'confirm-with': { type: 'string' },
   'redact-secrets': { type: 'boolean' },
+  store: { type: 'string' },
   http: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
   'no-auth': { type: 'boolean' },
+  'oauth-issuer': { type: 'string' },
+  'oauth-audience': { type: 'string' },
+  policy: { type: 'string' },
   stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
   'session-idle-timeout': { type: 'string' },
@@ -87,8 +98,8 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
-  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS',
-  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
+  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
+  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
   'MAX_RESULT_TOKENS',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
@@ -141,6 +152,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
     confirmSecret: secret('OPENAI_ADMIN_MCP_CONFIRM_SECRET', nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET)),
+    store: storeUrl(values.store ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE)),
     redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
     http: values.http ?? bool('OPENAI_ADMIN_MCP_HTTP', env),
     host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
@@ -148,6 +160,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     noAuth: values['no-auth'] ?? bool('OPENAI_ADMIN_MCP_NO_AUTH', env),
     stateless: values.stateless ?? bool('OPENAI_ADMIN_MCP_STATELESS', env),
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
+    ...oauth(values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER), values['oauth-audience'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_AUDIENCE)),
+    policy: policyFile(values.policy ?? nonEmpty(env.OPENAI_ADMIN_MCP_POLICY), values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER)),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
     ...(values.out !== undefined ? { out: values.out } : {}),
@@ -229,6 +243,40 @@ function url(name: string, raw: string): string {
   } catch {
     throw new UsageError(`${name}='${raw}' is not an http(s) URL.`);
   }
+}
+
+/** Both or neither: a resource server needs to know whom to trust and who it is. */
+function oauth(issuer: string | undefined, audience: string | undefined): { oauthIssuer: string | undefined; oauthAudience: string | undefined } {
+  if ((issuer === undefined) !== (audience === undefined)) {
+    throw new UsageError('--oauth-issuer and --oauth-audience go together: the issuer of the access tokens, and this server\'s resource URL (e.g. https://mcp.example.com/mcp), which tokens must carry as aud.');
+  }
+  if (issuer !== undefined) url('--oauth-issuer', issuer);
+  if (audience !== undefined) url('--oauth-audience', audience);
+  return { oauthIssuer: issuer, oauthAudience: audience };
+}
+
+/** A policy maps token claims to rights, so it means nothing without OAuth; the file is read at start. */
+function policyFile(path: string | undefined, issuer: string | undefined): string | undefined {
+  if (path !== undefined && issuer === undefined) {
+    throw new UsageError('--policy maps claims of OAuth access tokens to rights: it needs --oauth-issuer and --oauth-audience.');
+  }
+  return path;
+}
+
+/** Only the scheme and host are checked here; whether Redis answers is the store's business at run time. */
+function storeUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '') {
+    // The value may hold a password: name the expected form, not the value.
+    throw new UsageError('--store (OPENAI_ADMIN_MCP_STORE) expects a Redis URL such as redis://127.0.0.1:6379 or rediss://user:password@host:6380/0.');
+  }
+  return raw;
 }
 
 function projectId(raw: string | undefined): string | undefined {

@@ -2,7 +2,9 @@ import { AdminClient, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
+import type { ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
+import type { Metrics } from './server/metrics.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
 import { prebuiltListing } from './server/prebuilt.js';
 import { QuickHost } from './server/quick-host.js';
@@ -22,6 +24,8 @@ export interface Runtime {
   logger: Logger;
   /** The in-process sandbox (`--sandbox`); the simulator behind it loads on its first request. */
   sandbox?: SandboxPort;
+  /** Prometheus metrics, made for an HTTP server only (`GET /metrics`). */
+  metrics?: Metrics;
   close(): Promise<void>;
 }
 
@@ -49,8 +53,11 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     apiKey = 'sk-admin-unset';
   }
   const secret = apiKey;
-  const logger = createLogger({ level: config.logLevel, secrets: () => [secret] });
-  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger };
+  const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
+  const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
+  // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
+  const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
+  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger, observer: metrics };
   const client = new AdminClient({ apiKey, ...clientOptions });
   const sharedPool = new SharedPool(new URL(baseUrl).origin);
   let audit: AuditTrail | undefined;
@@ -62,6 +69,13 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
       await sandbox?.close();
       throw new UsageError(`--audit-log ${config.auditLog} cannot be opened for appending: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
     }
+  }
+  let confirmationStore: ConfirmationStore | undefined;
+  if (config.store) {
+    // Loaded only with --store: a server without one never loads the Redis client.
+    const { RedisConfirmationStore } = await import('./server/redis-store.js');
+    confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
+    if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
   const deps: ServerDeps = {
     client,
@@ -77,6 +91,8 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     redactSecrets: config.redactSecrets,
     maxResultTokens: config.maxResultTokens,
     confirmSecret: config.confirmSecret,
+    confirmationStore,
+    confirmationObserver: metrics,
     now: options.now,
   };
   let full: Promise<ToolHost> | undefined;
@@ -94,6 +110,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     host = listing ? new QuickHost(listing, { ...deps, sandbox: config.sandbox }, toolHost) : await toolHost();
   } catch (error) {
     audit?.close();
+    await confirmationStore?.close?.();
     await client.close();
     await sandbox?.close();
     throw error;
@@ -105,8 +122,10 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     clientForKey: (key) => new AdminClient({ apiKey: key, ...clientOptions, pool: sharedPool }),
     logger,
     sandbox,
+    metrics,
     async close() {
       audit?.close();
+      await confirmationStore?.close?.();
       await client.close();
       await sharedPool.close();
       await sandbox?.close();

@@ -43,6 +43,13 @@ export interface ClientOptions {
    */
   pool?: SharedPool;
   logger?: Logger;
+  /** Told of every attempt's answer and every retry (the server's metrics). */
+  observer?: RequestObserver;
+}
+
+export interface RequestObserver {
+  upstream(method: string, status: number | 'error', seconds: number): void;
+  retry(method: string): void;
 }
 
 export type Method = 'GET' | 'POST' | 'DELETE';
@@ -94,6 +101,7 @@ export class AdminClient {
   private readonly timeoutMs: number;
   private readonly backoff: BackoffPolicy;
   private readonly logger: Logger;
+  private readonly observer: RequestObserver | undefined;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
@@ -104,6 +112,7 @@ export class AdminClient {
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.backoff = { baseMs: 500, maxMs: 8_000, maxRetryAfterMs: 60_000, ...options.backoff };
     this.logger = options.logger ?? createLogger({ level: 'silent' });
+    this.observer = options.observer;
     this.headers = {
       authorization: `Bearer ${options.apiKey}`,
       'user-agent': `openai-admin-mcp/${VERSION}`,
@@ -177,7 +186,9 @@ export class AdminClient {
         reached ||= !neverSent;
         const canRetry = attempt < this.maxRetries && (idempotent || neverSent);
         this.logger.debug('request failed', { method, path, code, attempt, retrying: canRetry });
+        this.observer?.upstream(method, 'error', (performance.now() - started) / 1000);
         if (canRetry) {
+          this.observer?.retry(method);
           await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path, reached);
           continue;
         }
@@ -186,6 +197,7 @@ export class AdminClient {
 
       const requestId = header(responseHeaders, 'x-request-id');
       this.logger.debug('request', { method, path, status, request_id: requestId, ms: Math.round(performance.now() - started), attempt });
+      this.observer?.upstream(method, status, (performance.now() - started) / 1000);
       if (status >= 200 && status < 300) {
         // A success is a success even if a proxy answered it with something that is not JSON.
         return { data: parseBody(text) as T, status, requestId, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
@@ -195,6 +207,7 @@ export class AdminClient {
       // A 429 is refused before processing, so even a create can be sent again.
       const canRetry = attempt < this.maxRetries && isRetryableStatus(status) && (idempotent || status === 429);
       if (canRetry) {
+        this.observer?.retry(method);
         reached ||= mayHaveBeenProcessed(status);
         await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path, reached);
         continue;

@@ -32,6 +32,13 @@ async function serveStdio(config: ServerConfig, runtime: Runtime): Promise<void>
 
 async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> {
   const { HttpConfigError, startHttpServer } = await import('../server/http.js');
+  // jose is loaded only for a server that validates OAuth tokens.
+  const oauth =
+    config.oauthIssuer && config.oauthAudience
+      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience })
+      : undefined;
+  // Read and checked before the server listens: a policy with a mistake stops the start, naming the field.
+  const policy = config.policy ? (await import('../server/policy.js')).loadPolicy(config.policy) : undefined;
   let http;
   try {
     http = await startHttpServer(runtime.host, {
@@ -43,6 +50,9 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
       keyFromHeader: config.keyFromHeader,
       clientForKey: runtime.clientForKey,
       logger: runtime.logger,
+      metrics: runtime.metrics,
+      oauth,
+      policy,
       sessionIdleMs: config.sessionIdleTimeout * 1000,
     });
   } catch (error) {

@@ -31,6 +31,18 @@ export interface AuditEntry {
   /** A success came to a retry after an attempt that may have been processed. */
   earlier_attempt_may_have_been_processed?: boolean;
   message?: string;
+  /** Who asked: the token's person over OAuth, `local` over stdio, or how an HTTP caller authenticated. */
+  caller?: AuditCaller;
+  /** The HTTP session the call came in, when it had one. */
+  session?: string;
+}
+
+/** An OAuth caller, or a word for a caller without a person: `local`, `http-token`, `anonymous`. */
+export type AuditCaller = string | { sub: string; email?: string; client_id?: string };
+
+/** A sink that stamps every line with its caller and session. */
+export function attributed(sink: AuditSink, caller: AuditCaller, session: string | undefined): AuditSink {
+  return { record: (entry) => sink.record({ ...entry, caller, ...(session !== undefined ? { session } : {}) }) };
 }
 
 export class AuditWriteError extends Error {

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MemoryConfirmationStore, type ConfirmationStore } from './confirmation-store.js';
+import type { ConfirmationObserver } from './metrics.js';
 
 /*
  * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,
@@ -36,6 +37,7 @@ export class Confirmations {
     secret: string | undefined,
     private readonly now: () => number = Date.now,
     store?: ConfirmationStore,
+    private readonly observer?: ConfirmationObserver,
   ) {
     this.secret = secret ? Buffer.from(secret, 'utf8') : randomBytes(32);
     this.store = store ?? new MemoryConfirmationStore(now);
@@ -45,6 +47,7 @@ export class Confirmations {
     const expiresAt = this.now() + TOKEN_TTL_MS;
     const payload: TokenPayload = { t: tool, a: digest(args), s: state === undefined ? null : digest(state), e: expiresAt, n: randomBytes(9).toString('base64url') };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
+    this.observer?.confirmation('issued');
     return { token: `${body}.${this.sign(body)}`, expiresAt };
   }
 
@@ -55,6 +58,17 @@ export class Confirmations {
    * fetch, this call and the execution, so a second token for the same target sees the first's change.
    */
   async redeem(token: string, tool: string, args: Record<string, unknown>, currentState: unknown): Promise<Verdict> {
+    const verdict = await this.verdictOn(token, tool, args, currentState);
+    this.observer?.confirmation(verdict.ok ? 'used' : 'refused');
+    return verdict;
+  }
+
+  /** A confirmation refused before any verdict, because the store could not be asked (fail closed). */
+  refusedForStore(): void {
+    this.observer?.confirmation('refused');
+  }
+
+  private async verdictOn(token: string, tool: string, args: Record<string, unknown>, currentState: unknown): Promise<Verdict> {
     const checked = this.check(token, tool, args);
     if (!checked.ok) return checked;
     const payload = checked.payload;

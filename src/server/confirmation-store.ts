@@ -20,6 +20,16 @@ export interface ConfirmationStore {
    * Rejects, without taking the key, when `signal` aborts while waiting.
    */
   lock(key: string, signal?: AbortSignal): Promise<() => void>;
+  /** Lets go of connections; the in-memory store has none. */
+  close?(): Promise<void>;
+}
+
+/**
+ * A shared store that cannot be reached. Destructive confirmations fail closed on it: without the
+ * store nothing proves a token has not been used on another replica.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
 }
 
 /** Nonces are pruned once this many are held, dropping those whose tokens have expired. */

@@ -4,6 +4,7 @@ import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
+import { StoreUnavailableError } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
@@ -85,6 +86,13 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     }
   } catch (error) {
     if (error instanceof AuditWriteError) throw error;
+    if (error instanceof StoreUnavailableError) {
+      // Fail closed: without the shared store nothing proves the token was not used on another replica.
+      const message = `${tool.name} refused: ${error.message}. Nothing was changed. Confirmed changes need the shared store (--store) so that each token executes once across replicas; reads go on. Try again once the store is back.`;
+      trail.final(args, 'refused', { decision: 'store_unavailable', message });
+      ctx.confirmations.refusedForStore();
+      return failure(message, ctx);
+    }
     const message = describeFailure(error, { tool: tool.name, write: false });
     trail.final(args, 'failed', { decision: 'target_fetch_failed', ...statusOf(error), message });
     return failure(message, ctx);

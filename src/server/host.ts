@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
+import type { AuditCaller } from './audit.js';
 import type { Effect, Toolset } from './endpoint.js';
 import type { ElicitAnswer } from './executor.js';
 import type { ToolResult } from './results.js';
@@ -28,5 +29,48 @@ export interface CallSession {
   elicit?: (message: string) => Promise<ElicitAnswer>;
   /** Reports progress (windows done of total) when the request carried a progress token. */
   progress?: (done: number, total: number) => void;
+  /** Who is calling, for the audit log; absent means `local` (stdio, `call`). */
+  caller?: AuditCaller;
+  /** The HTTP session, for the audit log. */
+  sessionId?: string;
+  /**
+   * Why this caller may not call a tool (a person's grant over OAuth), or undefined when they may.
+   * Asked where every tool call is dispatched, `call_tool` included, so a refused write is audited
+   * with its caller like a refusal of `--read-only`.
+   */
+  permit?: (tool: string, args: unknown) => string | undefined;
+}
+
+/** A host whose calls carry who is calling, for the audit log. */
+export class AttributedHost implements Host {
+  constructor(
+    private readonly base: Host,
+    private readonly caller: AuditCaller,
+    private readonly sessionId?: string,
+  ) {}
+
+  get instructions(): string {
+    return this.base.instructions;
+  }
+
+  get mode(): ListingMode {
+    return this.base.mode;
+  }
+
+  instructionsFor(view: Parameters<Host['instructionsFor']>[0]): string {
+    return this.base.instructionsFor(view);
+  }
+
+  listTools(): Tool[] {
+    return this.base.listTools();
+  }
+
+  entries(): ReturnType<Host['entries']> {
+    return this.base.entries();
+  }
+
+  call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
+    return this.base.call(name, args, { ...session, caller: this.caller, sessionId: this.sessionId });
+  }
 }
 

@@ -55,6 +55,11 @@ export class SessionTable<T extends Closable> {
     return this.sessions.get(id)?.transport;
   }
 
+  /** The keyed hash of the credential that opened the session. */
+  credential(id: string): string | undefined {
+    return this.sessions.get(id)?.credential;
+  }
+
   add(id: string, transport: T, credential: string): void {
     const at = this.now();
     this.sessions.set(id, { transport, credential, createdAt: at, lastSeen: at, used: false, busy: 0 });

@@ -5,13 +5,18 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { BodyTooLarge, readBody } from '../http-body.js';
+import type { AuditCaller } from './audit.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import type { Host } from './host.js';
+import { AttributedHost, type Host } from './host.js';
 import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http-sessions.js';
 import { InFlightCalls } from './in-flight.js';
 import { createMcpServer } from './mcp-server.js';
+import { MeteredHost, type Metrics } from './metrics.js';
+import type { Caller, ResourceServer } from './oauth.js';
 import { NarrowedHost, requestedSelection } from './narrowed-host.js';
+import { PersonHost } from './person-host.js';
+import { grantFor, type Grant, type Policy } from './policy.js';
 
 /*
  * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
@@ -37,6 +42,12 @@ export interface HttpOptions {
   sessionLimits?: Partial<Omit<SessionLimits, 'idleMs'>>;
   /** Clock for session expiry (ms). Tests inject one instead of waiting. */
   now?: () => number;
+  /** OAuth resource server (`--oauth-issuer`, `--oauth-audience`): JWT access tokens instead of the static token. */
+  oauth?: ResourceServer;
+  /** The operator's policy (`--policy`): which people get which rights, toolsets and projects. With `oauth` only. */
+  policy?: Policy;
+  /** Served at `GET /metrics`, behind the same bearer token as /mcp; absent, /metrics is a 404. */
+  metrics?: Metrics;
 }
 
 export interface RunningHttp {
@@ -58,7 +69,7 @@ export class HttpConfigError extends Error {
 }
 
 export async function startHttpServer(host: Host, options: HttpOptions): Promise<RunningHttp> {
-  if (!options.noAuth && !options.token) {
+  if (!options.noAuth && !options.token && !options.oauth) {
     throw new HttpConfigError('--http needs OPENAI_ADMIN_MCP_HTTP_TOKEN (clients send it as "Authorization: Bearer <token>"), or --no-auth on a loopback address.');
   }
   if (options.noAuth && !isLoopback(options.host)) {
@@ -70,6 +81,12 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   const sweeper = setInterval(() => sessions.sweep(), Math.max(1000, Math.min(limits.unusedMs, 60_000)));
   sweeper.unref();
   const inFlight = new InFlightCalls();
+  const resourceMetadataPath = options.oauth ? `/.well-known/oauth-protected-resource${new URL(options.oauth.options.audience).pathname.replace(/\/$/, '')}` : undefined;
+  const resourceMetadataUrl = options.oauth ? new URL(resourceMetadataPath ?? '', options.oauth.options.audience).toString() : undefined;
+  /** RFC 6750 with RFC 9728's resource_metadata, so an MCP client can find the authorization server. */
+  const oauthChallenge = (error: string, description: string) =>
+    `Bearer resource_metadata="${resourceMetadataUrl}", error="${error}", error_description="${description.replace(/["\\]/g, "'")}"${error === 'insufficient_scope' ? ', scope="admin:read"' : ''}`;
+  options.metrics?.countSessionsWith(() => sessions.size);
   /** Keys the credential hashes, so the session and call tables never hold a token or an admin key. */
   const credentialKey = randomBytes(32);
   const headerName = options.keyFromHeader?.toLowerCase();
@@ -89,6 +106,11 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       else json(res, 500, rpcError(-32603, 'Internal error'));
     });
   });
+  // Behind a load balancer that keeps upstream connections alive (nginx, an ALB: 60 s idle), the
+  // server must not be the one to close an idle connection first: a POST the balancer sends on a
+  // connection closing under it is answered 502 and, not being idempotent, never resent.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -99,14 +121,41 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     }
     if (!originAllowed(req)) return json(res, 403, rpcError(-32000, 'Forbidden: the Origin header does not match this server (DNS rebinding protection).'));
     if (url.pathname === '/healthz' && req.method === 'GET') return json(res, 200, { status: 'ok', version: VERSION });
-    if (url.pathname !== '/mcp') return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
-    const refusal = authRefusal(req);
+    if (options.oauth && req.method === 'GET' && (url.pathname === '/.well-known/oauth-protected-resource' || url.pathname === resourceMetadataPath)) {
+      return json(res, 200, options.oauth.metadata());
+    }
+    const metricsPath = url.pathname === '/metrics' && options.metrics !== undefined;
+    if (url.pathname !== '/mcp' && !metricsPath) return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
+    let caller: Caller | undefined;
+    let grant: Grant | undefined;
+    if (options.oauth) {
+      const verdict = await oauthCaller(req, options.oauth);
+      if ('refused' in verdict) {
+        const status = verdict.refused.error === 'insufficient_scope' ? 403 : 401;
+        res.setHeader('www-authenticate', oauthChallenge(verdict.refused.error, verdict.refused.message));
+        return json(res, status, rpcError(-32001, `${status === 401 ? 'Unauthorized' : 'Forbidden'}: ${verdict.refused.message}.`));
+      }
+      caller = verdict.caller;
+      grant = grantFor(caller, options.policy);
+      if (!grant) {
+        const who = caller.email && caller.emailVerified ? caller.email : `subject ${caller.sub}`;
+        return json(res, 403, rpcError(-32001, `Forbidden: no rule of this server's policy (--policy) grants ${who} any access. Ask the operator to add your group or email.`));
+      }
+    }
+    const refusal = options.oauth ? undefined : authRefusal(req);
     if (refusal) {
       // A bare `Bearer` challenge reads as "this server speaks OAuth" to clients such as the
       // Inspector, which then start an authorization flow that cannot succeed. The error code says
       // the token itself is wrong, so they show the message instead.
       res.setHeader('www-authenticate', challenge('invalid_token', refusal));
       return json(res, 401, rpcError(-32001, `Unauthorized: ${refusal}`));
+    }
+    if (metricsPath && options.metrics) {
+      if (req.method !== 'GET') return json(res, 405, { error: 'Method not allowed: /metrics answers GET.' });
+      const { contentType, body } = await options.metrics.render();
+      res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
     }
     if (headerName && req.method === 'POST' && !req.headers[headerName]) {
       const message = `This server takes the admin key from the ${options.keyFromHeader} header; none was sent.`;
@@ -116,15 +165,15 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
 
     if (options.stateless) {
       if (req.method !== 'POST') return json(res, 405, rpcError(-32000, 'Method not allowed: a stateless server answers POST only.'));
-      const served = sessionHost(req);
+      const served = sessionHost(req, grant);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
-      const credential = credentialOf(req);
+      const credential = credentialOf(req, caller, grant);
       const messages = messagesIn(body);
       for (const message of messages) cancelInFlight(credential, message);
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-      const mcp = createMcpServer(served.host, clientFor);
+      const mcp = createMcpServer(new AttributedHost(served.host, identityOf(caller)), clientFor);
       const stop = () => {
         void transport.close();
         void mcp.close();
@@ -148,6 +197,11 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     const sessionId = req.headers['mcp-session-id'];
     const id = typeof sessionId === 'string' ? sessionId : undefined;
     const existing = id === undefined ? undefined : sessions.transport(id);
+    // Over OAuth a session belongs to the person (and rights) that opened it: another person's
+    // token, even a valid one, cannot use it, read its stream or close it.
+    if (existing && id !== undefined && caller && sessions.credential(id) !== credentialOf(req, caller, grant)) {
+      return json(res, 403, rpcError(-32001, 'Forbidden: this session was opened by another person, or with other rights; initialize a session of your own.'));
+    }
     if (req.method === 'POST') {
       const body = await readJson(req);
       if (body === NOT_JSON) return json(res, 400, rpcError(-32700, 'Parse error: the request body is not JSON.'));
@@ -159,9 +213,9 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       }
       if (sessionId !== undefined) return json(res, 404, rpcError(-32001, 'Session not found: initialize a new session.'));
       if (!isInitializeRequest(body)) return json(res, 400, rpcError(-32000, 'Bad request: start with an initialize request (no mcp-session-id yet).'));
-      const served = sessionHost(req);
+      const served = sessionHost(req, grant);
       if ('error' in served) return json(res, 400, rpcError(-32602, served.error));
-      const credential = credentialOf(req);
+      const credential = credentialOf(req, caller, grant);
       const admission = sessions.admit(credential);
       if (!admission.ok) {
         res.setHeader('retry-after', '5');
@@ -174,7 +228,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
       sessions.add(newId, transport, credential);
       transport.onclose = () => sessions.remove(newId);
       try {
-        await createMcpServer(served.host, clientFor).connect(transport);
+        await createMcpServer(new AttributedHost(served.host, identityOf(caller), newId), clientFor).connect(transport);
         await transport.handleRequest(req, res, body);
       } finally {
         if (transport.sessionId !== newId) sessions.remove(newId);
@@ -194,10 +248,19 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
    * takes one, else the bearer token, else one anonymous caller. A keyed hash, so the tables that
    * hold it never hold a secret.
    */
-  function credentialOf(req: IncomingMessage): string {
+  function credentialOf(req: IncomingMessage, caller?: Caller, grant?: Grant): string {
     const key = headerName ? firstValue(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
-    const material = key !== undefined ? `admin-key:${key}` : options.noAuth ? 'anonymous' : `bearer:${bearerOf(req)}`;
+    // Over OAuth the person, not the token: a refreshed token keeps its sessions and quota; the
+    // rights are part of it, so a session never outlives a narrowing of them.
+    const person = caller ? `person:${JSON.stringify([caller.sub, grant?.right, [...(grant?.toolsets ?? [])], [...(grant?.projects ?? [])]])}` : undefined;
+    const material = key !== undefined ? `admin-key:${key}${person ? `|${person}` : ''}` : person ?? (options.noAuth ? 'anonymous' : `bearer:${bearerOf(req)}`);
     return createHmac('sha256', credentialKey).update(material).digest('base64url');
+  }
+
+  /** Who the audit log says is calling: the token's person over OAuth, else how the caller got in. */
+  function identityOf(caller: Caller | undefined): AuditCaller {
+    if (caller) return { sub: caller.sub, ...(caller.email ? { email: caller.email } : {}), ...(caller.clientId ? { client_id: caller.clientId } : {}) };
+    return options.noAuth ? 'anonymous' : 'http-token';
   }
 
   /** Stops the call a `notifications/cancelled` names, when this replica is running it. */
@@ -211,10 +274,14 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   }
 
   /** The host a session gets: the server's, or a narrowed view when the request asks for less. */
-  function sessionHost(req: IncomingMessage): { host: Host } | { error: string } {
+  function sessionHost(req: IncomingMessage, grant?: Grant): { host: Host } | { error: string } {
     try {
+      // The person's grant (scopes, then policy) narrows first; the request's headers only further.
+      const base = grant ? new PersonHost(host, grant) : host;
       const selection = requestedSelection(req.headers);
-      return { host: selection ? new NarrowedHost(host, selection) : host };
+      const served = selection ? new NarrowedHost(base, selection) : base;
+      // Counted outermost, so calls a narrowed session refuses are counted too.
+      return { host: options.metrics ? new MeteredHost(served, options.metrics) : served };
     } catch (error) {
       return { error: (error as Error).message };
     }
@@ -258,6 +325,17 @@ function sessionLimits(options: HttpOptions): SessionLimits {
     ...options.sessionLimits,
     idleMs,
   };
+}
+
+async function oauthCaller(req: IncomingMessage, oauth: ResourceServer): Promise<{ caller: Caller } | { refused: { error: string; message: string } }> {
+  const token = bearerOf(req);
+  if (token === '') return { refused: { error: 'invalid_token', message: 'no access token was sent; authorize with the authorization server named in the resource metadata' } };
+  try {
+    return { caller: await oauth.verify(token) };
+  } catch (error) {
+    const refused = error as { error?: string; message: string };
+    return { refused: { error: refused.error ?? 'invalid_token', message: refused.message } };
+  }
 }
 
 function bearerOf(req: IncomingMessage): string {

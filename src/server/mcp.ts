@@ -5,10 +5,11 @@ import type { AdminClient, WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import { checkArguments, describeArgumentProblem, type ArgumentProblem } from './argument-limits.js';
-import type { AuditSink } from './audit.js';
+import { attributed, type AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
 import { Confirmations } from './confirm.js';
 import type { ConfirmationStore } from './confirmation-store.js';
+import type { ConfirmationObserver } from './metrics.js';
 import type { Toolset } from './endpoint.js';
 import { executeEndpoint, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
@@ -47,6 +48,8 @@ export interface ServerDeps extends PolicyOptions {
   now?: () => number;
   /** Used confirmation tokens and per-target locks; default in memory, which holds for this process. */
   confirmationStore?: ConfirmationStore;
+  /** Counts confirmations issued, used and refused (`GET /metrics`). */
+  confirmationObserver?: ConfirmationObserver;
 }
 
 /** What a running server exposes and how it dispatches: shared by MCP transports and `call`. */
@@ -74,7 +77,7 @@ export class ToolHost implements Host {
     this.withMeta = planned.meta;
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
-    this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore);
+    this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore, deps.confirmationObserver);
     this.names = new NameDirectory(deps.client, 60_000, deps.now);
     this.instructions = this.instructionsFor({ toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)), readOnly: deps.readOnly, mode: this.mode });
   }
@@ -98,7 +101,7 @@ export class ToolHost implements Host {
     // The door: limits on depth, size and text are checked before anything else reads the arguments.
     const problem = checkArguments(args);
     const result = problem
-      ? this.refuseArguments(name, args, meta !== undefined, problem)
+      ? this.refuseArguments(name, args, meta !== undefined, problem, session)
       : meta
         ? await meta.run(this, args, session)
         : await this.callTool(name, args, session);
@@ -118,20 +121,22 @@ export class ToolHost implements Host {
           this.deps.readOnly && hidden.effect !== 'read'
             ? `${name} refused: the server is read-only and ${name} can change the organization.`
             : `${name} is not enabled on this server (see --toolsets, --tools and --project).`;
-        return this.refusal(hidden, args, this.deps.readOnly ? 'read_only' : 'not_enabled', undefined, message);
+        return this.refusal(hidden, args, this.deps.readOnly ? 'read_only' : 'not_enabled', undefined, message, session);
       }
       if (this.deps.project && endpointTools.some((t) => t.name === name)) {
         return failure(`${name} is not available when scoped to project ${this.deps.project}: it changes the whole organization.`, opts);
       }
       return failure(`Unknown tool '${name}'. ${this.withMeta ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
+    const forbidden = session.permit?.(name, args);
+    if (forbidden !== undefined) return this.refusal(tool, args, 'not_permitted', forbidden, forbidden, session);
     const ctx: ExecContext = {
       client: session.client ?? this.deps.client,
       confirmations: this.confirmations,
       sandbox: this.deps.sandbox,
       redactSecrets: this.deps.redactSecrets,
       confirmWith: this.deps.confirmWith ?? 'auto',
-      audit: this.deps.audit,
+      audit: this.auditFor(session),
       elicit: session.elicit,
       signal: session.signal,
       maxResultTokens: this.deps.maxResultTokens,
@@ -149,7 +154,7 @@ export class ToolHost implements Host {
    * Arguments refused at the door. Through call_tool the refusal belongs to the tool it names, so a
    * refused write is audited under that tool's name like any other refused write.
    */
-  private refuseArguments(name: string, args: unknown, viaMeta: boolean, problem: ArgumentProblem): ToolResult {
+  private refuseArguments(name: string, args: unknown, viaMeta: boolean, problem: ArgumentProblem, session: CallSession): ToolResult {
     const inner = viaMeta && name === 'call_tool' && isRecord(args) && typeof args.name === 'string' ? args.name : undefined;
     const target = inner ?? name;
     const toolArgs = inner !== undefined ? (args as Record<string, unknown>).arguments : args;
@@ -158,15 +163,20 @@ export class ToolHost implements Host {
     const message = describeArgumentProblem(target.length > 80 ? `${target.slice(0, 80)}…` : target, found);
     const tool = this.every.get(target);
     if (!tool) return failure(message, { sandbox: this.deps.sandbox });
-    return this.refusal(tool, toolArgs, found.decision, message, message);
+    return this.refusal(tool, toolArgs, found.decision, message, message, session);
+  }
+
+  /** The audit trail with this call's caller and session on every line. */
+  private auditFor(session: CallSession): AuditSink | undefined {
+    return this.deps.audit ? attributed(this.deps.audit, session.caller ?? 'local', session.sessionId) : undefined;
   }
 
   /** A refusal before execution: audited when the tool can write (fail closed if the line cannot be written). */
-  private refusal(tool: RegisteredTool, args: unknown, decision: string, auditMessage: string | undefined, message: string): ToolResult {
+  private refusal(tool: RegisteredTool, args: unknown, decision: string, auditMessage: string | undefined, message: string, session: CallSession): ToolResult {
     const opts = { sandbox: this.deps.sandbox };
     if (tool.effect !== 'read') {
       try {
-        this.deps.audit?.record({
+        this.auditFor(session)?.record({
           attempt: randomBytes(6).toString('hex'),
           phase: 'final',
           tool: tool.name,

@@ -72,6 +72,8 @@ describe('--audit-log', () => {
       ['admin_api_keys_create', 'request', 'sending'],
       ['admin_api_keys_create', 'result', 'succeeded'],
     ]);
+    // Over stdio every line names the caller as local, and there is no HTTP session.
+    for (const line of log) expect([line.caller, line.session]).toEqual(['local', undefined]);
     for (const line of log) {
       expect(Date.parse(String(line.time))).not.toBeNaN();
       expect(line.effect).toMatch(/^(write|destructive)$/);

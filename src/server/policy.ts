@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { UsageError } from '../config.js';
+import type { Toolset } from './endpoint.js';
+import type { Caller, Right } from './oauth.js';
+import { TOOLSETS } from './selection.js';
+
+/*
+ * The operator's policy file (`--policy FILE`, with OAuth): which people get which rights, toolsets
+ * and projects, matched on the access token's groups claim, verified email or subject. It can only
+ * narrow what the token's scopes allow, never widen it.
+ *
+ *   { "groups_claim": "groups",
+ *     "rules": [
+ *       { "groups": ["platform-admins"], "rights": "destructive" },
+ *       { "groups": ["finance"], "rights": "read", "toolsets": ["reports", "usage"] },
+ *       { "emails": ["dev@example.com"], "rights": "write", "projects": ["proj_abc123"] } ] }
+ *
+ * Rules add up: a person matched by several gets the most any of them gives on each axis. A person
+ * no rule matches gets nothing (403), so a new hire sees no admin tools until the operator says so.
+ */
+
+const RIGHTS: readonly Right[] = ['read', 'write', 'destructive'];
+
+export interface PolicyRule {
+  groups?: string[];
+  emails?: string[];
+  subs?: string[];
+  /** The most this rule allows; absent, what the scopes allow. */
+  rights?: Right;
+  /** Absent: every toolset. */
+  toolsets?: Toolset[];
+  /** Absent: every project and the organization-wide tools. */
+  projects?: string[];
+}
+
+export interface Policy {
+  /** The claim that lists a person's groups (Okta, Keycloak and Entra ID call it `groups`). */
+  groupsClaim: string;
+  rules: PolicyRule[];
+}
+
+/** What one person may do: the token's scopes, narrowed by the policy. */
+export interface Grant {
+  right: Right;
+  /** Undefined: every toolset. */
+  toolsets?: ReadonlySet<Toolset>;
+  /** Undefined: every project, and the tools that reach the whole organization. */
+  projects?: ReadonlySet<string>;
+  /** Where the limits come from, for refusal messages. */
+  source: string;
+}
+
+export function loadPolicy(path: string): Policy {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--policy ${path} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--policy ${path} is not JSON: ${(error as Error).message}.`);
+  }
+  return parsePolicy(raw, `--policy ${path}`);
+}
+
+/** Checks every field, naming the one that is wrong and what it should be. */
+export function parsePolicy(raw: unknown, where: string): Policy {
+  const fail = (field: string, problem: string): never => {
+    throw new UsageError(`${where}: ${field} ${problem}. See the README, "Deploy for a team", for the format.`);
+  };
+  if (!isRecord(raw)) return fail('the file', 'must be a JSON object with a "rules" array');
+  for (const key of Object.keys(raw)) if (key !== 'rules' && key !== 'groups_claim') fail(`"${key}"`, 'is not a policy field (expected "rules" and optionally "groups_claim")');
+  const groupsClaim = raw.groups_claim ?? 'groups';
+  if (typeof groupsClaim !== 'string' || groupsClaim === '') fail('"groups_claim"', 'must be a claim name such as "groups"');
+  if (!Array.isArray(raw.rules) || raw.rules.length === 0) fail('"rules"', 'must be a non-empty array of rules');
+  const rules = (raw.rules as unknown[]).map((rule, i): PolicyRule => {
+    const at = `rules[${i}]`;
+    if (!isRecord(rule)) return fail(at, 'must be an object');
+    const known = ['groups', 'emails', 'subs', 'rights', 'toolsets', 'projects'];
+    for (const key of Object.keys(rule)) if (!known.includes(key)) fail(`${at}.${key}`, `is not a rule field (expected ${known.join(', ')})`);
+    const strings = (field: string): string[] | undefined => {
+      const value = rule[field];
+      if (value === undefined) return undefined;
+      if (!Array.isArray(value) || value.length === 0 || !value.every((v) => typeof v === 'string' && v !== '')) fail(`${at}.${field}`, 'must be a non-empty array of non-empty strings');
+      return value as string[];
+    };
+    const parsed: PolicyRule = {};
+    const groups = strings('groups');
+    const emails = strings('emails')?.map((e) => e.toLowerCase());
+    const subs = strings('subs');
+    if (!groups && !emails && !subs) fail(at, 'matches nobody: give it "groups", "emails" or "subs"');
+    if (groups) parsed.groups = groups;
+    if (emails) parsed.emails = emails;
+    if (subs) parsed.subs = subs;
+    if (rule.rights !== undefined) {
+      if (!RIGHTS.includes(rule.rights as Right)) fail(`${at}.rights`, `must be one of ${RIGHTS.join(', ')}, got ${JSON.stringify(rule.rights)}`);
+      parsed.rights = rule.rights as Right;
+    }
+    const toolsets = strings('toolsets');
+    if (toolsets) {
+      for (const t of toolsets) if (!(TOOLSETS as readonly string[]).includes(t)) fail(`${at}.toolsets`, `names '${t}', which is not a toolset (expected ${TOOLSETS.join(', ')})`);
+      parsed.toolsets = toolsets as Toolset[];
+    }
+    const projects = strings('projects');
+    if (projects) {
+      for (const p of projects) if (!/^proj_[A-Za-z0-9]+$/.test(p)) fail(`${at}.projects`, `names '${p}', which is not a project ID like proj_abc123`);
+      parsed.projects = projects;
+    }
+    return parsed;
+  });
+  return { groupsClaim: groupsClaim as string, rules };
+}
+
+/** What this caller may do, or undefined when the policy grants them nothing. */
+export function grantFor(caller: Caller, policy: Policy | undefined): Grant | undefined {
+  const scopeSource = `your access token's scopes (${caller.right === 'read' ? 'admin:read' : caller.right === 'write' ? 'admin:write' : 'admin:destructive'})`;
+  if (!policy) return { right: caller.right, source: scopeSource };
+  const groups = new Set(claimStrings(caller.claims[policy.groupsClaim]));
+  const email = caller.email && caller.emailVerified ? caller.email.toLowerCase() : undefined;
+  const matched = policy.rules.filter(
+    (r) => r.groups?.some((g) => groups.has(g)) || (email !== undefined && r.emails?.includes(email)) || r.subs?.includes(caller.sub),
+  );
+  if (matched.length === 0) return undefined;
+  const ruleRight = RIGHTS[Math.max(...matched.map((r) => RIGHTS.indexOf(r.rights ?? 'destructive')))] as Right;
+  const right = RIGHTS[Math.min(RIGHTS.indexOf(caller.right), RIGHTS.indexOf(ruleRight))] as Right;
+  const union = <T>(lists: Array<T[] | undefined>): Set<T> | undefined => (lists.some((l) => l === undefined) ? undefined : new Set(lists.flatMap((l) => l ?? [])));
+  const toolsets = union(matched.map((r) => r.toolsets));
+  const projects = union(matched.map((r) => r.projects));
+  return { right, ...(toolsets ? { toolsets } : {}), ...(projects ? { projects } : {}), source: `${scopeSource} and the operator's policy` };
+}
+
+/** A groups claim as strings: an array, or one string (some providers send a single group that way). */
+function claimStrings(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
