@@ -41,13 +41,12 @@ export interface CallSession {
   permit?: (tool: string, args: unknown) => string | undefined;
 }
 
-/** A host whose calls carry who is calling, for the audit log. */
-export class AttributedHost implements Host {
-  constructor(
-    private readonly base: Host,
-    private readonly caller: AuditCaller,
-    private readonly sessionId?: string,
-  ) {}
+/**
+ * A host that hands everything to another one; wrappers override what they change (most only `call`).
+ * Forwarding `onListed` too keeps a lazily loading host loading when it is wrapped.
+ */
+export abstract class DelegatingHost implements Host {
+  constructor(protected readonly base: Host) {}
 
   get instructions(): string {
     return this.base.instructions;
@@ -65,12 +64,30 @@ export class AttributedHost implements Host {
     return this.base.listTools();
   }
 
+  onListed(): void {
+    this.base.onListed?.();
+  }
+
   entries(): ReturnType<Host['entries']> {
     return this.base.entries();
   }
 
-  call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
-    return this.base.call(name, args, { ...session, caller: this.caller, sessionId: this.sessionId });
+  call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
+    return this.base.call(name, args, session);
   }
 }
 
+/** A host whose calls carry who is calling, for the audit log. */
+export class AttributedHost extends DelegatingHost {
+  constructor(
+    base: Host,
+    private readonly caller: AuditCaller,
+    private readonly sessionId?: string,
+  ) {
+    super(base);
+  }
+
+  override call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
+    return this.base.call(name, args, { ...session, caller: this.caller, sessionId: this.sessionId });
+  }
+}

@@ -1,7 +1,5 @@
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { CallSession, Host } from './host.js';
+import { DelegatingHost, type CallSession, type Host } from './host.js';
 import type { ToolResult } from './results.js';
-import type { ListingMode } from './selection.js';
 
 /*
  * Prometheus metrics for `GET /metrics` (--http only). The counters are fed through small observer
@@ -73,33 +71,15 @@ export async function createMetrics(): Promise<Metrics> {
 }
 
 /** A host whose every call is counted by tool and outcome, refusals of a narrowed session included. */
-export class MeteredHost implements Host {
+export class MeteredHost extends DelegatingHost {
   constructor(
-    private readonly base: Host,
+    base: Host,
     private readonly metrics: Pick<Metrics, 'toolCall'>,
-  ) {}
-
-  get instructions(): string {
-    return this.base.instructions;
+  ) {
+    super(base);
   }
 
-  get mode(): ListingMode {
-    return this.base.mode;
-  }
-
-  instructionsFor(view: Parameters<Host['instructionsFor']>[0]): string {
-    return this.base.instructionsFor(view);
-  }
-
-  listTools(): Tool[] {
-    return this.base.listTools();
-  }
-
-  entries(): ReturnType<Host['entries']> {
-    return this.base.entries();
-  }
-
-  async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
+  override async call(name: string, args: unknown, session?: CallSession): Promise<ToolResult> {
     try {
       const result = await this.base.call(name, args, session);
       this.metrics.toolCall(name, result.isError ? 'error' : 'ok');
