@@ -34,6 +34,11 @@ export interface CallSession {
   /** The HTTP session, for the audit log. */
   sessionId?: string;
   /**
+   * Whether this caller may see a tool at all (a person's grant over OAuth). search_tools and
+   * describe_tool show only those, as the listing does; absent means every tool.
+   */
+  visible?: (tool: string) => boolean;
+  /**
    * Why this caller may not call a tool (a person's grant over OAuth), or undefined when they may.
    * Asked where every tool call is dispatched, `call_tool` included, so a refused write is audited
    * with its caller like a refusal of `--read-only`.

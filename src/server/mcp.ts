@@ -290,12 +290,15 @@ const META_TOOLS: MetaTool[] = [
   metaTool(
     'search_tools',
     { query: z.string().min(1).describe('Keywords, e.g. "archive project"'), limit: z.number().int().min(1).max(50).optional().describe('Default 10') },
-    async (host, { query, limit }) =>
-      success({ tools: host.search(query, limit ?? 10).map((t) => ({ name: t.name, effect: t.effect, summary: t.description })) }),
+    async (host, { query, limit }, session) => {
+      const visible = session.visible ?? (() => true);
+      const found = host.search(query, Number.MAX_SAFE_INTEGER).filter((t) => visible(t.name));
+      return success({ tools: found.slice(0, limit ?? 10).map((t) => ({ name: t.name, effect: t.effect, summary: t.description })) });
+    },
   ),
-  metaTool('describe_tool', { name: z.string().min(1).describe('Tool name') }, async (host, { name }) => {
+  metaTool('describe_tool', { name: z.string().min(1).describe('Tool name') }, async (host, { name }, session) => {
     const tool = host.find(name);
-    if (!tool) return failure(`Unknown or disabled tool '${name}'. Use search_tools to find one.`);
+    if (!tool || session.visible?.(name) === false) return failure(`Unknown or disabled tool '${name}'. Use search_tools to find one.`);
     return success({ ...listing(tool) } as Record<string, unknown>);
   }),
   metaTool(

@@ -50,7 +50,7 @@ export class PersonHost implements Host {
    * call_tool, so that a refused write is audited with its caller, as --read-only's refusals are.
    */
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
-    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => this.refusal(tool, toolArgs) });
+    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => this.refusal(tool, toolArgs), visible: (tool) => this.allowed.has(tool) });
   }
 
   private permits(entry: Entry): boolean {

@@ -170,6 +170,17 @@ describe('OAuth resource server', () => {
     // call_tool is held to the same rights.
     const viaMeta = (await client.callTool({ name: 'call_tool', arguments: { name: 'projects_archive', arguments: { project_id: 'proj_abc' } } })) as CallToolResult;
     expect(text(viaMeta)).toMatch(/projects_archive is not available to you: it is destructive/);
+    // search_tools and describe_tool show only what the person may use, as the listing does.
+    const search = (await client.callTool({ name: 'search_tools', arguments: { query: 'archive project', limit: 50 } })) as CallToolResult;
+    const found = (search.structuredContent as { tools: Array<{ name: string; effect: string }> }).tools;
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.map((t) => t.name)).not.toContain('projects_archive');
+    expect(found.every((t) => t.effect !== 'destructive')).toBe(true);
+    const described = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_archive' } })) as CallToolResult;
+    expect(described.isError).toBe(true);
+    expect(text(described)).toMatch(/Unknown or disabled tool 'projects_archive'/);
+    const allowed = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_create' } })) as CallToolResult;
+    expect(allowed.isError, text(allowed)).toBeFalsy();
   });
 
   it("the operator's policy maps groups to toolsets and a verified email to projects; strangers get nothing", async () => {
