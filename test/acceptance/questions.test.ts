@@ -2,11 +2,11 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { DAY, KEY, Truth, type AuditEvent } from './truth.js';
+import { testHost } from '../host.js';
 
 /*
  * Acceptance: an administrator's questions, asked through the tools as an ideal agent would ask
@@ -46,7 +46,7 @@ describe.each([1, 2])('seed %i', (seed) => {
   beforeAll(async () => {
     sandbox = await startSandbox({ seed, now: () => NOW });
     client = new AdminClient({ apiKey: KEY, baseUrl: sandbox.url, maxRetries: 0 });
-    host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, composites: allComposites, now: () => NOW * 1000 });
+    host = testHost(client, { composites: allComposites, now: () => NOW * 1000 });
     truth = new Truth(sandbox.url);
   });
   afterAll(async () => {

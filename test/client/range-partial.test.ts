@@ -2,10 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, splitRange, type Bucket } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
-import { ToolHost } from '../../src/server/mcp.js';
 import { connectStdio, structured, text } from '../e2e/connect.js';
 import { TEST_ADMIN_KEY } from '../helpers.js';
+import { testHost } from '../host.js';
 import { DAY, hostFor, ok, TODAY } from '../reports/support.js';
 
 /*
@@ -82,7 +81,7 @@ describe('a range whose window repeats a cursor', () => {
     const windows = splitRange(COMPLETIONS, START, TODAY, '1d');
     stuckStart = windows[2]?.start ?? -1;
     // This is about the range walk, so the result budget (issue 11) must not cut first.
-    const host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, maxResultTokens: 100_000_000 });
+    const host = testHost(client, { readOnly: true, maxResultTokens: 100_000_000 });
     const page = await ok<{ data: Bucket[]; has_more: boolean; partial: boolean; next_start_time: number; warning: string; note: string }>(host, 'usage_completions', {
       start_time: START,
       end_time: TODAY,

@@ -3,14 +3,14 @@ import { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange
 import { checkContiguous, fetchRange } from '../../src/client/ranges.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
-import { createLogger } from '../../src/log.js';
+import { testHost } from '../host.js';
 import { compact } from '../../src/server/budget.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { ok } from '../reports/support.js';
 
 /** These tests are about max_items and range splitting, so the result budget must not cut first. */
 function uncutHost(client: AdminClient): ToolHost {
-  return new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, maxResultTokens: 100_000_000 });
+  return testHost(client, { readOnly: true, maxResultTokens: 100_000_000 });
 }
 
 const DAY = 86_400;

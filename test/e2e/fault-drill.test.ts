@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { AuditTrail, type AuditEntry } from '../../src/server/audit.js';
-import { ToolHost } from '../../src/server/mcp.js';
 import { createMcpServer } from '../../src/server/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
+import { testHost } from '../host.js';
 
 /*
  * 200 tool calls through the MCP server over stdio while the sandbox answers 20% of requests with a
@@ -184,7 +183,7 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
     auditDir = mkdtempSync(join(tmpdir(), 'outcome-drill-'));
     auditPath = join(auditDir, 'audit.jsonl');
     trail = new AuditTrail(auditPath, () => []);
-    const host = new ToolHost({ client: apiClient, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, audit: trail });
+    const host = testHost(apiClient, { audit: trail });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await createMcpServer(host).connect(serverSide);
     mcp = new Client({ name: 'outcome-drill', version: '1.0.0' });

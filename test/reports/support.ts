@@ -1,9 +1,9 @@
 import { expect } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/mcp.js';
 import { structured, text } from '../e2e/connect.js';
+import { testHost } from '../host.js';
 
 /** The clock every report test runs on: Monday 2026-11-23 12:00 UTC (sandbox and server alike). */
 export const NOW = Date.UTC(2026, 10, 23, 12) / 1000;
@@ -13,16 +13,7 @@ export const TODAY = Math.floor(NOW / DAY) * DAY;
 
 /** A server host with the report tools, on an injectable clock (milliseconds). */
 export function hostFor(client: AdminClient, now: () => number = () => NOW * 1000): ToolHost {
-  return new ToolHost({
-    client,
-    logger: createLogger({ level: 'silent' }),
-    sandbox: true,
-    readOnly: false,
-    dynamic: false,
-    redactSecrets: false,
-    composites: allComposites,
-    now,
-  });
+  return testHost(client, { composites: allComposites, now });
 }
 
 /** Calls a tool that must succeed and returns its structured content. */

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import type { AuditEntry } from '../../src/server/audit.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { text } from '../e2e/connect.js';
 
 let sandbox: Sandbox;
@@ -15,7 +15,7 @@ const audit: AuditEntry[] = [];
 
 beforeAll(async () => {
   ({ sandbox, client, close } = await sandboxWithClient({ seed: 63, latencyMs: 250 }));
-  host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, audit: { record: (e) => void audit.push(e) } });
+  host = testHost(client, { audit: { record: (e) => void audit.push(e) } });
   // Warm the connection pool, so the cancellation below lands while the create is on the wire.
   await client.get('/organization/projects', { limit: 1 });
 });

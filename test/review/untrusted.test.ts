@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { parseUntrustedText, success } from '../../src/server/results.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 let client: AdminClient;
@@ -12,7 +12,7 @@ let host: ToolHost;
 
 beforeAll(async () => {
   ({ client, close } = await sandboxWithClient({ seed: 62 }));
-  host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false });
+  host = testHost(client);
 });
 afterAll(() => close());
 

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, checkArguments } from '../../src/server/argument-limits.js';
 import { redactArguments, shorten, type AuditEntry } from '../../src/server/audit.js';
 import { canonicalJson, digest } from '../../src/server/confirm.js';
-import { ToolHost } from '../../src/server/mcp.js';
 import { text } from '../e2e/connect.js';
+import { testHost } from '../host.js';
 
 /** `levels` objects inside each other, built without recursion. */
 function nested(levels: number, leaf: unknown = 'bottom'): unknown {
@@ -78,7 +77,7 @@ describe('the door in the host', () => {
   // Nothing here may reach the API: the client points at a closed port.
   const client = new AdminClient({ apiKey: 'sk-admin-door-test', baseUrl: 'http://127.0.0.1:9/v1', maxRetries: 0 });
   const host = (dynamic: boolean) =>
-    new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic, redactSecrets: false, audit: { record: (e) => entries.push(e) } });
+    testHost(client, { dynamic, audit: { record: (e) => entries.push(e) } });
 
   it('refuses before validation, names the field, and audits writes but not reads', async () => {
     const refused = await host(false).call('projects_create', { name: nested(5_000) });

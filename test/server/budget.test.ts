@@ -2,7 +2,6 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import { parseConfig, UsageError } from '../../src/config.js';
-import { createLogger } from '../../src/log.js';
 import { DEFAULT_MAX_RESULT_TOKENS, IDENTIFYING_FIELDS, resultTokens } from '../../src/server/budget.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import type { RegisteredTool } from '../../src/server/registry.js';
@@ -10,6 +9,7 @@ import type { ToolResult } from '../../src/server/results.js';
 import { estimateTokens } from '../../src/server/tokens.js';
 import { structured, text } from '../e2e/connect.js';
 import { useSandbox } from '../helpers.js';
+import { testHost } from '../host.js';
 
 /*
  * Issue 11: every result fits the token budget, a cut result says how to continue, and following
@@ -24,7 +24,7 @@ useSandbox({}, (started) => ({ client } = started), { maxRetries: 2 });
 const HUGE = 100_000_000;
 
 function host(maxResultTokens?: number): ToolHost {
-  return new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, maxResultTokens });
+  return testHost(client, { readOnly: true, maxResultTokens });
 }
 
 type Json = Record<string, unknown>;
@@ -132,7 +132,7 @@ describe('every tool at its widest', () => {
   it('reports over the budget are cut at their arrays and say so', async () => {
     const { allComposites } = await import('../../src/reports/index.js');
     const budget = 400;
-    const h = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, composites: allComposites, maxResultTokens: budget });
+    const h = testHost(client, { readOnly: true, composites: allComposites, maxResultTokens: budget });
     let cut = 0;
     for (const tool of h.exposed.filter((t) => t.composite)) {
       const result = await h.call(tool.name, {});
@@ -153,7 +153,7 @@ describe('every tool at its widest', () => {
 describe('reports stay small by default', () => {
   it('every report answers in under 2,000 tokens on the seeded organization unless asked for more', { timeout: 120_000 }, async () => {
     const { allComposites } = await import('../../src/reports/index.js');
-    const h = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: true, dynamic: false, redactSecrets: false, composites: allComposites });
+    const h = testHost(client, { readOnly: true, composites: allComposites });
     const project = ((await call(h, 'projects_list', { max_items: 1 })).data.data as Json[])[0]?.name as string;
     const user = ((await call(h, 'users_list', { max_items: 1 })).data.data as Json[])[0]?.email as string;
     // The defaults, the longest periods and every grouping: only `daily` (a series asked for) may be larger.

@@ -2,10 +2,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient, TEST_ADMIN_KEY } from '../helpers.js';
+import { testHost } from '../host.js';
 import { CLI, structured, text } from '../e2e/connect.js';
 
 const run = promisify(execFile);
@@ -15,7 +15,7 @@ let close: () => Promise<void>;
 let clock = Date.parse('2026-11-23T12:00:00Z');
 
 const hostWith = (secret: string | undefined) =>
-  new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, confirmSecret: secret, now: () => clock });
+  testHost(client, { confirmSecret: secret, now: () => clock });
 
 beforeAll(async () => {
   ({ sandbox, client, close } = await sandboxWithClient({ seed: 21 }));

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
-import { ToolHost } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 let sandbox: Sandbox;
@@ -17,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const hostWith = (store: ConfirmationStore) =>
-  new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, confirmSecret: 'store-test-secret-0123456789', confirmationStore: store });
+  testHost(client, { confirmSecret: 'store-test-secret-0123456789', confirmationStore: store });
 let serial = 0;
 const newProject = async () => (await client.post<{ id: string }>('/organization/projects', { name: `Store project ${++serial}` })).id;
 const archives = (id: string) => sandbox.requests.filter((r) => r.method === 'POST' && r.path === `/organization/projects/${id}/archive`).length;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeQuery, type AdminClient, type Query } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 let sandbox: Sandbox;
@@ -13,7 +13,7 @@ let host: ToolHost;
 
 beforeAll(async () => {
   ({ sandbox, client, close } = await sandboxWithClient({ seed: 41 }));
-  host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, confirmWith: 'token' });
+  host = testHost(client, { confirmWith: 'token' });
 });
 afterAll(() => close());
 

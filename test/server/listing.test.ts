@@ -2,11 +2,10 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { effectiveHints } from '../../src/server/annotations.js';
 import { DEFAULT_TOOLS } from '../../src/server/default-tools.js';
-import { metaInputSchemas, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
+import { metaInputSchemas, type ServerDeps } from '../../src/server/mcp.js';
 import { META_LISTINGS } from '../../src/server/meta-listing.js';
 import { NarrowedHost } from '../../src/server/narrowed-host.js';
 import { titleRestatesName } from '../../src/server/schema.js';
@@ -14,6 +13,7 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import { endpointTools } from '../../tools/index.js';
 import { connectStdio, structured, text } from '../e2e/connect.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 
 /*
  * What `tools/list` costs and what it shows, per listing mode. Every token of the listing is paid by
@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const host = (deps: Partial<ServerDeps> = {}) =>
-  new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, composites: allComposites, ...deps });
+  testHost(client, { composites: allComposites, ...deps });
 const names = (tools: Tool[]) => tools.map((t) => t.name);
 
 /** Tokens of a listing with its endpoint tools' share scaled to every API operation. */

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import type { AuditEntry } from '../../src/server/audit.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { planRequest } from '../../src/server/executor.js';
@@ -8,6 +7,7 @@ import type { FaultKind } from '../../src/sandbox/faults.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { endpointTools } from '../../tools/index.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 /*
@@ -25,7 +25,7 @@ const audit: AuditEntry[] = [];
 
 beforeAll(async () => {
   ({ sandbox, client, close } = await sandboxWithClient({ seed: 88 }, { maxRetries: 2 }));
-  host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, audit: { record: (e) => void audit.push(e) } });
+  host = testHost(client, { audit: { record: (e) => void audit.push(e) } });
 });
 afterAll(() => close());
 

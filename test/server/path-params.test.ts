@@ -1,15 +1,15 @@
 import type { ZodTypeAny } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { Rng } from '../../src/sandbox/rng.js';
 import type { RecordedRequest, Sandbox } from '../../src/sandbox/server.js';
 import type { AuditEntry } from '../../src/server/audit.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/mcp.js';
 import { allTools, type RegisteredTool } from '../../src/server/registry.js';
 import { endpointTools } from '../../tools/index.js';
 import { text } from '../e2e/connect.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { pathParams, sampleArguments } from './sample-args.js';
 
 /*
@@ -30,17 +30,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const host = (project?: string) =>
-  new ToolHost({
-    client,
-    logger: createLogger({ level: 'silent' }),
-    sandbox: true,
-    readOnly: false,
-    dynamic: false,
-    redactSecrets: false,
-    confirmWith: 'token',
-    project,
-    audit: { record: (entry) => audit.push(entry) },
-  });
+  testHost(client, { confirmWith: 'token', project, audit: { record: (entry) => audit.push(entry) } });
 
 const HOSTILE = [
   '', '.', '..', '...', '%2e', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%252e%252e', '../x', '..%2f', '..%5c', '%2f', '/', '?', '#', '\\', '..\\',

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { ToolHost, type ServerDeps } from '../../src/server/mcp.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 let sandbox: Sandbox;
@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const host = (deps: Partial<ServerDeps> = {}) =>
-  new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false, composites: allComposites, ...deps });
+  testHost(client, { composites: allComposites, ...deps });
 const names = (h: ToolHost) => h.listTools().map((t) => t.name);
 const atlas = () => [...sandbox.state.projects.values()].find((p) => p.name === 'Atlas');
 

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { inertJson, parseUntrustedText } from '../../src/server/results.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
+import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
 let sandbox: Sandbox;
@@ -14,7 +14,7 @@ let host: ToolHost;
 
 beforeAll(async () => {
   ({ sandbox, client, close } = await sandboxWithClient({ seed: 61 }));
-  host = new ToolHost({ client, logger: createLogger({ level: 'silent' }), sandbox: true, readOnly: false, dynamic: false, redactSecrets: false });
+  host = testHost(client);
 });
 afterAll(() => close());
 
