@@ -11,7 +11,7 @@ import { isoMinute, report, ReportError, type ReportContext } from './report.js'
  * answered with an empty list.
  */
 
-interface AuditEvent {
+export interface AuditEvent {
   id: string;
   type: string;
   effective_at: number;
@@ -146,7 +146,7 @@ function detailsOf(event: AuditEvent): string | undefined {
   return parts.length > 0 ? parts.join(', ') : undefined;
 }
 
-function describeActor(actor: AuditEvent['actor']): string {
+export function describeActor(actor: AuditEvent['actor']): string {
   if (!actor) return 'system';
   if (actor.session?.user) return actor.session.user.email ?? actor.session.user.id ?? 'a user';
   if (actor.api_key) {
@@ -157,7 +157,7 @@ function describeActor(actor: AuditEvent['actor']): string {
 }
 
 /** The payload sits under the key named by the event type; its `id` is the object acted on. */
-function targetOf(event: AuditEvent): string | undefined {
+export function targetOf(event: AuditEvent): string | undefined {
   const payload = event[event.type] as { id?: unknown } | undefined;
   return typeof payload?.id === 'string' ? payload.id : undefined;
 }

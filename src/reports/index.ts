@@ -1,4 +1,5 @@
 import { accessReview } from './access.js';
+import { spendAnomalies } from './anomalies.js';
 import { auditSearch } from './audit.js';
 import { find } from './find.js';
 import type { CompositeTool } from './report.js';
@@ -9,4 +10,4 @@ export type { CompositeTool, ReportContext } from './report.js';
 export { NameDirectory } from './names.js';
 
 /** The composite answer tools: each answers a common question in one call. */
-export const allComposites: readonly CompositeTool[] = [spendReport, usageReport, accessReview, find, auditSearch];
+export const allComposites: readonly CompositeTool[] = [spendReport, usageReport, spendAnomalies, accessReview, find, auditSearch];

@@ -6,6 +6,7 @@ import { BodyTooLarge, readBody } from '../http-body.js';
 import { SandboxError, invalid, unauthorized } from './errors.js';
 import { FaultInjector, type FaultDecision, type ScriptedFault } from './faults.js';
 import { Body, QueryParams } from './params.js';
+import { PLANTED_PATH, plantRecords } from './planted.js';
 import { Router } from './router.js';
 import { allRoutes } from './routes/index.js';
 import { seedOrganization } from './seed/index.js';
@@ -165,6 +166,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     try {
       ensureSeeded();
       authenticate(req.headers.authorization);
+      if (path === PLANTED_PATH) {
+        // The sandbox's own door for planted records: outside the router, so no tool can reach it.
+        if (method !== 'POST') throw new SandboxError(405, 'invalid_request_error', `Method ${method} is not allowed on /v1${path}; use POST.`);
+        const body = parseJson(raw);
+        record.body = body;
+        const added = plantRecords(state, body);
+        record.processed = true;
+        return { status: 201, body: { object: 'sandbox.records', added } };
+      }
       const match = router.match(method, path);
       if (match === null) throw new SandboxError(404, 'invalid_request_error', `Invalid URL (${method} /v1${path}).`);
       if ('allowed' in match) {

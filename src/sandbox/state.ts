@@ -293,6 +293,8 @@ export interface DailyActivity {
   num_model_requests: number;
   /** Family-specific counters: images, characters, seconds, sessions, bytes, calls. */
   units: number;
+  /** A planted cost record (POST /v1/_sandbox/records): it adds to costs and to no usage. */
+  costsOnly?: boolean;
   /** Cost in USD of this record, by line item. */
   costs: Array<{ line_item: string; amount: number; quantity: number; quantity_unit: string }>;
 }

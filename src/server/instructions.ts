@@ -7,7 +7,7 @@ import { TOOLSETS, type ListingMode } from './selection.js';
  * of a family) is said here once, so the schemas and descriptions can stay short.
  */
 const GUIDE: Record<Toolset, string> = {
-  reports: 'For questions about spend, usage, access or the audit trail, prefer the one-call reports (spend_report, usage_report, access_review, find, audit_search).',
+  reports: 'For questions about spend, usage, access or the audit trail, prefer the one-call reports (spend_report, usage_report, spend_anomalies, access_review, find, audit_search).',
   projects: 'Projects are archived, never deleted; an archived project refuses every change, to its users, service accounts, keys and limits too.',
   members:
     'Members: resolve names and emails to IDs with find first. Removing a user, group or role takes away the access it gave, and a role change affects every holder; predefined roles cannot change. An accepted invite cannot be revoked; SCIM-managed groups change in the identity provider.',

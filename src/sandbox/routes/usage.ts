@@ -417,7 +417,7 @@ function usageRoute(spec: FamilySpec): Route {
       for (let day = Math.floor(from / DAY) * DAY; day < to; day += DAY) {
         for (const entry of index.days.get(day) ?? []) {
           const record = entry.record;
-          if (record.family !== spec.family) continue;
+          if (record.family !== spec.family || record.costsOnly) continue;
           if (batch !== undefined && record.batch !== batch) continue;
           if (!filters.every((f) => passes(record, f))) continue;
           const group = groupOf(record, groupBy);
