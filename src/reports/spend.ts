@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import type { KeyRef } from './names.js';
+import { budgetShape, startBudget, type BudgetBlock } from './budget.js';
+import { change, compareField, comparedShape, describeCompared, previousPeriod, sumsByKey } from './compare.js';
 import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
@@ -31,6 +33,8 @@ export const spendReport = report({
     group_by: z.array(z.enum(['line_item', 'project', 'api_key'])).optional().describe('Breakdown; default line_item'),
     daily: z.boolean().optional().describe('Add a daily series'),
     top: z.number().int().min(1).max(100).optional().describe('Default 10'),
+    budget: z.boolean().optional().describe('Limit, alerts, forecast; default when this month is in'),
+    compare: compareField,
   },
   output: z.object({
     total_usd: z.number(),
@@ -47,8 +51,13 @@ export const spendReport = report({
         key_project: z.string().optional(),
         usd: z.number(),
         share: z.string(),
+        previous: z.number().optional(),
+        change: z.number().optional(),
+        change_pct: z.string().optional(),
       }),
     ),
+    previous: z.object({ total_usd: z.number(), change: z.number(), change_pct: z.string().optional(), period: comparedShape }).optional(),
+    budget: budgetShape.optional(),
     other: z.object({ rows: z.number(), usd: z.number() }).optional(),
     daily: z.array(z.object({ date: z.string(), usd: z.number() })).optional(),
     partial: partialShape.optional(),
@@ -63,7 +72,17 @@ export const spendReport = report({
     keyLookup?.catch(() => undefined);
     const keyNames = groups.includes('api_key') ? ctx.names.keys(ctx.signal) : undefined;
     let keyId = args.api_key && KEY_ID.test(args.api_key) ? args.api_key : keyLookup ? (await keyLookup).id : undefined;
-    const costs = (projectId: string | undefined) =>
+    if (args.budget && args.api_key) throw new ReportError('budget is for the organization or a project (limits and alerts are set there); drop api_key or budget.');
+    // The budget block's requests start with the report's own, once the project ID is known.
+    const monthStart = (() => {
+      const d = new Date(ctx.now());
+      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1) / 1000;
+    })();
+    const wantBudget = args.budget ?? (!args.api_key && period.end > monthStart);
+    let budget: Promise<BudgetBlock> | undefined;
+    const previous = args.compare ? previousPeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()) : undefined;
+    let previousRange: ReturnType<typeof ctx.client.range> | undefined;
+    const costs = (projectId: string | undefined, over = period) =>
       ctx.client.range({
         path: '/organization/costs',
         query: {
@@ -71,8 +90,8 @@ export const spendReport = report({
           ...(projectId ? { project_ids: [projectId] } : {}),
           ...(keyId ? { api_key_ids: [keyId] } : {}),
         },
-        start: period.start,
-        end: period.end,
+        start: over.start,
+        end: over.end,
         width: '1d',
         // Month-sized windows all at once rather than 180-day pages: the API answers the first
         // while it computes the next, so a year arrives about when its slowest month does
@@ -82,24 +101,37 @@ export const spendReport = report({
         signal: ctx.signal,
         progress: ctx.progress,
       });
-    let { project, value: range } = await withProject(ctx, args.project, costs);
+    const fetchAll = (projectId: string | undefined) => {
+      if (wantBudget) budget = startBudget(ctx, projectId);
+      if (previous) {
+        previousRange = costs(projectId, previous.period);
+        previousRange.catch(() => undefined);
+      }
+      return costs(projectId);
+    };
+    let { project, value: range } = await withProject(ctx, args.project, fetchAll);
     const key = keyLookup ? await keyLookup : undefined;
     if (key && key.id !== keyId) {
       keyId = key.id;
-      range = await costs(project?.id);
+      range = await fetchAll(project?.id);
     }
     if (key && project && key.project.id !== project.id) {
       throw new ReportError(`API key '${key.name}' (${key.id}) belongs to project ${key.project.name} (${key.project.id}), not ${project.name}; drop project or pick a key of ${project.name}.`);
     }
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
     const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
-    return {
-      ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
+    const before = previousRange ? await previousRange : undefined;
+    const prior = before ? sumsByKey(before.buckets, (r) => rowId(r as CostResult, groups), (r) => (r as CostResult).amount?.value ?? 0) : undefined;
+    const summary = summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
         period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
         ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
-      }),
-      ...partialOf([range.partial]),
+      }, prior && ((id, usd) => change(usd, prior.byKey.get(id) ?? 0, cents)));
+    return {
+      ...summary,
+      ...(prior && previous ? { previous: { total_usd: cents(prior.total), ...withoutPrevious(change(summary.total_usd as number, prior.total, cents)), period: describeCompared(previous) } } : {}),
+      ...(budget ? { budget: await budget } : {}),
+      ...partialOf([range.partial, before?.partial]),
     };
   },
 });
@@ -125,10 +157,33 @@ function label(group: Group, value: string | null, labels: Labels): Record<strin
   return { [group]: value };
 }
 
-function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boolean, labels: Labels, head: Record<string, unknown>): Record<string, unknown> {
+/**
+ * A breakdown row's key: a plain joined string. This runs once per cost line (6,500 for a year of
+ * one project), and a JSON.stringify of a fresh object per line was most of the report's own CPU time.
+ */
+function rowId(result: CostResult, groups: Group[]): string {
+  let id = '';
+  for (const g of groups) id += `${(result[GROUPS[g]] as string | null | undefined) ?? '\u0000'}\u0001`;
+  return id;
+}
+
+/** The totals' comparison without its `previous` figure, which the block names `total_usd`. */
+function withoutPrevious({ previous: _previous, ...rest }: ReturnType<typeof change>): Omit<ReturnType<typeof change>, 'previous'> {
+  return rest;
+}
+
+function summarise(
+  buckets: Bucket[],
+  groups: Group[],
+  top: number,
+  daily: boolean,
+  labels: Labels,
+  head: Record<string, unknown>,
+  compared?: (id: string, usd: number) => Record<string, number | string>,
+): Record<string, unknown> {
   let total = 0;
   let currency = 'usd';
-  const rows = new Map<string, { key: Record<string, string | null>; usd: number }>();
+  const rows = new Map<string, { id: string; key: Record<string, string | null>; usd: number }>();
   const series: Array<{ date: string; usd: number }> = [];
   for (const bucket of buckets) {
     let day = 0;
@@ -138,15 +193,12 @@ function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boole
       currency = result.amount?.currency ?? currency;
       total += value;
       day += value;
-      // A plain joined key: this loop runs once per cost line (6,500 for a year of one project), and a
-      // JSON.stringify of a fresh object per line was most of the report's own CPU time.
-      let id = '';
-      for (const g of groups) id += `${(result[GROUPS[g]] as string | null | undefined) ?? '\u0000'}\u0001`;
+      const id = rowId(result, groups);
       let row = rows.get(id);
       if (!row) {
         const key: Record<string, string | null> = {};
         for (const g of groups) key[g] = (result[GROUPS[g]] as string | null | undefined) ?? null;
-        row = { key, usd: 0 };
+        row = { id, key, usd: 0 };
         rows.set(id, row);
       }
       row.usd += value;
@@ -160,6 +212,7 @@ function summarise(buckets: Bucket[], groups: Group[], top: number, daily: boole
     ...Object.assign({}, ...Object.entries(row.key).map(([g, v]) => label(g as Group, v, labels))),
     usd: cents(row.usd),
     share: total > 0 ? `${Math.round((row.usd / total) * 1000) / 10}%` : '0%',
+    ...(compared ? compared(row.id, row.usd) : {}),
   }));
   return {
     total_usd: cents(total),

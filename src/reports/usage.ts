@@ -2,7 +2,8 @@ import { z, type ZodTypeAny } from 'zod';
 import { mapLimited, splitRange, type Bucket, type WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { KeyRef, ProjectRef, UserRef } from './names.js';
-import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { change, compareField, comparedShape, describeCompared, modelMatcher, previousPeriod, sumsByKey } from './compare.js';
+import { describePeriod, periodFields, periodShape, resolvePeriod, type Period } from './periods.js';
 import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
 import { addAt, planSteps, REST, SERIES_ROWS, seriesOf, seriesShape, sumSeries, type Series, type StepPlan, type StepValues } from './series.js';
 
@@ -69,6 +70,8 @@ export const usageReport = report({
     ...periodFields,
     group_by: z.array(z.enum(['model', 'project', 'user', 'api_key'])).optional().describe('Default model, or project'),
     top: z.number().int().min(1).max(100).optional().describe('Default 10; 5 with 3+ group_by'),
+    model: z.string().min(1).optional().describe('Exact model or family prefix (gpt-4o)'),
+    compare: compareField,
   },
   output: z.object({
     family: z.string(),
@@ -79,6 +82,10 @@ export const usageReport = report({
     /** How levels (stored bytes) were reduced instead of summed. */
     levels: z.string().optional(),
     group_by: z.array(z.string()).optional(),
+    /** The models a `model` filter matched in the period. */
+    models: z.array(z.string()).optional(),
+    /** With compare: the figure compared (tokens, else requests), its previous value and change; rows get the same. */
+    previous: z.object({ figure: z.string(), value: z.number(), change: z.number(), change_pct: z.string().optional(), period: comparedShape }).optional(),
     /** One row per group: the grouping fields and labels (strings) and the group's metrics (numbers). */
     groups: z.array(z.record(z.union([z.string(), z.number()]))).optional(),
     other: z.record(z.number()).optional(),
@@ -91,7 +98,12 @@ export const usageReport = report({
     const period = resolvePeriod(args, ctx.now(), 'last_30_days');
     const family = args.family ?? 'completions';
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : defaultGroups(family);
-    const families: Family[] = family === 'all' ? [...FAMILIES] : [family];
+    const byModel = (f: Family) => supportedGroups(f).has('model');
+    if (args.model && family !== 'all' && !byModel(family)) throw new ReportError(`${family} usage has no models to filter by; drop model.`);
+    // With a model filter, only the families that report models can match it.
+    const families: Family[] = family === 'all' ? FAMILIES.filter((f) => !args.model || byModel(f)) : [family];
+    const matches = args.model ? modelMatcher(args.model) : undefined;
+    const matched = new Set<string>();
     if (family !== 'all') {
       const supported = supportedGroups(family);
       const missing = groups.filter((g) => !supported.has(GROUPS[g]));
@@ -105,21 +117,37 @@ export const usageReport = report({
     ctx.progress?.plan(families.reduce((n, f) => n + splitRange(`/organization/usage/${f}`, period.start, period.end, '1d').length, 0));
     const labels = family === 'all' ? undefined : startLabels(groups, ctx);
     const plan = planSteps(period);
-    const fetchFamilies = (projectId: string | undefined) =>
+    const fetchOver = (projectId: string | undefined, over: Period, counted: WindowProgress | undefined) =>
       mapLimited(families, 4, async (f) => {
         const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
+        // A model filter groups by model too (the API filters exact names only) and keeps the matching rows.
+        const asked = matches && !usable.includes('model') ? [...usable, 'model' as const] : usable;
         const { buckets, partial } = await ctx.client.range({
           path: `/organization/usage/${f}`,
-          query: { ...(usable.length > 0 ? { group_by: usable.map((g) => GROUPS[g]) } : {}), ...(projectId ? { project_ids: [projectId] } : {}) },
-          start: period.start,
-          end: period.end,
+          query: { ...(asked.length > 0 ? { group_by: asked.map((g) => GROUPS[g]) } : {}), ...(projectId ? { project_ids: [projectId] } : {}) },
+          start: over.start,
+          end: over.end,
           width: '1d',
           signal: ctx.signal,
-          progress,
+          progress: counted,
         });
-        return { family: f, usable, buckets, partial };
+        return { family: f, usable, buckets: matches ? keepModels(buckets, matches, matched) : buckets, partial };
       });
+    const previous = args.compare ? previousPeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()) : undefined;
+    let before: ReturnType<typeof fetchOver> | undefined;
+    const fetchFamilies = (projectId: string | undefined) => {
+      if (previous) {
+        before = fetchOver(projectId, previous.period, undefined);
+        before.catch(() => undefined);
+      }
+      return fetchOver(projectId, period, progress);
+    };
     const { project, value: fetched } = await withProject(ctx, args.project, fetchFamilies);
+    const prior = before ? await before : undefined;
+    if (args.model && matched.size === 0) {
+      throw new ReportError(`No usage of a model matching '${args.model}' in this period${project ? ` for ${project.name}` : ''}; give an exact model (gpt-4o-2024-08-06) or a family prefix (gpt-4o), or drop model.`);
+    }
+    const modelsNote = args.model ? { models: [...matched].sort() } : {};
 
     // Rows of three or four labels cost twice as much; half as many keep the default answer small.
     const top = args.top ?? (groups.length >= 3 ? 5 : 10);
@@ -143,7 +171,19 @@ export const usageReport = report({
             ]
           : [{ group: '(all)', values: overall }];
       const series = seriesFor(plan, seriesMetrics(totals, overall), seriesRows);
-      return { ...head, totals, ...levelNote(levels), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...series, ...partialOf([only.partial]) };
+      const compared = prior && previous ? compareRows(totals, rows, named, prior[0]?.buckets ?? [], groups, previous) : {};
+      return {
+        ...head,
+        totals,
+        ...levelNote(levels),
+        ...modelsNote,
+        group_by: groups,
+        groups: 'rows' in compared ? compared.rows : named,
+        ...(others ? { other: others } : {}),
+        ...('previous' in compared ? { previous: compared.previous } : {}),
+        ...series,
+        ...partialOf([only.partial, prior?.[0]?.partial]),
+      };
     }
     const perFamily = fetched.map((f) => ({ family: f.family, ...aggregate(f.buckets, [], 0, plan) }));
     const byFamily = perFamily.map(({ family: f, totals: metrics }) => ({ family: f, metrics }));
@@ -162,16 +202,61 @@ export const usageReport = report({
       ...counted.slice(0, SERIES_ROWS),
       ...(counted.length > SERIES_ROWS ? [{ group: REST, values: sumSeries(counted.slice(SERIES_ROWS).map((c) => c.values), plan.dates.length) }] : []),
     ];
+    const comparedAll = prior && previous ? compareTotals(totals, prior.flatMap((f) => f.buckets), previous) : undefined;
     return {
       ...head,
       totals,
+      ...modelsNote,
+      ...(comparedAll ? { previous: comparedAll } : {}),
       ...levelNote(anyLevels ? [...LEVELS] : [], false),
       by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })),
       ...seriesFor(plan, ['tokens', 'requests'].filter((m) => seriesRows.some((r) => r.values.has(m))), seriesRows),
-      ...partialOf(fetched.map((f) => f.partial)),
+      ...partialOf([...fetched, ...(prior ?? [])].map((f) => f.partial)),
     };
   },
 });
+
+/** The buckets with only the results of matching models; the models seen are added to `matched`. */
+function keepModels(buckets: Bucket[], matches: (model: unknown) => boolean, matched: Set<string>): Bucket[] {
+  return buckets.map((b) => ({
+    ...b,
+    results: b.results.filter((r) => {
+      const model = (r as { model?: unknown }).model;
+      if (!matches(model)) return false;
+      matched.add(model as string);
+      return true;
+    }),
+  }));
+}
+
+/** The figure a comparison uses: tokens (input + output) where counted, else requests. */
+function figureOf(totals: Metrics): { figure: string; measure: (r: Record<string, unknown>) => number } | undefined {
+  if ('input_tokens' in totals || 'output_tokens' in totals) return { figure: 'tokens', measure: (r) => Number(r.input_tokens ?? 0) + Number(r.output_tokens ?? 0) };
+  if ('num_model_requests' in totals) return { figure: 'requests', measure: (r) => Number(r.num_model_requests ?? 0) };
+  return undefined;
+}
+
+function compareTotals(totals: Metrics, buckets: Bucket[], previous: { period: Period; note: string }) {
+  const figure = figureOf(totals);
+  if (!figure) return undefined;
+  const now = figure.figure === 'tokens' ? (totals.input_tokens ?? 0) + (totals.output_tokens ?? 0) : (totals.num_model_requests ?? 0);
+  const { previous: value, ...delta } = change(now, sumsByKey(buckets, () => '', figure.measure).total, Math.round);
+  return { figure: figure.figure, value, ...delta, period: describeCompared(previous) };
+}
+
+/** Each group row with the previous period's figure, change and change %; and the totals' comparison. */
+function compareRows(totals: Metrics, raw: Array<Record<string, unknown>>, named: Array<Record<string, unknown>>, buckets: Bucket[], groups: Group[], previous: { period: Period; note: string }) {
+  const figure = figureOf(totals);
+  if (!figure) return {};
+  const keyOf = (row: Record<string, unknown>, read: (g: Group) => unknown) => groups.map((g) => String(read(g) ?? '(none)')).join('\u0001');
+  const prior = sumsByKey(buckets, (r) => keyOf(r, (g) => r[GROUPS[g]]), figure.measure);
+  const rows = named.map((row, i) => {
+    const source = raw[i] ?? {};
+    const now = figure.measure(source);
+    return { ...row, ...change(now, prior.byKey.get(keyOf(source, (g) => source[g])) ?? 0, Math.round) };
+  });
+  return { rows, previous: compareTotals(totals, buckets, previous) };
+}
 
 /** Says how a level was reduced, once, next to the totals (and in the series, when it has the level). */
 function levelNote(levels: string[], inSeries = true): Record<string, string> {
