@@ -18,8 +18,8 @@ export const budgetShape = z.object({
   month: z.string(),
   /** Including today so far; thresholds are judged and forecasts made on complete days only. */
   month_to_date_usd: z.number(),
-  /** `enforcement` as the API reports it: `enforcing` once spend has reached the limit. */
-  limit: threshold.extend({ enforcement: z.string() }).nullable(),
+  /** Absent when no hard limit is set. `enforcement` as the API reports it: `enforcing` once spend has reached the limit. */
+  limit: threshold.extend({ enforcement: z.string() }).optional(),
   alerts: z.array(threshold.extend({ recipients: z.number() })),
   forecast: z.object({ usd: z.number(), low: z.number(), high: z.number(), method: z.string() }),
 });
@@ -71,7 +71,7 @@ export function startBudget(ctx: ReportContext, projectId: string | undefined): 
     return {
       month: isoDate(monthStart).slice(0, 7),
       month_to_date_usd: cents(monthToDate),
-      limit: limitObject && typeof limitUsd === 'number' ? { ...judge(limitUsd / 100), enforcement: limitObject.enforcement?.status ?? 'unknown' } : null,
+      ...(limitObject && typeof limitUsd === 'number' ? { limit: { ...judge(limitUsd / 100), enforcement: limitObject.enforcement?.status ?? 'unknown' } } : {}),
       alerts: alertList.items
         .map((a) => ({ ...judge(a.threshold_amount / 100), recipients: a.notification_channel?.recipients?.length ?? 0 }))
         .sort((a, b) => a.usd - b.usd),

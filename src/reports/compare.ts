@@ -11,7 +11,8 @@ import { describePeriod, type Period } from './periods.js';
 
 export const compareField = z.enum(['previous_period']).optional().describe('Add previous figure, change and %');
 
-export const comparedShape = z.object({ start: z.string(), end: z.string(), note: z.string() });
+/** The previous window, to the minute, end exclusive, and how it was chosen. */
+export const comparedShape = z.string();
 
 const DAY = 86_400;
 
@@ -31,9 +32,9 @@ export function previousPeriod(period: Period, name: string | undefined, nowMs: 
   return { period: { start: previousStart, end: Math.min(previousEnd, period.start) }, note };
 }
 
-export function describeCompared(previous: { period: Period; note: string }): z.infer<typeof comparedShape> {
+export function describeCompared(previous: { period: Period; note: string }): string {
   const { start, end } = describePeriod(previous.period);
-  return { start, end, note: previous.note };
+  return `${start} to ${end}: ${previous.note}`;
 }
 
 /** previous, change and change_pct for one figure (change_pct is absent when there was nothing before). */
