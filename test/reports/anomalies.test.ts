@@ -190,4 +190,37 @@ describe('POST /v1/_sandbox/records', () => {
     }
     expect(sandbox.state.activity.length).toBe(before);
   });
+
+  it('joins planted records to every grouping of costs and completions usage, each adding only what it says', async () => {
+    const { sandbox } = hosts.get(2) as { sandbox: Sandbox };
+    const project = [...sandbox.state.projects.keys()][1] as string;
+    const key = [...(sandbox.state.projectApiKeys.get(project)?.keys() ?? [])][0] as string;
+    const day = TODAY - 40 * DAY;
+    const get = async (path: string, group: string, field: (r: Record<string, any>) => number, match: (r: Record<string, any>) => boolean) => {
+      const res = await fetch(`${sandbox.url}${path}?start_time=${day}&end_time=${day + DAY}&group_by[]=${group}`, { headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
+      const body = (await res.json()) as { data: Array<{ results: Array<Record<string, any>> }> };
+      return (body.data[0]?.results ?? []).filter(match).reduce((s, r) => s + field(r), 0);
+    };
+    const usd = (r: Record<string, any>) => r.amount.value as number;
+    const tokens = (r: Record<string, any>) => (r.input_tokens as number) + (r.output_tokens as number);
+    const views = () =>
+      Promise.all([
+        get('/organization/costs', 'project_id', usd, (r) => r.project_id === project),
+        get('/organization/costs', 'api_key_id', usd, (r) => r.api_key_id === key),
+        get('/organization/costs', 'line_item', usd, (r) => r.line_item === 'planted, input'),
+        get('/organization/usage/completions', 'project_id', tokens, (r) => r.project_id === project),
+        get('/organization/usage/completions', 'api_key_id', tokens, (r) => r.api_key_id === key),
+        get('/organization/usage/completions', 'model', tokens, (r) => r.model === 'planted-model'),
+        get('/organization/usage/completions', 'model', (r) => r.num_model_requests as number, (r) => r.model === 'planted-model'),
+      ]);
+    const before = await views();
+    const res = await plant(sandbox, {
+      costs: [{ date: date(day), project_id: project, api_key_id: key, line_item: 'planted, input', usd: 123.45 }],
+      completions: [{ date: date(day), project_id: project, api_key_id: key, model: 'planted-model', input_tokens: 1000, output_tokens: 234, requests: 7 }],
+    });
+    expect(res.status).toBe(201);
+    const after = await views();
+    const added = after.map((v, i) => Math.round((v - (before[i] as number)) * 100) / 100);
+    expect(added).toEqual([123.45, 123.45, 123.45, 1234, 1234, 1234, 7]);
+  });
 });
