@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
+import { after, archivedProject, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
 
 const apiKeyId = () => id('Project API key ID (key_…)');
 
@@ -72,6 +72,7 @@ const tools: EndpointTool[] = [
     },
     output: projectKey,
     target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    preview: { refuseWhen: [archivedProject], alone: 'Only this key: apps using it get the new scopes or expiry.' },
   }),
   endpoint({
     name: 'projects_api_keys_delete',
@@ -85,6 +86,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), api_key_id: apiKeyId() } },
     output: deleted('organization.project.api_key.deleted'),
     target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    preview: { refuseWhen: [archivedProject], alone: 'Only this key: apps using it stop working; its owner keeps access.' },
   }),
 ];
 

@@ -322,7 +322,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     const preview = okData(await ask('projects_users_delete', { project_id: key.project.id, user_id: key.owner.user.id }));
     expect(preview.confirmation_token).toBeTruthy();
     const expected = keys.filter((k) => k.project.id === key.project.id && k.owner.user.id === key.owner.user.id).map((k) => k.id);
-    expect(new Set((preview.keys_losing_access as Array<{ id: string }>).map((k) => k.id))).toEqual(new Set(expected));
+    expect(new Set((preview.effects as { keys: { items: Array<{ id: string }> } }).keys.items.map((k) => k.id))).toEqual(new Set(expected));
   });
 
   question('A refusal for the target\'s state does not ask to fix an argument', {}, async (ask) => {
