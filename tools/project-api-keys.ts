@@ -29,10 +29,9 @@ const tools: EndpointTool[] = [
       query: {
         limit: limit(1, 100, 20),
         after: after(),
-        owner_project_access: z
-          .enum(['active', 'inactive', 'any'])
-          .optional()
-          .describe('Default active; any = all keys'),
+        // Sent as `any` unless asked: the API's own default hides keys whose owner lost project
+        // access, which are still enabled and exactly the ones a review must see.
+        owner_project_access: z.enum(['active', 'inactive', 'any']).default('any').describe('Default any; inactive: owner lost access'),
       },
     },
     output: listOf(projectKey),

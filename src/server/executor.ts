@@ -78,7 +78,8 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   const dupes = tool.effect === 'write' ? await duplicates(ctx.client, endpoint, fields, ctx.signal) : [];
   if (dryRun === true) {
     trail.final(args, 'dry_run');
-    return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
+    const note = endpoint.preview?.duplicate ? 'Nothing was changed: only a read was sent, to look for a duplicate.' : 'Nothing was sent.';
+    return success({ dry_run: true, note, request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
   }
 
   let gate: Confirmed | undefined;

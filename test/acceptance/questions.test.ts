@@ -177,9 +177,9 @@ describe.each([1, 2])('seed %i', (seed) => {
 
   question('Periods: rolling ends now, calendar stays calendar, the window is stated', {}, async (ask) => {
     const rolling = okData(await ask('spend_report', { period: 'last_7_days' }));
-    expect(rolling.period).toEqual({ start: '2026-11-16 00:00Z', end: '2026-11-23 12:00Z', name: 'last_7_days' });
+    expect(rolling.period).toEqual({ start: '2026-11-16T00:00Z', end: '2026-11-23T12:00Z', name: 'last_7_days' });
     const calendar = okData(await ask('spend_report', { period: 'last_month' }));
-    expect(calendar.period).toEqual({ start: '2026-10-01 00:00Z', end: '2026-11-01 00:00Z', name: 'last_month' });
+    expect(calendar.period).toEqual({ start: '2026-10-01T00:00Z', end: '2026-11-01T00:00Z', name: 'last_month' });
     cents(calendar.total_usd, await truth.costMicros(LAST_MONTH.start, LAST_MONTH.end));
   });
 
