@@ -112,6 +112,23 @@ describe.each([{ seed: 5 }, { seed: 31 }])('seed $seed', ({ seed }) => {
     expect(active.length).toBeGreaterThan(0);
   });
 
+  it('the person asked through elicitation sees the same effects and warnings, and a decline changes nothing', async () => {
+    const { keys } = await truth();
+    const key = keys.find((k) => k.owner.type === 'service_account' && k.project.status === 'active') as (typeof keys)[number];
+    let shown = '';
+    const writes = sandbox.requests.filter((r) => r.method !== 'GET').length;
+    const answer = await host.call('projects_service_accounts_delete', { project_id: String(key.project.id), service_account_id: key.owner.service_account?.id }, {
+      elicit: async (message) => {
+        shown = message;
+        return 'decline';
+      },
+    });
+    expect(answer.isError).toBeFalsy();
+    expect(shown).toContain('Also keys (deleted with it');
+    expect(shown).toContain(String(key.id));
+    expect(sandbox.requests.filter((r) => r.method !== 'GET').length).toBe(writes);
+  });
+
   it('projects_archive names every key that stops working, those whose owner lost access too', async () => {
     const { keys, active } = await truth();
     const project = active.find((p) => keys.some((k) => k.project.id === p.id && k.owner_project_access === 'inactive')) ?? active[0];
