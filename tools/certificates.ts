@@ -85,6 +85,7 @@ const tools: EndpointTool[] = [
     path: '/organization/certificates/deactivate',
     input: { body: { certificate_ids: certificateIds() } },
     output: toggled('organization.certificate.deactivation', 'organization.certificate'),
+    preview: { alone: "Only the organization-wide activation: a project's own activation of the same certificate stays." },
   }),
   endpoint({
     name: 'certificates_retrieve',
@@ -128,6 +129,10 @@ const tools: EndpointTool[] = [
     input: { path: { certificate_id: certificateId() } },
     output: objectOf('certificate.deleted'),
     target: '/organization/certificates/{certificate_id}',
+    preview: {
+      refuseWhen: [{ get: '/organization/certificates/{certificate_id}', field: 'active', equals: 'true', reason: 'the certificate is active in the organization; the API deletes only certificates inactive everywhere. Deactivate it first (certificates_deactivate).' }],
+      alone: 'Only the certificate: the API refuses to delete one still active in any project.',
+    },
   }),
   endpoint({
     name: 'projects_certificates_list',
@@ -168,6 +173,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/certificates/deactivate',
     input: { path: { project_id: projectId() }, body: { certificate_ids: certificateIds() } },
     output: toggled('organization.project.certificate.deactivation', 'organization.project.certificate'),
+    preview: { alone: "Only this project's activation: the organization-wide one and other projects' stay." },
   }),
 ];
 

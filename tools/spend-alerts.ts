@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, before, deleted, id, limit, listedAs, listOf, objectOf, order, projectId } from './common.js';
+import { after, archivedProject, before, deleted, id, limit, listedAs, listOf, objectOf, order, projectId } from './common.js';
 
 const alertId = () => id('Spend alert ID');
 
@@ -97,6 +97,7 @@ const tools: EndpointTool[] = [
     input: { path: { alert_id: alertId() } },
     output: deleted('organization.spend_alert.deleted'),
     target: `${ORG}/{alert_id}`,
+    preview: { alone: 'Only this alert: the spend limit and other alerts stay.' },
   }),
   endpoint({
     name: 'projects_spend_alerts_list',
@@ -162,6 +163,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), alert_id: alertId() } },
     output: deleted('project.spend_alert.deleted'),
     target: `${PROJECT}/{alert_id}`,
+    preview: { refuseWhen: [archivedProject], alone: "Only this alert: the project's spend limit and other alerts stay." },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { objectOf, projectId } from './common.js';
+import { archivedProject, objectOf, projectId } from './common.js';
 
 /*
  * Hard spend limits, for the organization and per project. An update creates or replaces the
@@ -52,6 +52,7 @@ const tools: EndpointTool[] = [
     input: { body: limitBody() },
     output: spendLimit('organization.spend_limit'),
     target: ORG,
+    preview: { alone: "Only the organization's spend limit: spend alerts and project limits stay." },
   }),
   endpoint({
     name: 'spend_limit_delete',
@@ -65,6 +66,7 @@ const tools: EndpointTool[] = [
     input: {},
     output: removed('organization.spend_limit.deleted'),
     target: ORG,
+    preview: { alone: "Only the organization's spend limit: spending is no longer capped by it; spend alerts and project limits stay." },
   }),
   endpoint({
     name: 'projects_spend_limit_retrieve',
@@ -90,6 +92,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId() }, body: limitBody() },
     output: spendLimit('project.spend_limit'),
     target: PROJECT,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's spend limit: its spend alerts stay." },
   }),
   endpoint({
     name: 'projects_spend_limit_delete',
@@ -103,6 +106,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId() } },
     output: removed('project.spend_limit.deleted'),
     target: PROJECT,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's spend limit: its spending is no longer capped by it; its spend alerts stay." },
   }),
 ];
 

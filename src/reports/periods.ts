@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listedAs } from '../../tools/common.js';
-import { parseTime } from '../time.js';
+import { isoMinute, parseTime } from '../time.js';
 import { ReportError } from './report.js';
 
 /*
@@ -14,7 +14,7 @@ export type PeriodName = (typeof PERIODS)[number];
 export const periodFields = {
   // Listed as a string with the names in one line, checked against the full list: the enum costs
   // every conversation about 40 tokens in each of three reports.
-  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('today, yesterday, last_7/30/90/365_days, this_month, last_month, this_year (UTC); or start/end'),
+  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('Default last_30_days; or today, yesterday, last_7/90/365_days, this_month, last_month, this_year (UTC)'),
   start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Date, Unix s or 30d'),
   end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Exclusive; default now'),
 };
@@ -72,8 +72,7 @@ export function named(period: PeriodName, nowMs: number): Period {
 export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional() });
 
 export function describePeriod(period: Period, name?: string): { start: string; end: string; name?: string } {
-  const minute = (unix: number) => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
-  return { start: minute(period.start), end: minute(period.end), ...(name ? { name } : {}) };
+  return { start: isoMinute(period.start), end: isoMinute(period.end), ...(name ? { name } : {}) };
 }
 
 function time(field: string, value: string | number, nowMs: number): number {

@@ -92,6 +92,9 @@ export const usageReport = report({
     const family = args.family ?? 'completions';
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : defaultGroups(family);
     const families: Family[] = family === 'all' ? [...FAMILIES] : [family];
+    // family all sums the families whole: a grouping or a top would be dropped, so it is refused instead.
+    const unused = family === 'all' ? (['group_by', 'top'] as const).filter((f) => args[f] !== undefined) : [];
+    if (unused.length > 0) throw new ReportError(`${unused.join(' and ')}: not used with family all, which totals each family whole. Name one family to group it (e.g. family: "completions", group_by: ["user"]), or leave ${unused.length === 1 ? 'it' : 'them'} out.`);
     if (family !== 'all') {
       const supported = supportedGroups(family);
       const missing = groups.filter((g) => !supported.has(GROUPS[g]));

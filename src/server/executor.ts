@@ -7,7 +7,7 @@ import { digest, type Confirmations } from './confirm.js';
 import { StoreUnavailableError } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
-import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
+import { affected, certainRefusal, duplicates, namesGivenAsIds, readable, warnings, type Effects } from './preview.js';
 import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
@@ -28,6 +28,8 @@ export interface ExecContext {
   signal?: AbortSignal;
   /** The token budget of one result (`--max-result-tokens`); default 8,000. */
   maxResultTokens?: number;
+  /** Wall clock in ms, for "in active use"; Date.now unless a test sets it. */
+  now?: () => number;
 }
 
 export interface PlannedRequest {
@@ -72,9 +74,12 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
 
+  // A write that makes a second object of the same name says so, on the dry run and with the result.
+  const dupes = tool.effect === 'write' ? await duplicates(ctx.client, endpoint, fields, ctx.signal) : [];
   if (dryRun === true) {
     trail.final(args, 'dry_run');
-    return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request) }, ctx);
+    const note = endpoint.preview?.duplicate ? 'Nothing was changed: only a read was sent, to look for a duplicate.' : 'Nothing was sent.';
+    return success({ dry_run: true, note, request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
   }
 
   let gate: Confirmed | undefined;
@@ -100,7 +105,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
-    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined };
+    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
     return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
   } finally {
     gate?.release();
@@ -254,6 +259,11 @@ async function confirmDestructive(
   if (missing) return missing;
   const state = stateOf(target);
 
+  // What else changes and what to beware of: shown to whoever confirms, model or human.
+  const effects = await affected(ctx.client, endpoint, fields, ctx.signal);
+  const warned = await warnings(ctx.client, endpoint, fields, state, effects, Math.floor((ctx.now ?? Date.now)() / 1000), ctx.signal);
+  const beyond = endpoint.preview?.alone !== undefined && Object.keys(effects.shown).length === 0 ? endpoint.preview.alone : effects.shown;
+
   const canElicit = ctx.elicit !== undefined && ctx.confirmWith !== 'token';
   if (ctx.confirmWith === 'elicitation' && !canElicit) {
     const message = `${tool.name} refused: the server confirms with elicitation (--confirm-with elicitation) but this client cannot show a confirmation dialog. Nothing was changed.`;
@@ -261,7 +271,7 @@ async function confirmDestructive(
     return { result: failure(message, ctx) };
   }
   if (canElicit && ctx.elicit) {
-    const answer = await ctx.elicit(describeForHuman(tool, request, state));
+    const answer = await ctx.elicit(describeForHuman(tool, request, state, effects, warned));
     if (answer !== 'accept') {
       trail.final(args, 'declined', { decision: `elicitation_${answer}` });
       return {
@@ -280,7 +290,6 @@ async function confirmDestructive(
     });
   }
 
-  const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
   const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
   trail.final(args, 'preview', { decision: 'token_issued' });
   return {
@@ -289,8 +298,9 @@ async function confirmDestructive(
         status: 'confirmation_required',
         action: `${tool.title}: ${tool.description}`,
         request: masked(request),
-        ...(state !== undefined ? { target: state } : {}),
-        ...affects,
+        ...(state !== undefined ? { target: readable(state) } : {}),
+        effects: beyond,
+        ...(warned.length > 0 ? { warnings: warned } : {}),
         confirmation_token: issued,
         expires_at: new Date(expiresAt).toISOString(),
         next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
@@ -300,11 +310,15 @@ async function confirmDestructive(
   };
 }
 
-function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown): string {
+function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown, effects: Effects, warned: readonly string[]): string {
   const lines = [`${tool.title}: ${tool.description}`, `Request: ${request.method} ${request.path}${request.query ? serializeQuery(request.query as Query) : ''}`];
   // The human approves what this text shows, so nothing in it may render deceptively (bidi, invisible characters).
   if (request.body && Object.keys(request.body).length > 0) lines.push(`Body: ${inertJson(request.body)}`);
-  if (state !== undefined) lines.push(`Current state (data from the API): ${inertJson(state)}`);
+  if (state !== undefined) lines.push(`Current state (data from the API): ${inertJson(readable(state))}`);
+  for (const [label, effect] of Object.entries(effects.shown)) {
+    lines.push('unknown' in effect ? `Also ${label} (${effect.effect}): unknown, ${effect.unknown}` : `Also ${label} (${effect.effect}): ${effect.count}${effect.count > 0 ? `: ${inertJson(effect.items)}` : ''}`);
+  }
+  for (const warning of warned) lines.push(`Warning: ${warning}`);
   lines.push('Approve this change?');
   return lines.join('\n');
 }
@@ -339,6 +353,8 @@ interface Sent {
 interface Shaping {
   maxItems: number | undefined;
   fields: string[] | undefined;
+  /** Said beside the answer (a duplicate name). */
+  warnings?: string[];
 }
 
 async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Promise<Sent> {
@@ -398,6 +414,7 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
 function shaped(tool: RegisteredTool, endpoint: EndpointTool, data: Record<string, unknown>, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Record<string, unknown> {
   let out = compact(data, { zeroCountersInRows: endpoint.pagination === 'page_token' });
   if (shaping.fields && tool.selectable) out = selectFields(out, shaping.fields, tool.selectable.rows);
+  if (shaping.warnings && shaping.warnings.length > 0) out = { ...out, warnings: shaping.warnings };
   const continuable = endpoint.pagination === 'page_token' ? 'start_time' in tool.input.shape : 'after' in tool.input.shape;
   const kind = !Array.isArray(out.data) || !endpoint.pagination || !continuable ? 'other' : endpoint.pagination === 'page_token' ? 'buckets' : 'cursor';
   return fitToBudget(out, ctx.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS, { tool: tool.name, kind, narrow: waysToNarrow(tool, request, kind, shaping) });

@@ -140,6 +140,7 @@ export class ToolHost implements Host {
       elicit: session.elicit,
       signal: session.signal,
       maxResultTokens: this.deps.maxResultTokens,
+      now: this.deps.now,
     };
     if (tool.composite) return this.runComposite(tool, args, session);
     try {
