@@ -4,7 +4,7 @@ import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
-import { StoreUnavailableError } from './confirmation-store.js';
+import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
@@ -93,6 +93,12 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
       ctx.confirmations.refusedForStore();
       return failure(message, ctx);
     }
+    if (error instanceof LockBusyError) {
+      const message = `${tool.name} refused: ${error.message}. Nothing was changed, and the token was not used: try it again later.`;
+      trail.final(args, 'refused', { decision: 'target_busy', message });
+      ctx.confirmations.refusedForStore();
+      return failure(message, ctx);
+    }
     const message = describeFailure(error, { tool: tool.name, write: false });
     trail.final(args, 'failed', { decision: 'target_fetch_failed', ...statusOf(error), message });
     return failure(message, ctx);
@@ -103,7 +109,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined };
     return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
   } finally {
-    gate?.release();
+    gate?.lock.release();
   }
 }
 
@@ -118,9 +124,22 @@ async function execute(
   gate: Confirmed | undefined,
 ): Promise<ToolResult> {
   const decision = gate?.decision;
+  // Immediately before sending: the lock must still be this call's, kept over the request's whole
+  // deadline, or nothing goes out (see holdForSending).
+  const deadlineMs = ctx.client.requestDeadlineMs;
+  if (gate) {
+    const lost = await holdForSending(gate, deadlineMs);
+    if (lost !== undefined) {
+      const message = `${tool.name} not executed: ${lost} Nothing was sent, so nothing changed; the token is used up. Call ${tool.name} without confirm to preview again.`;
+      trail.final(args, 'refused', { decision: 'lock_lost', message });
+      return failure(message, ctx);
+    }
+  }
   if (tool.effect !== 'read') trail.request(args, decision);
   try {
-    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, ctx);
+    // A confirmed write ends by its deadline, which its lock covers: it never runs unguarded.
+    const sendCtx = gate ? { ...ctx, signal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]) : AbortSignal.timeout(deadlineMs) } : ctx;
+    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, sendCtx);
     if (tool.effect !== 'read') {
       trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
     }
@@ -192,8 +211,25 @@ interface Confirmed {
   targetPath?: string;
   /** The target as read under the lock, just before the request goes out. */
   before?: TargetRead;
-  release: () => void;
+  lock: HeldLock;
 }
+
+/**
+ * Proves the target's lock is still this call's and keeps it for the request's whole deadline (with
+ * its retries), so that no stall of the store or of this process can let a second confirmation in
+ * while the request may be running; past it, the holder's renewals keep it while the outcome is
+ * settled. Undefined when it holds; otherwise why the request must not be sent.
+ */
+async function holdForSending(gate: Confirmed, deadlineMs: number): Promise<string | undefined> {
+  try {
+    if (await gate.lock.keepFor(deadlineMs)) return undefined;
+    return 'its lock on the target lapsed before the request went out (the confirmation store stalled or lost its data), so another confirmation of the same target may be running.';
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return `its lock on the target could not be proven still held just before sending: ${error.message}.`;
+  }
+}
+
 
 type Gate = Confirmed | { result: ToolResult };
 
@@ -236,7 +272,7 @@ async function confirmDestructive(
   }
 
   if (token !== undefined) {
-    return underLock(ctx, lockKey, request, async (release) => {
+    return underLock(ctx, lockKey, request, async (lock) => {
       const target = await read();
       const missing = await refuseMissing(target);
       if (missing) return missing;
@@ -245,7 +281,7 @@ async function confirmDestructive(
         trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
         return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
       }
-      return { decision: 'token_accepted', targetPath, before: target, release };
+      return { decision: 'token_accepted', targetPath, before: target, lock };
     });
   }
 
@@ -270,18 +306,18 @@ async function confirmDestructive(
     }
     // The dialog may have stayed open a while: what the human approved must still be what is there.
     // The lock is taken only now, so an open dialog never holds up another confirmation.
-    return underLock(ctx, lockKey, request, async (release) => {
+    return underLock(ctx, lockKey, request, async (lock) => {
       const now = await read();
       if (state !== undefined && digest(stateOf(now)) !== digest(state)) {
         trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
         return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
       }
-      return { decision: 'elicitation_accept', targetPath, before: now, release };
+      return { decision: 'elicitation_accept', targetPath, before: now, lock };
     });
   }
 
   const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
-  const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
+  const { token: issued, expiresAt } = await ctx.confirmations.issue(tool.name, fields, state);
   trail.final(args, 'preview', { decision: 'token_issued' });
   return {
     result: success(
@@ -459,23 +495,23 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
 
 /**
  * Runs `step` holding the lock on `key`. A step that clears the call to execute takes the lock with
- * it (its `release` is called once the outcome is known); any other ending releases it here.
+ * it (released once the outcome is known); any other ending releases it here.
  */
-async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (release: () => void) => Promise<Gate>): Promise<Gate> {
-  let release: () => void;
+async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (lock: HeldLock) => Promise<Gate>): Promise<Gate> {
+  let lock: HeldLock;
   try {
-    release = await ctx.confirmations.store.lock(key, ctx.signal);
+    lock = await ctx.confirmations.store.lock(key, ctx.signal);
   } catch (error) {
     if (ctx.signal?.aborted) throw new CancelledError(request.method, request.path, false);
     throw error;
   }
   let handedOver = false;
   try {
-    const gate = await step(release);
+    const gate = await step(lock);
     handedOver = !('result' in gate);
     return gate;
   } finally {
-    if (!handedOver) release();
+    if (!handedOver) lock.release();
   }
 }
 

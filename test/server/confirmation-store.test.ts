@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
+import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
@@ -24,41 +24,44 @@ const archives = (id: string) => sandbox.requests.filter((r) => r.method === 'PO
 describe('the in-memory confirmation store', () => {
   it('lets exactly one of many concurrent claims of a nonce through', async () => {
     const store = new MemoryConfirmationStore();
-    const claims = await Promise.all(Array.from({ length: 50 }, () => store.claim('nonce-1', 60_000)));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claim('nonce-1', 60_000)).toBe(false);
-    expect(await store.claim('nonce-2', 60_000)).toBe(true);
+    const claims = await Promise.all(Array.from({ length: 50 }, () => store.claim('nonce-1', 60_000, MEMORY_EPOCH)));
+    expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
+    expect(await store.claim('nonce-1', 60_000, MEMORY_EPOCH)).toBe('used');
+    expect(await store.claim('nonce-2', 60_000, MEMORY_EPOCH)).toBe('claimed');
+    expect(await store.claim('nonce-3', 60_000, 'another-epoch')).toBe('stale_epoch');
   });
 
   it('forgets a nonce only after its time is up', async () => {
     let now = 1_000;
     const store = new MemoryConfirmationStore(() => now);
-    expect(await store.claim('n', 500)).toBe(true);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('claimed');
     now = 1_500;
-    expect(await store.claim('n', 500)).toBe(false);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('used');
     now = 1_501;
-    expect(await store.claim('n', 500)).toBe(true);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('claimed');
   });
 
   it('holds one key at a time, in arrival order, and keys do not block each other', async () => {
     const store = new MemoryConfirmationStore();
     const order: string[] = [];
     const first = await store.lock('a');
-    const second = store.lock('a').then((release) => {
+    const second = store.lock('a').then((held) => {
       order.push('second');
-      release();
+      held.release();
     });
-    const third = store.lock('a').then((release) => {
+    const third = store.lock('a').then((held) => {
       order.push('third');
-      release();
+      held.release();
     });
     const other = await store.lock('b'); // not blocked by 'a'
     order.push('other');
-    other();
+    other.release();
     await Promise.resolve();
     expect(order).toEqual(['other']);
-    first();
-    first(); // a second release changes nothing
+    expect(await first.keepFor(60_000)).toBe(true); // in one process a held lock cannot lapse
+    first.release();
+    first.release(); // a second release changes nothing
+    expect(await first.keepFor(60_000)).toBe(false);
     await Promise.all([second, third]);
     expect(order).toEqual(['other', 'second', 'third']);
     expect(store.heldKeys).toBe(0);
@@ -71,9 +74,9 @@ describe('the in-memory confirmation store', () => {
     const waiting = store.lock('k', controller.signal);
     controller.abort();
     await expect(waiting).rejects.toBeDefined();
-    held();
+    held.release();
     expect(store.heldKeys).toBe(0);
-    (await store.lock('k'))();
+    (await store.lock('k')).release();
   });
 });
 
@@ -104,7 +107,7 @@ describe('confirmations release the target lock however they end', () => {
     const call = host.call('projects_archive', { project_id, confirm: token }, { signal: controller.signal });
     controller.abort();
     const result = await call;
-    held();
+    held.release();
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/cancelled before it finished/);
     expect(archives(project_id)).toBe(0);
@@ -123,13 +126,14 @@ function gated(inner: ConfirmationStore) {
   const waiting = new Promise<void>((resolve) => (reached = resolve));
   let first = true;
   const store: ConfirmationStore = {
-    async claim(nonce, ttl) {
+    epoch: () => inner.epoch(),
+    async claim(nonce, ttl, epoch) {
       if (first) {
         first = false;
         reached();
         await gate;
       }
-      return inner.claim(nonce, ttl);
+      return inner.claim(nonce, ttl, epoch);
     },
     lock: (key, signal) => inner.lock(key, signal),
   };
