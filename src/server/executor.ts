@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
@@ -136,18 +136,31 @@ async function execute(
     }
   }
   if (tool.effect !== 'read') trail.request(args, decision);
+  // A confirmed write ends by its deadline, which its lock covers: it never runs unguarded.
+  const deadline = gate ? AbortSignal.timeout(deadlineMs) : undefined;
   try {
-    // A confirmed write ends by its deadline, which its lock covers: it never runs unguarded.
-    const sendCtx = gate ? { ...ctx, signal: ctx.signal ? AbortSignal.any([ctx.signal, AbortSignal.timeout(deadlineMs)]) : AbortSignal.timeout(deadlineMs) } : ctx;
+    const sendCtx = deadline ? { ...ctx, signal: ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline } : ctx;
     const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, sendCtx);
     if (tool.effect !== 'read') {
       trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
     }
     return result;
-  } catch (error) {
-    if (error instanceof AuditWriteError) {
-      return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
+  } catch (caught) {
+    if (caught instanceof AuditWriteError) {
+      return failure(`${tool.name}: the request was sent and succeeded, but ${caught.message}. Check the change with the matching retrieve tool.`, ctx);
     }
+    // Cut off by its deadline, not cancelled by the caller: a failed attempt, settled as any other.
+    const error =
+      caught instanceof CancelledError && deadline?.aborted && !ctx.signal?.aborted
+        ? new ConnectionError(
+            `${caught.method} ${caught.path} did not finish within its deadline of ${seconds(deadlineMs)} (every attempt and wait its retries allow, which the target's lock covers), so it was cut off.`,
+            caught.method,
+            caught.path,
+            caught.mayHaveReachedServer,
+            0,
+            'DEADLINE',
+          )
+        : caught;
     // A 404 for an argument that is a name, not an ID, says which ID was meant.
     const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, args, ctx.signal) : [];
     if (tool.effect === 'read') return failure([describeFailure(error, { tool: tool.name, write: false }), ...hints].join('\n'), ctx);
@@ -550,6 +563,11 @@ function withSecretsHandled(data: Record<string, unknown>, secrets: readonly str
 /** Dry runs and previews show the request as it would go out, with anything key-shaped masked. */
 function masked(request: PlannedRequest): PlannedRequest {
   return JSON.parse(redact(JSON.stringify(request))) as PlannedRequest;
+}
+
+/** 300000 as "300 s", 300 as "0.3 s". */
+function seconds(ms: number): string {
+  return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
 function statusOf(error: unknown): { status: number | null; request_id: string | null } {

@@ -1,8 +1,10 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminClient } from '../../src/client/index.js';
+import { AdminClient } from '../../src/client/index.js';
 import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandboxWithClient } from '../helpers.js';
+import { TEST_ADMIN_KEY, sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
@@ -171,5 +173,51 @@ describe('two replicas confirming one token at the same moment', () => {
     const results = await Promise.all([onA, onB]);
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
     expect(archives(project_id)).toBe(1);
+  });
+});
+
+describe('a confirmed write held to its deadline', () => {
+  it('is cut off at the deadline its lock covers, even by an upstream that trickles its answer forever', async () => {
+    // Everything goes to the sandbox except the archive POST, which gets headers and then a byte
+    // every 20 ms: never idle long enough for the client's own timeout, never done.
+    const trickles = new Set<NodeJS.Timeout>();
+    const upstream = createServer((req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/archive')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"object":"organization.project",');
+        const timer = setInterval(() => res.write(' '), 20);
+        trickles.add(timer);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      const target = new URL(req.url ?? '/', sandbox.url.replace(/\/v1\/?$/, '/'));
+      const forward = request(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const slow = new AdminClient({
+      apiKey: TEST_ADMIN_KEY,
+      baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+      timeoutMs: 300,
+      maxRetries: 0,
+      backoff: { maxMs: 1, maxRetryAfterMs: 1 },
+    });
+    try {
+      expect(slow.requestDeadlineMs).toBe(300);
+      const host = testHost(slow, { confirmSecret: 'store-test-secret-0123456789', confirmationStore: new MemoryConfirmationStore() });
+      const project_id = await newProject();
+      const token = structured<{ confirmation_token: string }>(await host.call('projects_archive', { project_id })).confirmation_token;
+      const result = await host.call('projects_archive', { project_id, confirm: token });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/POST \/organization\/projects\/\S+\/archive did not finish within its deadline of 0.3 s .*cut off/s);
+    } finally {
+      for (const timer of trickles) clearInterval(timer);
+      await slow.close();
+      upstream.closeAllConnections();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
   });
 });
