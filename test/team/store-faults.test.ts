@@ -182,9 +182,23 @@ async function firstInFlight() {
   return { project_id, path, t2, first, second, onR0 };
 }
 
+/** T1 let through and done; T2 refused for `reason` without sending; one archive reached the API. */
+async function oneExecution(flight: Awaited<ReturnType<typeof firstInFlight>>, onR2: Promise<CallToolResult | 'sent'>, reason: RegExp): Promise<void> {
+  flight.first.release();
+  const done = await flight.onR0;
+  expect(done.isError, text(done)).toBeFalsy();
+  const answer = await onR2;
+  flight.second.release();
+  expect(answer).not.toBe('sent');
+  expect((answer as CallToolResult).isError).toBe(true);
+  expect(text(answer as CallToolResult)).toMatch(reason);
+  expect(posts(flight.path)).toBe(1);
+}
+
 describe('a confirmed write in flight when the store fails', () => {
   it('Redis restarted empty mid-call: the other replica’s token for the same target is refused; one POST', { timeout: 60_000 }, async () => {
-    const { project_id, path, t2, first, second, onR0 } = await firstInFlight();
+    const flight = await firstInFlight();
+    const { project_id, t2, second } = flight;
     const owner = await raw.get(lockKey(project_id));
     expect(owner).not.toBeNull();
     await redis.stop();
@@ -193,20 +207,12 @@ describe('a confirmed write in flight when the store fails', () => {
     let settled = false;
     const onR1 = confirmOnceReachable(r(1), 'projects_archive', { project_id, confirm: t2 }, second.arrived).finally(() => (settled = true));
     await until(async () => (await raw.get(lockKey(project_id))) === owner, () => settled);
-    first.release();
-    const done = await onR0;
-    expect(done.isError, text(done)).toBeFalsy();
-    const answer = await onR1;
-    second.release();
-    expect(answer).not.toBe('sent');
-    const refused = answer as CallToolResult;
-    expect(refused.isError).toBe(true);
-    expect(text(refused)).toMatch(/projects_archive refused: the confirmation store lost its data since this token was issued.*preview again/s);
-    expect(posts(path)).toBe(1);
+    await oneExecution(flight, onR1, /projects_archive refused: the confirmation store lost its data since this token was issued.*preview again/s);
   });
 
   it('Redis frozen (SIGSTOP) longer than a lock lasts mid-call: the lock still holds and the other token waits; one POST', { timeout: 60_000 }, async () => {
-    const { project_id, path, t2, first, second, onR0 } = await firstInFlight();
+    const flight = await firstInFlight();
+    const { project_id, t2, second } = flight;
     redis.pause();
     // Longer than a lock lasts without renewal: a lock that only lived by renewals has expired.
     await new Promise((resolve) => setTimeout(resolve, LOCK_TTL_MS + 300));
@@ -214,15 +220,7 @@ describe('a confirmed write in flight when the store fails', () => {
     await waitForRedis();
     expect(await raw.exists(lockKey(project_id))).toBe(1); // T1's lock, still held: it covers T1's whole call
     const onR1 = confirmOnceReachable(r(1), 'projects_archive', { project_id, confirm: t2 }, second.arrived);
-    first.release();
-    const done = await onR0;
-    expect(done.isError, text(done)).toBeFalsy();
-    const answer = await onR1;
-    second.release();
-    expect(answer).not.toBe('sent');
-    expect((answer as CallToolResult).isError).toBe(true);
-    expect(text(answer as CallToolResult)).toMatch(/projects_archive refused: the target has changed since the preview/);
-    expect(posts(path)).toBe(1);
+    await oneExecution(flight, onR1, /projects_archive refused: the target has changed since the preview/);
   });
 
   it('a holder whose lock lapsed before sending does not send: "not executed", audited', { timeout: 60_000 }, async () => {
