@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
-import { StoreUnavailableError } from './confirmation-store.js';
+import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, duplicates, namesGivenAsIds, readable, warnings, type Effects } from './preview.js';
@@ -98,6 +98,12 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
       ctx.confirmations.refusedForStore();
       return failure(message, ctx);
     }
+    if (error instanceof LockBusyError) {
+      const message = `${tool.name} refused: ${error.message}. Nothing was changed, and the token was not used: try it again later.`;
+      trail.final(args, 'refused', { decision: 'target_busy', message });
+      ctx.confirmations.refusedForStore();
+      return failure(message, ctx);
+    }
     const message = describeFailure(error, { tool: tool.name, write: false });
     trail.final(args, 'failed', { decision: 'target_fetch_failed', ...statusOf(error), message });
     return failure(message, ctx);
@@ -108,7 +114,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
     return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
   } finally {
-    gate?.release();
+    gate?.lock.release();
   }
 }
 
@@ -123,17 +129,43 @@ async function execute(
   gate: Confirmed | undefined,
 ): Promise<ToolResult> {
   const decision = gate?.decision;
+  // Immediately before sending: the lock must still be this call's, kept over the request's whole
+  // deadline, or nothing goes out (see holdForSending).
+  const deadlineMs = ctx.client.requestDeadlineMs;
+  if (gate) {
+    const lost = await holdForSending(gate, deadlineMs);
+    if (lost !== undefined) {
+      const message = `${tool.name} not executed: ${lost} Nothing was sent, so nothing changed; the token is used up. Call ${tool.name} without confirm to preview again.`;
+      trail.final(args, 'refused', { decision: 'lock_lost', message });
+      return failure(message, ctx);
+    }
+  }
   if (tool.effect !== 'read') trail.request(args, decision);
+  // A confirmed write ends by its deadline, which its lock covers: it never runs unguarded.
+  const deadline = gate ? AbortSignal.timeout(deadlineMs) : undefined;
   try {
-    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, ctx);
+    const sendCtx = deadline ? { ...ctx, signal: ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline } : ctx;
+    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, sendCtx);
     if (tool.effect !== 'read') {
       trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
     }
     return result;
-  } catch (error) {
-    if (error instanceof AuditWriteError) {
-      return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
+  } catch (caught) {
+    if (caught instanceof AuditWriteError) {
+      return failure(`${tool.name}: the request was sent and succeeded, but ${caught.message}. Check the change with the matching retrieve tool.`, ctx);
     }
+    // Cut off by its deadline, not cancelled by the caller: a failed attempt, settled as any other.
+    const error =
+      caught instanceof CancelledError && deadline?.aborted && !ctx.signal?.aborted
+        ? new ConnectionError(
+            `${caught.method} ${caught.path} did not finish within its deadline of ${seconds(deadlineMs)} (every attempt and wait its retries allow, which the target's lock covers), so it was cut off.`,
+            caught.method,
+            caught.path,
+            caught.mayHaveReachedServer,
+            0,
+            'DEADLINE',
+          )
+        : caught;
     // A 404 for an argument that is a name, not an ID, says which ID was meant.
     const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, args, ctx.signal) : [];
     if (tool.effect === 'read') return failure([describeFailure(error, { tool: tool.name, write: false }), ...hints].join('\n'), ctx);
@@ -197,8 +229,25 @@ interface Confirmed {
   targetPath?: string;
   /** The target as read under the lock, just before the request goes out. */
   before?: TargetRead;
-  release: () => void;
+  lock: HeldLock;
 }
+
+/**
+ * Proves the target's lock is still this call's and keeps it for the request's whole deadline (with
+ * its retries), so that no stall of the store or of this process can let a second confirmation in
+ * while the request may be running; past it, the holder's renewals keep it while the outcome is
+ * settled. Undefined when it holds; otherwise why the request must not be sent.
+ */
+async function holdForSending(gate: Confirmed, deadlineMs: number): Promise<string | undefined> {
+  try {
+    if (await gate.lock.keepFor(deadlineMs)) return undefined;
+    return 'its lock on the target lapsed before the request went out (the confirmation store stalled or lost its data), so another confirmation of the same target may be running.';
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return `its lock on the target could not be proven still held just before sending: ${error.message}.`;
+  }
+}
+
 
 type Gate = Confirmed | { result: ToolResult };
 
@@ -241,7 +290,7 @@ async function confirmDestructive(
   }
 
   if (token !== undefined) {
-    return underLock(ctx, lockKey, request, async (release) => {
+    return underLock(ctx, lockKey, request, async (lock) => {
       const target = await read();
       const missing = await refuseMissing(target);
       if (missing) return missing;
@@ -250,7 +299,7 @@ async function confirmDestructive(
         trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
         return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
       }
-      return { decision: 'token_accepted', targetPath, before: target, release };
+      return { decision: 'token_accepted', targetPath, before: target, lock };
     });
   }
 
@@ -280,17 +329,17 @@ async function confirmDestructive(
     }
     // The dialog may have stayed open a while: what the human approved must still be what is there.
     // The lock is taken only now, so an open dialog never holds up another confirmation.
-    return underLock(ctx, lockKey, request, async (release) => {
+    return underLock(ctx, lockKey, request, async (lock) => {
       const now = await read();
       if (state !== undefined && digest(stateOf(now)) !== digest(state)) {
         trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
         return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
       }
-      return { decision: 'elicitation_accept', targetPath, before: now, release };
+      return { decision: 'elicitation_accept', targetPath, before: now, lock };
     });
   }
 
-  const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
+  const { token: issued, expiresAt } = await ctx.confirmations.issue(tool.name, fields, state);
   trail.final(args, 'preview', { decision: 'token_issued' });
   return {
     result: success(
@@ -476,23 +525,23 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
 
 /**
  * Runs `step` holding the lock on `key`. A step that clears the call to execute takes the lock with
- * it (its `release` is called once the outcome is known); any other ending releases it here.
+ * it (released once the outcome is known); any other ending releases it here.
  */
-async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (release: () => void) => Promise<Gate>): Promise<Gate> {
-  let release: () => void;
+async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (lock: HeldLock) => Promise<Gate>): Promise<Gate> {
+  let lock: HeldLock;
   try {
-    release = await ctx.confirmations.store.lock(key, ctx.signal);
+    lock = await ctx.confirmations.store.lock(key, ctx.signal);
   } catch (error) {
     if (ctx.signal?.aborted) throw new CancelledError(request.method, request.path, false);
     throw error;
   }
   let handedOver = false;
   try {
-    const gate = await step(release);
+    const gate = await step(lock);
     handedOver = !('result' in gate);
     return gate;
   } finally {
-    if (!handedOver) release();
+    if (!handedOver) lock.release();
   }
 }
 
@@ -531,6 +580,11 @@ function withSecretsHandled(data: Record<string, unknown>, secrets: readonly str
 /** Dry runs and previews show the request as it would go out, with anything key-shaped masked. */
 function masked(request: PlannedRequest): PlannedRequest {
   return JSON.parse(redact(JSON.stringify(request))) as PlannedRequest;
+}
+
+/** 300000 as "300 s", 300 as "0.3 s". */
+function seconds(ms: number): string {
+  return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
 function statusOf(error: unknown): { status: number | null; request_id: string | null } {
