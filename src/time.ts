@@ -29,3 +29,9 @@ export function parseTime(value: string | number, now: number = Date.now()): num
   }
   return null;
 }
+
+/** Unix seconds as an ISO date (`2026-10-01`, UTC). */
+export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);
+
+/** Unix seconds as an ISO time to the minute (`2026-10-01 14:03Z`, UTC), as reports show times. */
+export const isoMinute = (unix: number): string => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import type { KeyRef } from './names.js';
-import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { dataThrough, describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
 /*
@@ -36,6 +36,8 @@ export const spendReport = report({
     total_usd: z.number(),
     currency: z.string(),
     period: periodShape,
+    /** The end of the last complete daily bucket: spend after it (today's) is still coming in. */
+    data_through: z.string(),
     project: z.object({ id: z.string(), name: z.string() }).optional(),
     api_key: z.object({ id: z.string(), name: z.string(), owner: z.string(), project: z.string() }).optional(),
     breakdown: z.array(
@@ -96,6 +98,7 @@ export const spendReport = report({
     return {
       ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
         period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+        ...dataThrough(period, ctx.now()),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
         ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
       }),
