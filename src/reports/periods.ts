@@ -15,7 +15,7 @@ export const periodFields = {
   // Listed as a string with the names in one line, checked against the full list: the enum costs
   // every conversation about 40 tokens in each of three reports.
   // Where each name starts and ends, so no reader takes "last_7_days" for 7 whole days.
-  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('UTC. last_N_days: N whole days + today so far; this_month/year, today: to now; yesterday, last_month: whole. Or start/end'),
+  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('today, yesterday, last_7/30/90/365_days (whole days+today), this_month, last_month, this_year (UTC); or start/end'),
   start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Date, Unix s or 30d'),
   end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Exclusive; default now'),
 };
@@ -68,11 +68,14 @@ export function named(period: PeriodName, nowMs: number): Period {
   }
 }
 
-/** A report's exact window, to the minute, end exclusive, and the named period it came from. */
-export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional() });
+/**
+ * A report's exact window, to the minute, end exclusive, the named period it came from, and
+ * `data_through`: the end of its last complete bucket (see `completeThrough`).
+ */
+export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional(), data_through: z.string().optional() });
 
-export function describePeriod(period: Period, name?: string): { start: string; end: string; name?: string } {
-  return { start: isoMinute(period.start), end: isoMinute(period.end), ...(name ? { name } : {}) };
+export function describePeriod(period: Period, name?: string, nowMs?: number): { start: string; end: string; name?: string; data_through?: string } {
+  return { start: isoMinute(period.start), end: isoMinute(period.end), ...(name ? { name } : {}), ...(nowMs !== undefined ? dataThrough(period, nowMs) : {}) };
 }
 
 /**

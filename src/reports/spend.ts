@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import type { KeyRef } from './names.js';
-import { dataThrough, describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
 /*
@@ -36,8 +36,6 @@ export const spendReport = report({
     total_usd: z.number(),
     currency: z.string(),
     period: periodShape,
-    /** The end of the last complete daily bucket: spend after it (today's) is still coming in. */
-    data_through: z.string(),
     project: z.object({ id: z.string(), name: z.string() }).optional(),
     api_key: z.object({ id: z.string(), name: z.string(), owner: z.string(), project: z.string() }).optional(),
     breakdown: z.array(
@@ -97,8 +95,7 @@ export const spendReport = report({
     const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
     return {
       ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
-        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
-        ...dataThrough(period, ctx.now()),
+        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
         ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
       }),

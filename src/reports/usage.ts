@@ -2,7 +2,7 @@ import { z, type ZodTypeAny } from 'zod';
 import { mapLimited, splitRange, type Bucket, type WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { KeyRef, ProjectRef, UserRef } from './names.js';
-import { completeThrough, dataThrough, describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { completeThrough, describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
 import { addAt, planSteps, REST, SERIES_ROWS, seriesOf, seriesShape, sumSeries, type Series, type StepPlan, type StepValues } from './series.js';
 
@@ -73,8 +73,6 @@ export const usageReport = report({
   output: z.object({
     family: z.string(),
     period: periodShape,
-    /** The end of the last complete daily bucket; a level's latest value and averages stop here. */
-    data_through: z.string(),
     project: z.object({ id: z.string(), name: z.string() }).optional(),
     /** Metric name to sum (input_tokens, num_model_requests, …); a level as _latest, _average and _peak. */
     totals: z.record(z.number()),
@@ -128,8 +126,7 @@ export const usageReport = report({
     const top = args.top ?? (groups.length >= 3 ? 5 : 10);
     const head = {
       family,
-      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
-      ...dataThrough(period, ctx.now()),
+      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()),
       ...(project ? { project: { id: project.id, name: project.name } } : {}),
     };
     if (family !== 'all') {
