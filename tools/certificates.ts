@@ -35,7 +35,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_list',
     title: 'List certificates',
-    description: 'List org certificates and where each is active.',
+    description: 'List org certificates, whether each is active org-wide, and expiry; projects_certificates_list has project activations.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,
@@ -44,6 +44,7 @@ const tools: EndpointTool[] = [
     input: { query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() } },
     output: listOf(certificate('organization.certificate')),
     pagination: 'cursor_id',
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'certificates_create',
@@ -100,6 +101,7 @@ const tools: EndpointTool[] = [
       query: { include: z.array(z.enum(['content'])).optional() },
     },
     output: certificate('certificate'),
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'certificates_update',
@@ -144,6 +146,7 @@ const tools: EndpointTool[] = [
     },
     output: listOf(certificate('organization.project.certificate')),
     pagination: 'cursor_id',
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'projects_certificates_activate',

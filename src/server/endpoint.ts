@@ -57,6 +57,11 @@ export interface EndpointTool {
    */
   cents?: readonly string[];
   /**
+   * The dotted path of an expiry in Unix seconds, on the object or each listed item: the result adds
+   * `expires` (ISO date), `expires_in_days` and, within 30 days, `expiring_soon: true`.
+   */
+  expiry?: string;
+  /**
    * A setting the API answers 404 while it is unset (a spend limit): that 404 is the answer
    * `{configured: false}`, not an error, once `exists` (a GET template of its owner, such as the
    * project) shows the path named something real. A set one says `configured: true`.

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ApiError, BUCKET_SECONDS, CancelledError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
+import { isoDate } from '../time.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import { StoreUnavailableError } from './confirmation-store.js';
@@ -417,7 +418,7 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
  * only the asked-for fields kept, and cut at an item boundary if it is over the token budget.
  */
 function shaped(tool: RegisteredTool, endpoint: EndpointTool, data: Record<string, unknown>, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Record<string, unknown> {
-  let out = compact(withUsd(data, endpoint.cents), { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  let out = compact(withExpiry(withUsd(data, endpoint.cents), endpoint.expiry), { zeroCountersInRows: endpoint.pagination === 'page_token' });
   if (endpoint.unset && !Array.isArray(out.data)) out = { ...out, configured: true };
   if (shaping.fields && tool.selectable) out = selectFields(out, shaping.fields, tool.selectable.rows);
   const continuable = endpoint.pagination === 'page_token' ? 'start_time' in tool.input.shape : 'after' in tool.input.shape;
@@ -466,6 +467,24 @@ function withUsd(data: Record<string, unknown>, fields: readonly string[] | unde
       if (fields.includes(key) && typeof value === 'number') out[`${key.replace(/_amount$/, '')}_usd`] = value / 100;
     }
     return out;
+  };
+  return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
+}
+
+/** Days before expiry from which a certificate is flagged. */
+const EXPIRING_SOON_DAYS = 30;
+
+/** Each item's expiry as an ISO date with the days left, flagged when it is near (issue 19 §6). */
+function withExpiry(data: Record<string, unknown>, path: string | undefined): Record<string, unknown> {
+  if (!path) return data;
+  const now = Math.floor(Date.now() / 1000);
+  const add = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    let at: unknown = item;
+    for (const key of path.split('.')) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+    if (typeof at !== 'number') return item;
+    const days = Math.floor((at - now) / 86_400);
+    return { ...item, expires: isoDate(at), expires_in_days: days, ...(days <= EXPIRING_SOON_DAYS ? { expiring_soon: true } : {}) };
   };
   return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
 }
