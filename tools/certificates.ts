@@ -26,6 +26,10 @@ const certificate = (object: string) =>
     created_at: z.number().optional(),
     certificate_details: details.optional(),
     active: z.boolean().optional(),
+    // Added by the server from certificate_details.expires_at (see `expiry`).
+    expires: z.string().optional(),
+    expires_in_days: z.number().optional(),
+    expiring_soon: z.boolean().optional(),
   });
 
 const toggled = (object: string, item: string) =>
@@ -35,7 +39,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_list',
     title: 'List certificates',
-    description: 'List org certificates, whether each is active org-wide, and expiry; projects_certificates_list has project activations.',
+    description: 'List org certificates with expiry and org-wide activation; project activations: projects_certificates_list.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,

@@ -145,6 +145,6 @@ describe.each([1, 2])('seed %i', (seed) => {
       }
     }
     const described = ok((await dynamic.client.callTool({ name: 'describe_tool', arguments: { name: 'certificates_list' } })) as CallToolResult);
-    expect(described.description).toMatch(/projects_certificates_list has project activations/);
+    expect(described.description).toMatch(/project activations: projects_certificates_list/);
   });
 });
