@@ -34,3 +34,6 @@ export function parseTime(value: string | number, now: number = Date.now()): num
 export function isoMinute(unix: number): string {
   return `${new Date(unix * 1000).toISOString().slice(0, 16)}Z`;
 }
+
+/** Unix seconds as an ISO date (`2026-10-01`, UTC). */
+export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);

@@ -24,6 +24,7 @@ const alertBody = () => ({
 const alertOf = (object: string) =>
   objectOf(object, {
     threshold_amount: z.number(),
+    threshold_usd: z.number().optional(),
     currency: z.string(),
     interval: z.string(),
     notification_channel: z.object({ recipients: z.array(z.string()).optional() }).passthrough(),
@@ -39,7 +40,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_list',
     title: 'List org spend alerts',
-    description: 'List org monthly spend alerts.',
+    description: 'List org monthly spend alerts (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -47,6 +48,7 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() } },
     output: listOf(orgAlert),
+    cents: ['threshold_amount'],
     pagination: 'cursor_id',
   }),
   endpoint({
@@ -60,11 +62,12 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { body: alertBody() },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_retrieve',
     title: 'Get org spend alert',
-    description: 'Get an org spend alert.',
+    description: 'Get an org spend alert (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -72,6 +75,7 @@ const tools: EndpointTool[] = [
     path: `${ORG}/{alert_id}`,
     input: { path: { alert_id: alertId() } },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_update',
@@ -84,6 +88,7 @@ const tools: EndpointTool[] = [
     path: `${ORG}/{alert_id}`,
     input: { path: { alert_id: alertId() }, body: alertBody() },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_delete',
@@ -102,7 +107,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_alerts_list',
     title: 'List project spend alerts',
-    description: "List a project's monthly spend alerts.",
+    description: "List a project's monthly spend alerts (in cents).",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -113,6 +118,7 @@ const tools: EndpointTool[] = [
       query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() },
     },
     output: listOf(projectAlert),
+    cents: ['threshold_amount'],
     pagination: 'cursor_id',
   }),
   endpoint({
@@ -126,11 +132,12 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() }, body: alertBody() },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_retrieve',
     title: 'Get project spend alert',
-    description: 'Get a project spend alert.',
+    description: 'Get a project spend alert (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -138,6 +145,7 @@ const tools: EndpointTool[] = [
     path: `${PROJECT}/{alert_id}`,
     input: { path: { project_id: projectId(), alert_id: alertId() } },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_update',
@@ -150,6 +158,7 @@ const tools: EndpointTool[] = [
     path: `${PROJECT}/{alert_id}`,
     input: { path: { project_id: projectId(), alert_id: alertId() }, body: alertBody() },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_delete',

@@ -15,7 +15,9 @@ const limitBody = () => ({
 
 const spendLimit = (object: string) =>
   objectOf(object, {
+    configured: z.boolean().optional(),
     threshold_amount: z.number().optional(),
+    threshold_usd: z.number().optional(),
     currency: z.string().optional(),
     interval: z.string().optional(),
     enforcement: z.object({ status: z.string() }).passthrough().optional(),
@@ -31,7 +33,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_retrieve',
     title: 'Get org spend limit',
-    description: "Get the org's monthly hard spend limit and if it is enforced.",
+    description: "Get the org's monthly hard spend limit (in cents), if enforced; configured: false if unset.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -39,6 +41,8 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: {},
     output: spendLimit('organization.spend_limit'),
+    cents: ['threshold_amount'],
+    unset: {},
   }),
   endpoint({
     name: 'spend_limit_update',
@@ -51,6 +55,7 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { body: limitBody() },
     output: spendLimit('organization.spend_limit'),
+    cents: ['threshold_amount'],
     target: ORG,
     preview: { alone: "Only the organization's spend limit: spend alerts and project limits stay." },
   }),
@@ -71,7 +76,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_spend_limit_retrieve',
     title: 'Get project spend limit',
-    description: "Get a project's monthly hard spend limit and if it is enforced.",
+    description: "Get a project's monthly hard spend limit (in cents), if enforced; configured: false if unset.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -79,6 +84,8 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() } },
     output: spendLimit('project.spend_limit'),
+    cents: ['threshold_amount'],
+    unset: { exists: '/organization/projects/{project_id}' },
   }),
   endpoint({
     name: 'projects_spend_limit_update',
@@ -91,6 +98,7 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() }, body: limitBody() },
     output: spendLimit('project.spend_limit'),
+    cents: ['threshold_amount'],
     target: PROJECT,
     preview: { refuseWhen: [archivedProject], alone: "Only this project's spend limit: its spend alerts stay." },
   }),

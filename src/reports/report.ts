@@ -46,11 +46,8 @@ export function report<S extends ZodRawShape>(definition: CompositeDefinition<S>
 /** Money to the cent. */
 export const cents = (usd: number): number => Math.round(usd * 100) / 100;
 
-/** A Unix time as a date (`2026-10-01`). */
-export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);
-
-/** A Unix time to the minute, ISO-8601 (`2026-10-01T14:03Z`). */
-export { isoMinute };
+// The ISO formatters live in src/time.ts; re-exported for the reports that import them from here.
+export { isoDate, isoMinute } from '../time.js';
 
 /**
  * Resolves an optional project reference and runs `fetch` for it. Given a project ID, the fetch starts

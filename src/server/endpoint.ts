@@ -52,6 +52,22 @@ export interface EndpointTool {
   /** Dotted paths of secrets the API returns only once (e.g. `value`, `api_key.value`). */
   secrets?: string[];
   /**
+   * Fields in US cents, of the object or of each item of a list: the result adds each in USD beside
+   * it (`threshold_amount` gives `threshold_usd`), so 300000 is never read as $300,000.
+   */
+  cents?: readonly string[];
+  /**
+   * The dotted path of an expiry in Unix seconds, on the object or each listed item: the result adds
+   * `expires` (ISO date), `expires_in_days` and, within 30 days, `expiring_soon: true`.
+   */
+  expiry?: string;
+  /**
+   * A setting the API answers 404 while it is unset (a spend limit): that 404 is the answer
+   * `{configured: false}`, not an error, once `exists` (a GET template of its owner, such as the
+   * project) shows the path named something real. A set one says `configured: true`.
+   */
+  unset?: { exists?: string };
+  /**
    * A POST that changes nothing (a validation check), declared here rather than inferred from
    * `effect` so a mistyped effect cannot open the read-only client to a write. Only with effect
    * `read`: the read-only client lets exactly these requests through.

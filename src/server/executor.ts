@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
+import { isoDate } from '../time.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
-import { affected, certainRefusal, duplicates, namesGivenAsIds, readable, warnings, type Effects } from './preview.js';
+import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from './preview.js';
+import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from './names-as-ids.js';
 import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
@@ -52,9 +54,15 @@ export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ct
   }
 }
 
-async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknown, ctx: ExecContext, trail: Attempt): Promise<ToolResult> {
+async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknown, ctx: ExecContext, trail: Attempt, renamed = false): Promise<ToolResult> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) {
+    // "Support Assistant" as project_id: the ID it names, rather than which characters IDs may hold.
+    const named = renamed ? [] : namedIdFields(parsed.error);
+    if (named.length > 0) {
+      const answer = await answerNames(tool, endpoint, argumentsOf(rawArgs), named, ctx, trail);
+      if (answer) return answer;
+    }
     const message = describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape));
     trail.final(argumentsOf(rawArgs), 'refused', { decision: 'invalid_arguments', message });
     return failure(message, ctx);
@@ -112,7 +120,13 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
     const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
-    return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
+    const result = await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
+    // "Atlas" as project_id passes the ID check and is answered 404: a read is answered for the ID it names.
+    if (!renamed && NOT_FOUND.has(result)) {
+      const pathFields = Object.keys(endpoint.input.path ?? {}).filter(resolvable);
+      if (pathFields.length > 0) return (await answerNames(tool, endpoint, argumentsOf(rawArgs), pathFields, ctx, trail)) ?? result;
+    }
+    return result;
   } finally {
     gate?.lock.release();
   }
@@ -166,9 +180,17 @@ async function execute(
             'DEADLINE',
           )
         : caught;
+    // A setting that is not set is an answer, not an error (issue 19 §5).
+    const unset = tool.effect === 'read' && error instanceof ApiError && error.status === 404 ? await notConfigured(endpoint, args, ctx) : undefined;
+    if (unset) return success(unset, ctx);
     // A 404 for an argument that is a name, not an ID, says which ID was meant.
-    const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, args, ctx.signal) : [];
-    if (tool.effect === 'read') return failure([describeFailure(error, { tool: tool.name, write: false }), ...hints].join('\n'), ctx);
+    const notFound = error instanceof ApiError && error.status === 404;
+    if (tool.effect === 'read') {
+      const result = failure(describeFailure(error, { tool: tool.name, write: false }), ctx);
+      if (notFound) NOT_FOUND.add(result);
+      return result;
+    }
+    const hints = notFound ? await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), args, ctx.signal) : [];
     const settled = await settleFailure(error, {
       method: endpoint.method,
       targetPath: gate?.targetPath,
@@ -276,7 +298,7 @@ async function confirmDestructive(
   // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
   const refuseMissing = async (target: TargetRead | undefined): Promise<Gate | undefined> => {
     if (!target || target.found || request.method !== 'DELETE') return undefined;
-    const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
+    const hints = await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), fields, ctx.signal);
     const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
     trail.final(args, 'refused', { decision: 'target_missing', message });
     return { result: failure(message, ctx) };
@@ -461,12 +483,89 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
  * only the asked-for fields kept, and cut at an item boundary if it is over the token budget.
  */
 function shaped(tool: RegisteredTool, endpoint: EndpointTool, data: Record<string, unknown>, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Record<string, unknown> {
-  let out = compact(data, { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  let out = compact(withExpiry(withUsd(data, endpoint.cents), endpoint.expiry), { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  if (endpoint.unset && !Array.isArray(out.data)) out = { ...out, configured: true };
   if (shaping.fields && tool.selectable) out = selectFields(out, shaping.fields, tool.selectable.rows);
   if (shaping.warnings && shaping.warnings.length > 0) out = { ...out, warnings: shaping.warnings };
   const continuable = endpoint.pagination === 'page_token' ? 'start_time' in tool.input.shape : 'after' in tool.input.shape;
   const kind = !Array.isArray(out.data) || !endpoint.pagination || !continuable ? 'other' : endpoint.pagination === 'page_token' ? 'buckets' : 'cursor';
   return fitToBudget(out, ctx.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS, { tool: tool.name, kind, narrow: waysToNarrow(tool, request, kind, shaping) });
+}
+
+/** The ID fields a validation error refuses only because their values are not IDs (names, say); empty if anything else is wrong. */
+function namedIdFields(error: import('zod').ZodError): string[] {
+  const fields = error.issues.map((issue) => (issue.code === 'custom' && issue.params?.notAnId === true && issue.path.length === 1 ? String(issue.path[0]) : undefined));
+  return fields.every((f): f is string => f !== undefined && resolvable(f)) ? fields : [];
+}
+
+/**
+ * The answer to ID fields that hold names: a read whose names each name one object runs for their
+ * IDs and says so in `resolved`; anything else is refused with the IDs or the candidates. Undefined
+ * when no field's value names anything, so the caller's own message stands.
+ */
+async function answerNames(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: Record<string, unknown>, fields: readonly string[], ctx: ExecContext, trail: Attempt): Promise<ToolResult | undefined> {
+  const matches = await matchNames(ctx.client, fields, rawArgs, ctx.signal);
+  if (matches.length === 0 || matches.every((m) => m.kind === 'none' && !/\s/.test(m.value))) return undefined;
+  const unique = matches.filter((m): m is Extract<NameMatch, { kind: 'unique' }> => m.kind === 'unique');
+  if (tool.effect === 'read' && unique.length === matches.length) {
+    const ids = Object.fromEntries(unique.map((m) => [m.field, m.id]));
+    const result = await run(tool, endpoint, { ...rawArgs, ...ids }, ctx, trail, true);
+    if (result.isError || !result.structuredContent) return result;
+    const resolved = Object.fromEntries(unique.map((m) => [m.field, `'${m.value}' is ${m.noun} ${m.id}`]));
+    return success({ ...result.structuredContent, resolved }, ctx);
+  }
+  const message = `${tool.name} refused: ${tool.effect === 'read' ? 'an ID field holds a name' : 'a write needs IDs, not names'}. Nothing was sent.\n${matches.map(describeMatch).join('\n')}`;
+  trail.final(rawArgs, 'refused', { decision: 'name_given_as_id', message });
+  return failure(message, ctx);
+}
+
+/** Reads that `execute` answered 404, for `run` to try their ID fields as names. */
+const NOT_FOUND = new WeakSet<ToolResult>();
+
+/** Each amount in cents also in USD, beside it: `threshold_amount: 300000` gains `threshold_usd: 3000`. */
+function withUsd(data: Record<string, unknown>, fields: readonly string[] | undefined): Record<string, unknown> {
+  if (!fields || fields.length === 0) return data;
+  const add = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(item)) {
+      out[key] = value;
+      if (fields.includes(key) && typeof value === 'number') out[`${key.replace(/_amount$/, '')}_usd`] = value / 100;
+    }
+    return out;
+  };
+  return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
+}
+
+/** Days before expiry from which a certificate is flagged. */
+const EXPIRING_SOON_DAYS = 30;
+
+/** Each item's expiry as an ISO date with the days left, flagged when it is near (issue 19 §6). */
+function withExpiry(data: Record<string, unknown>, path: string | undefined): Record<string, unknown> {
+  if (!path) return data;
+  const now = Math.floor(Date.now() / 1000);
+  const add = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    let at: unknown = item;
+    for (const key of path.split('.')) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+    if (typeof at !== 'number') return item;
+    const days = Math.floor((at - now) / 86_400);
+    return { ...item, expires: isoDate(at), expires_in_days: days, ...(days <= EXPIRING_SOON_DAYS ? { expiring_soon: true } : {}) };
+  };
+  return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
+}
+
+/**
+ * The answer for a setting the API reports unset with a 404, once its owner (the project) is shown
+ * to exist; undefined when the 404 may mean a wrong ID, which stays an error with its hints.
+ */
+async function notConfigured(endpoint: EndpointTool, args: Record<string, unknown>, ctx: ExecContext): Promise<Record<string, unknown> | undefined> {
+  if (!endpoint.unset) return undefined;
+  if (endpoint.unset.exists) {
+    const owner = await fetchTarget(ctx, buildPath(endpoint.unset.exists, args)).catch(() => ({ found: false }) as TargetRead);
+    if (!owner.found) return undefined;
+  }
+  return { configured: false, note: `Nothing is set: GET ${buildPath(endpoint.path, args)} answered 404, which is how the API reports an unset setting.` };
 }
 
 /** What makes this call's answer smaller, from the arguments it has and those it used. */

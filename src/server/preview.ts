@@ -6,8 +6,8 @@ import type { EffectRule, EndpointTool } from './endpoint.js';
 /*
  * What a destructive preview knows beyond the target, all driven by data in the tool definitions:
  * refusals the API's rules make certain (no token is offered for them), everything the API changes
- * on its own (named, not just counted), the warnings that follow from what was read, and, when an
- * ID argument is really a name, the ID it names.
+ * on its own (named, not just counted), and the warnings that follow from what was read. Names
+ * given as IDs are in names-as-ids.ts.
  */
 
 /** Per-item fan-out (one GET per project, say) runs this many at a time. */
@@ -163,35 +163,6 @@ export async function duplicates(client: AdminClient, endpoint: EndpointTool, fi
   } catch (error) {
     return [`duplicate check failed: whether another ${rule.noun} has the ${rule.field} '${value}' is unknown (${describe(error)}).`];
   }
-}
-
-/** Where an ID argument's value is looked up as a name. */
-const NAMED: Record<string, { noun: string; path: string; query: Record<string, string | number | boolean>; labels: readonly string[] }> = {
-  project_id: { noun: 'project', path: '/organization/projects', query: { include_archived: true, limit: 100 }, labels: ['name'] },
-  user_id: { noun: 'user', path: '/organization/users', query: { limit: 100 }, labels: ['name', 'email'] },
-  group_id: { noun: 'group', path: '/organization/groups', query: { limit: 100 }, labels: ['name'] },
-};
-
-/**
- * "'Billing' is a project name; its ID is proj_…" for every ID field whose value is a name, so a
- * model that passed a name learns the ID instead of reading "not found".
- */
-export async function namesGivenAsIds(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string[]> {
-  const hints: string[] = [];
-  for (const field of Object.keys(endpoint.input.path ?? {})) {
-    const lookup = NAMED[field];
-    const value = fields[field];
-    if (!lookup || typeof value !== 'string') continue;
-    try {
-      const page = await client.get<{ data?: Array<Record<string, unknown>> }>(lookup.path, lookup.query, signal);
-      const wanted = value.trim().toLowerCase();
-      const hit = (page.data ?? []).find((item) => lookup.labels.some((l) => typeof item[l] === 'string' && (item[l] as string).toLowerCase() === wanted));
-      if (hit && hit.id !== value) hints.push(`'${value}' is a ${lookup.noun} ${lookup.labels.find((l) => String(hit[l]).toLowerCase() === wanted)}; its ID is ${String(hit.id)}. Pass ${field}: "${String(hit.id)}".`);
-    } catch {
-      // A hint is a courtesy: failing to look it up leaves the original message as it is.
-    }
-  }
-  return hints;
 }
 
 /** An object as a preview shows it: Unix-second times (`…_at`, `valid_at`) as ISO minutes. */

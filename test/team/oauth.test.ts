@@ -184,7 +184,8 @@ describe('OAuth resource server', () => {
     expect(found.every((t) => t.effect !== 'destructive')).toBe(true);
     const described = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_archive' } })) as CallToolResult;
     expect(described.isError).toBe(true);
-    expect(text(described)).toMatch(/Unknown or disabled tool 'projects_archive'/);
+    // It exists, and the person learns what hides it (issue 19 §3).
+    expect(text(described)).toMatch(/projects_archive exists, but is hidden here: your access \(the OAuth policy\) does not include projects_archive/);
     const allowed = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_create' } })) as CallToolResult;
     expect(allowed.isError, text(allowed)).toBeFalsy();
   });
