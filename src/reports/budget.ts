@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ApiError } from '../client/index.js';
 import { crossing, forecastMonth, FORECAST_METHOD, type DailyTotal, type Forecast } from './forecast.js';
+import { completeThrough } from './periods.js';
 import { cents, isoDate, type ReportContext } from './report.js';
 
 /*
@@ -37,7 +38,9 @@ interface AlertObject {
 /** Starts the block's requests for the org (no project) or a project; awaited when the report is assembled. */
 export function startBudget(ctx: ReportContext, projectId: string | undefined): Promise<BudgetBlock> {
   const nowMs = ctx.now();
-  const today = Math.floor(nowMs / 1000 / DAY) * DAY;
+  // Complete days end at 00:00 UTC today, as the report's data_through says: the forecast and the
+  // crossing days use them only; month_to_date_usd adds today so far.
+  const today = completeThrough({ start: 0, end: Math.floor(nowMs / 1000) }, nowMs);
   const date = new Date(today * 1000);
   const monthStart = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1) / 1000;
   const base = projectId ? `/organization/projects/${encodeURIComponent(projectId)}` : '/organization';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
-import { describePeriod, type Period } from './periods.js';
+import { isoMinute } from '../time.js';
+import { completeThrough, describePeriod, type Period } from './periods.js';
 
 /*
  * compare: "previous_period" for spend_report and usage_report. The previous period has the same
@@ -16,23 +17,47 @@ export const comparedShape = z.string();
 
 const DAY = 86_400;
 
-export function previousPeriod(period: Period, name: string | undefined, nowMs: number): { period: Period; note: string } {
+/**
+ * The previous window and `current`, the part of this period it is compared with. A running period
+ * is compared on its complete days only (to `data_through`, see `completeThrough`): today's bucket
+ * is still filling, while the same day of the previous period is whole, so including it would read
+ * as a drop. Only a period with no complete day yet (today) is compared as it stands.
+ */
+export function previousPeriod(period: Period, name: string | undefined, nowMs: number): Compared {
   const running = period.end >= Math.floor(nowMs / 1000) - 60;
-  const elapsed = period.end - period.start;
+  const through = completeThrough(period, nowMs);
+  const wholeDays = running && through > period.start;
+  const current = wholeDays ? { start: period.start, end: through } : period;
+  const elapsed = current.end - current.start;
   const start = new Date(period.start * 1000);
   const monthsBack = name === 'this_month' || name === 'last_month' ? 1 : name === 'this_year' ? 12 : 0;
   const previousStart =
     monthsBack > 0 ? Date.UTC(start.getUTCFullYear(), start.getUTCMonth() - monthsBack, 1) / 1000 : period.start - elapsed;
   // A whole calendar month is compared with the whole month before, whatever their lengths.
   const previousEnd = monthsBack > 0 && !running ? period.start : previousStart + elapsed;
-  const span = `${Math.floor(elapsed / DAY)} d ${Math.round((elapsed % DAY) / 3600)} h`;
-  const note = running
-    ? `this period is still running: compared with the same elapsed span (${span}) of the previous ${monthsBack === 12 ? 'year' : monthsBack === 1 ? 'month' : 'period'}`
-    : `the previous ${monthsBack === 12 ? 'year' : monthsBack === 1 ? 'month' : 'period of the same length'}`;
-  return { period: { start: previousStart, end: Math.min(previousEnd, period.start) }, note };
+  const of = monthsBack === 12 ? 'year' : monthsBack === 1 ? 'month' : 'period';
+  const note = !running
+    ? `the previous ${monthsBack > 0 ? of : 'period of the same length'}`
+    : wholeDays
+      ? `this period is still running: its ${Math.round(elapsed / DAY)} complete days (to ${isoMinute(through)}; today left out) against the same days of the previous ${of}`
+      : `no day of this period is complete yet: today so far against the same hours of the previous ${of}`;
+  return { period: { start: previousStart, end: Math.min(previousEnd, period.start) }, current, note };
 }
 
-export function describeCompared(previous: { period: Period; note: string }): string {
+export interface Compared {
+  /** The previous window. */
+  period: Period;
+  /** The part of this period compared: the complete days of a running period, else all of it. */
+  current: Period;
+  note: string;
+}
+
+/** This period's buckets that fall in the compared part of it. */
+export function comparedBuckets(buckets: readonly Bucket[], compared: Compared): Bucket[] {
+  return buckets.filter((b) => b.start_time >= compared.current.start && b.start_time < compared.current.end);
+}
+
+export function describeCompared(previous: Compared): string {
   const { start, end } = describePeriod(previous.period);
   return `${start} to ${end}: ${previous.note}`;
 }

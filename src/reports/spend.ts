@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import type { KeyRef } from './names.js';
 import { budgetShape, startBudget, type BudgetBlock } from './budget.js';
-import { change, compareField, comparedShape, describeCompared, previousPeriod, sumsByKey } from './compare.js';
+import { change, compareField, comparedBuckets, comparedShape, describeCompared, previousPeriod, sumsByKey } from './compare.js';
 import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
@@ -121,15 +121,18 @@ export const spendReport = report({
     const projectNames = groups.includes('project') ? new Map((await ctx.names.projects(ctx.signal)).map((p) => [p.id, p.name])) : undefined;
     const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
     const before = previousRange ? await previousRange : undefined;
-    const prior = before ? sumsByKey(before.buckets, (r) => rowId(r as CostResult, groups), (r) => (r as CostResult).amount?.value ?? 0) : undefined;
+    const usdOf = (r: Record<string, unknown>) => (r as CostResult).amount?.value ?? 0;
+    const prior = before ? sumsByKey(before.buckets, (r) => rowId(r as CostResult, groups), usdOf) : undefined;
+    // What is compared: the complete days of a running period, the same span of the previous one.
+    const compared = previous && prior ? sumsByKey(comparedBuckets(range.buckets, previous), (r) => rowId(r as CostResult, groups), usdOf) : undefined;
     const summary = summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
-        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
         ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
-      }, prior && ((id, usd) => change(usd, prior.byKey.get(id) ?? 0, cents)));
+      }, prior && compared && ((id) => change(compared.byKey.get(id) ?? 0, prior.byKey.get(id) ?? 0, cents)));
     return {
       ...summary,
-      ...(prior && previous ? { previous: { total_usd: cents(prior.total), ...withoutPrevious(change(summary.total_usd as number, prior.total, cents)), period: describeCompared(previous) } } : {}),
+      ...(prior && previous ? { previous: { total_usd: cents(prior.total), ...withoutPrevious(change(compared?.total ?? 0, prior.total, cents)), period: describeCompared(previous) } } : {}),
       ...(budget ? { budget: await budget } : {}),
       ...partialOf([range.partial, before?.partial]),
     };

@@ -93,7 +93,7 @@ describe('compare: previous_period', () => {
     const now = await ok<Record<string, any>>(host, 'spend_report', { period: 'last_month', compare: 'previous_period', group_by: ['project'] });
     const before = await ok<Record<string, any>>(host, 'spend_report', { start: '2026-09-01', end: '2026-10-01', group_by: ['project'], top: 100 });
     expect(now.previous.total_usd).toBe(before.total_usd);
-    expect(now.previous.period).toMatch(/^2026-09-01 00:00Z to 2026-10-01 00:00Z: the previous month$/);
+    expect(now.previous.period).toMatch(/^2026-09-01T00:00Z to 2026-10-01T00:00Z: the previous month$/);
     for (const row of now.breakdown) {
       const prior = before.breakdown.find((r: { project: string }) => r.project === row.project)?.usd ?? 0;
       expect(row.previous).toBeCloseTo(prior, 2);
@@ -101,11 +101,13 @@ describe('compare: previous_period', () => {
     }
   });
 
-  it('a running period is compared with the same elapsed span, and says so', async () => {
+  it('a running period is compared on its complete days with the same days before, today left out', async () => {
     const now = await ok<Record<string, any>>(host, 'spend_report', { period: 'this_month', compare: 'previous_period', budget: false });
-    expect(now.previous.period).toMatch(/^2026-10-01 00:00Z to 2026-10-23 12:00Z: this period is still running: compared with the same elapsed span \(22 d 12 h\) of the previous month$/);
-    const before = await ok<Record<string, any>>(host, 'spend_report', { start: '2026-10-01', end: Date.UTC(2026, 9, 23, 12) / 1000, budget: false });
+    expect(now.previous.period).toMatch(/^2026-10-01T00:00Z to 2026-10-23T00:00Z: this period is still running: its 22 complete days \(to 2026-11-23T00:00Z; today left out\)/);
+    const before = await ok<Record<string, any>>(host, 'spend_report', { start: '2026-10-01', end: '2026-10-23', budget: false });
+    const completeNow = await ok<Record<string, any>>(host, 'spend_report', { start: '2026-11-01', end: '2026-11-23', budget: false });
     expect(now.previous.total_usd).toBe(before.total_usd);
+    expect(now.previous.change).toBeCloseTo(completeNow.total_usd - before.total_usd, 1);
   });
 
   it('usage_report: tokens by model against the previous 30 days, with a model family filter', async () => {
@@ -115,14 +117,18 @@ describe('compare: previous_period', () => {
     for (const row of now.groups) expect(now.models).toContain(row.model);
     const exact = await Promise.all(now.models.map((m: string) => ok<Record<string, any>>(host, 'usage_report', { model: m })));
     expect(now.totals.input_tokens).toBe(exact.reduce((s, e) => s + e.totals.input_tokens, 0));
-    // last_30_days runs from 00:00 UTC 30 days ago to now (30 d 12 h): the previous span ends where it starts.
-    const before = await ok<Record<string, any>>(host, 'usage_report', { model: 'gpt-4o', start: TODAY - 60 * DAY - 12 * 3600, end: TODAY - 30 * DAY, group_by: ['model'] });
+    // last_30_days runs from 00:00 UTC 30 days ago to now: its 30 complete days against the 30 before.
+    const before = await ok<Record<string, any>>(host, 'usage_report', { model: 'gpt-4o', start: TODAY - 60 * DAY, end: TODAY - 30 * DAY, group_by: ['model'] });
+    const completeNow = await ok<Record<string, any>>(host, 'usage_report', { model: 'gpt-4o', start: TODAY - 30 * DAY, end: TODAY, group_by: ['model'] });
     expect(now.previous.figure).toBe('tokens');
     expect(now.previous.value).toBe(before.totals.input_tokens + before.totals.output_tokens);
     expect(now.previous.period).toMatch(/still running/);
     const row = now.groups[0];
     const priorRow = before.groups.find((g: { model: string }) => g.model === row.model);
     expect(row.previous).toBe(priorRow.input_tokens + priorRow.output_tokens);
+    const nowRow = completeNow.groups.find((g: { model: string }) => g.model === row.model);
+    expect(row.change).toBe(nowRow.input_tokens + nowRow.output_tokens - row.previous);
+    expect(now.previous.change).toBe(completeNow.totals.input_tokens + completeNow.totals.output_tokens - now.previous.value);
     expect(await refused(host, 'usage_report', { model: 'gpt-9' })).toMatch(/No usage of a model matching 'gpt-9'/);
   });
 });

@@ -24,8 +24,11 @@ import { testHost } from '../host.js';
 
 const API_OPERATIONS = 143;
 const BUDGET = {
-  /** `--toolsets all`: the whole tools/list answer. */
-  full: 20_000,
+  /**
+   * `--toolsets all`: the whole tools/list answer. 20,100 since issue 19 (units of amounts, where
+   * periods start and end, data_through), within PRODUCT.md §9 P2's 21,000 for every planned tool.
+   */
+  full: 20_100,
   /** `--toolsets all`: name, description and input schema, as hosts hand them to the model. */
   model: 14_000,
   reports: 2_500,
