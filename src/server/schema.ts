@@ -20,6 +20,26 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
  * refused with a clear error anyway), `minLength: 1` on IDs, `minimum: 0` on integers, empty
  * `required` and `properties`, and a `type` beside an `enum` or `const` that already fixes it.
  */
+/**
+ * A composite's output schema: a sub-schema written again is replaced by a `$ref` to its first place
+ * when that is shorter. Hosts validate answers with it but never show it to the model, so each
+ * repeat cut is a token saved in every conversation, and the shape stays whole.
+ */
+export function toOutputSchema(schema: ZodTypeAny): JsonSchema {
+  const seen = new Map<string, string>();
+  const dedupe = (node: unknown, path: string): unknown => {
+    if (node === null || typeof node !== 'object') return node;
+    const text = JSON.stringify(node);
+    const first = seen.get(text);
+    const ref = { $ref: `#${first}` };
+    if (first !== undefined && !path.startsWith(`${first}/`) && JSON.stringify(ref).length < text.length) return ref;
+    if (first === undefined) seen.set(text, path);
+    const step = (key: string | number) => `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    return Array.isArray(node) ? node.map((n, i) => dedupe(n, step(i))) : Object.fromEntries(Object.entries(node).map(([k, v]) => [k, dedupe(v, step(k))]));
+  };
+  return dedupe(toJsonSchema(schema), '') as JsonSchema;
+}
+
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
