@@ -99,8 +99,8 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const toolHost = () =>
     // The simulator loads alongside (its load failing shows on the first request), so a first call
     // that waited for the tool host does not then wait for the sandbox too.
-    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), sandbox?.load().catch(() => undefined)]).then(
-      ([{ ToolHost }, { allComposites }]) => new ToolHost({ ...deps, composites: allComposites }),
+    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), import('./plans/index.js'), sandbox?.load().catch(() => undefined)]).then(
+      ([{ ToolHost }, { allComposites }, { allWorkflows }]) => new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows }),
     ));
   // A server answers tools/list from the listing built with it, and loads the definitions behind it;
   // scoping and dynamic mode change the listing, so they build it the long way.

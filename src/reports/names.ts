@@ -42,9 +42,13 @@ export interface AdminKeyRef {
   name: string;
   redacted_value: string;
   owner: string;
+  owner_id: string | null;
   last_used_at: number | null;
   created_at: number;
 }
+
+/** A key of either kind, as `anyKey` resolves it. */
+export type AnyKeyRef = { kind: 'api_key'; key: KeyRef } | { kind: 'admin_key'; key: AdminKeyRef };
 
 interface RawKey {
   id: string;
@@ -110,7 +114,15 @@ export class NameDirectory {
   adminKeys(signal?: AbortSignal): Promise<AdminKeyRef[]> {
     return this.cached('admin_keys', () =>
       this.client.collect<RawKey>({ path: '/organization/admin_api_keys', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal }).then((r) =>
-        r.items.map((k) => ({ id: k.id, name: k.name, redacted_value: k.redacted_value ?? '', owner: k.owner?.name ?? k.owner?.id ?? 'unknown', last_used_at: k.last_used_at, created_at: k.created_at })),
+        r.items.map((k) => ({
+          id: k.id,
+          name: k.name,
+          redacted_value: k.redacted_value ?? '',
+          owner: k.owner?.name ?? k.owner?.id ?? 'unknown',
+          owner_id: k.owner?.id ?? null,
+          last_used_at: k.last_used_at,
+          created_at: k.created_at,
+        })),
       ),
     ) as Promise<AdminKeyRef[]>;
   }
@@ -125,6 +137,26 @@ export class NameDirectory {
     const byValue = keys.filter((k) => matchesRedacted(k.redacted_value, ref));
     if (byValue.length === 1 && !keys.some((k) => k.id.toLowerCase() === ref.trim().toLowerCase())) return byValue[0] as KeyRef;
     return pick('API key', ref, keys, (k) => [k.name], (k) => `${k.name} (${k.id}, project ${k.project.name})`);
+  }
+
+  /**
+   * A project key or an admin key from any form people write (ID, name, a redacted value such as
+   * `sk-proj-...abcd` or `sk-proj…abcd`, the tail alone, or the whole secret), across the organization.
+   */
+  async anyKey(ref: string, signal?: AbortSignal): Promise<AnyKeyRef> {
+    const [keys, admin] = await Promise.all([this.keys(signal), this.adminKeys(signal)]);
+    const all: Array<AnyKeyRef & { id: string; name: string }> = [
+      ...keys.map((key) => ({ kind: 'api_key' as const, key, id: key.id, name: key.name })),
+      ...admin.map((key) => ({ kind: 'admin_key' as const, key, id: key.id, name: key.name ?? '' })),
+    ];
+    const byValue = all.filter((k) => matchesRedacted(k.key.redacted_value, ref));
+    const wanted = ref.trim().toLowerCase();
+    const found =
+      byValue.length === 1 && !all.some((k) => k.id.toLowerCase() === wanted)
+        ? byValue[0]
+        : pick('key', ref, byValue.length > 1 ? byValue : all, (k) => [k.name], (k) => `${k.name} (${k.id}, ${k.kind === 'api_key' ? `project ${k.key.project.name}` : 'admin key'})`);
+    const { kind, key } = found as AnyKeyRef & { id: string };
+    return { kind, key } as AnyKeyRef;
   }
 
   /** A project by ID, exact name, or unambiguous name prefix, ignoring case. */
@@ -200,14 +232,33 @@ export function redactedParts(redacted: string): string[] {
   return redacted.split(/\*+|\.{2,}|…/).map((part) => part.replace(/-$/, '')).filter((part) => part.length > 0);
 }
 
-/** Whether `ref` is a key's whole redacted value or its visible tail (at least 4 characters). */
+/**
+ * A key as people write it, reduced to what identifies it: the visible tail (at least 4 characters)
+ * and, when given, the kind prefix. `sk-proj-...abcd`, `sk-proj…abcd`, `sk-proj-****abcd`,
+ * `sk-svcacct...abcd`, `...abcd` and `abcd` all give the tail `abcd`; a whole secret (`sk-proj-` and
+ * 20 or more characters) gives its last four. Undefined for anything else (a prefix alone, say).
+ */
+export function keyForm(ref: string): { prefix?: string; tail: string } | undefined {
+  const given = ref.trim().toLowerCase();
+  const parts = redactedParts(given);
+  const tail = parts[parts.length - 1];
+  if (tail === undefined || tail.length < 4) return undefined;
+  if (parts.length >= 2) return { prefix: parts[0], tail };
+  // One visible run: a tail after a marker (`...abcd`), a bare tail, or a whole secret.
+  if (/(\*+|\.{2,}|…)$/.test(given)) return undefined;
+  const secret = /^(sk-[a-z]+)-[a-z0-9_-]{20,}$/.exec(tail);
+  if (secret) return { prefix: secret[1], tail: tail.slice(-4) };
+  return /^[a-z0-9]+$/.test(tail) ? { tail } : undefined;
+}
+
+/** Whether `ref` names the key whose redacted value this is (see `keyForm` for the forms). */
 export function matchesRedacted(redacted: string, ref: string): boolean {
-  const wanted = ref.trim().toLowerCase();
-  if (redacted.toLowerCase() === wanted) return true;
-  const visible = wanted.replace(/^(\*+|\.{2,}|…)|(\*+|\.{2,}|…)$/g, '');
+  if (redacted.trim().toLowerCase() === ref.trim().toLowerCase()) return true;
+  const form = keyForm(ref);
   const parts = redactedParts(redacted.toLowerCase());
-  // The prefix (sk-proj) is shared by every key; only the tail identifies one.
-  return visible.length >= 4 && parts.length > 1 && parts[parts.length - 1] === visible;
+  // The prefix (sk-proj) is shared by every key of a kind; only the tail identifies one.
+  if (!form || parts.length < 2) return false;
+  return parts[parts.length - 1] === form.tail && (form.prefix === undefined || (parts[0] as string).startsWith(form.prefix));
 }
 
 function keyRef(k: RawKey, project: ProjectRef): KeyRef {

@@ -7,7 +7,7 @@ import type { ZodRawShape, ZodTypeAny } from 'zod';
 
 export type Effect = 'read' | 'write' | 'destructive';
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
-export type Toolset = 'projects' | 'members' | 'keys' | 'limits' | 'certificates' | 'usage' | 'audit' | 'security' | 'reports';
+export type Toolset = 'projects' | 'members' | 'keys' | 'limits' | 'certificates' | 'usage' | 'audit' | 'security' | 'reports' | 'workflows';
 /**
  * - `cursor_id`: pass the response's `last_id` as `after`.
  * - `cursor_next`: pass the response's `next` as `after`.

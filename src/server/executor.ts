@@ -1,18 +1,30 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
-import { digest, type Confirmations } from './confirm.js';
+import { digest, TOKEN_TTL_MS, type Confirmations } from './confirm.js';
 import { StoreUnavailableError } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
+import { confirmGate, underLock } from './gate.js';
+import type { ElicitAnswer } from './host.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
 import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
-export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
+export type { ElicitAnswer };
+
+/** A step of a confirmed plan, run under the plan's confirmation instead of its own (see clearStep). */
+export interface PlanStep {
+  /** The plan's id, in every audit line of the step. */
+  plan: string;
+  /** The step's number in the plan, from 1. */
+  step: number;
+  /** Digest of the target's state as the plan showed it; undefined when the plan read none. */
+  state?: string;
+}
 
 export interface ExecContext {
   client: AdminClient;
@@ -28,6 +40,8 @@ export interface ExecContext {
   signal?: AbortSignal;
   /** The token budget of one result (`--max-result-tokens`); default 8,000. */
   maxResultTokens?: number;
+  /** Set when this call is a step of a confirmed plan. */
+  step?: PlanStep;
 }
 
 export interface PlannedRequest {
@@ -41,7 +55,7 @@ export interface PlannedRequest {
 export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ctx: ExecContext): Promise<ToolResult> {
   const endpoint = tool.endpoint;
   if (!endpoint) throw new Error(`${tool.name} is not an endpoint tool`);
-  const trail = new Attempt(tool, ctx.audit);
+  const trail = new Attempt(tool, ctx.audit, ctx.step);
   try {
     return await run(tool, endpoint, rawArgs, ctx, trail);
   } catch (error) {
@@ -72,14 +86,18 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
 
-  if (dryRun === true) {
+  if (dryRun === true && !ctx.step) {
     trail.final(args, 'dry_run');
     return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request) }, ctx);
   }
 
   let gate: Confirmed | undefined;
   try {
-    if (tool.effect === 'destructive') {
+    if (ctx.step && tool.effect !== 'read') {
+      const answer = await clearStep(ctx.step, request, targetPath, ctx, trail, args);
+      if ('result' in answer) return answer.result;
+      gate = answer;
+    } else if (tool.effect === 'destructive') {
       const answer = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
       if ('result' in answer) return answer.result;
       gate = answer;
@@ -197,11 +215,14 @@ interface Confirmed {
 
 type Gate = Confirmed | { result: ToolResult };
 
-/**
- * The second step of a destructive call. A token, when given, is always checked; otherwise the
- * human is asked through elicitation where the client can and the mode allows, or a preview with a
- * fresh token is returned.
- */
+/** The lock of a call: its target's, or for a tool without a target its request's. */
+function lockKeyOf(request: PlannedRequest, targetPath: string | undefined): string {
+  return targetPath ? `GET ${targetPath}` : `${request.method} ${request.path}`;
+}
+
+const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
+
+/** The second step of a destructive call, through the one confirmation gate (gate.ts). */
 async function confirmDestructive(
   tool: RegisteredTool,
   request: PlannedRequest,
@@ -213,20 +234,6 @@ async function confirmDestructive(
   args: Record<string, unknown>,
 ): Promise<Gate> {
   const endpoint = tool.endpoint as EndpointTool;
-  // Confirmations of one target take turns from reading it to the result, so of two tokens for the
-  // same target the second reads what the first did and is refused. A tool without a target locks
-  // its request instead.
-  const lockKey = targetPath ? `GET ${targetPath}` : `${request.method} ${request.path}`;
-  const read = async () => (targetPath ? await fetchTarget(ctx, targetPath) : undefined);
-  const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
-  // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
-  const refuseMissing = async (target: TargetRead | undefined): Promise<Gate | undefined> => {
-    if (!target || target.found || request.method !== 'DELETE') return undefined;
-    const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
-    const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
-    trail.final(args, 'refused', { decision: 'target_missing', message });
-    return { result: failure(message, ctx) };
-  };
   // The API's rules make some calls certain to fail: say why now rather than offer or take a token.
   const refusal = await certainRefusal(ctx.client, endpoint, fields, ctx.signal);
   if (refusal) {
@@ -234,70 +241,77 @@ async function confirmDestructive(
     trail.final(args, 'refused', { decision: 'certain_refusal', message });
     return { result: failure(message, ctx) };
   }
-
-  if (token !== undefined) {
-    return underLock(ctx, lockKey, request, async (release) => {
-      const target = await read();
-      const missing = await refuseMissing(target);
-      if (missing) return missing;
-      const verdict = await ctx.confirmations.redeem(token, tool.name, fields, stateOf(target));
-      if (!verdict.ok) {
-        trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
-        return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
-      }
-      return { decision: 'token_accepted', targetPath, before: target, release };
-    });
-  }
-
-  const target = await read();
-  const missing = await refuseMissing(target);
-  if (missing) return missing;
-  const state = stateOf(target);
-
-  const canElicit = ctx.elicit !== undefined && ctx.confirmWith !== 'token';
-  if (ctx.confirmWith === 'elicitation' && !canElicit) {
-    const message = `${tool.name} refused: the server confirms with elicitation (--confirm-with elicitation) but this client cannot show a confirmation dialog. Nothing was changed.`;
-    trail.final(args, 'refused', { decision: 'elicitation_unavailable', message });
-    return { result: failure(message, ctx) };
-  }
-  if (canElicit && ctx.elicit) {
-    const answer = await ctx.elicit(describeForHuman(tool, request, state));
-    if (answer !== 'accept') {
-      trail.final(args, 'declined', { decision: `elicitation_${answer}` });
-      return {
-        result: success({ status: answer === 'decline' ? 'declined' : 'cancelled', changed: false, note: `The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${tool.name}. Nothing was changed.` }, ctx),
-      };
-    }
-    // The dialog may have stayed open a while: what the human approved must still be what is there.
-    // The lock is taken only now, so an open dialog never holds up another confirmation.
-    return underLock(ctx, lockKey, request, async (release) => {
-      const now = await read();
-      if (state !== undefined && digest(stateOf(now)) !== digest(state)) {
-        trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
-        return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
-      }
-      return { decision: 'elicitation_accept', targetPath, before: now, release };
-    });
-  }
-
-  const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
-  const { token: issued, expiresAt } = ctx.confirmations.issue(tool.name, fields, state);
-  trail.final(args, 'preview', { decision: 'token_issued' });
-  return {
-    result: success(
-      {
-        status: 'confirmation_required',
-        action: `${tool.title}: ${tool.description}`,
-        request: masked(request),
-        ...(state !== undefined ? { target: state } : {}),
-        ...affects,
-        confirmation_token: issued,
-        expires_at: new Date(expiresAt).toISOString(),
-        next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
+  const answer = await confirmGate<TargetRead | undefined>(
+    {
+      name: tool.name,
+      bound: fields,
+      // Confirmations of one target take turns from reading it to the result, so of two tokens for
+      // the same target the second reads what the first did and is refused.
+      lockKey: lockKeyOf(request, targetPath),
+      read: async () => {
+        const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+        // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
+        if (target && !target.found && request.method === 'DELETE') {
+          const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
+          const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
+          trail.final(args, 'refused', { decision: 'target_missing', message });
+          return { result: failure(message, ctx) };
+        }
+        return { reading: target };
       },
-      ctx,
-    ),
-  };
+      stateOf,
+      ask: (target) => describeForHuman(tool, request, stateOf(target)),
+      preview: async (target, issued) => {
+        const state = stateOf(target);
+        const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
+        return success(
+          {
+            status: 'confirmation_required',
+            action: `${tool.title}: ${tool.description}`,
+            request: masked(request),
+            ...(state !== undefined ? { target: state } : {}),
+            ...affects,
+            confirmation_token: issued.token,
+            expires_at: new Date(issued.expiresAt).toISOString(),
+            next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
+          },
+          ctx,
+        );
+      },
+    },
+    token,
+    ctx,
+    (outcome, extra) => trail.final(args, outcome, extra),
+  );
+  if ('result' in answer) return answer;
+  return { decision: answer.decision, targetPath, before: answer.reading, release: answer.release };
+}
+
+/**
+ * A step of a plan the person confirmed as a whole (src/plans): no token of its own, but the same
+ * lock, a fresh read of its target, and a claim in the confirmation store, so the step executes at
+ * most once (across replicas with --store) and never against a target that changed since the plan.
+ * A delete whose target is already gone is done: the plan's end state holds without a request.
+ */
+async function clearStep(step: PlanStep, request: PlannedRequest, targetPath: string | undefined, ctx: ExecContext, trail: Attempt, args: Record<string, unknown>): Promise<Gate> {
+  return underLock<Confirmed>(ctx, lockKeyOf(request, targetPath), async (release) => {
+    const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+    if (target && !target.found && request.method === 'DELETE') {
+      trail.final(args, 'skipped', { decision: 'already_gone', message: `GET ${targetPath} answered 404: nothing left to delete.` });
+      return { result: success({ status: 'done', already_gone: true, note: 'The target was already gone; nothing was sent.' }, ctx) };
+    }
+    if (step.state !== undefined && digest(stateOf(target)) !== step.state) {
+      const message = `step ${step.step} of plan ${step.plan} refused: its target changed since the plan was shown (GET ${targetPath}). Nothing was sent; call the workflow again to plan from the current state.`;
+      trail.final(args, 'refused', { decision: 'plan_target_changed', message });
+      return { result: failure(message, ctx) };
+    }
+    if (!(await ctx.confirmations.store.claim(`${step.plan}:${step.step}`, TOKEN_TTL_MS))) {
+      const message = `step ${step.step} of plan ${step.plan} refused: it has already been executed; each step executes once.`;
+      trail.final(args, 'refused', { decision: 'plan_step_used', message });
+      return { result: failure(message, ctx) };
+    }
+    return { decision: 'plan_confirmed', targetPath, before: target, release };
+  });
 }
 
 function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown): string {
@@ -457,29 +471,13 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
   };
 }
 
-/**
- * Runs `step` holding the lock on `key`. A step that clears the call to execute takes the lock with
- * it (its `release` is called once the outcome is known); any other ending releases it here.
- */
-async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (release: () => void) => Promise<Gate>): Promise<Gate> {
-  let release: () => void;
-  try {
-    release = await ctx.confirmations.store.lock(key, ctx.signal);
-  } catch (error) {
-    if (ctx.signal?.aborted) throw new CancelledError(request.method, request.path, false);
-    throw error;
-  }
-  let handedOver = false;
-  try {
-    const gate = await step(release);
-    handedOver = !('result' in gate);
-    return gate;
-  } finally {
-    if (!handedOver) release();
-  }
+/** A tool's target as the gate reads it before a change, or undefined when the tool names none. */
+export async function readTarget(tool: RegisteredTool, args: Record<string, unknown>, ctx: Pick<ExecContext, 'client' | 'signal'>): Promise<TargetRead | undefined> {
+  const target = tool.endpoint?.target;
+  return target ? fetchTarget(ctx, buildPath(target, { ...args, ...tool.fixed })) : undefined;
 }
 
-async function fetchTarget(ctx: ExecContext, path: string): Promise<TargetRead> {
+async function fetchTarget(ctx: Pick<ExecContext, 'client' | 'signal'>, path: string): Promise<TargetRead> {
   try {
     return { found: true, state: await ctx.client.get<unknown>(path, undefined, ctx.signal) };
   } catch (error) {
@@ -533,6 +531,7 @@ class Attempt {
   constructor(
     private readonly tool: RegisteredTool,
     private readonly sink: AuditSink | undefined,
+    private readonly step?: PlanStep,
   ) {}
 
   final(args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): void {
@@ -551,6 +550,7 @@ class Attempt {
     if (!this.sink || this.tool.effect === 'read') return;
     const { max_items: _maxItems, fields: _fields, ...rest } = args;
     this.id ??= randomBytes(6).toString('hex');
-    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, arguments: rest, outcome, ...extra });
+    const plan = this.step ? { plan: this.step.plan, step: this.step.step } : {};
+    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, ...plan, arguments: rest, outcome, ...extra });
   }
 }

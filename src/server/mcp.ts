@@ -11,12 +11,14 @@ import { Confirmations } from './confirm.js';
 import type { ConfirmationStore } from './confirmation-store.js';
 import type { ConfirmationObserver } from './metrics.js';
 import type { Toolset } from './endpoint.js';
-import { executeEndpoint, type ExecContext } from './executor.js';
+import { executeEndpoint, readTarget, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
-import { allTools, knownNames, type CompositeTool, type RegisteredTool } from './registry.js';
+import { allTools, knownNames, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
+import type { AuditEntry } from './audit.js';
+import type { WorkflowContext } from './workflow.js';
 import { plan, type ListingMode } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
@@ -42,6 +44,8 @@ export interface ServerDeps extends PolicyOptions {
   sandbox: boolean;
   logger: Logger;
   composites?: readonly CompositeTool[];
+  /** The workflow tools (src/plans), handed in so that this folder never imports them. */
+  workflows?: readonly WorkflowTool[];
   /** The audit trail for write attempts (`--audit-log`). */
   audit?: AuditSink;
   /** Clock for confirmation tokens (ms). Tests inject one. */
@@ -69,8 +73,8 @@ export class ToolHost implements Host {
   readonly names: NameDirectory;
 
   constructor(private readonly deps: ServerDeps) {
-    const all = allTools(deps.project, deps.composites ?? []);
-    const planned = plan(all, deps, knownNames(deps.composites ?? []));
+    const all = allTools(deps.project, deps.composites ?? [], deps.workflows ?? []);
+    const planned = plan(all, deps, knownNames(deps.composites ?? [], deps.workflows ?? []));
     this.exposed = planned.callable;
     this.listed = planned.listed;
     this.mode = planned.mode;
@@ -142,6 +146,7 @@ export class ToolHost implements Host {
       maxResultTokens: this.deps.maxResultTokens,
     };
     if (tool.composite) return this.runComposite(tool, args, session);
+    if (tool.workflow) return this.runWorkflow(tool, args, session, ctx);
     try {
       return await executeEndpoint(tool, args, ctx);
     } finally {
@@ -193,6 +198,55 @@ export class ToolHost implements Host {
     return failure(message, opts);
   }
 
+  /** Why a call by name would be refused here (not exposed, outside --project, outside the caller's grant), or undefined. */
+  private callRefusal(name: string, args: Record<string, unknown>, session: CallSession): string | undefined {
+    const tool = this.byName.get(name);
+    if (!tool) {
+      const hidden = this.every.get(name);
+      if (this.deps.readOnly && hidden && hidden.effect !== 'read') return `${name} is refused: the server is read-only`;
+      if (this.deps.project && endpointTools.some((t) => t.name === name)) return `${name} is not available when scoped to project ${this.deps.project} (--project): it changes the whole organization`;
+      return `${name} is not enabled on this server (see --toolsets and --tools)`;
+    }
+    const fixed = tool.fixed.project_id;
+    if (fixed !== undefined && args.project_id !== undefined && args.project_id !== fixed) return `${name} would change project ${String(args.project_id)}, and this server is scoped to ${String(fixed)} (--project)`;
+    return session.permit?.(name, withoutFixed(tool, args));
+  }
+
+  /** A workflow: its plan is built, confirmed through the gate and run step by step through the executor. */
+  private async runWorkflow(tool: RegisteredTool, args: unknown, session: CallSession, ctx: ExecContext): Promise<ToolResult> {
+    const workflow = tool.workflow as WorkflowTool;
+    const opts = { sandbox: this.deps.sandbox };
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
+    const names = session.client ? new NameDirectory(ctx.client, 0) : this.names;
+    const endpoint = (name: string) => this.byName.get(name) as RegisteredTool;
+    const context: WorkflowContext = {
+      ...ctx,
+      names,
+      now: this.deps.now ?? Date.now,
+      refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
+      target: (name, stepArgs) => readTarget(endpoint(name), withoutFixed(endpoint(name), stepArgs), ctx),
+      step: async (name, stepArgs, step) => {
+        let line: AuditEntry | undefined;
+        const audit = { record: (entry: AuditEntry) => (ctx.audit?.record(entry), (line = entry)) };
+        try {
+          const result = await executeEndpoint(endpoint(name), withoutFixed(endpoint(name), stepArgs), { ...ctx, audit, step });
+          return { result, line };
+        } finally {
+          names.invalidate();
+        }
+      },
+    };
+    try {
+      return await workflow.run(parsed.data, context);
+    } catch (error) {
+      if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
+      return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
+    } finally {
+      names.invalidate();
+    }
+  }
+
   private async runComposite(tool: RegisteredTool, args: unknown, session: CallSession): Promise<ToolResult> {
     const composite = tool.composite;
     const opts = { sandbox: this.deps.sandbox };
@@ -230,6 +284,13 @@ export class ToolHost implements Host {
       .slice(0, limit)
       .map((s) => s.tool);
   }
+}
+
+/** A step's arguments as the scoped tool takes them: what --project fixes is not passed again. */
+function withoutFixed(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...args };
+  for (const key of Object.keys(tool.fixed)) delete out[key];
+  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
