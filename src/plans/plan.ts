@@ -21,8 +21,8 @@ import { isoTimes } from './display.js';
  * drafts from the state the run left, so only what is left is planned.
  */
 
-/** Steps running at once, at most. Enough to hide latency, few enough to spare the API. */
-export const PLAN_CONCURRENCY = 8;
+/** Steps running at once, at most: the client's connection pool (16), so a wave of up to 16 takes one round trip. */
+export const PLAN_CONCURRENCY = 16;
 
 /** A value that a step takes from an earlier step's result: `{ "from_step": 1, "field": "id" }`. */
 export interface StepRef {

@@ -237,13 +237,13 @@ export class ToolHost implements Host {
         }
       },
     };
+    // The name lists a preview read stay cached for its confirmation (each step's target is read
+    // again under its lock all the same); a step that runs drops them.
     try {
       return await workflow.run(parsed.data, context);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
       return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
-    } finally {
-      names.invalidate();
     }
   }
 
