@@ -471,10 +471,9 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
   };
 }
 
-/** A tool's target as the gate reads it before a change, or undefined when the tool names none. */
-export async function readTarget(tool: RegisteredTool, args: Record<string, unknown>, ctx: Pick<ExecContext, 'client' | 'signal'>): Promise<TargetRead | undefined> {
-  const target = tool.endpoint?.target;
-  return target ? fetchTarget(ctx, buildPath(target, { ...args, ...tool.fixed })) : undefined;
+/** An endpoint's target as the gate reads it before a change (full arguments), or undefined when it names none. */
+export async function readTarget(endpoint: EndpointTool, args: Record<string, unknown>, ctx: Pick<ExecContext, 'client' | 'signal'>): Promise<TargetRead | undefined> {
+  return endpoint.target ? fetchTarget(ctx, buildPath(endpoint.target, args)) : undefined;
 }
 
 async function fetchTarget(ctx: Pick<ExecContext, 'client' | 'signal'>, path: string): Promise<TargetRead> {

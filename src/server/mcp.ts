@@ -219,18 +219,27 @@ export class ToolHost implements Host {
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
     const names = session.client ? new NameDirectory(ctx.client, 0) : this.names;
-    const endpoint = (name: string) => this.byName.get(name) as RegisteredTool;
+    // Targets are read from the definitions, so a draft can read one even where its step will be refused.
+    const definition = (name: string) => {
+      const found = endpointTools.find((t) => t.name === name);
+      if (!found) throw new Error(`${tool.name} planned '${name}', which is not an endpoint tool`);
+      return found;
+    };
     const context: WorkflowContext = {
       ...ctx,
       names,
       now: this.deps.now ?? Date.now,
       refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
-      target: (name, stepArgs) => readTarget(endpoint(name), withoutFixed(endpoint(name), stepArgs), ctx),
+      target: (name, stepArgs) => readTarget(definition(name), stepArgs, ctx),
       step: async (name, stepArgs, step) => {
+        // Checked when the plan was built, and again here: a step never relies on an earlier check alone.
+        const endpoint = this.byName.get(name);
+        const refused = this.callRefusal(name, stepArgs, session);
+        if (!endpoint || refused !== undefined) return { result: failure(refused ?? `${name} is not enabled on this server`, opts) };
         let line: AuditEntry | undefined;
         const audit = { record: (entry: AuditEntry) => (ctx.audit?.record(entry), (line = entry)) };
         try {
-          const result = await executeEndpoint(endpoint(name), withoutFixed(endpoint(name), stepArgs), { ...ctx, audit, step });
+          const result = await executeEndpoint(endpoint, withoutFixed(endpoint, stepArgs), { ...ctx, audit, step });
           return { result, line };
         } finally {
           names.invalidate();
