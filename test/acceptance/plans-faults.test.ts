@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
-import { createMcpServer } from '../../src/server/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, type Connected } from '../e2e/connect.js';
-import { testHost } from '../host.js';
+import { connectInProcess, testHost } from '../host.js';
 import { KEY, Truth } from './truth.js';
 
 /*
@@ -51,10 +49,7 @@ describe('with --fault-rate 0.3, every step reports what happened', () => {
     sandbox = await startSandbox({ seed: 1, now: () => NOW, retryAfterMs: 5 });
     client = new AdminClient({ apiKey: KEY, baseUrl: sandbox.url, maxRetries: 2, backoff: { baseMs: 2, maxMs: 10 } });
     const host = testHost(client, { workflows: allWorkflows, now: () => NOW * 1000 });
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await createMcpServer(host).connect(serverSide);
-    mcp = new Client({ name: 'plans-faults', version: '1.0.0' });
-    await mcp.connect(clientSide);
+    mcp = await connectInProcess(host, 'plans-faults');
     truth = new Truth(sandbox.url);
   });
   afterAll(async () => {

@@ -1,14 +1,12 @@
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import { createMcpServer } from '../../src/server/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { testHost } from '../host.js';
+import { connectInProcess, testHost } from '../host.js';
 import { diff, orgState, type OrgState } from './org-state.js';
 import { KEY, Truth, type RawKey } from './truth.js';
 
@@ -49,10 +47,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     sandbox = await startSandbox({ seed, now: () => NOW });
     client = new AdminClient({ apiKey: KEY, baseUrl: sandbox.url, maxRetries: 0 });
     const host = testHost(client, { composites: allComposites, workflows: allWorkflows, now: () => NOW * 1000 });
-    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
-    await createMcpServer(host).connect(serverSide);
-    mcp = new Client({ name: 'plans-acceptance', version: '1.0.0' });
-    await mcp.connect(clientSide);
+    mcp = await connectInProcess(host, 'plans-acceptance');
     truth = new Truth(sandbox.url);
   });
   afterAll(async () => {
