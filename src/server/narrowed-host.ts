@@ -64,7 +64,11 @@ export class NarrowedHost implements Host {
         return failure(`${String(target)} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools).`);
       }
     }
-    return this.base.call(name, args, session);
+    // The steps of a plan are dispatched inside the server: they meet the narrowing through `permit`.
+    const outer = session?.permit;
+    const permit = (tool: string, toolArgs: unknown) =>
+      outer?.(tool, toolArgs) ?? (this.allowed.has(tool) ? undefined : `${tool} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools)`);
+    return this.base.call(name, args, { ...session, permit });
   }
 }
 

@@ -31,7 +31,7 @@ describe('command line', () => {
     [['--read-only', 'extra'], /Unknown command 'extra'/],
     [['tools', 'extra'], /Unexpected argument 'extra' after 'tools'/],
     [['launch'], /Unknown command 'launch'/],
-    [['--toolsets', 'projects,nope', 'tools'], /Unknown toolset 'nope'.*reports, projects, members/],
+    [['--toolsets', 'projects,nope', 'tools'], /Unknown toolset 'nope'.*reports, workflows, projects, members/],
     [['--tools', 'projects_destroy', 'tools'], /Unknown tool 'projects_destroy'/],
     [['--confirm-with', 'maybe'], /--confirm-with expects one of token, elicitation, auto/],
     [['sandbox', '--port', 'eighty'], /--port expects a whole number/],
@@ -64,11 +64,12 @@ describe('command line', () => {
     expect(all.stdout).toMatch(/^tool\s+toolset\s+effect\s+endpoint$/m);
     expect(all.stdout).toMatch(/^projects_archive\s+projects\s+destructive\s+POST \/organization\/projects\/\{project_id\}\/archive$/m);
     expect(all.stdout).toMatch(/^spend_report\s+reports\s+read\s+\(report\)$/m);
-    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 5} tools$`, 'm'));
+    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 10} tools$`, 'm'));
 
     const byDefault = await cli(['tools']);
     expect(byDefault.stdout).toMatch(/^call_tool\s+meta\s+as called\s+\(meta-tool\)$/m);
-    expect(byDefault.stdout).toMatch(/^users_delete\s+members\s+destructive\s+DELETE /m);
+    expect(byDefault.stdout).toMatch(/^projects_users_delete\s+members\s+destructive\s+DELETE /m);
+    expect(byDefault.stdout).toMatch(/^offboard_user\s+workflows\s+destructive\s+\(plan\)$/m);
     expect(byDefault.stdout).toMatch(/\d+ tools listed; \d+ more callable through call_tool \(--toolsets all lists every tool\)/);
 
     const readOnly = await cli(['tools', '--json', '--toolsets', 'all'], { OPENAI_ADMIN_MCP_READ_ONLY: '1' });

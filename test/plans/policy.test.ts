@@ -5,6 +5,7 @@ import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { keyForm, matchesRedacted } from '../../src/reports/names.js';
 import type { AuditEntry } from '../../src/server/audit.js';
+import { NarrowedHost } from '../../src/server/narrowed-host.js';
 import { PersonHost } from '../../src/server/person-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { pickActiveNonDefaultProject, useSandbox } from '../helpers.js';
@@ -103,6 +104,12 @@ describe('plans under the policy of single calls', () => {
     const refused = await person.call('offboard_user', { user: someone().email });
     expect(text(refused)).toMatch(/does not allow every step/);
     expect(text(refused)).toMatch(/users_delete.*not available to you/s);
+  });
+
+  it('a session narrowed by its request (X-MCP-Tools) must allow every step too', async () => {
+    const session = new NarrowedHost(host(), { readOnly: false, tools: ['revoke_key'] });
+    const refused = await session.call('revoke_key', { key: userKey().id });
+    expect(text(refused)).toMatch(/projects_api_keys_delete is not available in this session/);
   });
 
   it('each step has its own audit line with the plan id and step number; a token works once', async () => {

@@ -117,7 +117,7 @@ describe('OAuth resource server', () => {
   it('accepts a token the provider issued for this resource', async () => {
     const client = await connect(await provider.token('admin:destructive', audience));
     const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names).toContain('users_delete'); // destructive, listed by default
+    expect(names).toContain('offboard_user'); // destructive, listed by default
     expect(names).toContain('call_tool');
   });
 
@@ -162,8 +162,8 @@ describe('OAuth resource server', () => {
   it('a write-scope token gets writes but no destructive tools', async () => {
     const client = await connect(await provider.token('admin:write', audience));
     const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names).toContain('projects_create');
-    expect(names).not.toContain('users_delete');
+    expect(names).toContain('groups_create');
+    expect(names).not.toContain('offboard_user');
     const refused = (await client.callTool({ name: 'projects_archive', arguments: { project_id: 'proj_abc' } })) as CallToolResult;
     expect(refused.isError).toBe(true);
     expect(text(refused)).toMatch(/not available to you: it is destructive/);
