@@ -16,6 +16,9 @@ export interface RedisServer {
   /** Stops the process; `start` brings it back on the same port, empty. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /** Freezes the process (SIGSTOP), as a stalled host or a debugger would; `resume` thaws it. */
+  pause(): void;
+  resume(): void;
 }
 
 export function redisServerPath(): string {
@@ -61,6 +64,10 @@ export async function startRedis(): Promise<RedisServer> {
       proc.kill('SIGKILL');
     });
   };
+  const signal = (name: NodeJS.Signals) => {
+    if (!child || child.exitCode !== null) throw new Error('redis-server is not running');
+    child.kill(name);
+  };
   await start();
-  return { url: `redis://127.0.0.1:${port}`, port, stop, start };
+  return { url: `redis://127.0.0.1:${port}`, port, stop, start, pause: () => signal('SIGSTOP'), resume: () => signal('SIGCONT') };
 }

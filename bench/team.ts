@@ -135,24 +135,26 @@ export async function team(rounds = 100, latencyMs = 20): Promise<Section> {
     const reads = await interleave(rounds, { direct: readDirect, nginx: readNginx });
     const confirms = await interleave(rounds, { store: confirmStore, bare: confirmBare });
 
-    // What the store's own round trips cost, from this process: a lock, a claim, the release.
+    // What the store's own round trips cost, from this process: a lock, a claim, the proof before sending, the release.
     const store = new RedisConfirmationStore({ url: redis.url, logger: createLogger({ level: 'silent' }) });
     const storeOps: number[] = [];
     try {
       while (storeOps.length === 0) {
         try {
-          await store.claim('bench-warm', 1000);
+          await store.epoch();
           storeOps.push(0);
         } catch {
           await new Promise((resolve) => setTimeout(resolve, 20)); // still connecting
         }
       }
       storeOps.length = 0;
+      const epoch = await store.epoch();
       for (let i = 0; i < rounds * 5; i++) {
         const started = performance.now();
-        const release = await store.lock(`bench-lock-${i}`);
-        await store.claim(`bench-nonce-${i}`, 60_000);
-        release();
+        const held = await store.lock(`bench-lock-${i}`);
+        await store.claim(`bench-nonce-${i}`, 60_000, epoch);
+        await held.keepFor(60_000);
+        held.release();
         storeOps.push(performance.now() - started);
       }
     } finally {

@@ -37,7 +37,8 @@ Flags:
   --oauth-issuer URL --oauth-audience URL
                           Accept OAuth access tokens (JWT) from this issuer, for this resource
                           URL, instead of OPENAI_ADMIN_MCP_HTTP_TOKEN; scopes admin:read,
-                          admin:write, admin:destructive
+                          admin:write, admin:destructive; tokens must be typed at+jwt (RFC 9068)
+  --oauth-accept-typ-jwt  Also accept access tokens typed JWT or untyped (Entra ID, Okta…)
   --policy FILE           With OAuth: a JSON file mapping groups, emails or subjects from the
                           token's claims to rights, toolsets and projects
   --key-from-header NAME  Take the admin key from this request header (gateways)
@@ -58,8 +59,9 @@ Environment:
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
-                          HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, POLICY=…,
-                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…, MAX_RESULT_TOKENS=…
+                          HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, OAUTH_ACCEPT_TYP_JWT=1,
+                          POLICY=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
+                          MAX_RESULT_TOKENS=…
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -41,6 +41,8 @@ export interface ServerConfig {
   /** OAuth resource server: the authorization server's issuer and this server's resource URL (the tokens' aud). */
   oauthIssuer: string | undefined;
   oauthAudience: string | undefined;
+  /** Also take access tokens typed `JWT` or untyped, for providers that cannot issue RFC 9068 `at+jwt` tokens. */
+  oauthAcceptTypJwt: boolean;
   /** The operator's policy file (`--policy`): people's rights, toolsets and projects by token claims. OAuth only. */
   policy: string | undefined;
   keyFromHeader: string | undefined;
@@ -77,6 +79,7 @@ export const OPTIONS = {
   'no-auth': { type: 'boolean' },
   'oauth-issuer': { type: 'string' },
   'oauth-audience': { type: 'string' },
+  'oauth-accept-typ-jwt': { type: 'boolean' },
   policy: { type: 'string' },
   stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
@@ -99,7 +102,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
-  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
+  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
   'MAX_RESULT_TOKENS',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
@@ -161,6 +164,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     stateless: values.stateless ?? bool('OPENAI_ADMIN_MCP_STATELESS', env),
     httpToken: nonEmpty(env.OPENAI_ADMIN_MCP_HTTP_TOKEN),
     ...oauth(values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER), values['oauth-audience'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_AUDIENCE)),
+    oauthAcceptTypJwt: withOAuth('--oauth-accept-typ-jwt', values['oauth-accept-typ-jwt'] ?? bool('OPENAI_ADMIN_MCP_OAUTH_ACCEPT_TYP_JWT', env), values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER)),
     policy: policyFile(values.policy ?? nonEmpty(env.OPENAI_ADMIN_MCP_POLICY), values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER)),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
@@ -253,6 +257,12 @@ function oauth(issuer: string | undefined, audience: string | undefined): { oaut
   if (issuer !== undefined) url('--oauth-issuer', issuer);
   if (audience !== undefined) url('--oauth-audience', audience);
   return { oauthIssuer: issuer, oauthAudience: audience };
+}
+
+/** A switch of the OAuth resource server means nothing without one: refused rather than ignored. */
+function withOAuth(flag: string, on: boolean, issuer: string | undefined): boolean {
+  if (on && issuer === undefined) throw new UsageError(`${flag} changes which OAuth access tokens are taken: it needs --oauth-issuer and --oauth-audience.`);
+  return on;
 }
 
 /** A policy maps token claims to rights, so it means nothing without OAuth; the file is read at start. */

@@ -29,3 +29,11 @@ export function parseTime(value: string | number, now: number = Date.now()): num
   }
   return null;
 }
+
+/** A Unix time as an ISO-8601 time to the minute, UTC: `2026-12-04T09:12Z`. */
+export function isoMinute(unix: number): string {
+  return `${new Date(unix * 1000).toISOString().slice(0, 16)}Z`;
+}
+
+/** Unix seconds as an ISO date (`2026-10-01`, UTC). */
+export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);

@@ -77,6 +77,7 @@ const tools: EndpointTool[] = [
     input: { path: { key_id: keyId() } },
     output: deleted('organization.admin_api_key.deleted'),
     target: '/organization/admin_api_keys/{key_id}',
+    preview: { alone: 'Only this key: scripts using it stop working; its owner keeps their access.' },
   }),
 ];
 

@@ -26,6 +26,10 @@ const certificate = (object: string) =>
     created_at: z.number().optional(),
     certificate_details: details.optional(),
     active: z.boolean().optional(),
+    // Added by the server from certificate_details.expires_at (see `expiry`).
+    expires: z.string().optional(),
+    expires_in_days: z.number().optional(),
+    expiring_soon: z.boolean().optional(),
   });
 
 const toggled = (object: string, item: string) =>
@@ -35,7 +39,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'certificates_list',
     title: 'List certificates',
-    description: 'List org certificates and where each is active.',
+    description: 'List org certificates with expiry and org-wide activation; project activations: projects_certificates_list.',
     toolset: 'certificates',
     effect: 'read',
     idempotent: true,
@@ -44,6 +48,7 @@ const tools: EndpointTool[] = [
     input: { query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() } },
     output: listOf(certificate('organization.certificate')),
     pagination: 'cursor_id',
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'certificates_create',
@@ -85,6 +90,7 @@ const tools: EndpointTool[] = [
     path: '/organization/certificates/deactivate',
     input: { body: { certificate_ids: certificateIds() } },
     output: toggled('organization.certificate.deactivation', 'organization.certificate'),
+    preview: { alone: "Only the organization-wide activation: a project's own activation of the same certificate stays." },
   }),
   endpoint({
     name: 'certificates_retrieve',
@@ -100,6 +106,7 @@ const tools: EndpointTool[] = [
       query: { include: z.array(z.enum(['content'])).optional() },
     },
     output: certificate('certificate'),
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'certificates_update',
@@ -128,6 +135,10 @@ const tools: EndpointTool[] = [
     input: { path: { certificate_id: certificateId() } },
     output: objectOf('certificate.deleted'),
     target: '/organization/certificates/{certificate_id}',
+    preview: {
+      refuseWhen: [{ get: '/organization/certificates/{certificate_id}', field: 'active', equals: 'true', reason: 'the certificate is active in the organization; the API deletes only certificates inactive everywhere. Deactivate it first (certificates_deactivate).' }],
+      alone: 'Only the certificate: the API refuses to delete one still active in any project.',
+    },
   }),
   endpoint({
     name: 'projects_certificates_list',
@@ -144,6 +155,7 @@ const tools: EndpointTool[] = [
     },
     output: listOf(certificate('organization.project.certificate')),
     pagination: 'cursor_id',
+    expiry: 'certificate_details.expires_at',
   }),
   endpoint({
     name: 'projects_certificates_activate',
@@ -168,6 +180,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/certificates/deactivate',
     input: { path: { project_id: projectId() }, body: { certificate_ids: certificateIds() } },
     output: toggled('organization.project.certificate.deactivation', 'organization.project.certificate'),
+    preview: { alone: "Only this project's activation: the organization-wide one and other projects' stay." },
   }),
 ];
 

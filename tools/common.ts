@@ -144,3 +144,28 @@ export function listedAs<L extends z.ZodTypeAny, E extends z.ZodTypeAny>(listed:
     return z.NEVER;
   });
 }
+
+/*
+ * Preview facts shared by several destructive tools (see PreviewRules): the archived-project
+ * refusal, the lists a cascade walks, and how an affected key is shown.
+ */
+
+/** The API refuses every change inside an archived project. */
+export const archivedProject = {
+  get: '/organization/projects/{project_id}',
+  field: 'status',
+  equals: 'archived',
+  reason: "the project is archived, and the API refuses every change inside an archived project. access_review shows what is there.",
+} as const;
+
+/** Every project, archived ones too, as `{project.id}`. */
+export const everyProject = { get: '/organization/projects', query: { include_archived: 'true' }, as: 'project' } as const;
+
+/** Every group, as `{group.id}`. */
+export const everyGroup = { get: '/organization/groups', as: 'group', style: 'cursor_next' } as const;
+
+/** An affected key as a preview names it. */
+export const keyFields = ['name', 'id', 'redacted_value', 'last_used_at'] as const;
+
+/** A project's keys, every one (the API's default leaves out keys whose owner lost access). */
+export const projectKeys = (project: string) => ({ get: `/organization/projects/${project}/api_keys`, query: { owner_project_access: 'any' } }) as const;

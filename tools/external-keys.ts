@@ -98,6 +98,11 @@ const tools: EndpointTool[] = [
     input: { path: { external_key_id: keyId() } },
     output: externalKey,
     target: '/organization/external_keys/{external_key_id}',
+    preview: {
+      affects: [
+        { label: 'projects_using_it', effect: 'use it: the API refuses the removal while an active one does', get: '/organization/projects', query: { include_archived: 'true' }, where: { field: 'external_key_id', equals: '{external_key_id}' }, show: ['name', 'id', 'status'] },
+      ],
+    },
   }),
   endpoint({
     name: 'external_keys_validate',

@@ -111,6 +111,7 @@ const tools: EndpointTool[] = [
     input: { path: { external_storage_id: storageId() } },
     output: deleted('organization.external_storage.deleted'),
     target: '/organization/external_storage/{external_storage_id}',
+    preview: { alone: "Only the connection: the bucket's data stays; a project's last one restores its default retention." },
   }),
   endpoint({
     name: 'external_storage_validate',

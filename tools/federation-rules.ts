@@ -122,6 +122,7 @@ const tools: EndpointTool[] = [
     },
     output: rule,
     target: RULE,
+    preview: { alone: 'Only this rule: workloads it matches get the new terms; other rules stay.' },
   }),
   endpoint({
     name: 'workload_identity_providers_federation_rules_delete',
@@ -135,6 +136,7 @@ const tools: EndpointTool[] = [
     input: { path: rulePath() },
     output: deleted('organization.workload_identity_federation_rule.deleted'),
     target: RULE,
+    preview: { alone: 'Only this rule: workloads it matched can no longer act as its service account; the service account and its keys stay.' },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, deletedFlag, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
+import { after, deleted, deletedFlag, everyProject, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization groups, their members and the organization roles assigned to them. */
@@ -81,6 +81,14 @@ const tools: EndpointTool[] = [
     input: { path: { group_id: groupId() } },
     output: deleted('group.deleted'),
     target: '/organization/groups/{group_id}',
+    preview: {
+      affects: [
+        { label: 'members', effect: 'lose what the group gave them (project access, roles) unless they hold it otherwise', get: '/organization/groups/{group_id}/users', style: 'cursor_next', show: ['name', 'email'] },
+        { label: 'project_access', effect: 'removed', each: everyProject, get: '/organization/projects/{project.id}/groups', style: 'cursor_next', where: { field: 'group_id', equals: '{group_id}' }, show: [] },
+        { label: 'organization_roles', effect: 'unassigned', get: '/organization/groups/{group_id}/roles', style: 'cursor_next', show: ['name', 'id'] },
+      ],
+      lastOwner: { group: '{group_id}' },
+    },
   }),
   endpoint({
     name: 'groups_users_list',
@@ -138,6 +146,12 @@ const tools: EndpointTool[] = [
     input: { path: { group_id: groupId(), user_id: userId() } },
     output: deletedFlag(),
     target: '/organization/groups/{group_id}/users/{user_id}',
+    preview: {
+      affects: [
+        { label: 'project_access_through_group', effect: "lost unless the user is a member directly or through another group; their keys there stop working then", each: everyProject, get: '/organization/projects/{project.id}/groups', style: 'cursor_next', where: { field: 'group_id', equals: '{group_id}' }, show: [] },
+        { label: 'organization_roles_through_group', effect: 'no longer held through this group', get: '/organization/groups/{group_id}/roles', style: 'cursor_next', show: ['name', 'id'] },
+      ],
+    },
   }),
   endpoint({
     name: 'groups_roles_list',
@@ -195,6 +209,9 @@ const tools: EndpointTool[] = [
     input: { path: { group_id: groupId(), role_id: roleId() } },
     output: deletedFlag(),
     target: '/organization/groups/{group_id}/roles/{role_id}',
+    preview: {
+      affects: [{ label: 'members', effect: "lose this role unless they hold it otherwise", get: '/organization/groups/{group_id}/users', style: 'cursor_next', show: ['name', 'email'] }],
+    },
   }),
 ];
 

@@ -85,6 +85,7 @@ const tools: EndpointTool[] = [
     input: { path: { invite_id: inviteId() } },
     output: deleted('organization.invite.deleted'),
     target: '/organization/invites/{invite_id}',
+    preview: { alone: 'Only the invite: nobody is added to the organization or to the projects it names.' },
   }),
 ];
 

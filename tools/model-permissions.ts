@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { deletedFlag, objectOf, projectId } from './common.js';
+import { archivedProject, deletedFlag, objectOf, projectId } from './common.js';
 
 const permissions = objectOf('project.model_permissions', {
   mode: z.string(),
@@ -40,6 +40,7 @@ const tools: EndpointTool[] = [
     },
     output: permissions,
     target: PATH,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's model list: requests for models it leaves out are refused." },
   }),
   endpoint({
     name: 'projects_model_permissions_delete',
@@ -53,6 +54,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId() } },
     output: deletedFlag(),
     target: PATH,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's model list: every model the organization allows becomes usable." },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
+import { after, archivedProject, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
 
 const apiKeyId = () => id('Project API key ID (key_…)');
 
@@ -29,10 +29,9 @@ const tools: EndpointTool[] = [
       query: {
         limit: limit(1, 100, 20),
         after: after(),
-        owner_project_access: z
-          .enum(['active', 'inactive', 'any'])
-          .optional()
-          .describe('Default active; any = all keys'),
+        // Sent as `any` unless asked: the API's own default hides keys whose owner lost project
+        // access, which are still enabled and exactly the ones a review must see.
+        owner_project_access: z.enum(['active', 'inactive', 'any']).default('any').describe('Default any; inactive: owner lost access'),
       },
     },
     output: listOf(projectKey),
@@ -72,6 +71,7 @@ const tools: EndpointTool[] = [
     },
     output: projectKey,
     target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    preview: { refuseWhen: [archivedProject], alone: 'Only this key: apps using it get the new scopes or expiry.' },
   }),
   endpoint({
     name: 'projects_api_keys_delete',
@@ -85,6 +85,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), api_key_id: apiKeyId() } },
     output: deleted('organization.project.api_key.deleted'),
     target: '/organization/projects/{project_id}/api_keys/{api_key_id}',
+    preview: { refuseWhen: [archivedProject], alone: 'Only this key: apps using it stop working; its owner keeps access.' },
   }),
 ];
 

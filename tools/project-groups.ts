@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, groupId, id, limit, listOf, objectOf, order, projectId } from './common.js';
+import { after, archivedProject, groupId, id, limit, listOf, objectOf, order, projectId } from './common.js';
 
 const projectGroup = objectOf('project.group', {
   project_id: z.string(),
@@ -66,6 +66,14 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), group_id: groupId() } },
     output: z.object({ object: z.string(), deleted: z.boolean() }).passthrough(),
     target: '/organization/projects/{project_id}/groups/{group_id}',
+    preview: {
+      refuseWhen: [archivedProject],
+      affects: [
+        { label: 'members', effect: "lose the project access the group gave them unless they are members directly; their keys there stop working then", get: '/organization/groups/{group_id}/users', style: 'cursor_next', show: ['name', 'email'] },
+        { label: 'project_roles', effect: 'unassigned', get: '/projects/{project_id}/groups/{group_id}/roles', style: 'cursor_next', show: ['name', 'id'] },
+      ],
+      lastOwner: { project: '{project_id}', group: '{group_id}' },
+    },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
+import { after, archivedProject, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
 import { assignedRoleFields, assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
 
 /** A role as held by a principal (AssignedRoleDetails), with where it comes from. */
@@ -80,6 +80,13 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), role_id: roleId() } },
     output: deleted('role.deleted'),
     target: '/projects/{project_id}/roles/{role_id}',
+    preview: {
+      refuseWhen: [archivedProject],
+      affects: [
+        { label: 'users_holding_it', effect: 'lose it (the API removes every assignment)', each: { get: '/organization/projects/{project_id}/users', as: 'user' }, get: '/projects/{project_id}/users/{user.id}/roles', style: 'cursor_next', where: { field: 'id', equals: '{role_id}' }, show: [] },
+        { label: 'groups_holding_it', effect: 'lose it (the API removes every assignment)', each: { get: '/organization/projects/{project_id}/groups', style: 'cursor_next', as: 'group', id: 'group_id', name: 'group_name' }, get: '/projects/{project_id}/groups/{group.group_id}/roles', style: 'cursor_next', where: { field: 'id', equals: '{role_id}' }, show: [] },
+      ],
+    },
   }),
 
   // projects.users.roles
@@ -135,6 +142,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), user_id: userId(), role_id: roleId() } },
     output: unassigned,
     target: '/projects/{project_id}/users/{user_id}/roles/{role_id}',
+    preview: { refuseWhen: [archivedProject], alone: 'Only this assignment: the user stays a project member with their other roles.' },
   }),
 
   // projects.groups.roles
@@ -190,6 +198,10 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), group_id: groupId(), role_id: roleId() } },
     output: unassigned,
     target: '/projects/{project_id}/groups/{group_id}/roles/{role_id}',
+    preview: {
+      refuseWhen: [archivedProject],
+      affects: [{ label: 'members', effect: 'lose this project role unless they hold it otherwise', get: '/organization/groups/{group_id}/users', style: 'cursor_next', show: ['name', 'email'] }],
+    },
   }),
 ];
 

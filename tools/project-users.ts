@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, limit, listOf, objectOf, projectId, userId } from './common.js';
+import { after, archivedProject, deleted, keyFields, limit, listOf, objectOf, projectId, projectKeys, userId } from './common.js';
 
 const role = () => z.enum(['owner', 'member']);
 
@@ -87,24 +87,12 @@ const tools: EndpointTool[] = [
     output: deleted('organization.project.user.deleted'),
     target: '/organization/projects/{project_id}/users/{user_id}',
     preview: {
-      refuseWhen: [
-        {
-          get: '/organization/projects/{project_id}',
-          field: 'status',
-          equals: 'archived',
-          reason: 'the project is archived, and the API refuses every change to an archived project\'s members. No tool can remove them; access_review shows who they are.',
-        },
-      ],
+      refuseWhen: [archivedProject],
       affects: [
-        {
-          label: 'keys_losing_access',
-          get: '/organization/projects/{project_id}/api_keys',
-          query: { owner_project_access: 'any', limit: '100' },
-          field: 'owner.user.id',
-          equals: '{user_id}',
-          show: ['name', 'id', 'redacted_value'],
-        },
+        { label: 'keys', effect: "stop working unless a group still gives the owner access to the project", ...projectKeys('{project_id}'), where: { field: 'owner.user.id', equals: '{user_id}' }, show: keyFields },
+        { label: 'project_roles', effect: 'unassigned', get: '/projects/{project_id}/users/{user_id}/roles', style: 'cursor_next', show: ['name', 'id'] },
       ],
+      lastOwner: { project: '{project_id}', user: '{user_id}' },
     },
   }),
 ];

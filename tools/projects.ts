@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, limit, listOf, objectOf, projectId } from './common.js';
+import { after, keyFields, limit, listOf, objectOf, projectId, projectKeys } from './common.js';
 import { RESIDENCIES } from '../src/client/residencies.js';
 
 const project = objectOf('organization.project', {
@@ -50,6 +50,8 @@ const tools: EndpointTool[] = [
       },
     },
     output: project,
+    // The API makes a second project with a name an active one has; the dry run and the result say so.
+    preview: { duplicate: { get: '/organization/projects', field: 'name', equals: '{name}', noun: 'active project' } },
   }),
   endpoint({
     name: 'projects_retrieve',
@@ -94,6 +96,13 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId() } },
     output: project,
     target: '/organization/projects/{project_id}',
+    preview: {
+      affects: [
+        { label: 'keys', effect: 'stop working', ...projectKeys('{project_id}'), show: keyFields },
+        { label: 'service_accounts', effect: 'can no longer be used or changed', get: '/organization/projects/{project_id}/service_accounts', show: ['name', 'id', 'role'] },
+        { label: 'members', effect: 'can no longer use the project; its members, keys and settings can no longer be changed', get: '/organization/projects/{project_id}/users', show: ['name', 'email', 'role'] },
+      ],
+    },
   }),
 ];
 

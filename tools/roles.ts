@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
+import { after, deleted, everyGroup, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
 
 /** The Role object: loose, naming the fields a model reads. */
 export const roleOutput = objectOf('role', {
@@ -126,6 +126,12 @@ const tools: EndpointTool[] = [
     input: { path: { role_id: roleId() } },
     output: deleted('role.deleted'),
     target: '/organization/roles/{role_id}',
+    preview: {
+      affects: [
+        { label: 'users_holding_it', effect: 'lose it (the API removes every assignment)', each: { get: '/organization/users', as: 'user' }, get: '/organization/users/{user.id}/roles', style: 'cursor_next', where: { field: 'id', equals: '{role_id}' }, show: [] },
+        { label: 'groups_holding_it', effect: 'lose it (the API removes every assignment)', each: everyGroup, get: '/organization/groups/{group.id}/roles', style: 'cursor_next', where: { field: 'id', equals: '{role_id}' }, show: [] },
+      ],
+    },
   }),
 ];
 

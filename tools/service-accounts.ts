@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, limit, listOf, objectOf, projectId, serviceAccountId } from './common.js';
+import { after, archivedProject, deleted, keyFields, limit, listOf, objectOf, projectId, projectKeys, serviceAccountId } from './common.js';
 
 const serviceAccount = objectOf('organization.project.service_account', {
   name: z.string().optional(),
@@ -94,6 +94,12 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), service_account_id: serviceAccountId() } },
     output: deleted('organization.project.service_account.deleted'),
     target: '/organization/projects/{project_id}/service_accounts/{service_account_id}',
+    preview: {
+      refuseWhen: [archivedProject],
+      affects: [
+        { label: 'keys', effect: 'deleted with it: apps using them stop working', ...projectKeys('{project_id}'), where: { field: 'owner.service_account.id', equals: '{service_account_id}' }, show: keyFields },
+      ],
+    },
   }),
   endpoint({
     name: 'projects_service_accounts_api_keys_create',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { objectOf, projectId } from './common.js';
+import { archivedProject, objectOf, projectId } from './common.js';
 
 /*
  * A project's service tiers: the default for requests that name no tier (or `auto`), and which
@@ -53,6 +53,7 @@ const tools: EndpointTool[] = [
     },
     output: settings,
     target: PATH,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's tier settings; keys and members are not changed." },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, before, deleted, id, limit, listedAs, listOf, objectOf, order, projectId } from './common.js';
+import { after, archivedProject, before, deleted, id, limit, listedAs, listOf, objectOf, order, projectId } from './common.js';
 
 const alertId = () => id('Spend alert ID');
 
@@ -24,6 +24,7 @@ const alertBody = () => ({
 const alertOf = (object: string) =>
   objectOf(object, {
     threshold_amount: z.number(),
+    threshold_usd: z.number().optional(),
     currency: z.string(),
     interval: z.string(),
     notification_channel: z.object({ recipients: z.array(z.string()).optional() }).passthrough(),
@@ -39,7 +40,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_alerts_list',
     title: 'List org spend alerts',
-    description: 'List org monthly spend alerts.',
+    description: 'List org monthly spend alerts (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -47,6 +48,7 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() } },
     output: listOf(orgAlert),
+    cents: ['threshold_amount'],
     pagination: 'cursor_id',
   }),
   endpoint({
@@ -60,11 +62,12 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { body: alertBody() },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_retrieve',
     title: 'Get org spend alert',
-    description: 'Get an org spend alert.',
+    description: 'Get an org spend alert (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -72,6 +75,7 @@ const tools: EndpointTool[] = [
     path: `${ORG}/{alert_id}`,
     input: { path: { alert_id: alertId() } },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_update',
@@ -84,6 +88,7 @@ const tools: EndpointTool[] = [
     path: `${ORG}/{alert_id}`,
     input: { path: { alert_id: alertId() }, body: alertBody() },
     output: orgAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'spend_alerts_delete',
@@ -97,11 +102,12 @@ const tools: EndpointTool[] = [
     input: { path: { alert_id: alertId() } },
     output: deleted('organization.spend_alert.deleted'),
     target: `${ORG}/{alert_id}`,
+    preview: { alone: 'Only this alert: the spend limit and other alerts stay.' },
   }),
   endpoint({
     name: 'projects_spend_alerts_list',
     title: 'List project spend alerts',
-    description: "List a project's monthly spend alerts.",
+    description: "List a project's monthly spend alerts (in cents).",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -112,6 +118,7 @@ const tools: EndpointTool[] = [
       query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() },
     },
     output: listOf(projectAlert),
+    cents: ['threshold_amount'],
     pagination: 'cursor_id',
   }),
   endpoint({
@@ -125,11 +132,12 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() }, body: alertBody() },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_retrieve',
     title: 'Get project spend alert',
-    description: 'Get a project spend alert.',
+    description: 'Get a project spend alert (in cents).',
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -137,6 +145,7 @@ const tools: EndpointTool[] = [
     path: `${PROJECT}/{alert_id}`,
     input: { path: { project_id: projectId(), alert_id: alertId() } },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_update',
@@ -149,6 +158,7 @@ const tools: EndpointTool[] = [
     path: `${PROJECT}/{alert_id}`,
     input: { path: { project_id: projectId(), alert_id: alertId() }, body: alertBody() },
     output: projectAlert,
+    cents: ['threshold_amount'],
   }),
   endpoint({
     name: 'projects_spend_alerts_delete',
@@ -162,6 +172,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId(), alert_id: alertId() } },
     output: deleted('project.spend_alert.deleted'),
     target: `${PROJECT}/{alert_id}`,
+    preview: { refuseWhen: [archivedProject], alone: "Only this alert: the project's spend limit and other alerts stay." },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { objectOf, projectId } from './common.js';
+import { archivedProject, objectOf, projectId } from './common.js';
 
 /*
  * Hard spend limits, for the organization and per project. An update creates or replaces the
@@ -15,7 +15,9 @@ const limitBody = () => ({
 
 const spendLimit = (object: string) =>
   objectOf(object, {
+    configured: z.boolean().optional(),
     threshold_amount: z.number().optional(),
+    threshold_usd: z.number().optional(),
     currency: z.string().optional(),
     interval: z.string().optional(),
     enforcement: z.object({ status: z.string() }).passthrough().optional(),
@@ -31,7 +33,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'spend_limit_retrieve',
     title: 'Get org spend limit',
-    description: "Get the org's monthly hard spend limit and if it is enforced.",
+    description: "Get the org's monthly hard spend limit (in cents), if enforced; configured: false if unset.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -39,6 +41,8 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: {},
     output: spendLimit('organization.spend_limit'),
+    cents: ['threshold_amount'],
+    unset: {},
   }),
   endpoint({
     name: 'spend_limit_update',
@@ -51,7 +55,9 @@ const tools: EndpointTool[] = [
     path: ORG,
     input: { body: limitBody() },
     output: spendLimit('organization.spend_limit'),
+    cents: ['threshold_amount'],
     target: ORG,
+    preview: { alone: "Only the organization's spend limit: spend alerts and project limits stay." },
   }),
   endpoint({
     name: 'spend_limit_delete',
@@ -65,11 +71,12 @@ const tools: EndpointTool[] = [
     input: {},
     output: removed('organization.spend_limit.deleted'),
     target: ORG,
+    preview: { alone: "Only the organization's spend limit: spending is no longer capped by it; spend alerts and project limits stay." },
   }),
   endpoint({
     name: 'projects_spend_limit_retrieve',
     title: 'Get project spend limit',
-    description: "Get a project's monthly hard spend limit and if it is enforced.",
+    description: "Get a project's monthly hard spend limit (in cents), if enforced; configured: false if unset.",
     toolset: 'limits',
     effect: 'read',
     idempotent: true,
@@ -77,6 +84,8 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() } },
     output: spendLimit('project.spend_limit'),
+    cents: ['threshold_amount'],
+    unset: { exists: '/organization/projects/{project_id}' },
   }),
   endpoint({
     name: 'projects_spend_limit_update',
@@ -89,7 +98,9 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: { path: { project_id: projectId() }, body: limitBody() },
     output: spendLimit('project.spend_limit'),
+    cents: ['threshold_amount'],
     target: PROJECT,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's spend limit: its spend alerts stay." },
   }),
   endpoint({
     name: 'projects_spend_limit_delete',
@@ -103,6 +114,7 @@ const tools: EndpointTool[] = [
     input: { path: { project_id: projectId() } },
     output: removed('project.spend_limit.deleted'),
     target: PROJECT,
+    preview: { refuseWhen: [archivedProject], alone: "Only this project's spend limit: its spending is no longer capped by it; its spend alerts stay." },
   }),
 ];
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deletedFlag, listOf, objectOf, order, pageSize, roleId, userId } from './common.js';
+import { after, deletedFlag, everyGroup, everyProject, keyFields, listOf, objectOf, order, pageSize, projectKeys, roleId, userId } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization users and the organization roles assigned to them. */
@@ -76,6 +76,16 @@ const tools: EndpointTool[] = [
     input: { path: { user_id: userId() } },
     output: objectOf('organization.user.deleted', { deleted: z.boolean() }),
     target: '/organization/users/{user_id}',
+    preview: {
+      affects: [
+        { label: 'project_memberships', effect: 'removed', each: everyProject, get: '/organization/projects/{project.id}/users/{user_id}', one: true, show: ['role'] },
+        { label: 'group_memberships', effect: 'removed', each: everyGroup, get: '/organization/groups/{group.id}/users/{user_id}', one: true, show: [] },
+        { label: 'organization_roles', effect: 'unassigned', get: '/organization/users/{user_id}/roles', style: 'cursor_next', show: ['name', 'id'] },
+        { label: 'project_keys', effect: 'deleted with the user: apps using them stop working', each: everyProject, ...projectKeys('{project.id}'), where: { field: 'owner.user.id', equals: '{user_id}' }, show: keyFields },
+        { label: 'admin_keys', effect: 'not changed: admin keys belong to the organization and keep working; revoke them separately', kept: true, get: '/organization/admin_api_keys', where: { field: 'owner.id', equals: '{user_id}' }, show: keyFields },
+      ],
+      lastOwner: { user: '{user_id}' },
+    },
   }),
   endpoint({
     name: 'users_roles_list',
@@ -132,6 +142,7 @@ const tools: EndpointTool[] = [
     input: { path: { user_id: userId(), role_id: roleId() } },
     output: deletedFlag(),
     target: '/organization/users/{user_id}/roles/{role_id}',
+    preview: { alone: "Only this assignment: the user keeps other roles and memberships, and this role's permissions if a group gives it too." },
   }),
 ];
 

@@ -122,6 +122,9 @@ const tools: EndpointTool[] = [
     },
     output: provider,
     target: PROVIDER,
+    preview: {
+      affects: [{ label: 'federation_rules', effect: 'judged under the new settings; a new issuer, audience or keys, or enabled:false, locks their workloads out', get: '/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules', show: ['name', 'id', 'project_id', 'service_account_id'] }],
+    },
   }),
   endpoint({
     name: 'workload_identity_providers_delete',
@@ -135,6 +138,9 @@ const tools: EndpointTool[] = [
     input: { path: { workload_identity_provider_id: providerId() } },
     output: deleted('organization.workload_identity_provider.deleted'),
     target: PROVIDER,
+    preview: {
+      affects: [{ label: 'federation_rules', effect: 'deleted with it: their workloads are locked out', get: '/organization/workload_identity_providers/{workload_identity_provider_id}/federation_rules', show: ['name', 'id', 'project_id', 'service_account_id'] }],
+    },
   }),
 ];
 

@@ -126,6 +126,14 @@ export class AdminClient {
     this.pool = options.pool ?? new SharedPool(url.origin, options, this.timeoutMs);
   }
 
+  /**
+   * The longest one request may take with all its retries: every attempt's timeout and the longest
+   * wait between attempts. A confirmed write is held to it, and its target's lock covers it.
+   */
+  get requestDeadlineMs(): number {
+    return (this.maxRetries + 1) * this.timeoutMs + this.maxRetries * Math.max(this.backoff.maxMs, this.backoff.maxRetryAfterMs);
+  }
+
   get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
     return this.request<T>({ method: 'GET', path, query, signal });
   }

@@ -35,7 +35,7 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
   // jose is loaded only for a server that validates OAuth tokens.
   const oauth =
     config.oauthIssuer && config.oauthAudience
-      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience })
+      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience, acceptTypJwt: config.oauthAcceptTypJwt })
       : undefined;
   // Read and checked before the server listens: a policy with a mistake stops the start, naming the field.
   const policy = config.policy ? (await import('../server/policy.js')).loadPolicy(config.policy) : undefined;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AdminKeyRef, AnyKeyRef, KeyRef } from '../reports/names.js';
 import type { WorkflowContext } from '../server/workflow.js';
-import { daysSince } from './display.js';
+import { activeUse } from '../warnings/index.js';
 import { workflow, type StepDraft } from './plan.js';
 
 /*
@@ -10,9 +10,6 @@ import { workflow, type StepDraft } from './plan.js';
  */
 
 const DAY = 86_400;
-/** A key used within this many days is "in active use": deleting it breaks whoever uses it. */
-export const ACTIVE_DAYS = 7;
-
 const KEY_ARG = z.string().min(1).describe('ID, name, or value as written (sk-proj-...abcd, …abcd, abcd)');
 
 /** The step that deletes a key, and what deleting it does. */
@@ -28,12 +25,9 @@ export function deleteKeyStep(found: AnyKeyRef): StepDraft {
   };
 }
 
-/** "in active use" when the key was used within ACTIVE_DAYS. */
+/** "in active use" when the key was used within 7 days: the words of a single delete's preview (src/warnings). */
 export function activeUseWarning(key: KeyRef | AdminKeyRef, nowMs: number): string | undefined {
-  if (key.last_used_at === null) return undefined;
-  const days = daysSince(key.last_used_at, nowMs);
-  if (days >= ACTIVE_DAYS) return undefined;
-  return `Key ${key.name} (${key.redacted_value}) is in active use: last used ${days === 0 ? 'today' : `${days} day${days === 1 ? '' : 's'} ago`}. Whatever uses it fails once it is deleted.`;
+  return activeUse([key], Math.floor(nowMs / 1000))[0];
 }
 
 function describeKey(found: AnyKeyRef): Record<string, unknown> {

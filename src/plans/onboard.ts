@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ReportError } from '../reports/report.js';
+import { duplicate } from '../warnings/index.js';
 import { ref, workflow, type StepDraft } from './plan.js';
 
 /*
@@ -47,7 +48,7 @@ export const onboardProject = workflow({
     }
     if (same.length > 1 && existing === 'use') throw new ReportError(`${same.length} active projects are named '${args.name}' (${same.map((p) => p.id).join(', ')}); pick one by renaming the others first.`);
     const target = existing === 'use' ? same[0] : undefined;
-    if (same.length > 0 && existing === 'create') warnings.push(`Duplicate name: an active project is already named '${args.name}' (${same.map((p) => p.id).join(', ')}); this creates another.`);
+    if (existing === 'create') warnings.push(...duplicate('active project', 'name', args.name, same));
 
     const steps: StepDraft[] = [];
     if (!target) steps.push({ tool: 'projects_create', args: { name: args.name }, effect: `Creates project ${args.name}; the API gives it the default rate limits for every model and makes no one a member.` });

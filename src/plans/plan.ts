@@ -3,7 +3,8 @@ import type { ZodRawShape } from 'zod';
 import { z } from 'zod';
 import type { AuditEntry } from '../server/audit.js';
 import { digest } from '../server/confirm.js';
-import { confirmGate } from '../server/gate.js';
+import { LockBusyError, StoreUnavailableError } from '../server/confirmation-store.js';
+import { confirmGate, type Cleared } from '../server/gate.js';
 import { mapLimited } from '../client/index.js';
 import { failure, inertJson, success, type ToolResult } from '../server/results.js';
 import type { TargetRead } from '../server/outcome.js';
@@ -84,7 +85,37 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
   const audit = (phase: AuditEntry['phase'], outcome: AuditEntry['outcome'], extra: Partial<AuditEntry>) =>
     ctx.audit?.record({ attempt, phase, tool: definition.name, effect: 'destructive', arguments: bound, outcome, ...extra });
 
-  const answer = await confirmGate<Planned>(
+  let answer: Awaited<ReturnType<typeof confirmGate<Planned>>>;
+  /** The store's epoch once the plan is cleared: every step's claim is made under it. */
+  let epoch: string;
+  try {
+    answer = await gate();
+    if ('result' in answer) return answer.result;
+    epoch = await held(answer, () => ctx.confirmations.store.epoch());
+  } catch (error) {
+    // Fail closed, as a single call does: without the shared store nothing proves a token or a step was not used elsewhere.
+    if (!(error instanceof StoreUnavailableError || error instanceof LockBusyError)) throw error;
+    const message =
+      error instanceof StoreUnavailableError
+        ? `${definition.name} refused: ${error.message}. Nothing was changed. Confirmed changes need the shared store (--store) so that each plan and step executes once across replicas; reads go on. Try again once the store is back.`
+        : `${definition.name} refused: ${error.message}. Nothing was changed, and the token was not used: try it again later.`;
+    audit('final', 'refused', { decision: error instanceof StoreUnavailableError ? 'store_unavailable' : 'target_busy', message });
+    ctx.confirmations.refusedForStore();
+    return failure(message, opts);
+  }
+  const cleared = answer;
+  const id = `plan_${randomBytes(6).toString('hex')}`;
+  try {
+    audit('request', 'sending', { decision: cleared.decision, plan: id });
+    const outcome = await execute(id, epoch, cleared.reading, ctx);
+    audit('result', outcome.failed.length === 0 ? 'succeeded' : 'failed', { decision: cleared.decision, plan: id, message: `${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.not_started.length} not started` });
+    return success(report(definition.name, id, outcome), opts);
+  } finally {
+    cleared.lock.release();
+  }
+
+  function gate() {
+    return confirmGate<Planned>(
     {
       name: definition.name,
       bound,
@@ -101,7 +132,7 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
         return { reading: planned };
       },
       stateOf: bindable,
-      ask: (planned) => describeForHuman(definition.title, planned),
+      ask: async (planned) => describeForHuman(definition.title, planned),
       preview: async (planned, issued) =>
         success(
           {
@@ -127,15 +158,16 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
     ctx,
     (outcome, extra) => audit('final', outcome, extra),
   );
-  if ('result' in answer) return answer.result;
-  const id = `plan_${randomBytes(6).toString('hex')}`;
+  }
+}
+
+/** Runs `work` with the cleared plan's lock; on an error the lock is let go before it is thrown on. */
+async function held<T>(cleared: Cleared<Planned>, work: () => Promise<T>): Promise<T> {
   try {
-    audit('request', 'sending', { decision: answer.decision, plan: id });
-    const outcome = await execute(id, answer.reading, ctx);
-    audit('result', outcome.failed.length === 0 ? 'succeeded' : 'failed', { decision: answer.decision, plan: id, message: `${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.not_started.length} not started` });
-    return success(report(definition.name, id, outcome), opts);
-  } finally {
-    answer.release();
+    return await work();
+  } catch (error) {
+    cleared.lock.release();
+    throw error;
   }
 }
 
@@ -189,7 +221,7 @@ interface Outcome {
   not_started: Array<{ step: number; tool: string; args: Record<string, unknown> }>;
 }
 
-async function execute(id: string, planned: Planned, ctx: WorkflowContext): Promise<Outcome> {
+async function execute(id: string, epoch: string, planned: Planned, ctx: WorkflowContext): Promise<Outcome> {
   const steps = planned.draft.steps;
   const results = new Map<number, Record<string, unknown>>();
   const outcome: Outcome = { done: [], failed: [], not_started: [] };
@@ -204,7 +236,7 @@ async function execute(id: string, planned: Planned, ctx: WorkflowContext): Prom
       finished.add(n);
       const args = resolveRefs(s.args, results);
       const target = planned.targets[n - 1];
-      const run = await ctx.step(s.tool, args, { plan: id, step: n, ...(target !== undefined ? { state: stateDigest(target) as string } : {}) });
+      const run = await ctx.step(s.tool, args, { plan: id, step: n, epoch, ...(target !== undefined ? { state: stateDigest(target) as string } : {}) });
       const ended = settle(run);
       if (ended.ok) {
         results.set(n, ended.data);

@@ -51,7 +51,7 @@ export const accessReview = report({
   name: 'access_review',
   title: 'Access review',
   description:
-    'Who can reach what, with stale keys flagged: the whole organization by default, one project, or one user\'s memberships.',
+    "Who can reach what, with stale and orphaned keys flagged: the whole organization, one project, or one user's access and keys.",
   input: {
     project: z.string().min(1).optional().describe('ID or name'),
     user: z.string().min(1).optional().describe('Email, name or ID'),
@@ -82,12 +82,27 @@ export const accessReview = report({
     more_keys: z.number().optional(),
   }),
   async run(args, ctx) {
+    refuseIgnored(args);
     const staleDays = args.stale_days ?? 90;
-    if (args.user) return reviewUser(args.user, args.project, ctx);
+    if (args.user) return reviewUser(args.user, args.project, staleDays, ctx);
     if (args.project) return reviewProject(args.project, staleDays, args.expand_groups === true, ctx);
     return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 12, args.cursor, ctx);
   },
 });
+
+/** An argument the chosen review does not use is refused with the reason, never dropped. */
+function refuseIgnored(args: { project?: string; user?: string; stale_days?: number; expand_groups?: boolean; max_items?: number; cursor?: string }): void {
+  const mode = args.user ? 'user' : args.project ? 'project' : undefined;
+  if (!mode) return;
+  const unused = [
+    ...(args.user && args.expand_groups !== undefined ? ['expand_groups'] : []),
+    ...(args.max_items !== undefined ? ['max_items'] : []),
+    ...(args.cursor !== undefined ? ['cursor'] : []),
+  ];
+  if (unused.length > 0) {
+    throw new ReportError(`${unused.join(', ')}: not used by the ${mode} review (max_items and cursor page the organization review's keys${args.user ? '; expand_groups lists group members in project and organization reviews' : ''}). Leave ${unused.length === 1 ? 'it' : 'them'} out.`);
+  }
+}
 
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
@@ -181,7 +196,7 @@ async function reviewProject(ref: string, staleDays: number, expandGroups: boole
   const project = await ctx.names.project(ref, ctx.signal);
   const access = await loadProject(project, expandGroups, ctx);
   const isStale = staleCheck(staleDays, ctx);
-  const keyRows = access.keys.map((k) => ({ name: k.name, id: k.id, owner: k.owner, last_used: lastUsed(k), ...(isStale(k) ? { stale: true } : {}) }));
+  const keyRows = access.keys.map((k) => ({ name: k.name, id: k.id, owner: k.owner, last_used: lastUsed(k), ...(isStale(k) ? { stale: true } : {}), ...(k.owner_access === 'inactive' ? { owner_lost_access: true } : {}) }));
   const userRows = access.users.items?.map((u) => ({ name: u.name, email: u.email, role: u.role }));
   const groupRows = access.groups.items?.map((g) => ({ name: g.group_name, id: g.group_id, roles: g.roles, ...(g.members ? { members: g.members } : {}) }));
   const accountRows = access.accounts.items?.map((a) => ({ name: a.name, id: a.id, role: a.role }));
@@ -190,6 +205,8 @@ async function reviewProject(ref: string, staleDays: number, expandGroups: boole
   const flags: string[] = [];
   if (owners && owners.direct.length + owners.groups.length === 0) flags.push('no_owner: no user or group holds the owner role on this project');
   if (stale.length > 0) flags.push(`stale_keys: ${stale.length} key(s) unused for more than ${staleDays} days: ${stale.map((k) => k.name).join(', ')}`);
+  const orphaned = access.keys.filter((k) => k.owner_access === 'inactive');
+  if (orphaned.length > 0) flags.push(lostAccessFlag(orphaned));
   if (project.status === 'archived') flags.push('archived: the project is archived and cannot be changed');
   const notes = Object.entries({ users: access.users, groups: access.groups, service_accounts: access.accounts }).flatMap(([name, s]) => [
     ...(s.error ? [`${name}: ${s.error}`] : []),
@@ -211,8 +228,14 @@ async function reviewProject(ref: string, staleDays: number, expandGroups: boole
   };
 }
 
-async function reviewUser(ref: string, projectRef: string | undefined, ctx: ReportContext): Promise<Record<string, unknown>> {
-  const [user, projects, groups] = await Promise.all([ctx.names.user(ref, ctx.signal), ctx.names.projects(ctx.signal), ctx.names.groups(ctx.signal)]);
+async function reviewUser(ref: string, projectRef: string | undefined, staleDays: number, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const [user, projects, groups, allKeys, adminKeys] = await Promise.all([
+    ctx.names.user(ref, ctx.signal),
+    ctx.names.projects(ctx.signal),
+    ctx.names.groups(ctx.signal),
+    ctx.names.keys(ctx.signal),
+    ctx.names.adminKeys(ctx.signal),
+  ]);
   const scope = projectRef ? [await ctx.names.project(projectRef, ctx.signal)] : projects;
   // The groups the user is in, then for each project: the direct membership and the groups there.
   const memberOf = (
@@ -239,11 +262,21 @@ async function reviewUser(ref: string, projectRef: string | undefined, ctx: Repo
   });
   const memberships = rows.filter((r): r is NonNullable<typeof r> => r !== null);
   const owned = memberships.filter((m) => m.role === 'owner' || m.via_groups?.some((g) => isOwnerRole(g))).length;
+  // The keys they own, in every project (or the one asked), including keys in projects they have left.
+  const inScope = new Set(scope.map((p) => p.id));
+  const keys = allKeys.filter((k) => k.owner_type === 'user' && k.owner_id === user.id && inScope.has(k.project.id));
+  const admin = projectRef ? [] : adminKeys.filter((k) => k.owner_id === user.id);
+  const orphaned = keys.filter((k) => k.owner_access === 'inactive');
   return {
     user: { id: user.id, name: user.name, email: user.email, organization_role: user.role },
-    summary: `${user.name} <${user.email}> is in ${count(memberships.length, 'project')} of ${scope.length} (owner of ${owned})${memberOf.length > 0 ? `, member of ${count(memberOf.length, 'group')}: ${memberOf.map((g) => g.name).join(', ')}` : ''}`,
-    flags: [],
+    summary:
+      `${user.name} <${user.email}> is in ${count(memberships.length, 'project')} of ${scope.length} (owner of ${owned})${memberOf.length > 0 ? `, member of ${count(memberOf.length, 'group')}: ${memberOf.map((g) => g.name).join(', ')}` : ''}` +
+      `; owns ${count(keys.length, 'project key')}${projectRef ? '' : ` and ${count(admin.length, 'admin key')}`}`,
+    flags: orphaned.length > 0 ? [lostAccessFlag(orphaned)] : [],
     memberships,
+    key_columns: KEY_COLUMNS,
+    keys: keys.map(keyRowOf(staleCheck(staleDays, ctx))),
+    ...(projectRef ? {} : { admin_keys: admin.map((k) => `${k.name} (${k.id}) | ${lastUsed(k)}`) }),
   };
 }
 
@@ -255,7 +288,7 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
   // Stale keys first (oldest use first), then the rest by last use: the ones to act on lead.
   const order = (k: KeyRef) => (isStale(k) ? 0 : 1);
   const sorted = [...keys].sort((a, b) => order(a) - order(b) || (a.last_used_at ?? 0) - (b.last_used_at ?? 0) || a.project.name.localeCompare(b.project.name));
-  const keyRow = (k: KeyRef) => `${k.name} (${k.id}) | ${k.project.name} | ${k.owner} | ${lastUsed(k)}${isStale(k) ? ' | stale' : ''}`;
+  const keyRow = keyRowOf(isStale);
   const page = sorted.slice(offset, offset + maxItems);
   const tail = offset + maxItems < sorted.length ? { next_cursor: `keys:${offset + maxItems}`, more_keys: sorted.length - offset - maxItems } : {};
   if (cursor !== undefined) return { summary: `keys ${offset + 1}–${offset + page.length} of ${sorted.length}`, flags: [], key_columns: KEY_COLUMNS, keys: page.map(keyRow), ...tail };
@@ -282,6 +315,8 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
   if (ownerless.length > 0) flags.push(`no_owner: ${ownerless.join('; ')}`);
   if (stale.length > 0) flags.push(`stale_keys: ${stale.length} project key(s) unused for more than ${staleDays} days (listed first)`);
   if (staleAdmin.length > 0) flags.push(`stale_admin_keys: ${staleAdmin.map((k) => k.name).join(', ')}`);
+  const orphaned = keys.filter((k) => k.owner_access === 'inactive');
+  if (orphaned.length > 0) flags.push(lostAccessFlag(orphaned));
   return {
     summary:
       `${count(projects.length, 'project')} (${archived} archived), ${count(users.length, 'user')} (${count(orgOwners.length, 'owner')}), ` +
@@ -298,7 +333,17 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
   };
 }
 
-const KEY_COLUMNS = 'name (id) | project | owner | last used | stale';
+const KEY_COLUMNS = 'name (id) | project | owner | last used | stale | owner lost access';
+
+/** A key as one row of KEY_COLUMNS; the flags are words, so an empty column needs no placeholder. */
+function keyRowOf(isStale: (k: KeyRef) => boolean): (k: KeyRef) => string {
+  return (k) => `${k.name} (${k.id}) | ${k.project.name} | ${k.owner} | ${lastUsed(k)}${isStale(k) ? ' | stale' : ''}${k.owner_access === 'inactive' ? ' | owner lost access' : ''}`;
+}
+
+/** Keys whose owner no longer has access to the project: enabled, and often forgotten. */
+function lostAccessFlag(keys: readonly KeyRef[]): string {
+  return `owner_lost_access: ${keys.length} key(s) still enabled whose owner no longer has access to the project: ${keys.map((k) => `${k.name} (${k.id})`).join(', ')}`;
+}
 
 /** One list of the review; an API refusal (an archived project's members, say) is reported, not fatal. */
 async function section<T>(fetch: () => Promise<{ items: T[]; truncated: boolean }>): Promise<Section<T>> {

@@ -93,7 +93,8 @@ export const auditSearch = report({
       };
     });
     return {
-      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+      // The audit log has no buckets to fill: it holds every event up to this moment.
+      period: { ...describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)), data_through: isoMinute(Math.min(period.end, nowSeconds)) },
       ...(actor ? { actor: actor.label } : {}),
       events,
       has_more: page.has_more,

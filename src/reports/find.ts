@@ -22,12 +22,14 @@ interface Match {
   project?: string;
   owner?: string;
   rank: number;
+  /** Found through its owner's name or email rather than its own. */
+  byOwner?: boolean;
 }
 
 export const find = report({
   name: 'find',
   title: 'Find',
-  description: 'Names, emails or key tails to IDs: projects, users, groups, service accounts, keys, invites, roles.',
+  description: "Names, emails or key tails to IDs: projects, users, groups, service accounts, keys (also by owner), invites, roles.",
   input: {
     query: z.string().min(1).describe('Name, email, ID or key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
@@ -45,7 +47,8 @@ export const find = report({
         /** Where it lives: "Name (proj_…)", or "organization role". */
         project: z.string().optional(),
         owner: z.string().optional(),
-        match: z.enum(['exact', 'prefix', 'partial']),
+        /** owner: the query matched the key's owner (name or email), not the key. */
+        match: z.enum(['exact', 'prefix', 'partial', 'owner']),
       }),
     ),
     more: z.number().optional(),
@@ -99,10 +102,14 @@ export const find = report({
     if (kinds.has('project')) for (const p of projects) push({ kind: 'project', id: p.id, name: p.name, status: p.status, rank: rank(p.id, p.name) });
     for (const u of users) push({ kind: 'user', id: u.id, name: u.name, email: u.email, rank: rank(u.id, u.name, u.email) });
     for (const g of groups) push({ kind: 'group', id: g.id, name: g.name, rank: rank(g.id, g.name) });
+    // A key matches by its own ID, name or value first; failing that, by its owner's name or email,
+    // ranked below every direct match so a person's keys follow the person.
+    const keyMatch = (own: number, owner: number): Pick<Match, 'rank' | 'byOwner'> => (own > 0 || owner === 0 ? { rank: own } : { rank: 0.5, byOwner: true });
     for (const k of keys) {
-      push({ kind: 'api_key', id: k.id, name: k.name, project: where(k.project), owner: k.owner, rank: matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name) });
+      const own = matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name);
+      push({ kind: 'api_key', id: k.id, name: k.name, project: where(k.project), owner: k.owner, ...keyMatch(own, rank(k.owner, k.owner_name)) });
     }
-    for (const k of adminKeys) push({ kind: 'admin_key', id: k.id, name: k.name, owner: k.owner, rank: matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name) });
+    for (const k of adminKeys) push({ kind: 'admin_key', id: k.id, name: k.name, owner: k.owner, ...keyMatch(matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name), rank(k.owner)) });
     for (const i of invites) push({ kind: 'invite', id: i.id, name: i.email, status: `${i.status}, role ${i.role}`, rank: rank(i.id, i.email) });
     for (const r of orgRoles) push({ kind: 'role', id: r.id, name: r.name, project: 'organization role', rank: rank(r.id, r.name) });
     for (const { project, accounts, roles } of perProject) {
@@ -114,7 +121,7 @@ export const find = report({
     const limit = args.limit ?? 10;
     return {
       query: args.query,
-      matches: matches.slice(0, limit).map(({ rank: r, ...m }) => ({ ...m, match: r === 3 ? 'exact' : r === 2 ? 'prefix' : 'partial' })),
+      matches: matches.slice(0, limit).map(({ rank: r, byOwner, ...m }) => ({ ...m, match: byOwner ? 'owner' : r === 3 ? 'exact' : r === 2 ? 'prefix' : 'partial' })),
       ...(matches.length > limit ? { more: matches.length - limit } : {}),
     };
   },

@@ -33,6 +33,10 @@ export interface KeyRef {
   owner: string;
   owner_type: 'user' | 'service_account' | 'unknown';
   owner_id: string | null;
+  /** The owner's name, when the owner is a user (`owner` is their email). */
+  owner_name: string | null;
+  /** Whether the owner still has access to the project (`inactive`: the key is a leftover). */
+  owner_access: 'active' | 'inactive' | 'unknown';
   last_used_at: number | null;
   created_at: number;
 }
@@ -56,6 +60,7 @@ interface RawKey {
   redacted_value?: string;
   last_used_at: number | null;
   created_at: number;
+  owner_project_access?: string;
   owner?: { type?: string; user?: { id?: string; email?: string | null; name?: string | null }; service_account?: { id?: string; name?: string }; name?: string; id?: string };
 }
 
@@ -114,15 +119,7 @@ export class NameDirectory {
   adminKeys(signal?: AbortSignal): Promise<AdminKeyRef[]> {
     return this.cached('admin_keys', () =>
       this.client.collect<RawKey>({ path: '/organization/admin_api_keys', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal }).then((r) =>
-        r.items.map((k) => ({
-          id: k.id,
-          name: k.name,
-          redacted_value: k.redacted_value ?? '',
-          owner: k.owner?.name ?? k.owner?.id ?? 'unknown',
-          owner_id: k.owner?.id ?? null,
-          last_used_at: k.last_used_at,
-          created_at: k.created_at,
-        })),
+        r.items.map((k) => ({ id: k.id, name: k.name, redacted_value: k.redacted_value ?? '', owner: k.owner?.name ?? k.owner?.id ?? 'unknown', owner_id: k.owner?.id ?? null, last_used_at: k.last_used_at, created_at: k.created_at })),
       ),
     ) as Promise<AdminKeyRef[]>;
   }
@@ -275,6 +272,8 @@ function keyRef(k: RawKey, project: ProjectRef): KeyRef {
     owner,
     owner_type: type,
     owner_id: (type === 'service_account' ? k.owner?.service_account?.id : k.owner?.user?.id) ?? null,
+    owner_name: type === 'user' ? (k.owner?.user?.name ?? null) : null,
+    owner_access: k.owner_project_access === 'active' || k.owner_project_access === 'inactive' ? k.owner_project_access : 'unknown',
     last_used_at: k.last_used_at,
     created_at: k.created_at,
   };

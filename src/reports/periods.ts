@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listedAs } from '../../tools/common.js';
-import { parseTime } from '../time.js';
+import { isoMinute, parseTime } from '../time.js';
 import { ReportError } from './report.js';
 
 /*
@@ -14,7 +14,8 @@ export type PeriodName = (typeof PERIODS)[number];
 export const periodFields = {
   // Listed as a string with the names in one line, checked against the full list: the enum costs
   // every conversation about 40 tokens in each of three reports.
-  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('today, yesterday, last_7/30/90/365_days, this_month, last_month, this_year (UTC); or start/end'),
+  // Where each name starts and ends, so no reader takes "last_7_days" for 7 whole days.
+  period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('Default last_30_days; today, yesterday, last_7/30/90/365_days (whole days+today), this_month, last_month, this_year (UTC)'),
   start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Date, Unix s or 30d'),
   end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Exclusive; default now'),
 };
@@ -67,13 +68,29 @@ export function named(period: PeriodName, nowMs: number): Period {
   }
 }
 
-/** The exact window a report covered, to the minute, end exclusive; `name` when a named period was used. */
-/** A report's exact window, to the minute, and the named period it came from. */
-export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional() });
+/**
+ * A report's exact window, to the minute, end exclusive, the named period it came from, and
+ * `data_through`: the end of its last complete bucket (see `completeThrough`).
+ */
+export const periodShape = z.object({ start: z.string(), end: z.string(), name: z.string().optional(), data_through: z.string().optional() });
 
-export function describePeriod(period: Period, name?: string): { start: string; end: string; name?: string } {
-  const minute = (unix: number) => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
-  return { start: minute(period.start), end: minute(period.end), ...(name ? { name } : {}) };
+export function describePeriod(period: Period, name?: string, nowMs?: number): { start: string; end: string; name?: string; data_through?: string } {
+  return { start: isoMinute(period.start), end: isoMinute(period.end), ...(name ? { name } : {}), ...(nowMs !== undefined ? dataThrough(period, nowMs) : {}) };
+}
+
+/**
+ * The end of a period's last complete daily bucket: the period's end, or 00:00 UTC today when the
+ * period runs into today, whose bucket is still filling. Averages, rates and levels use buckets
+ * before it; a report states it as `data_through`.
+ */
+export function completeThrough(period: Period, nowMs: number): number {
+  const today = Math.floor(Math.floor(nowMs / 1000) / DAY) * DAY;
+  return Math.max(period.start, Math.min(period.end, today));
+}
+
+/** `data_through` as a report states it: before `period.end` when the last bucket is still filling. */
+export function dataThrough(period: Period, nowMs: number): { data_through: string } {
+  return { data_through: isoMinute(completeThrough(period, nowMs)) };
 }
 
 function time(field: string, value: string | number, nowMs: number): number {

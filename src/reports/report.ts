@@ -1,5 +1,6 @@
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import type { AdminClient, RangePartial, WindowProgress } from '../client/index.js';
+import { isoMinute } from '../time.js';
 import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
@@ -45,11 +46,8 @@ export function report<S extends ZodRawShape>(definition: CompositeDefinition<S>
 /** Money to the cent. */
 export const cents = (usd: number): number => Math.round(usd * 100) / 100;
 
-/** A Unix time as a date (`2026-10-01`). */
-export const isoDate = (unix: number): string => new Date(unix * 1000).toISOString().slice(0, 10);
-
-/** A Unix time to the minute (`2026-10-01 14:03Z`). */
-export const isoMinute = (unix: number): string => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+// The ISO formatters live in src/time.ts; re-exported for the reports that import them from here.
+export { isoDate, isoMinute } from '../time.js';
 
 /**
  * Resolves an optional project reference and runs `fetch` for it. Given a project ID, the fetch starts

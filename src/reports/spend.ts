@@ -95,7 +95,7 @@ export const spendReport = report({
     const keysById = keyNames ? new Map((await keyNames).map((k) => [k.id, k])) : undefined;
     return {
       ...summarise(range.buckets, groups, args.top ?? 10, args.daily === true, { projectNames, keysById }, {
-        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+        period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()),
         ...(project ? { project: { id: project.id, name: project.name } } : {}),
         ...(key ? { api_key: { id: key.id, name: key.name, owner: key.owner, project: key.project.name } } : {}),
       }),

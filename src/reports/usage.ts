@@ -2,7 +2,7 @@ import { z, type ZodTypeAny } from 'zod';
 import { mapLimited, splitRange, type Bucket, type WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { KeyRef, ProjectRef, UserRef } from './names.js';
-import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
+import { completeThrough, describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
 import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
 import { addAt, planSteps, REST, SERIES_ROWS, seriesOf, seriesShape, sumSeries, type Series, type StepPlan, type StepValues } from './series.js';
 
@@ -92,6 +92,9 @@ export const usageReport = report({
     const family = args.family ?? 'completions';
     const groups: Group[] = args.group_by && args.group_by.length > 0 ? [...new Set(args.group_by)] : defaultGroups(family);
     const families: Family[] = family === 'all' ? [...FAMILIES] : [family];
+    // family all sums the families whole: a grouping or a top would be dropped, so it is refused instead.
+    const unused = family === 'all' ? (['group_by', 'top'] as const).filter((f) => args[f] !== undefined) : [];
+    if (unused.length > 0) throw new ReportError(`${unused.join(' and ')}: not used with family all, which totals each family whole. Name one family to group it (e.g. family: "completions", group_by: ["user"]), or leave ${unused.length === 1 ? 'it' : 'them'} out.`);
     if (family !== 'all') {
       const supported = supportedGroups(family);
       const missing = groups.filter((g) => !supported.has(GROUPS[g]));
@@ -105,6 +108,7 @@ export const usageReport = report({
     ctx.progress?.plan(families.reduce((n, f) => n + splitRange(`/organization/usage/${f}`, period.start, period.end, '1d').length, 0));
     const labels = family === 'all' ? undefined : startLabels(groups, ctx);
     const plan = planSteps(period);
+    const through = completeThrough(period, ctx.now());
     const fetchFamilies = (projectId: string | undefined) =>
       mapLimited(families, 4, async (f) => {
         const usable = groups.filter((g) => supportedGroups(f).has(GROUPS[g]));
@@ -125,13 +129,13 @@ export const usageReport = report({
     const top = args.top ?? (groups.length >= 3 ? 5 : 10);
     const head = {
       family,
-      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)),
+      period: describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined), ctx.now()),
       ...(project ? { project: { id: project.id, name: project.name } } : {}),
     };
     if (family !== 'all') {
       const only = fetched[0];
       if (!only) throw new Error('no usage fetched');
-      const { totals, groups: rows, others, levels, ranked, overall } = aggregate(only.buckets, only.usable, top, plan);
+      const { totals, groups: rows, others, levels, ranked, overall } = aggregate(only.buckets, only.usable, top, plan, through);
       const named = labels ? nameRows(rows, await labels) : rows;
       // The series names the first groups of the table, with the same labels; all of the rest in one row.
       const label = (row: Record<string, unknown>) => groups.map((g) => String(row[g])).join(' · ');
@@ -143,9 +147,9 @@ export const usageReport = report({
             ]
           : [{ group: '(all)', values: overall }];
       const series = seriesFor(plan, seriesMetrics(totals, overall), seriesRows);
-      return { ...head, totals, ...levelNote(levels), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...series, ...partialOf([only.partial]) };
+      return { ...head, totals, ...levelNote(levels, complete(only.buckets, through)), group_by: groups, groups: named, ...(others ? { other: others } : {}), ...series, ...partialOf([only.partial]) };
     }
-    const perFamily = fetched.map((f) => ({ family: f.family, ...aggregate(f.buckets, [], 0, plan) }));
+    const perFamily = fetched.map((f) => ({ family: f.family, ...aggregate(f.buckets, [], 0, plan, through) }));
     const byFamily = perFamily.map(({ family: f, totals: metrics }) => ({ family: f, metrics }));
     const anyLevels = perFamily.some((f) => f.levels.length > 0);
     const totals: Metrics = {};
@@ -165,7 +169,7 @@ export const usageReport = report({
     return {
       ...head,
       totals,
-      ...levelNote(anyLevels ? [...LEVELS] : [], false),
+      ...levelNote(anyLevels ? [...LEVELS] : [], complete(fetched[0]?.buckets ?? [], through), false),
       by_family: active.map(({ family: f, metrics }) => ({ family: f, ...metrics })),
       ...seriesFor(plan, ['tokens', 'requests'].filter((m) => seriesRows.some((r) => r.values.has(m))), seriesRows),
       ...partialOf(fetched.map((f) => f.partial)),
@@ -174,10 +178,21 @@ export const usageReport = report({
 });
 
 /** Says how a level was reduced, once, next to the totals (and in the series, when it has the level). */
-function levelNote(levels: string[], inSeries = true): Record<string, string> {
+function levelNote(levels: string[], completeDays: number, inSeries = true): Record<string, string> {
   if (levels.length === 0) return {};
   const last = levels.map((l) => `${l}_latest`).join(', ');
-  return { levels: `${levels.join(', ')}: a daily level, never summed: ${last} is the last day's value; _average and _peak are over the days of the period${inSeries ? `; series: each step's average` : ''}` };
+  // A day still filling reads as a false zero (issue 17 §8): levels are read from complete days, and
+  // only a period with none (today) falls back to the partial day, saying so.
+  const days =
+    completeDays > 0
+      ? `${last} is the last complete day's value (data_through); _average and _peak are over the ${completeDays} complete day${completeDays === 1 ? '' : 's'}`
+      : `no day of the period is complete yet: ${last}, _average and _peak are of today so far (partial)`;
+  return { levels: `${levels.join(', ')}: a daily level, never summed: ${days}${inSeries ? `; series: each step's average over its complete days` : ''}` };
+}
+
+/** How many of the buckets (in time order) are complete: they start before `through`. */
+function complete(buckets: readonly Bucket[], through: number): number {
+  return buckets.filter((b) => b.start_time < through).length;
 }
 
 /** The series to plot: tokens and requests where the family counts them, else its own counters. */
@@ -247,6 +262,7 @@ function aggregate(
   groups: Group[],
   top: number,
   plan: StepPlan,
+  through: number,
 ): { totals: Metrics; groups: Array<Record<string, unknown>>; others?: { groups: number } & Metrics; levels: string[]; ranked: StepValues[]; overall: StepValues } {
   const totals: Metrics = {};
   const totalLevels = new Map<string, number[]>();
@@ -258,8 +274,16 @@ function aggregate(
     values[at] = (values[at] ?? 0) + value;
     series.set(field, values);
   };
+  // A level is averaged over each step's complete days only; a step with none keeps its partial day.
+  const levelDays = new Array<number>(steps).fill(0);
+  for (const bucket of buckets) {
+    const i = plan.index(bucket.start_time);
+    if (i >= 0 && bucket.start_time < through) levelDays[i] = (levelDays[i] ?? 0) + 1;
+  }
+  const completeCount = complete(buckets, through);
   buckets.forEach((bucket, at) => {
     const step = plan.index(bucket.start_time);
+    const filling = bucket.start_time >= through;
     for (const raw of bucket.results) {
       const result = raw as Record<string, unknown>;
       const key: Record<string, unknown> = {};
@@ -272,7 +296,7 @@ function aggregate(
           // A level's daily values are added up here and divided by the step's days below: its average.
           const derived = field === 'input_tokens' || field === 'output_tokens' ? 'tokens' : field === 'num_model_requests' ? 'requests' : undefined;
           for (const series of [row.series, overall]) {
-            addAt(series, field, step, steps, value);
+            if (!(LEVELS.has(field) && filling && (levelDays[step] ?? 0) > 0)) addAt(series, field, step, steps, value);
             if (derived) addAt(series, derived, step, steps, value);
           }
         }
@@ -287,10 +311,10 @@ function aggregate(
       rows.set(id, row);
     }
   });
-  Object.assign(totals, reduceLevels(totalLevels));
-  for (const row of rows.values()) Object.assign(row.metrics, reduceLevels(row.levels));
+  Object.assign(totals, reduceLevels(totalLevels, completeCount));
+  for (const row of rows.values()) Object.assign(row.metrics, reduceLevels(row.levels, completeCount));
   for (const series of [overall, ...[...rows.values()].map((r) => r.series)]) {
-    for (const level of LEVELS) series.get(level)?.forEach((v, i, values) => (values[i] = Math.round(v / (plan.days[i] ?? 1))));
+    for (const level of LEVELS) series.get(level)?.forEach((v, i, values) => (values[i] = Math.round(v / (levelDays[i] || 1))));
   }
   const weight = (m: Metrics) => (m.input_tokens ?? 0) + (m.output_tokens ?? 0) || m.num_model_requests || Object.values(m)[0] || 0;
   const sorted = [...rows.values()].sort((a, b) => weight(b.metrics) - weight(a.metrics));
@@ -307,10 +331,14 @@ function aggregate(
   return { totals, groups: shown, others, levels, ranked, overall };
 }
 
-/** A level's daily series as `<field>_latest` (the period's last day), `_average` and `_peak`. */
-function reduceLevels(series: Map<string, number[]>): Metrics {
+/**
+ * A level's daily series as `<field>_latest` (the last complete day), `_average` and `_peak` over
+ * the complete days: the first `completeDays` values. With none complete, the partial day stands.
+ */
+function reduceLevels(series: Map<string, number[]>, completeDays: number): Metrics {
   const out: Metrics = {};
-  for (const [field, values] of series) {
+  for (const [field, all] of series) {
+    const values = completeDays > 0 ? all.slice(0, completeDays) : all;
     if (values.length === 0) continue;
     out[`${field}_latest`] = values[values.length - 1] ?? 0;
     out[`${field}_average`] = Math.round(values.reduce((s, v) => s + v, 0) / values.length);

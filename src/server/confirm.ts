@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { MemoryConfirmationStore, type ConfirmationStore } from './confirmation-store.js';
+import { MemoryConfirmationStore, StoreUnavailableError, type ConfirmationStore } from './confirmation-store.js';
 import type { ConfirmationObserver } from './metrics.js';
 
 /*
@@ -11,6 +11,9 @@ import type { ConfirmationObserver } from './metrics.js';
  * once per store, concurrent confirms included. With the in-memory store that is once per process.
  * Between replicas that do not share a store only the state digest stands in the way of a replay:
  * it refuses a token once its execution has changed the target, and nothing more (README).
+ *
+ * Every token also carries the store's epoch (confirmation-store.ts): when the store loses its data,
+ * the epoch goes with it, and every token issued before is refused rather than replayed.
  */
 
 export const TOKEN_TTL_MS = 5 * 60 * 1000;
@@ -22,9 +25,11 @@ interface TokenPayload {
   a: string;
   /** Digest of the target's state at preview time, or null when the tool has no target to fetch. */
   s: string | null;
-  /** Expiry, ms since the epoch. */
+  /** Expiry, ms since 1970. */
   e: number;
   n: string;
+  /** The store's epoch when the token was issued; null when the store could not be reached then. */
+  p: string | null;
 }
 
 export type Verdict = { ok: true; nonce: string; stateDigest: string | null } | { ok: false; reason: string };
@@ -43,9 +48,21 @@ export class Confirmations {
     this.store = store ?? new MemoryConfirmationStore(now);
   }
 
-  issue(tool: string, args: Record<string, unknown>, state: unknown): { token: string; expiresAt: number } {
+  async issue(tool: string, args: Record<string, unknown>, state: unknown): Promise<{ token: string; expiresAt: number }> {
+    // A preview goes on while the store is down (reads do); its token is then refused at confirm.
+    const epoch = await this.store.epoch().catch((error: unknown) => {
+      if (error instanceof StoreUnavailableError) return null;
+      throw error;
+    });
     const expiresAt = this.now() + TOKEN_TTL_MS;
-    const payload: TokenPayload = { t: tool, a: digest(args), s: state === undefined ? null : digest(state), e: expiresAt, n: randomBytes(9).toString('base64url') };
+    const payload: TokenPayload = {
+      t: tool,
+      a: digest(args),
+      s: state === undefined ? null : digest(state),
+      e: expiresAt,
+      n: randomBytes(9).toString('base64url'),
+      p: epoch,
+    };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     this.observer?.confirmation('issued');
     return { token: `${body}.${this.sign(body)}`, expiresAt };
@@ -72,11 +89,24 @@ export class Confirmations {
     const checked = this.check(token, tool, args);
     if (!checked.ok) return checked;
     const payload = checked.payload;
+    if (payload.p === null) {
+      return {
+        ok: false,
+        reason: 'the token was issued while the confirmation store could not be reached, so it cannot be checked against the store; call the tool without confirm to preview again',
+      };
+    }
     // Claimed before the state is compared: a token refused for a changed target is spent too, so it
     // cannot come back to life if the target changes back.
-    if (!(await this.store.claim(payload.n, payload.e - this.now()))) {
-      return { ok: false, reason: 'the token has already been used; each token executes once' };
+    // A token from before epochs existed has none, and is refused as issued under another epoch.
+    const claim = await this.store.claim(payload.n, payload.e - this.now(), String(payload.p));
+    if (claim === 'stale_epoch') {
+      return {
+        ok: false,
+        reason:
+          'the confirmation store lost its data since this token was issued (restarted without persistence, flushed or evicted), so nothing proves the token was not used already; call the tool without confirm to preview again',
+      };
     }
+    if (claim === 'used') return { ok: false, reason: 'the token has already been used; each token executes once' };
     const stateNow = currentState === undefined ? null : digest(currentState);
     if (payload.s !== stateNow) {
       return {

@@ -5,23 +5,49 @@
  *
  * The in-memory store below holds for one process. Replicas that share the confirmation secret but
  * each keep their own store verify each other's tokens, yet do not see each other's claims or locks
- * (README, "The safety model"). A store shared by the replicas (Redis, say) implements the same two
- * operations and makes both hold across them.
+ * (README, "The safety model"). A store shared by the replicas (Redis, say) implements the same
+ * operations and makes them hold across them.
+ *
+ * A shared store can lose its data (Redis restarted without persistence, flushed, its keys evicted),
+ * and with it the record of which tokens were used. The store's epoch is what catches that: a value
+ * written once, at first use, and carried in every token issued while it stood; a claim under any
+ * other epoch is refused, so a store that lost its data fails closed instead of letting tokens replay.
  */
+
+/** The answer to a claim: first use, already used, or issued before the store lost its data. */
+export type Claim = 'claimed' | 'used' | 'stale_epoch';
 
 export interface ConfirmationStore {
   /**
-   * Records that the token with this nonce has been used, for `ttlMs` (its remaining lifetime).
-   * Resolves true for exactly one caller per nonce and false for every other, concurrent or later.
+   * The store's current epoch, written now if the store has none (first use, or its data was lost).
+   * Tokens carry it; `claim` refuses a token whose epoch is not the store's.
    */
-  claim(nonce: string, ttlMs: number): Promise<boolean>;
+  epoch(): Promise<string>;
   /**
-   * Waits until no one else holds `key`, then holds it until the returned release is called.
+   * Records that the token with this nonce has been used, for `ttlMs` (its remaining lifetime), if
+   * the store's epoch is still `epoch`, in one atomic step. 'claimed' for exactly one caller per
+   * nonce; 'used' for every other, concurrent or later; 'stale_epoch' when the epoch differs.
+   */
+  claim(nonce: string, ttlMs: number, epoch: string): Promise<Claim>;
+  /**
+   * Waits until no one else holds `key`, then holds it until released.
    * Rejects, without taking the key, when `signal` aborts while waiting.
    */
-  lock(key: string, signal?: AbortSignal): Promise<() => void>;
+  lock(key: string, signal?: AbortSignal): Promise<HeldLock>;
   /** Lets go of connections; the in-memory store has none. */
   close?(): Promise<void>;
+}
+
+/** A lock on one key, as its holder sees it. */
+export interface HeldLock {
+  /**
+   * Proves the lock is still this holder's and keeps it for at least `ms` from now, whatever happens
+   * to the holder or the store meanwhile. Resolves false when the lock is gone (lapsed or taken);
+   * rejects with StoreUnavailableError when the store cannot say. A holder sends only after true.
+   */
+  keepFor(ms: number): Promise<boolean>;
+  /** Lets the next waiter in; calling it again does nothing. */
+  release(): void;
 }
 
 /**
@@ -32,8 +58,23 @@ export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
 
+/**
+ * A shared store's lock on the target stayed held longer than a confirmation waits: another
+ * confirmation of it has a request in flight, or a replica died holding it (it frees itself by the
+ * request's deadline). Nothing was claimed, so the token stays good.
+ */
+export class LockBusyError extends Error {
+  override readonly name = 'LockBusyError';
+}
+
 /** Nonces are pruned once this many are held, dropping those whose tokens have expired. */
 const PRUNE_AT = 1024;
+
+/**
+ * The in-memory store's epoch. The same in every process, so that replicas sharing the secret and no
+ * store accept each other's tokens (PRODUCT.md §5); what that leaves open is in the README.
+ */
+export const MEMORY_EPOCH = 'memory';
 
 export class MemoryConfirmationStore implements ConfirmationStore {
   private readonly used = new Map<string, number>();
@@ -42,19 +83,24 @@ export class MemoryConfirmationStore implements ConfirmationStore {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  async claim(nonce: string, ttlMs: number): Promise<boolean> {
+  async epoch(): Promise<string> {
+    return MEMORY_EPOCH;
+  }
+
+  async claim(nonce: string, ttlMs: number, epoch: string): Promise<Claim> {
+    if (epoch !== MEMORY_EPOCH) return 'stale_epoch';
     // Check and record with no await in between: this is what makes the claim atomic in one process.
     const now = this.now();
     const until = this.used.get(nonce);
-    if (until !== undefined && until >= now) return false;
+    if (until !== undefined && until >= now) return 'used';
     this.used.set(nonce, now + Math.max(0, ttlMs));
     if (this.used.size > PRUNE_AT) {
       for (const [n, expires] of this.used) if (expires < now) this.used.delete(n);
     }
-    return true;
+    return 'claimed';
   }
 
-  async lock(key: string, signal?: AbortSignal): Promise<() => void> {
+  async lock(key: string, signal?: AbortSignal): Promise<HeldLock> {
     signal?.throwIfAborted();
     const queue = this.waiting.get(key);
     if (queue === undefined) {
@@ -75,12 +121,16 @@ export class MemoryConfirmationStore implements ConfirmationStore {
       });
     }
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const next = this.waiting.get(key)?.shift();
-      if (next) next();
-      else this.waiting.delete(key);
+    return {
+      // In one process a lock cannot lapse: it is held until released.
+      keepFor: async () => !released,
+      release: () => {
+        if (released) return;
+        released = true;
+        const next = this.waiting.get(key)?.shift();
+        if (next) next();
+        else this.waiting.delete(key);
+      },
     };
   }
 

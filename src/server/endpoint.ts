@@ -52,6 +52,22 @@ export interface EndpointTool {
   /** Dotted paths of secrets the API returns only once (e.g. `value`, `api_key.value`). */
   secrets?: string[];
   /**
+   * Fields in US cents, of the object or of each item of a list: the result adds each in USD beside
+   * it (`threshold_amount` gives `threshold_usd`), so 300000 is never read as $300,000.
+   */
+  cents?: readonly string[];
+  /**
+   * The dotted path of an expiry in Unix seconds, on the object or each listed item: the result adds
+   * `expires` (ISO date), `expires_in_days` and, within 30 days, `expiring_soon: true`.
+   */
+  expiry?: string;
+  /**
+   * A setting the API answers 404 while it is unset (a spend limit): that 404 is the answer
+   * `{configured: false}`, not an error, once `exists` (a GET template of its owner, such as the
+   * project) shows the path named something real. A set one says `configured: true`.
+   */
+  unset?: { exists?: string };
+  /**
    * A POST that changes nothing (a validation check), declared here rather than inferred from
    * `effect` so a mistyped effect cannot open the read-only client to a write. Only with effect
    * `read`: the read-only client lets exactly these requests through.
@@ -61,13 +77,41 @@ export interface EndpointTool {
 
 /**
  * The API's rules a preview can apply before offering a token. Paths are templates over the tool's
- * path fields; `equals` may be a template too (`{user_id}`).
+ * path and body fields (`{user_id}`) and, inside an `each`, over the item it stands for (`{project.id}`).
  */
 export interface PreviewRules {
   /** The call is certain to fail when this GET answers `field` = `equals`: no token, the reason instead. */
   refuseWhen?: ReadonlyArray<{ get: string; field: string; equals: string; reason: string }>;
-  /** Objects the change affects, listed by name in the preview: a list GET, filtered on one field. */
-  affects?: ReadonlyArray<{ label: string; get: string; query?: Record<string, string>; field: string; equals: string; show: readonly string[] }>;
+  /** What the API changes on its own beyond the target (cascades), listed by name in the preview. */
+  affects?: readonly EffectRule[];
+  /** Why nothing beyond the target changes, for a tool without `affects`: every destructive tool says one or the other. */
+  alone?: string;
+  /** Warn when the change leaves a project (or the organization) without an owner. */
+  lastOwner?: { user?: string; group?: string; project?: string };
+  /** Writes: warn (on the dry run, the preview and the result) when an object with the same value exists. */
+  duplicate?: { get: string; query?: Record<string, string>; field: string; equals: string; noun: string };
+}
+
+/** One kind of object a change affects: read with a GET (or one GET per item of an `each` list), kept where `where` holds. */
+export interface EffectRule {
+  /** Its key in the preview's `effects`, e.g. `project_memberships`. */
+  label: string;
+  /** What the API does to each, e.g. "removed" or "deleted; apps using them stop working". */
+  effect: string;
+  /** A list GET; with `one`, a single object (a 404 means none). */
+  get: string;
+  query?: Record<string, string>;
+  one?: true;
+  /** Pagination of `get` when it is a list (default cursor_id). */
+  style?: 'cursor_id' | 'cursor_next';
+  /** Run `get` once per item of this list; in templates `{<as>.<field>}`, and each result is labelled `<as>: "name (id)"`. */
+  each?: { get: string; query?: Record<string, string>; as: string; style?: 'cursor_id' | 'cursor_next'; id?: string; name?: string; skip?: { field: string; equals: string } };
+  /** Keep the items whose dotted `field` equals `equals` (a template). */
+  where?: { field: string; equals: string };
+  /** The items stay as they are (shown so nothing is assumed): no active-use warning for them. */
+  kept?: true;
+  /** The fields shown of each item (times as ISO). */
+  show: readonly string[];
 }
 
 /** Identity function that checks an entry against the type while keeping its literal types. */

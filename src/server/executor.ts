@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
+import { isoDate } from '../time.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, TOKEN_TTL_MS, type Confirmations } from './confirm.js';
-import { StoreUnavailableError } from './confirmation-store.js';
+import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
 import { confirmGate, underLock } from './gate.js';
 import type { ElicitAnswer } from './host.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
-import { affected, certainRefusal, namesGivenAsIds } from './preview.js';
+import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from './preview.js';
+import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from './names-as-ids.js';
 import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
@@ -24,6 +26,8 @@ export interface PlanStep {
   step: number;
   /** Digest of the target's state as the plan showed it; undefined when the plan read none. */
   state?: string;
+  /** The confirmation store's epoch when the plan was confirmed: the step's claim is made under it. */
+  epoch: string;
 }
 
 export interface ExecContext {
@@ -42,6 +46,8 @@ export interface ExecContext {
   maxResultTokens?: number;
   /** Set when this call is a step of a confirmed plan. */
   step?: PlanStep;
+  /** Wall clock in ms, for "in active use"; Date.now unless a test sets it. */
+  now?: () => number;
 }
 
 export interface PlannedRequest {
@@ -64,9 +70,15 @@ export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ct
   }
 }
 
-async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknown, ctx: ExecContext, trail: Attempt): Promise<ToolResult> {
+async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknown, ctx: ExecContext, trail: Attempt, renamed = false): Promise<ToolResult> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) {
+    // "Support Assistant" as project_id: the ID it names, rather than which characters IDs may hold.
+    const named = renamed ? [] : namedIdFields(parsed.error);
+    if (named.length > 0) {
+      const answer = await answerNames(tool, endpoint, argumentsOf(rawArgs), named, ctx, trail);
+      if (answer) return answer;
+    }
     const message = describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape));
     trail.final(argumentsOf(rawArgs), 'refused', { decision: 'invalid_arguments', message });
     return failure(message, ctx);
@@ -86,9 +98,13 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
 
+  // A write that makes a second object of the same name says so, on the dry run and with the result.
+  // A plan's step does not: its plan said so before it was confirmed.
+  const dupes = tool.effect === 'write' && !ctx.step ? await duplicates(ctx.client, endpoint, fields, ctx.signal) : [];
   if (dryRun === true && !ctx.step) {
     trail.final(args, 'dry_run');
-    return success({ dry_run: true, note: 'Nothing was sent.', request: masked(request) }, ctx);
+    const note = endpoint.preview?.duplicate ? 'Nothing was changed: only a read was sent, to look for a duplicate.' : 'Nothing was sent.';
+    return success({ dry_run: true, note, request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
   }
 
   let gate: Confirmed | undefined;
@@ -111,6 +127,12 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
       ctx.confirmations.refusedForStore();
       return failure(message, ctx);
     }
+    if (error instanceof LockBusyError) {
+      const message = `${tool.name} refused: ${error.message}. Nothing was changed, and the token was not used: try it again later.`;
+      trail.final(args, 'refused', { decision: 'target_busy', message });
+      ctx.confirmations.refusedForStore();
+      return failure(message, ctx);
+    }
     const message = describeFailure(error, { tool: tool.name, write: false });
     trail.final(args, 'failed', { decision: 'target_fetch_failed', ...statusOf(error), message });
     return failure(message, ctx);
@@ -118,10 +140,16 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
-    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined };
-    return await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
+    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
+    const result = await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
+    // "Atlas" as project_id passes the ID check and is answered 404: a read is answered for the ID it names.
+    if (!renamed && NOT_FOUND.has(result)) {
+      const pathFields = Object.keys(endpoint.input.path ?? {}).filter(resolvable);
+      if (pathFields.length > 0) return (await answerNames(tool, endpoint, argumentsOf(rawArgs), pathFields, ctx, trail)) ?? result;
+    }
+    return result;
   } finally {
-    gate?.release();
+    gate?.lock.release();
   }
 }
 
@@ -136,20 +164,54 @@ async function execute(
   gate: Confirmed | undefined,
 ): Promise<ToolResult> {
   const decision = gate?.decision;
+  // Immediately before sending: the lock must still be this call's, kept over the request's whole
+  // deadline, or nothing goes out (see holdForSending).
+  const deadlineMs = ctx.client.requestDeadlineMs;
+  if (gate) {
+    const lost = await holdForSending(gate, deadlineMs);
+    if (lost !== undefined) {
+      const message = `${tool.name} not executed: ${lost} Nothing was sent, so nothing changed; the token is used up. Call ${tool.name} without confirm to preview again.`;
+      trail.final(args, 'refused', { decision: 'lock_lost', message });
+      return failure(message, ctx);
+    }
+  }
   if (tool.effect !== 'read') trail.request(args, decision);
+  // A confirmed write ends by its deadline, which its lock covers: it never runs unguarded.
+  const deadline = gate ? AbortSignal.timeout(deadlineMs) : undefined;
   try {
-    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, ctx);
+    const sendCtx = deadline ? { ...ctx, signal: ctx.signal ? AbortSignal.any([ctx.signal, deadline]) : deadline } : ctx;
+    const { result, status, requestId, earlierAttempt } = await send(tool, endpoint, request, shaping, sendCtx);
     if (tool.effect !== 'read') {
       trail.result(args, 'succeeded', { decision, status, request_id: requestId, ...(earlierAttempt ? { earlier_attempt_may_have_been_processed: true } : {}) });
     }
     return result;
-  } catch (error) {
-    if (error instanceof AuditWriteError) {
-      return failure(`${tool.name}: the request was sent and succeeded, but ${error.message}. Check the change with the matching retrieve tool.`, ctx);
+  } catch (caught) {
+    if (caught instanceof AuditWriteError) {
+      return failure(`${tool.name}: the request was sent and succeeded, but ${caught.message}. Check the change with the matching retrieve tool.`, ctx);
     }
+    // Cut off by its deadline, not cancelled by the caller: a failed attempt, settled as any other.
+    const error =
+      caught instanceof CancelledError && deadline?.aborted && !ctx.signal?.aborted
+        ? new ConnectionError(
+            `${caught.method} ${caught.path} did not finish within its deadline of ${seconds(deadlineMs)} (every attempt and wait its retries allow, which the target's lock covers), so it was cut off.`,
+            caught.method,
+            caught.path,
+            caught.mayHaveReachedServer,
+            0,
+            'DEADLINE',
+          )
+        : caught;
+    // A setting that is not set is an answer, not an error (issue 19 §5).
+    const unset = tool.effect === 'read' && error instanceof ApiError && error.status === 404 ? await notConfigured(endpoint, args, ctx) : undefined;
+    if (unset) return success(unset, ctx);
     // A 404 for an argument that is a name, not an ID, says which ID was meant.
-    const hints = error instanceof ApiError && error.status === 404 ? await namesGivenAsIds(ctx.client, endpoint, args, ctx.signal) : [];
-    if (tool.effect === 'read') return failure([describeFailure(error, { tool: tool.name, write: false }), ...hints].join('\n'), ctx);
+    const notFound = error instanceof ApiError && error.status === 404;
+    if (tool.effect === 'read') {
+      const result = failure(describeFailure(error, { tool: tool.name, write: false }), ctx);
+      if (notFound) NOT_FOUND.add(result);
+      return result;
+    }
+    const hints = notFound ? await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), args, ctx.signal) : [];
     const settled = await settleFailure(error, {
       method: endpoint.method,
       targetPath: gate?.targetPath,
@@ -210,8 +272,25 @@ interface Confirmed {
   targetPath?: string;
   /** The target as read under the lock, just before the request goes out. */
   before?: TargetRead;
-  release: () => void;
+  lock: HeldLock;
 }
+
+/**
+ * Proves the target's lock is still this call's and keeps it for the request's whole deadline (with
+ * its retries), so that no stall of the store or of this process can let a second confirmation in
+ * while the request may be running; past it, the holder's renewals keep it while the outcome is
+ * settled. Undefined when it holds; otherwise why the request must not be sent.
+ */
+async function holdForSending(gate: Confirmed, deadlineMs: number): Promise<string | undefined> {
+  try {
+    if (await gate.lock.keepFor(deadlineMs)) return undefined;
+    return 'its lock on the target lapsed before the request went out (the confirmation store stalled or lost its data), so another confirmation of the same target may be running.';
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return `its lock on the target could not be proven still held just before sending: ${error.message}.`;
+  }
+}
+
 
 type Gate = Confirmed | { result: ToolResult };
 
@@ -241,6 +320,12 @@ async function confirmDestructive(
     trail.final(args, 'refused', { decision: 'certain_refusal', message });
     return { result: failure(message, ctx) };
   }
+  // What else changes and what to beware of: shown to whoever confirms, model (preview) or human (dialog).
+  const beyond = async (target: TargetRead | undefined): Promise<{ effects: Effects; warned: string[] }> => {
+    const effects = await affected(ctx.client, endpoint, fields, ctx.signal);
+    const warned = await warnings(ctx.client, endpoint, fields, stateOf(target), effects, Math.floor((ctx.now ?? Date.now)() / 1000), ctx.signal);
+    return { effects, warned };
+  };
   const answer = await confirmGate<TargetRead | undefined>(
     {
       name: tool.name,
@@ -252,7 +337,7 @@ async function confirmDestructive(
         const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
         // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
         if (target && !target.found && request.method === 'DELETE') {
-          const hints = await namesGivenAsIds(ctx.client, endpoint, fields, ctx.signal);
+          const hints = await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), fields, ctx.signal);
           const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
           trail.final(args, 'refused', { decision: 'target_missing', message });
           return { result: failure(message, ctx) };
@@ -260,17 +345,22 @@ async function confirmDestructive(
         return { reading: target };
       },
       stateOf,
-      ask: (target) => describeForHuman(tool, request, stateOf(target)),
+      ask: async (target) => {
+        const { effects, warned } = await beyond(target);
+        return describeForHuman(tool, request, stateOf(target), effects, warned);
+      },
       preview: async (target, issued) => {
         const state = stateOf(target);
-        const affects = await affected(ctx.client, endpoint, fields, ctx.signal);
+        const { effects, warned } = await beyond(target);
+        const shown = endpoint.preview?.alone !== undefined && Object.keys(effects.shown).length === 0 ? endpoint.preview.alone : effects.shown;
         return success(
           {
             status: 'confirmation_required',
             action: `${tool.title}: ${tool.description}`,
             request: masked(request),
-            ...(state !== undefined ? { target: state } : {}),
-            ...affects,
+            ...(state !== undefined ? { target: readable(state) } : {}),
+            effects: shown,
+            ...(warned.length > 0 ? { warnings: warned } : {}),
             confirmation_token: issued.token,
             expires_at: new Date(issued.expiresAt).toISOString(),
             next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
@@ -284,7 +374,7 @@ async function confirmDestructive(
     (outcome, extra) => trail.final(args, outcome, extra),
   );
   if ('result' in answer) return answer;
-  return { decision: answer.decision, targetPath, before: answer.reading, release: answer.release };
+  return { decision: answer.decision, targetPath, before: answer.reading, lock: answer.lock };
 }
 
 /**
@@ -294,7 +384,7 @@ async function confirmDestructive(
  * A delete whose target is already gone is done: the plan's end state holds without a request.
  */
 async function clearStep(step: PlanStep, request: PlannedRequest, targetPath: string | undefined, ctx: ExecContext, trail: Attempt, args: Record<string, unknown>): Promise<Gate> {
-  return underLock<Confirmed>(ctx, lockKeyOf(request, targetPath), async (release) => {
+  return underLock<Confirmed>(ctx, lockKeyOf(request, targetPath), async (lock) => {
     const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
     if (target && !target.found && request.method === 'DELETE') {
       trail.final(args, 'skipped', { decision: 'already_gone', message: `GET ${targetPath} answered 404: nothing left to delete.` });
@@ -305,20 +395,31 @@ async function clearStep(step: PlanStep, request: PlannedRequest, targetPath: st
       trail.final(args, 'refused', { decision: 'plan_target_changed', message });
       return { result: failure(message, ctx) };
     }
-    if (!(await ctx.confirmations.store.claim(`${step.plan}:${step.step}`, TOKEN_TTL_MS))) {
-      const message = `step ${step.step} of plan ${step.plan} refused: it has already been executed; each step executes once.`;
-      trail.final(args, 'refused', { decision: 'plan_step_used', message });
+    // Claimed under the epoch the plan was confirmed in: a store that lost its data since then lost
+    // the record of which steps ran, so the rest of the plan is refused rather than maybe repeated.
+    const claim = await ctx.confirmations.store.claim(`${step.plan}:${step.step}`, TOKEN_TTL_MS, step.epoch);
+    if (claim !== 'claimed') {
+      const message =
+        claim === 'used'
+          ? `step ${step.step} of plan ${step.plan} refused: it has already been executed; each step executes once.`
+          : `step ${step.step} of plan ${step.plan} refused: the confirmation store lost its data since the plan was confirmed, so nothing proves this step has not run already. Nothing was sent; call the workflow again to plan from the current state.`;
+      trail.final(args, 'refused', { decision: claim === 'used' ? 'plan_step_used' : 'plan_stale_epoch', message });
       return { result: failure(message, ctx) };
     }
-    return { decision: 'plan_confirmed', targetPath, before: target, release };
+    // The lock is proven held, over the request's whole deadline, just before sending (holdForSending).
+    return { decision: 'plan_confirmed', targetPath, before: target, lock };
   });
 }
 
-function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown): string {
+function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown, effects: Effects, warned: readonly string[]): string {
   const lines = [`${tool.title}: ${tool.description}`, `Request: ${request.method} ${request.path}${request.query ? serializeQuery(request.query as Query) : ''}`];
   // The human approves what this text shows, so nothing in it may render deceptively (bidi, invisible characters).
   if (request.body && Object.keys(request.body).length > 0) lines.push(`Body: ${inertJson(request.body)}`);
-  if (state !== undefined) lines.push(`Current state (data from the API): ${inertJson(state)}`);
+  if (state !== undefined) lines.push(`Current state (data from the API): ${inertJson(readable(state))}`);
+  for (const [label, effect] of Object.entries(effects.shown)) {
+    lines.push('unknown' in effect ? `Also ${label} (${effect.effect}): unknown, ${effect.unknown}` : `Also ${label} (${effect.effect}): ${effect.count}${effect.count > 0 ? `: ${inertJson(effect.items)}` : ''}`);
+  }
+  for (const warning of warned) lines.push(`Warning: ${warning}`);
   lines.push('Approve this change?');
   return lines.join('\n');
 }
@@ -353,6 +454,8 @@ interface Sent {
 interface Shaping {
   maxItems: number | undefined;
   fields: string[] | undefined;
+  /** Said beside the answer (a duplicate name). */
+  warnings?: string[];
 }
 
 async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Promise<Sent> {
@@ -410,11 +513,89 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
  * only the asked-for fields kept, and cut at an item boundary if it is over the token budget.
  */
 function shaped(tool: RegisteredTool, endpoint: EndpointTool, data: Record<string, unknown>, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Record<string, unknown> {
-  let out = compact(data, { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  let out = compact(withExpiry(withUsd(data, endpoint.cents), endpoint.expiry), { zeroCountersInRows: endpoint.pagination === 'page_token' });
+  if (endpoint.unset && !Array.isArray(out.data)) out = { ...out, configured: true };
   if (shaping.fields && tool.selectable) out = selectFields(out, shaping.fields, tool.selectable.rows);
+  if (shaping.warnings && shaping.warnings.length > 0) out = { ...out, warnings: shaping.warnings };
   const continuable = endpoint.pagination === 'page_token' ? 'start_time' in tool.input.shape : 'after' in tool.input.shape;
   const kind = !Array.isArray(out.data) || !endpoint.pagination || !continuable ? 'other' : endpoint.pagination === 'page_token' ? 'buckets' : 'cursor';
   return fitToBudget(out, ctx.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS, { tool: tool.name, kind, narrow: waysToNarrow(tool, request, kind, shaping) });
+}
+
+/** The ID fields a validation error refuses only because their values are not IDs (names, say); empty if anything else is wrong. */
+function namedIdFields(error: import('zod').ZodError): string[] {
+  const fields = error.issues.map((issue) => (issue.code === 'custom' && issue.params?.notAnId === true && issue.path.length === 1 ? String(issue.path[0]) : undefined));
+  return fields.every((f): f is string => f !== undefined && resolvable(f)) ? fields : [];
+}
+
+/**
+ * The answer to ID fields that hold names: a read whose names each name one object runs for their
+ * IDs and says so in `resolved`; anything else is refused with the IDs or the candidates. Undefined
+ * when no field's value names anything, so the caller's own message stands.
+ */
+async function answerNames(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: Record<string, unknown>, fields: readonly string[], ctx: ExecContext, trail: Attempt): Promise<ToolResult | undefined> {
+  const matches = await matchNames(ctx.client, fields, rawArgs, ctx.signal);
+  if (matches.length === 0 || matches.every((m) => m.kind === 'none' && !/\s/.test(m.value))) return undefined;
+  const unique = matches.filter((m): m is Extract<NameMatch, { kind: 'unique' }> => m.kind === 'unique');
+  if (tool.effect === 'read' && unique.length === matches.length) {
+    const ids = Object.fromEntries(unique.map((m) => [m.field, m.id]));
+    const result = await run(tool, endpoint, { ...rawArgs, ...ids }, ctx, trail, true);
+    if (result.isError || !result.structuredContent) return result;
+    const resolved = Object.fromEntries(unique.map((m) => [m.field, `'${m.value}' is ${m.noun} ${m.id}`]));
+    return success({ ...result.structuredContent, resolved }, ctx);
+  }
+  const message = `${tool.name} refused: ${tool.effect === 'read' ? 'an ID field holds a name' : 'a write needs IDs, not names'}. Nothing was sent.\n${matches.map(describeMatch).join('\n')}`;
+  trail.final(rawArgs, 'refused', { decision: 'name_given_as_id', message });
+  return failure(message, ctx);
+}
+
+/** Reads that `execute` answered 404, for `run` to try their ID fields as names. */
+const NOT_FOUND = new WeakSet<ToolResult>();
+
+/** Each amount in cents also in USD, beside it: `threshold_amount: 300000` gains `threshold_usd: 3000`. */
+function withUsd(data: Record<string, unknown>, fields: readonly string[] | undefined): Record<string, unknown> {
+  if (!fields || fields.length === 0) return data;
+  const add = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(item)) {
+      out[key] = value;
+      if (fields.includes(key) && typeof value === 'number') out[`${key.replace(/_amount$/, '')}_usd`] = value / 100;
+    }
+    return out;
+  };
+  return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
+}
+
+/** Days before expiry from which a certificate is flagged. */
+const EXPIRING_SOON_DAYS = 30;
+
+/** Each item's expiry as an ISO date with the days left, flagged when it is near (issue 19 §6). */
+function withExpiry(data: Record<string, unknown>, path: string | undefined): Record<string, unknown> {
+  if (!path) return data;
+  const now = Math.floor(Date.now() / 1000);
+  const add = (item: unknown): unknown => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return item;
+    let at: unknown = item;
+    for (const key of path.split('.')) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[key] : undefined;
+    if (typeof at !== 'number') return item;
+    const days = Math.floor((at - now) / 86_400);
+    return { ...item, expires: isoDate(at), expires_in_days: days, ...(days <= EXPIRING_SOON_DAYS ? { expiring_soon: true } : {}) };
+  };
+  return Array.isArray(data.data) ? { ...data, data: data.data.map(add) } : (add(data) as Record<string, unknown>);
+}
+
+/**
+ * The answer for a setting the API reports unset with a 404, once its owner (the project) is shown
+ * to exist; undefined when the 404 may mean a wrong ID, which stays an error with its hints.
+ */
+async function notConfigured(endpoint: EndpointTool, args: Record<string, unknown>, ctx: ExecContext): Promise<Record<string, unknown> | undefined> {
+  if (!endpoint.unset) return undefined;
+  if (endpoint.unset.exists) {
+    const owner = await fetchTarget(ctx, buildPath(endpoint.unset.exists, args)).catch(() => ({ found: false }) as TargetRead);
+    if (!owner.found) return undefined;
+  }
+  return { configured: false, note: `Nothing is set: GET ${buildPath(endpoint.path, args)} answered 404, which is how the API reports an unset setting.` };
 }
 
 /** What makes this call's answer smaller, from the arguments it has and those it used. */
@@ -511,6 +692,11 @@ function withSecretsHandled(data: Record<string, unknown>, secrets: readonly str
 /** Dry runs and previews show the request as it would go out, with anything key-shaped masked. */
 function masked(request: PlannedRequest): PlannedRequest {
   return JSON.parse(redact(JSON.stringify(request))) as PlannedRequest;
+}
+
+/** 300000 as "300 s", 300 as "0.3 s". */
+function seconds(ms: number): string {
+  return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }
 
 function statusOf(error: unknown): { status: number | null; request_id: string | null } {

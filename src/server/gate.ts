@@ -2,6 +2,7 @@ import { CancelledError } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
 import type { AuditEntry } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
+import type { HeldLock } from './confirmation-store.js';
 import type { ElicitAnswer } from './host.js';
 import { failure, success, type ToolResult } from './results.js';
 
@@ -34,7 +35,7 @@ export interface GateSubject<R> {
   /** The part of a reading the token is bound to; undefined when there is nothing to read. */
   stateOf(reading: R): unknown;
   /** The elicitation text: what the human approves. */
-  ask(reading: R): string;
+  ask(reading: R): Promise<string>;
   /** The preview returned with a fresh token. */
   preview(reading: R, issued: { token: string; expiresAt: number }): Promise<ToolResult>;
 }
@@ -45,7 +46,8 @@ export interface Cleared<R> {
   reading: R;
   /** The token's nonce, when a token cleared it. */
   nonce?: string;
-  release: () => void;
+  /** The subject's lock, held until the outcome is known: proven (keepFor) before anything is sent. */
+  lock: HeldLock;
 }
 
 export type GateAnswer<R> = Cleared<R> | { result: ToolResult };
@@ -57,7 +59,7 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
   const opts = { sandbox: ctx.sandbox };
 
   if (token !== undefined) {
-    return underLock(ctx, subject.lockKey, async (release) => {
+    return underLock(ctx, subject.lockKey, async (lock) => {
       const read = await subject.read();
       if ('result' in read) return read;
       const { reading } = read;
@@ -66,7 +68,7 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
         trail('refused', { decision: `token_refused: ${verdict.reason}` });
         return { result: failure(`${subject.name} refused: ${verdict.reason}. Nothing was changed.`, opts) };
       }
-      return { decision: 'token_accepted', reading, nonce: verdict.nonce, release };
+      return { decision: 'token_accepted', reading, nonce: verdict.nonce, lock };
     });
   }
 
@@ -82,7 +84,7 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
     return { result: failure(message, opts) };
   }
   if (canElicit && ctx.elicit) {
-    const answer = await ctx.elicit(subject.ask(reading));
+    const answer = await ctx.elicit(await subject.ask(reading));
     if (answer !== 'accept') {
       trail('declined', { decision: `elicitation_${answer}` });
       return {
@@ -94,7 +96,7 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
     }
     // The dialog may have stayed open a while: what the human approved must still be what is there.
     // The lock is taken only now, so an open dialog never holds up another confirmation.
-    return underLock(ctx, subject.lockKey, async (release) => {
+    return underLock(ctx, subject.lockKey, async (lock) => {
       const again = await subject.read();
       if ('result' in again) return again;
       const now = again.reading;
@@ -102,33 +104,35 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
         trail('refused', { decision: 'elicitation_accept_stale' });
         return { result: failure(`${subject.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, opts) };
       }
-      return { decision: 'elicitation_accept', reading: now, release };
+      return { decision: 'elicitation_accept', reading: now, lock };
     });
   }
 
-  const issued = ctx.confirmations.issue(subject.name, subject.bound, state);
+  const issued = await ctx.confirmations.issue(subject.name, subject.bound, state);
   trail('preview', { decision: 'token_issued' });
   return { result: await subject.preview(reading, issued) };
 }
 
 /**
- * Runs `step` holding the lock on `key`. A step that clears the call takes the lock with it (its
- * `release` is called once the outcome is known); any other ending releases it here.
+ * Runs `step` holding the lock on `key`. A step that clears the call takes the lock with it (released
+ * once the outcome is known); any other ending releases it here. A shared store that cannot be
+ * reached (StoreUnavailableError) or whose lock stays held too long (LockBusyError) throws: callers
+ * refuse, closed.
  */
-export async function underLock<G extends object>(ctx: Pick<GateContext, 'confirmations' | 'signal'>, key: string, step: (release: () => void) => Promise<G | { result: ToolResult }>): Promise<G | { result: ToolResult }> {
-  let release: () => void;
+export async function underLock<G extends object>(ctx: Pick<GateContext, 'confirmations' | 'signal'>, key: string, step: (lock: HeldLock) => Promise<G | { result: ToolResult }>): Promise<G | { result: ToolResult }> {
+  let lock: HeldLock;
   try {
-    release = await ctx.confirmations.store.lock(key, ctx.signal);
+    lock = await ctx.confirmations.store.lock(key, ctx.signal);
   } catch (error) {
     if (ctx.signal?.aborted) throw new CancelledError('LOCK', key, false);
     throw error;
   }
   let handedOver = false;
   try {
-    const gate = await step(release);
+    const gate = await step(lock);
     handedOver = !('result' in gate);
     return gate;
   } finally {
-    if (!handedOver) release();
+    if (!handedOver) lock.release();
   }
 }

@@ -16,6 +16,7 @@ import { MeteredHost, type Metrics } from './metrics.js';
 import type { Caller, ResourceServer } from './oauth.js';
 import { NarrowedHost, requestedSelection } from './narrowed-host.js';
 import { PersonHost } from './person-host.js';
+import { grantKey } from './grant.js';
 import { grantFor, type Grant, type Policy } from './policy.js';
 
 /*
@@ -252,7 +253,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     const key = headerName ? firstValue(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
     // Over OAuth the person, not the token: a refreshed token keeps its sessions and quota; the
     // rights are part of it, so a session never outlives a narrowing of them.
-    const person = caller ? `person:${JSON.stringify([caller.sub, grant?.right, [...(grant?.toolsets ?? [])], [...(grant?.projects ?? [])]])}` : undefined;
+    const person = caller ? `person:${JSON.stringify([caller.sub, grant ? grantKey(grant) : null])}` : undefined;
     const material = key !== undefined ? `admin-key:${key}${person ? `|${person}` : ''}` : person ?? (options.noAuth ? 'anonymous' : `bearer:${bearerOf(req)}`);
     return createHmac('sha256', credentialKey).update(material).digest('base64url');
   }

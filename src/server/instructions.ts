@@ -13,7 +13,7 @@ const GUIDE: Record<Toolset, string> = {
   projects: 'Projects are archived, never deleted; an archived project refuses every change, to its users, service accounts, keys and limits too.',
   members:
     'Members: resolve names and emails to IDs with find first. Removing a user, group or role takes away the access it gave, and a role change affects every holder; predefined roles cannot change. An accepted invite cannot be revoked; SCIM-managed groups change in the identity provider.',
-  keys: "Keys: a new key's value (admin key, service account, service-account key) is returned once: tell the user to store it and never repeat it. A service account's keys go with it. Project key lists show only keys whose owner still has project access unless owner_project_access is any.",
+  keys: "Keys: a new key's value (admin key, service account, service-account key) is returned once: tell the user to store it and never repeat it. A service account's keys go with it. projects_api_keys_list shows every key by default, also those whose owner lost project access (owner_project_access inactive).",
   limits:
     'Limits: amounts are US cents per month. A hard spend limit blocks spend once reached; a spend alert only emails. Model-permission and spend-alert updates replace the whole policy; an allow list blocks every model not listed. Projects on organization_default data retention follow the org.',
   certificates: 'Certificates: at most 50 uploaded; (de)activation takes 1 to 10 IDs, all or none, and clients relying on a deactivated certificate lose access; delete only what is inactive in the org and every project.',

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AdminClient, WindowProgress } from '../client/index.js';
+import { buildPath, type AdminClient, type WindowProgress } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import { checkArguments, describeArgumentProblem, type ArgumentProblem } from './argument-limits.js';
@@ -10,12 +10,13 @@ import type { Logger } from '../log.js';
 import { Confirmations } from './confirm.js';
 import type { ConfirmationStore } from './confirmation-store.js';
 import type { ConfirmationObserver } from './metrics.js';
-import type { Toolset } from './endpoint.js';
+import type { EndpointTool, Toolset } from './endpoint.js';
 import { executeEndpoint, readTarget, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
+import { hiddenBecause, summariseHidden, type HidingSettings } from './hidden.js';
 import { allTools, knownNames, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
 import type { AuditEntry } from './audit.js';
 import type { WorkflowContext } from './workflow.js';
@@ -121,14 +122,14 @@ export class ToolHost implements Host {
     if (!tool) {
       const hidden = this.every.get(name);
       if (hidden) {
-        const message =
-          this.deps.readOnly && hidden.effect !== 'read'
-            ? `${name} refused: the server is read-only and ${name} can change the organization.`
-            : `${name} is not enabled on this server (see --toolsets, --tools and --project).`;
-        return this.refusal(hidden, args, this.deps.readOnly ? 'read_only' : 'not_enabled', undefined, message, session);
+        // The refusal names what was refused and the setting that would allow it (issue 19 §3).
+        const why = hiddenBecause(hidden, this.hiding({})) ?? 'this server does not enable it';
+        const message = `${name} refused: ${why}. Nothing was sent${targetOf(hidden, args)}.`;
+        return this.refusal(hidden, args, this.deps.readOnly && hidden.effect !== 'read' ? 'read_only' : 'not_enabled', undefined, message, session);
       }
-      if (this.deps.project && endpointTools.some((t) => t.name === name)) {
-        return failure(`${name} is not available when scoped to project ${this.deps.project}: it changes the whole organization.`, opts);
+      const unscoped = endpointTools.find((t) => t.name === name);
+      if (this.deps.project && unscoped) {
+        return failure(`${name} refused: ${hiddenBecause(unscoped, this.hiding({}))}. Nothing was sent${targetOf(unscoped, args)}.`, opts);
       }
       return failure(`Unknown tool '${name}'. ${this.withMeta ? 'Use search_tools to find one.' : 'List the tools to see what exists.'}`, opts);
     }
@@ -144,6 +145,7 @@ export class ToolHost implements Host {
       elicit: session.elicit,
       signal: session.signal,
       maxResultTokens: this.deps.maxResultTokens,
+      now: this.deps.now,
     };
     if (tool.composite) return this.runComposite(tool, args, session);
     if (tool.workflow) return this.runWorkflow(tool, args, session, ctx);
@@ -280,9 +282,19 @@ export class ToolHost implements Host {
     return this.byName.get(name);
   }
 
-  search(query: string, limit: number): RegisteredTool[] {
+  /** What narrows this server for one caller: the operator's settings and the caller's grant. */
+  hiding(session: CallSession): HidingSettings {
+    return { readOnly: this.deps.readOnly, project: this.deps.project, exposed: new Set(this.byName.keys()), scoped: new Set(this.every.keys()), visible: session.visible };
+  }
+
+  /** Every tool there is, exposed or not, with the organization-wide ones a --project scope drops. */
+  everyTool(): SearchableTool[] {
+    return [...this.every.values(), ...endpointTools.filter((t) => !this.every.has(t.name))];
+  }
+
+  search<T extends SearchableTool = RegisteredTool>(query: string, limit: number, pool: readonly T[] = this.exposed as unknown as T[]): T[] {
     const words = query.toLowerCase().split(/[\s_,.-]+/).filter(Boolean);
-    const scored = this.exposed.map((tool) => {
+    const scored = pool.map((tool) => {
       const hay = `${tool.name.replace(/_/g, ' ')} ${tool.title} ${tool.description} ${tool.toolset}`.toLowerCase();
       const score = words.reduce((s, w) => s + (tool.name.includes(w) ? 3 : 0) + (hay.includes(w) ? 1 : 0), 0);
       return { tool, score };
@@ -300,6 +312,20 @@ function withoutFixed(tool: RegisteredTool, args: Record<string, unknown>): Reco
   const out = { ...args };
   for (const key of Object.keys(tool.fixed)) delete out[key];
   return out;
+}
+
+/** What search_tools reads of a tool. */
+type SearchableTool = Pick<RegisteredTool, 'name' | 'title' | 'description' | 'toolset' | 'effect'>;
+
+/** " (it would have been DELETE /organization/projects/proj_1/api_keys/key_2)": the refused call's target, when its arguments build one. */
+function targetOf(tool: RegisteredTool | EndpointTool, args: unknown): string {
+  const endpoint = 'endpoint' in tool ? tool.endpoint : 'method' in tool ? tool : undefined;
+  if (!endpoint) return '';
+  try {
+    return ` (it would have been ${endpoint.method} ${buildPath(endpoint.path, { ...(isRecord(args) ? args : {}), ...('fixed' in tool ? tool.fixed : {}) })})`;
+  } catch {
+    return '';
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -363,12 +389,21 @@ const META_TOOLS: MetaTool[] = [
     async (host, { query, limit }, session) => {
       const visible = session.visible ?? (() => true);
       const found = host.search(query, Number.MAX_SAFE_INTEGER).filter((t) => visible(t.name));
-      return success({ tools: found.slice(0, limit ?? 10).map((t) => ({ name: t.name, effect: t.effect, summary: t.description })) });
+      // Of the tools this search would show if nothing were hidden, those the mode hides, and why.
+      const shown = new Set(found.map((t) => t.name));
+      const wouldShow = host.search(query, limit ?? 10, host.everyTool()).filter((t) => !shown.has(t.name));
+      const hidden = summariseHidden(wouldShow, host.hiding(session));
+      return success({ tools: found.slice(0, limit ?? 10).map((t) => ({ name: t.name, effect: t.effect, summary: t.description })), ...(hidden.length > 0 ? { hidden } : {}) });
     },
   ),
   metaTool('describe_tool', { name: z.string().min(1).describe('Tool name') }, async (host, { name }, session) => {
     const tool = host.find(name);
-    if (!tool || session.visible?.(name) === false) return failure(`Unknown or disabled tool '${name}'. Use search_tools to find one.`);
+    if (!tool || session.visible?.(name) === false) {
+      // A hidden tool exists: say so, and which setting hides it, rather than send the caller back to search.
+      const existing = host.everyTool().find((t) => t.name === name);
+      const why = existing ? hiddenBecause(existing, host.hiding(session)) : undefined;
+      return failure(why ? `${name} exists, but is hidden here: ${why}.` : `Unknown tool '${name}'. Use search_tools to find one.`);
+    }
     return success({ ...listing(tool) } as Record<string, unknown>);
   }),
   metaTool(

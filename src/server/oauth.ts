@@ -6,6 +6,13 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
  * checked against the issuer's JWKS (found through its metadata, cached and refetched when a new key
  * id appears), its `iss`, an `aud` equal to this server's resource URL (RFC 8707), `exp` and `nbf`
  * with a small skew, and an allow-list of asymmetric algorithms, so `none` and HS* are refused.
+ *
+ * The token type: RFC 9068 has resource servers take only tokens whose header says `typ: at+jwt`,
+ * so that no other JWT from the same issuer (an ID token, a logout token) passes as an access
+ * token. That is the default. Providers that send `typ: JWT` or none (Entra ID; Auth0 unless its
+ * token profile is "RFC 9068") need `acceptTypJwt`, which also takes those: an ID token still
+ * fails, its `aud` being the client and not this server, and it carries no admin scope. Any other
+ * explicit type (logout+jwt, secevent+jwt…) is refused in both modes.
  */
 
 export const SCOPES = ['admin:read', 'admin:write', 'admin:destructive'] as const;
@@ -19,6 +26,8 @@ export interface OAuthOptions {
   issuer: string;
   /** This server's resource identifier, the `aud` its tokens must carry (e.g. https://mcp.example.com/mcp). */
   audience: string;
+  /** Also take tokens typed `JWT` or untyped (`--oauth-accept-typ-jwt`); default: `at+jwt` only. */
+  acceptTypJwt?: boolean;
 }
 
 export type Right = 'read' | 'write' | 'destructive';
@@ -26,7 +35,7 @@ export type Right = 'read' | 'write' | 'destructive';
 export interface Caller {
   sub: string;
   email?: string;
-  /** False only when the token says the email is not verified (`email_verified: false`); the policy then ignores it. */
+  /** True only when the token says so with the boolean `email_verified: true`; otherwise the policy ignores the email. */
   emailVerified: boolean;
   clientId?: string;
   /** What the scopes allow: each right includes the ones before it. */
@@ -65,8 +74,9 @@ export class ResourceServer {
   async verify(token: string): Promise<Caller> {
     const keys = await this.keys();
     let payload: JWTPayload;
+    let typ: unknown;
     try {
-      ({ payload } = await jwtVerify(token, keys, {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: ALGORITHMS,
@@ -76,6 +86,8 @@ export class ResourceServer {
     } catch (error) {
       throw new TokenRefused(describeJoseError(error), 'invalid_token');
     }
+    const typeProblem = this.typeProblem(typ);
+    if (typeProblem) throw new TokenRefused(typeProblem, 'invalid_token');
     const scopes = new Set(
       typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp.filter((s): s is string => typeof s === 'string') : [],
     );
@@ -85,11 +97,25 @@ export class ResourceServer {
     return {
       sub: payload.sub as string,
       email: str(payload.email),
-      emailVerified: payload.email_verified !== false,
+      // Only the boolean: a string "false" is truthy, and a missing claim proves nothing.
+      emailVerified: payload.email_verified === true,
       clientId: str(payload.client_id) ?? str(payload.azp),
       right,
       claims: payload,
     };
+  }
+
+  /** Why the header's typ is not one this server takes, or undefined when it is. */
+  private typeProblem(typ: unknown): string | undefined {
+    // Media types compare without case and may carry the application/ prefix (RFC 7515 §4.1.9).
+    const type = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
+    if (type === 'at+jwt') return undefined;
+    if (this.options.acceptTypJwt && (typ === undefined || type === 'jwt')) return undefined;
+    // The header is the sender's text: only a short, plain rendering of it goes into the challenge.
+    const shown = (typeof typ === 'string' ? typ : (JSON.stringify(typ) ?? String(typ))).replace(/[^\x21-\x7e]|["\\]/g, '?').slice(0, 40);
+    const has = typ === undefined ? 'the access token has no typ' : `the access token's typ is ${shown}`;
+    if (this.options.acceptTypJwt) return `${has}, not at+jwt or JWT: it is not an access token`;
+    return `${has}, not at+jwt (RFC 9068 access tokens are required); if the authorization server cannot issue them, start the server with --oauth-accept-typ-jwt (OPENAI_ADMIN_MCP_OAUTH_ACCEPT_TYP_JWT=1)`;
   }
 
   /** The JWKS, located once through the issuer's metadata; jose refetches it when an unknown key id arrives. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../config.js';
 import type { Toolset } from './endpoint.js';
+import { essential, lower, RIGHTS, type Allowance, type Grant } from './grant.js';
 import type { Caller, Right } from './oauth.js';
 import { TOOLSETS } from './selection.js';
 
@@ -15,11 +16,13 @@ import { TOOLSETS } from './selection.js';
  *       { "groups": ["finance"], "rights": "read", "toolsets": ["reports", "usage"] },
  *       { "emails": ["dev@example.com"], "rights": "write", "projects": ["proj_abc123"] } ] }
  *
- * Rules add up: a person matched by several gets the most any of them gives on each axis. A person
- * no rule matches gets nothing (403), so a new hire sees no admin tools until the operator says so.
+ * Each rule that matches a person is one allowance, used whole (see grant.ts): a person several
+ * rules match may make any call one of them allows, never a call that only a mix of them would. A
+ * person no rule matches gets nothing (403), so a new hire sees no admin tools until the operator
+ * says so.
  */
 
-const RIGHTS: readonly Right[] = ['read', 'write', 'destructive'];
+export type { Grant } from './grant.js';
 
 export interface PolicyRule {
   groups?: string[];
@@ -37,17 +40,6 @@ export interface Policy {
   /** The claim that lists a person's groups (Okta, Keycloak and Entra ID call it `groups`). */
   groupsClaim: string;
   rules: PolicyRule[];
-}
-
-/** What one person may do: the token's scopes, narrowed by the policy. */
-export interface Grant {
-  right: Right;
-  /** Undefined: every toolset. */
-  toolsets?: ReadonlySet<Toolset>;
-  /** Undefined: every project, and the tools that reach the whole organization. */
-  projects?: ReadonlySet<string>;
-  /** Where the limits come from, for refusal messages. */
-  source: string;
 }
 
 export function loadPolicy(path: string): Policy {
@@ -117,19 +109,21 @@ export function parsePolicy(raw: unknown, where: string): Policy {
 /** What this caller may do, or undefined when the policy grants them nothing. */
 export function grantFor(caller: Caller, policy: Policy | undefined): Grant | undefined {
   const scopeSource = `your access token's scopes (${caller.right === 'read' ? 'admin:read' : caller.right === 'write' ? 'admin:write' : 'admin:destructive'})`;
-  if (!policy) return { right: caller.right, source: scopeSource };
+  if (!policy) return { allowances: [{ right: caller.right }], source: scopeSource };
   const groups = new Set(claimStrings(caller.claims[policy.groupsClaim]));
   const email = caller.email && caller.emailVerified ? caller.email.toLowerCase() : undefined;
   const matched = policy.rules.filter(
     (r) => r.groups?.some((g) => groups.has(g)) || (email !== undefined && r.emails?.includes(email)) || r.subs?.includes(caller.sub),
   );
   if (matched.length === 0) return undefined;
-  const ruleRight = RIGHTS[Math.max(...matched.map((r) => RIGHTS.indexOf(r.rights ?? 'destructive')))] as Right;
-  const right = RIGHTS[Math.min(RIGHTS.indexOf(caller.right), RIGHTS.indexOf(ruleRight))] as Right;
-  const union = <T>(lists: Array<T[] | undefined>): Set<T> | undefined => (lists.some((l) => l === undefined) ? undefined : new Set(lists.flatMap((l) => l ?? [])));
-  const toolsets = union(matched.map((r) => r.toolsets));
-  const projects = union(matched.map((r) => r.projects));
-  return { right, ...(toolsets ? { toolsets } : {}), ...(projects ? { projects } : {}), source: `${scopeSource} and the operator's policy` };
+  const allowances = matched.map(
+    (r): Allowance => ({
+      right: lower(caller.right, r.rights ?? 'destructive'),
+      ...(r.toolsets ? { toolsets: new Set(r.toolsets) } : {}),
+      ...(r.projects ? { projects: new Set(r.projects) } : {}),
+    }),
+  );
+  return { allowances: essential(allowances), source: `${scopeSource} and the operator's policy` };
 }
 
 /** A groups claim as strings: an array, or one string (some providers send a single group that way). */

@@ -1,11 +1,17 @@
-import { ApiError, buildPath, type AdminClient } from '../client/index.js';
-import type { EndpointTool } from './endpoint.js';
+import { ApiError, buildPath, mapLimited, type AdminClient } from '../client/index.js';
+import { isoMinute } from '../time.js';
+import { activeUse, duplicate, lastOwner, type Owned, type Usable } from '../warnings/index.js';
+import type { EffectRule, EndpointTool } from './endpoint.js';
 
 /*
  * What a destructive preview knows beyond the target, all driven by data in the tool definitions:
- * refusals the API's rules make certain (no token is offered for them), the objects the change
- * affects (named, not just counted), and, when an ID argument is really a name, the ID it names.
+ * refusals the API's rules make certain (no token is offered for them), everything the API changes
+ * on its own (named, not just counted), and the warnings that follow from what was read. Names
+ * given as IDs are in names-as-ids.ts.
  */
+
+/** Per-item fan-out (one GET per project, say) runs this many at a time. */
+const FAN_OUT = 8;
 
 /** The reason the call is certain to fail, or undefined. */
 export async function certainRefusal(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined> {
@@ -16,55 +22,187 @@ export async function certainRefusal(client: AdminClient, endpoint: EndpointTool
   return undefined;
 }
 
-/** The affected objects, by label, each reduced to its `show` fields. */
-export async function affected(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<Record<string, unknown[]>> {
-  const out: Record<string, unknown[]> = {};
-  for (const rule of endpoint.preview?.affects ?? []) {
-    // A list that cannot be read leaves the preview without it rather than failing it.
-    const page = await getOrUndefined(client, buildPath(rule.get, fields), signal, rule.query).catch(() => undefined);
-    const items = ((page as { data?: unknown[] } | undefined)?.data ?? []).filter((item) => String(dig(item, rule.field)) === fill(rule.equals, fields));
-    out[rule.label] = items.map((item) => Object.fromEntries(rule.show.map((f) => [f, dig(item, f)])));
+/** One kind of affected object as the preview shows it: every one by name, or why they are unknown. */
+export type Effect = { effect: string; count: number; items: unknown[]; incomplete?: string } | { effect: string; unknown: string };
+
+export interface Effects {
+  /** By label, as shown. */
+  shown: Record<string, Effect>;
+  /** The raw objects read, by label, for warnings. */
+  raw: Record<string, Array<Record<string, unknown>>>;
+}
+
+/** Everything the tool's `affects` rules find, read side by side. */
+export async function affected(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<Effects> {
+  const rules = endpoint.preview?.affects ?? [];
+  const lists = new Map<string, Promise<{ items: Array<Record<string, unknown>>; truncated: boolean }>>();
+  // Rules that walk the same list (every project, say) read it once.
+  const list = (path: string, query: Record<string, string> | undefined, style: 'cursor_id' | 'cursor_next') => {
+    const key = `${path}?${JSON.stringify(query ?? {})}`;
+    let found = lists.get(key);
+    if (!found) {
+      found = client.collect<Record<string, unknown>>({ path, query: { limit: 100, ...query }, style, maxPages: 20, signal });
+      lists.set(key, found);
+    }
+    return found;
+  };
+  const read = await Promise.all(rules.map((rule) => readRule(rule, fields, list, client, signal).then((r) => [rule, r] as const, (error: unknown) => [rule, { error }] as const)));
+  const out: Effects = { shown: {}, raw: {} };
+  for (const [rule, result] of read) {
+    if ('error' in result) {
+      // Never a false "none": a list that could not be read is said to be unknown, with why.
+      out.shown[rule.label] = { effect: rule.effect, unknown: `could not be read: ${describe(result.error)}` };
+      continue;
+    }
+    out.raw[rule.label] = result.items;
+    out.shown[rule.label] = {
+      effect: rule.effect,
+      count: result.items.length,
+      items: result.items.map((item) => readable(Object.fromEntries([...(rule.each ? [rule.each.as] : []), ...rule.show].map((f) => [f, dig(item, f)]).filter(([, v]) => v !== undefined)))),
+      ...(result.incomplete ? { incomplete: result.incomplete } : {}),
+    };
   }
   return out;
 }
 
-/** Where an ID argument's value is looked up as a name. */
-const NAMED: Record<string, { noun: string; path: string; query: Record<string, string | number | boolean>; labels: readonly string[] }> = {
-  project_id: { noun: 'project', path: '/organization/projects', query: { include_archived: true, limit: 100 }, labels: ['name'] },
-  user_id: { noun: 'user', path: '/organization/users', query: { limit: 100 }, labels: ['name', 'email'] },
-  group_id: { noun: 'group', path: '/organization/groups', query: { limit: 100 }, labels: ['name'] },
-};
+type Lister = (path: string, query: Record<string, string> | undefined, style: 'cursor_id' | 'cursor_next') => Promise<{ items: Array<Record<string, unknown>>; truncated: boolean }>;
 
-/**
- * "'Billing' is a project name; its ID is proj_…" for every ID field whose value is a name, so a
- * model that passed a name learns the ID instead of reading "not found".
- */
-export async function namesGivenAsIds(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string[]> {
-  const hints: string[] = [];
-  for (const field of Object.keys(endpoint.input.path ?? {})) {
-    const lookup = NAMED[field];
-    const value = fields[field];
-    if (!lookup || typeof value !== 'string') continue;
-    try {
-      const page = await client.get<{ data?: Array<Record<string, unknown>> }>(lookup.path, lookup.query, signal);
-      const wanted = value.trim().toLowerCase();
-      const hit = (page.data ?? []).find((item) => lookup.labels.some((l) => typeof item[l] === 'string' && (item[l] as string).toLowerCase() === wanted));
-      if (hit && hit.id !== value) hints.push(`'${value}' is a ${lookup.noun} ${lookup.labels.find((l) => String(hit[l]).toLowerCase() === wanted)}; its ID is ${String(hit.id)}. Pass ${field}: "${String(hit.id)}".`);
-    } catch {
-      // A hint is a courtesy: failing to look it up leaves the original message as it is.
+async function readRule(rule: EffectRule, fields: Record<string, unknown>, list: Lister, client: AdminClient, signal?: AbortSignal): Promise<{ items: Array<Record<string, unknown>>; incomplete?: string }> {
+  const one = async (scope: Record<string, unknown>) => {
+    const path = pathOf(rule.get, scope);
+    if (rule.one) {
+      const item = await getOrUndefined(client, path, signal);
+      return { items: item === undefined ? [] : [item as Record<string, unknown>], truncated: false };
     }
+    return list(path, fillQuery(rule.query, scope), rule.style ?? 'cursor_id');
+  };
+  const keep = (scope: Record<string, unknown>) => (item: Record<string, unknown>) => !rule.where || String(dig(item, rule.where.field)) === fill(rule.where.equals, scope);
+  if (!rule.each) {
+    const page = await one(fields);
+    return { items: page.items.filter(keep(fields)), ...(page.truncated ? { incomplete: 'more exist than were read' } : {}) };
   }
-  return hints;
+  const each = rule.each;
+  const outer = await list(pathOf(each.get, fields), fillQuery(each.query, fields), each.style ?? 'cursor_id');
+  const parents = outer.items.filter((p) => !each.skip || String(dig(p, each.skip.field)) !== each.skip.equals);
+  const perParent = await mapLimited(parents, FAN_OUT, async (parent) => {
+    const scope = { ...fields, [each.as]: parent };
+    const page = await one(scope);
+    const where = `${String(parent[each.name ?? 'name'] ?? '')} (${String(parent[each.id ?? 'id'])})`;
+    return { items: page.items.filter(keep(scope)).map((item) => ({ ...item, [each.as]: where })), truncated: page.truncated };
+  });
+  const truncated = outer.truncated || perParent.some((p) => p.truncated);
+  return { items: perParent.flatMap((p) => p.items), ...(truncated ? { incomplete: 'more exist than were read' } : {}) };
 }
 
+/**
+ * The warnings a preview gives: objects in active use (the target, or keys that stop working),
+ * a project or the organization left without an owner.
+ */
+export async function warnings(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, target: unknown, effects: Effects, nowSeconds: number, signal?: AbortSignal): Promise<string[]> {
+  const out: string[] = [];
+  const keyLike = (o: unknown): o is Usable => o !== null && typeof o === 'object' && 'last_used_at' in o;
+  if (keyLike(target)) out.push(...activeUse([target], nowSeconds, endpoint.toolset === 'keys' ? 'key' : 'target'));
+  for (const rule of endpoint.preview?.affects ?? []) if (!rule.kept) out.push(...activeUse((effects.raw[rule.label] ?? []).filter(keyLike), nowSeconds));
+  const rule = endpoint.preview?.lastOwner;
+  if (rule) {
+    const user = rule.user ? fill(rule.user, fields) : undefined;
+    const group = rule.group ? fill(rule.group, fields) : undefined;
+    const places = await ownership(client, rule.project ? fill(rule.project, fields) : undefined, user, group, signal).catch((error: unknown) => {
+      out.push(`owners unknown: whether this removes a project's last owner could not be checked (${describe(error)}).`);
+      return [];
+    });
+    out.push(...lastOwner(places, [user, group].filter((x): x is string => x !== undefined)));
+  }
+  return out;
+}
+
+/** Who owns each project the removed user or group is in (one project, or all), and the organization. */
+async function ownership(client: AdminClient, projectId: string | undefined, user: string | undefined, group: string | undefined, signal?: AbortSignal): Promise<Owned[]> {
+  const projects = projectId
+    ? [(await client.get<Record<string, unknown>>(`/organization/projects/${encodeURIComponent(projectId)}`, undefined, signal))]
+    : (await client.collect<Record<string, unknown>>({ path: '/organization/projects', query: { limit: 100 }, style: 'cursor_id', maxPages: 20, signal })).items;
+  const places = await mapLimited(
+    projects.filter((p) => p.status !== 'archived'),
+    FAN_OUT,
+    async (p): Promise<Owned | undefined> => {
+      const base = `/organization/projects/${encodeURIComponent(String(p.id))}`;
+      const [users, groups] = await Promise.all([
+        client.collect<{ id: string; role: string }>({ path: `${base}/users`, query: { limit: 100 }, style: 'cursor_id', maxPages: 20, signal }),
+        client.collect<{ group_id: string }>({ path: `${base}/groups`, query: { limit: 100 }, style: 'cursor_next', maxPages: 20, signal }),
+      ]);
+      const involved = (user && users.items.some((u) => u.id === user)) || (group && groups.items.some((g) => g.group_id === group));
+      if (!involved) return undefined;
+      const ownerGroups = await mapLimited(groups.items, FAN_OUT, async (g) => {
+        const roles = await client.collect<{ name: string }>({ path: `/projects/${encodeURIComponent(String(p.id))}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal });
+        return roles.items.some((r) => /owner/i.test(r.name)) ? g.group_id : undefined;
+      });
+      return {
+        place: `project ${String(p.name)} (${String(p.id)})`,
+        owners: [...users.items.filter((u) => u.role === 'owner').map((u) => u.id), ...ownerGroups.filter((g): g is string => g !== undefined)],
+      };
+    },
+  );
+  const out = places.filter((p): p is Owned => p !== undefined);
+  if (user && !projectId) {
+    const users = await client.collect<{ id: string; role: string }>({ path: '/organization/users', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal });
+    out.push({ place: 'the organization', owners: users.items.filter((u) => u.role === 'owner').map((u) => u.id) });
+  }
+  return out;
+}
+
+/** A write's duplicate warning (an active project with the same name), or none. */
+export async function duplicates(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string[]> {
+  const rule = endpoint.preview?.duplicate;
+  if (!rule) return [];
+  const value = fill(rule.equals, fields);
+  if (value === '') return [];
+  try {
+    const page = await client.collect<Record<string, unknown>>({ path: buildPath(rule.get, fields), query: { limit: 100, ...rule.query }, style: 'cursor_id', maxPages: 20, signal });
+    const wanted = value.trim().toLowerCase();
+    return duplicate(rule.noun, rule.field, value, page.items.filter((item) => String(dig(item, rule.field)).trim().toLowerCase() === wanted));
+  } catch (error) {
+    return [`duplicate check failed: whether another ${rule.noun} has the ${rule.field} '${value}' is unknown (${describe(error)}).`];
+  }
+}
+
+/** An object as a preview shows it: Unix-second times (`…_at`, `valid_at`) as ISO minutes. */
+export function readable(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(readable);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, /_at$/.test(k) && typeof v === 'number' && Number.isInteger(v) && v > 0 ? isoMinute(v) : readable(v)]),
+  );
+}
+
+/** Fills `{name}` and `{name.field}` from the fields. */
 function fill(template: string, fields: Record<string, unknown>): string {
-  return template.replace(/\{(\w+)\}/g, (_, name: string) => String(fields[name] ?? ''));
+  return template.replace(/\{([\w.]+)\}/g, (_, name: string) => String(dig(fields, name) ?? ''));
+}
+
+/** A path from a template; `{project.id}` (a value the API gave) goes through buildPath's guard like any field. */
+function pathOf(template: string, scope: Record<string, unknown>): string {
+  const params: Record<string, unknown> = { ...scope };
+  const flat = template.replace(/\{(\w+)\.([\w.]+)\}/g, (_, head: string, rest: string) => {
+    const key = `${head}__${rest.replace(/\./g, '__')}`;
+    params[key] = dig(scope, `${head}.${rest}`);
+    return `{${key}}`;
+  });
+  return buildPath(flat, params);
+}
+
+function fillQuery(query: Record<string, string> | undefined, fields: Record<string, unknown>): Record<string, string> | undefined {
+  return query && Object.fromEntries(Object.entries(query).map(([k, v]) => [k, fill(v, fields)]));
 }
 
 function dig(value: unknown, dotted: string): unknown {
   let node = value;
   for (const key of dotted.split('.')) node = node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
   return node;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ApiError) return `HTTP ${error.status}: ${error.message}`;
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function getOrUndefined(client: AdminClient, path: string, signal?: AbortSignal, query?: Record<string, string>): Promise<unknown> {

@@ -87,7 +87,10 @@ describe.each([1, 2])('seed %i', (seed) => {
   question('How much is stored in vector stores (last 7 days)?', {}, async (ask) => {
     const report = okData(await ask('usage_report', { family: 'vector_stores', period: 'last_7_days' }));
     const buckets = await truth.buckets('/organization/usage/vector_stores', TODAY - 7 * DAY, NOW);
-    const daily = buckets.map((b) => b.results.reduce((s, r) => s + ((r.usage_bytes as number) ?? 0), 0));
+    // Today's bucket is still filling: a level's latest value and its average are of complete days.
+    const daily = buckets.filter((b) => b.start_time < TODAY).map((b) => b.results.reduce((s, r) => s + ((r.usage_bytes as number) ?? 0), 0));
+    expect(report.period.data_through).toBe(`${new Date(TODAY * 1000).toISOString().slice(0, 10)} 00:00Z`);
+    expect(report.totals.usage_bytes_latest, 'no false zero from the day still filling').toBeGreaterThan(0);
     expect(report.totals.usage_bytes, 'a level is never summed').toBeUndefined();
     expect(report.totals.usage_bytes_latest).toBe(daily[daily.length - 1]);
     expect(report.totals.usage_bytes_peak).toBe(Math.max(...daily));
@@ -177,9 +180,10 @@ describe.each([1, 2])('seed %i', (seed) => {
 
   question('Periods: rolling ends now, calendar stays calendar, the window is stated', {}, async (ask) => {
     const rolling = okData(await ask('spend_report', { period: 'last_7_days' }));
-    expect(rolling.period).toEqual({ start: '2026-11-16 00:00Z', end: '2026-11-23 12:00Z', name: 'last_7_days' });
+    // Today's bucket is still filling: the data runs through 00:00 today.
+    expect(rolling.period).toEqual({ start: '2026-11-16T00:00Z', end: '2026-11-23T12:00Z', name: 'last_7_days', data_through: '2026-11-23T00:00Z' });
     const calendar = okData(await ask('spend_report', { period: 'last_month' }));
-    expect(calendar.period).toEqual({ start: '2026-10-01 00:00Z', end: '2026-11-01 00:00Z', name: 'last_month' });
+    expect(calendar.period).toEqual({ start: '2026-10-01T00:00Z', end: '2026-11-01T00:00Z', name: 'last_month', data_through: '2026-11-01T00:00Z' });
     cents(calendar.total_usd, await truth.costMicros(LAST_MONTH.start, LAST_MONTH.end));
   });
 
@@ -189,12 +193,12 @@ describe.each([1, 2])('seed %i', (seed) => {
     const first = okData(await ask('access_review', {}));
     const staleCount = Number(/project keys? \((\d+) stale\)/.exec(first.summary)?.[1]);
     const rows: string[] = [...first.keys];
-    if (rows.filter((r) => r.endsWith('| stale')).length < staleCount && first.next_cursor) {
+    if (rows.filter((r) => /\| stale( \||$)/.test(r)).length < staleCount && first.next_cursor) {
       rows.push(...okData(await ask('access_review', { cursor: first.next_cursor, max_items: staleCount })).keys);
     }
     const cutoff = NOW - 90 * DAY;
     const expected = (await truth.keys()).filter((k) => (k.last_used_at ?? k.created_at) < cutoff || (k.last_used_at === null && k.created_at < cutoff)).map((k) => k.id);
-    expect(new Set(rows.filter((r) => r.endsWith('| stale')).map(idIn))).toEqual(new Set(expected));
+    expect(new Set(rows.filter((r) => /\| stale( \||$)/.test(r)).map(idIn))).toEqual(new Set(expected));
     expect(staleCount).toBe(expected.length);
   });
 
@@ -322,7 +326,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     const preview = okData(await ask('projects_users_delete', { project_id: key.project.id, user_id: key.owner.user.id }));
     expect(preview.confirmation_token).toBeTruthy();
     const expected = keys.filter((k) => k.project.id === key.project.id && k.owner.user.id === key.owner.user.id).map((k) => k.id);
-    expect(new Set((preview.keys_losing_access as Array<{ id: string }>).map((k) => k.id))).toEqual(new Set(expected));
+    expect(new Set((preview.effects as { keys: { items: Array<{ id: string }> } }).keys.items.map((k) => k.id))).toEqual(new Set(expected));
   });
 
   question('A refusal for the target\'s state does not ask to fix an argument', {}, async (ask) => {
@@ -334,7 +338,10 @@ describe.each([1, 2])('seed %i', (seed) => {
 
   question('A project name where an ID belongs', {}, async (ask) => {
     const billing = (await truth.projects()).find((p) => p.name === 'Billing') as { id: string };
-    expect(refusedText(await ask('projects_retrieve', { project_id: 'Billing' }))).toContain(`'Billing' is a project name; its ID is ${billing.id}`);
+    // Read tools answer for the ID the name exactly names, and say so (issue 19 §4).
+    const answer = okData(await ask('projects_retrieve', { project_id: 'Billing' }));
+    expect(answer.id).toBe(billing.id);
+    expect(answer.resolved.project_id).toBe(`'Billing' is project ${billing.id}`);
   });
 
   question('Who was invited, with which role?', {}, async (ask) => {

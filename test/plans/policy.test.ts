@@ -100,7 +100,7 @@ describe('plans under the policy of single calls', () => {
   });
 
   it("a person's grant must allow every step", async () => {
-    const person = new PersonHost(host(), { right: 'destructive', toolsets: new Set(['workflows', 'keys']), source: 'test policy' });
+    const person = new PersonHost(host(), { allowances: [{ right: 'destructive', toolsets: new Set(['workflows', 'keys']) }], source: 'test policy' });
     const refused = await person.call('offboard_user', { user: someone().email });
     expect(text(refused)).toMatch(/does not allow every step/);
     expect(text(refused)).toMatch(/users_delete.*not available to you/s);
@@ -154,6 +154,6 @@ describe('plans under the policy of single calls', () => {
     const name = pickActiveNonDefaultProject(sandbox.state).name;
     expect(text(await host().call('onboard_project', { name }))).toMatch(/already named.*existing: "use"/s);
     const plan = data(await host().call('onboard_project', { name, existing: 'create' }));
-    expect(plan.warnings[0]).toMatch(/Duplicate name/);
+    expect(plan.warnings[0]).toMatch(/duplicate name/);
   });
 });

@@ -34,7 +34,7 @@ interface Search {
   next_cursor?: string;
 }
 
-const minute = (unix: number) => `${new Date(unix * 1000).toISOString().slice(0, 16).replace('T', ' ')}Z`;
+const minute = (unix: number) => `${new Date(unix * 1000).toISOString().slice(0, 16)}Z`;
 
 /** The seeded events in [start, end) that pass `keep`, newest first, as `time type target`. */
 function expected(keep: (e: AuditLogRecord) => boolean, start: number, end: number): string[] {
@@ -119,7 +119,7 @@ describe('filters', () => {
     const start = Date.UTC(2026, 9, 1) / 1000;
     const end = Date.UTC(2026, 9, 20) / 1000;
     const result = await ok<Search>(host, 'audit_search', { start: '2026-10-01', end: '2026-10-20', limit: 100 });
-    expect(result.period).toEqual({ start: '2026-10-01 00:00Z', end: '2026-10-20 00:00Z' });
+    expect(result.period).toEqual({ start: '2026-10-01T00:00Z', end: '2026-10-20T00:00Z', data_through: '2026-10-20T00:00Z' });
     expect(result.events.map(line)).toEqual(expected(() => true, start, end).slice(0, 100));
     for (const e of result.events) expect(e.time >= '2026-10-01' && e.time < '2026-10-20').toBe(true);
 
@@ -130,7 +130,7 @@ describe('filters', () => {
   it('the default period is the last 30 days', async () => {
     const result = await ok<Search>(host, 'audit_search', { limit: 100 });
     // Up to this moment, today included: the audit log is not a whole-day report.
-    expect(result.period).toEqual({ start: minute(TODAY - 30 * DAY), end: minute(NOW), name: 'last_30_days' });
+    expect(result.period).toEqual({ start: minute(TODAY - 30 * DAY), end: minute(NOW), name: 'last_30_days', data_through: minute(NOW) });
     const lines = await everything({});
     expect(lines.map(line)).toEqual(expected(() => true, TODAY - 30 * DAY, NOW + 1));
   });

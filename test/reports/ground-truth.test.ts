@@ -274,7 +274,8 @@ describe('usage_report equals the raw usage buckets', () => {
             else sums[field] = (sums[field] ?? 0) + value;
           }
         }
-        level.push(day);
+        // Only complete days (before today, still filling) count for a level.
+        if (b.start_time < TODAY) level.push(day);
       }
       if (family === 'vector_stores' && level.some((v) => v > 0)) {
         Object.assign(sums, { usage_bytes_latest: level[level.length - 1], usage_bytes_average: Math.round(level.reduce((s, v) => s + v, 0) / level.length), usage_bytes_peak: Math.max(...level) });

@@ -1,8 +1,10 @@
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AdminClient } from '../../src/client/index.js';
-import { MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
+import { AdminClient } from '../../src/client/index.js';
+import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import { sandboxWithClient } from '../helpers.js';
+import { TEST_ADMIN_KEY, sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
 
@@ -24,41 +26,44 @@ const archives = (id: string) => sandbox.requests.filter((r) => r.method === 'PO
 describe('the in-memory confirmation store', () => {
   it('lets exactly one of many concurrent claims of a nonce through', async () => {
     const store = new MemoryConfirmationStore();
-    const claims = await Promise.all(Array.from({ length: 50 }, () => store.claim('nonce-1', 60_000)));
-    expect(claims.filter(Boolean)).toHaveLength(1);
-    expect(await store.claim('nonce-1', 60_000)).toBe(false);
-    expect(await store.claim('nonce-2', 60_000)).toBe(true);
+    const claims = await Promise.all(Array.from({ length: 50 }, () => store.claim('nonce-1', 60_000, MEMORY_EPOCH)));
+    expect(claims.filter((c) => c === 'claimed')).toHaveLength(1);
+    expect(await store.claim('nonce-1', 60_000, MEMORY_EPOCH)).toBe('used');
+    expect(await store.claim('nonce-2', 60_000, MEMORY_EPOCH)).toBe('claimed');
+    expect(await store.claim('nonce-3', 60_000, 'another-epoch')).toBe('stale_epoch');
   });
 
   it('forgets a nonce only after its time is up', async () => {
     let now = 1_000;
     const store = new MemoryConfirmationStore(() => now);
-    expect(await store.claim('n', 500)).toBe(true);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('claimed');
     now = 1_500;
-    expect(await store.claim('n', 500)).toBe(false);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('used');
     now = 1_501;
-    expect(await store.claim('n', 500)).toBe(true);
+    expect(await store.claim('n', 500, MEMORY_EPOCH)).toBe('claimed');
   });
 
   it('holds one key at a time, in arrival order, and keys do not block each other', async () => {
     const store = new MemoryConfirmationStore();
     const order: string[] = [];
     const first = await store.lock('a');
-    const second = store.lock('a').then((release) => {
+    const second = store.lock('a').then((held) => {
       order.push('second');
-      release();
+      held.release();
     });
-    const third = store.lock('a').then((release) => {
+    const third = store.lock('a').then((held) => {
       order.push('third');
-      release();
+      held.release();
     });
     const other = await store.lock('b'); // not blocked by 'a'
     order.push('other');
-    other();
+    other.release();
     await Promise.resolve();
     expect(order).toEqual(['other']);
-    first();
-    first(); // a second release changes nothing
+    expect(await first.keepFor(60_000)).toBe(true); // in one process a held lock cannot lapse
+    first.release();
+    first.release(); // a second release changes nothing
+    expect(await first.keepFor(60_000)).toBe(false);
     await Promise.all([second, third]);
     expect(order).toEqual(['other', 'second', 'third']);
     expect(store.heldKeys).toBe(0);
@@ -71,9 +76,9 @@ describe('the in-memory confirmation store', () => {
     const waiting = store.lock('k', controller.signal);
     controller.abort();
     await expect(waiting).rejects.toBeDefined();
-    held();
+    held.release();
     expect(store.heldKeys).toBe(0);
-    (await store.lock('k'))();
+    (await store.lock('k')).release();
   });
 });
 
@@ -104,7 +109,7 @@ describe('confirmations release the target lock however they end', () => {
     const call = host.call('projects_archive', { project_id, confirm: token }, { signal: controller.signal });
     controller.abort();
     const result = await call;
-    held();
+    held.release();
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/cancelled before it finished/);
     expect(archives(project_id)).toBe(0);
@@ -123,13 +128,14 @@ function gated(inner: ConfirmationStore) {
   const waiting = new Promise<void>((resolve) => (reached = resolve));
   let first = true;
   const store: ConfirmationStore = {
-    async claim(nonce, ttl) {
+    epoch: () => inner.epoch(),
+    async claim(nonce, ttl, epoch) {
       if (first) {
         first = false;
         reached();
         await gate;
       }
-      return inner.claim(nonce, ttl);
+      return inner.claim(nonce, ttl, epoch);
     },
     lock: (key, signal) => inner.lock(key, signal),
   };
@@ -167,5 +173,51 @@ describe('two replicas confirming one token at the same moment', () => {
     const results = await Promise.all([onA, onB]);
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
     expect(archives(project_id)).toBe(1);
+  });
+});
+
+describe('a confirmed write held to its deadline', () => {
+  it('is cut off at the deadline its lock covers, even by an upstream that trickles its answer forever', async () => {
+    // Everything goes to the sandbox except the archive POST, which gets headers and then a byte
+    // every 20 ms: never idle long enough for the client's own timeout, never done.
+    const trickles = new Set<NodeJS.Timeout>();
+    const upstream = createServer((req, res) => {
+      if (req.method === 'POST' && req.url?.endsWith('/archive')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"object":"organization.project",');
+        const timer = setInterval(() => res.write(' '), 20);
+        trickles.add(timer);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      const target = new URL(req.url ?? '/', sandbox.url.replace(/\/v1\/?$/, '/'));
+      const forward = request(target, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+    const slow = new AdminClient({
+      apiKey: TEST_ADMIN_KEY,
+      baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`,
+      timeoutMs: 300,
+      maxRetries: 0,
+      backoff: { maxMs: 1, maxRetryAfterMs: 1 },
+    });
+    try {
+      expect(slow.requestDeadlineMs).toBe(300);
+      const host = testHost(slow, { confirmSecret: 'store-test-secret-0123456789', confirmationStore: new MemoryConfirmationStore() });
+      const project_id = await newProject();
+      const token = structured<{ confirmation_token: string }>(await host.call('projects_archive', { project_id })).confirmation_token;
+      const result = await host.call('projects_archive', { project_id, confirm: token });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/POST \/organization\/projects\/\S+\/archive did not finish within its deadline of 0.3 s .*cut off/s);
+    } finally {
+      for (const timer of trickles) clearInterval(timer);
+      await slow.close();
+      upstream.closeAllConnections();
+      await new Promise<void>((resolve) => upstream.close(() => resolve()));
+    }
   });
 });

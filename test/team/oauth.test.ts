@@ -2,11 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { SignJWT, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, decodeProtectedHeader, generateKeyPair, importJWK, type JWK } from 'jose';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ResourceServer } from '../../src/server/oauth.js';
 import { text } from '../e2e/connect.js';
 import { serveHttp, type RunningCli } from '../e2e/serve-http.js';
 import { CLIENT_ID, startProvider, type Provider } from './oidc.js';
@@ -30,6 +31,9 @@ const POLICY = {
     { subs: [CLIENT_ID, 'mallory', 'user-alice', 'user-bob'] },
     { groups: ['finance'], rights: 'read', toolsets: ['reports', 'usage'] },
     { emails: ['Dev@Example.com'], rights: 'write', toolsets: ['projects'], projects: ['proj_devonly'] },
+    // Two rules for one person: each is used whole, never mixed with the other (issue 17, item 3).
+    { subs: ['mixer'], rights: 'read', toolsets: ['reports'] },
+    { subs: ['mixer'], rights: 'destructive', toolsets: ['keys'], projects: ['proj_Atlas'] },
   ],
 };
 const clients: Client[] = [];
@@ -79,11 +83,13 @@ const post = (token?: string) =>
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
   });
 
-async function forge(claims: Record<string, unknown>, options: { jwk?: JWK; alg?: string } = {}): Promise<string> {
+/** A token signed with the provider's key; `typ` null leaves the header's typ out. */
+async function forge(claims: Record<string, unknown>, options: { jwk?: JWK; alg?: string; typ?: string | null } = {}): Promise<string> {
   const key = await importJWK(options.jwk ?? provider.privateJwk, options.alg ?? 'RS256');
   const now = Math.floor(Date.now() / 1000);
+  const typ = options.typ === undefined ? 'at+jwt' : options.typ;
   return new SignJWT({ scope: 'admin:destructive', client_id: 'forger', ...claims })
-    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: (options.jwk ?? provider.privateJwk).kid as string, typ: 'at+jwt' })
+    .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: (options.jwk ?? provider.privateJwk).kid as string, ...(typ === null ? {} : { typ }) })
     .setIssuer((claims.iss as string | undefined) ?? provider.issuer)
     .setAudience((claims.aud as string | undefined) ?? audience)
     .setSubject((claims.sub as string | undefined) ?? 'mallory')
@@ -178,7 +184,8 @@ describe('OAuth resource server', () => {
     expect(found.every((t) => t.effect !== 'destructive')).toBe(true);
     const described = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_archive' } })) as CallToolResult;
     expect(described.isError).toBe(true);
-    expect(text(described)).toMatch(/Unknown or disabled tool 'projects_archive'/);
+    // It exists, and the person learns what hides it (issue 19 §3).
+    expect(text(described)).toMatch(/projects_archive exists, but is hidden here: your access \(the OAuth policy\) does not include projects_archive/);
     const allowed = (await client.callTool({ name: 'describe_tool', arguments: { name: 'projects_create' } })) as CallToolResult;
     expect(allowed.isError, text(allowed)).toBeFalsy();
   });
@@ -218,6 +225,85 @@ describe('OAuth resource server', () => {
       expect(response.status).toBe(403);
       expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/no rule of this server's policy \(--policy\) grants/);
     }
+  });
+
+  it('two rules for one person are each used whole: the reports rule gives no reach to the keys rule, nor the keys rule to other projects', async () => {
+    // Someone with every right finds a real key in a project other than proj_Atlas.
+    const admin = await connect(await forge({ sub: 'mallory' }));
+    const projects = (await admin.callTool({ name: 'projects_list', arguments: { limit: 100 } })) as CallToolResult;
+    const other = (projects.structuredContent as { data: Array<{ id: string }> }).data[0]?.id as string;
+    const keys = (await admin.callTool({ name: 'call_tool', arguments: { name: 'projects_api_keys_list', arguments: { project_id: other } } })) as CallToolResult;
+    const key = (keys.structuredContent as { data: Array<{ id: string }> }).data[0]?.id as string;
+    expect(key).toBeDefined();
+
+    const mixer = await connect(await forge({ sub: 'mixer', scope: 'admin:destructive' }));
+    const names = (await mixer.listTools()).tools.map((t) => t.name);
+    expect(names).toContain('spend_report'); // the reports rule
+    expect(names).not.toContain('admin_api_keys_create'); // keys, but the keys rule is limited to a project
+    expect(names).not.toContain('projects_list');
+    for (const call of [
+      { name: 'admin_api_keys_create', arguments: { name: 'mixed' } },
+      { name: 'call_tool', arguments: { name: 'admin_api_keys_create', arguments: { name: 'mixed' } } },
+    ]) {
+      const refused = (await mixer.callTool(call)) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/admin_api_keys_create is not available to you: .*reaches the whole organization/);
+    }
+    for (const call of [
+      { name: 'projects_api_keys_delete', arguments: { project_id: other, key_id: key } },
+      { name: 'call_tool', arguments: { name: 'projects_api_keys_delete', arguments: { project_id: other, key_id: key } } },
+    ]) {
+      const refused = (await mixer.callTool(call)) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(new RegExp(`project ${other} is not one of yours \\(proj_Atlas\\)`));
+    }
+    const search = (await mixer.callTool({ name: 'search_tools', arguments: { query: 'admin key create', limit: 50 } })) as CallToolResult;
+    expect((search.structuredContent as { tools: Array<{ name: string }> }).tools.map((t) => t.name)).not.toContain('admin_api_keys_create');
+    const described = (await mixer.callTool({ name: 'describe_tool', arguments: { name: 'admin_api_keys_create' } })) as CallToolResult;
+    expect(text(described)).toMatch(/Unknown or disabled tool/);
+    // What each rule gives on its own still works.
+    const report = (await mixer.callTool({ name: 'spend_report', arguments: { period: 'last_7_days' } })) as CallToolResult;
+    expect(report.isError, text(report)).toBeFalsy();
+    const own = (await mixer.callTool({ name: 'call_tool', arguments: { name: 'projects_api_keys_delete', arguments: { project_id: 'proj_Atlas', key_id: key } } })) as CallToolResult;
+    expect(text(own)).not.toMatch(/not one of yours|not available to you/); // let through; the sandbox answers 404
+  });
+
+  it('only email_verified: true verifies an email: a string, a number or no claim does not', async () => {
+    for (const email_verified of ['false', 'true', 1, undefined]) {
+      const response = await post(await forge({ sub: 'user-gina', email: 'dev@example.com', ...(email_verified === undefined ? {} : { email_verified }) }));
+      expect(response.status, JSON.stringify(email_verified)).toBe(403);
+      expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/grants subject user-gina any access/);
+    }
+    expect((await post(await forge({ sub: 'user-gina', email: 'dev@example.com', email_verified: true }))).status).toBe(200);
+  });
+
+  it('takes access tokens typed at+jwt (RFC 9068), as the provider issues them, and refuses other types', async () => {
+    const issued = await provider.token('admin:read', audience);
+    expect(decodeProtectedHeader(issued).typ).toBe('at+jwt');
+    expect((await post(await forge({ sub: 'mallory' }, { typ: 'application/at+jwt' }))).status).toBe(200);
+    const cases: Array<[string | null, RegExp]> = [
+      ['JWT', /typ is JWT, not at\+jwt/],
+      [null, /has no typ, not at\+jwt/],
+      ['logout+jwt', /typ is logout\+jwt, not at\+jwt/],
+    ];
+    for (const [typ, reason] of cases) {
+      const response = await post(await forge({ sub: 'mallory' }, { typ }));
+      expect(response.status, String(typ)).toBe(401);
+      const challenge = response.headers.get('www-authenticate') ?? '';
+      expect(challenge, String(typ)).toMatch(/error="invalid_token"/);
+      expect(challenge, String(typ)).toMatch(reason);
+      expect(challenge, String(typ)).toMatch(/OPENAI_ADMIN_MCP_OAUTH_ACCEPT_TYP_JWT/);
+    }
+  });
+
+  it('with --oauth-accept-typ-jwt also takes typ JWT or none, for providers that cannot issue at+jwt, but never another type', async () => {
+    const server = new ResourceServer({ issuer: provider.issuer, audience, acceptTypJwt: true });
+    expect((await server.verify(await provider.token('admin:write', audience))).right).toBe('write');
+    expect((await server.verify(await forge({ sub: 'user-hal' }, { typ: 'JWT' }))).sub).toBe('user-hal');
+    expect((await server.verify(await forge({ sub: 'user-hal' }, { typ: null }))).sub).toBe('user-hal');
+    await expect(server.verify(await forge({ sub: 'user-hal' }, { typ: 'logout+jwt' }))).rejects.toThrow(/typ is logout\+jwt, not at\+jwt or JWT/);
+    // An ID token is still refused: its aud is the client, not this server.
+    await expect(server.verify(await forge({ sub: 'user-hal', aud: CLIENT_ID }, { typ: 'JWT' }))).rejects.toThrow(/another audience/);
   });
 
   it("a session belongs to the person who opened it: another person's valid token cannot use or close it", async () => {

@@ -37,6 +37,14 @@ describe('the policy file', () => {
     expect(config.policy).toBe('p.json');
     expect(parseConfig(['--http'], { OPENAI_ADMIN_MCP_POLICY: 'q.json', OPENAI_ADMIN_MCP_OAUTH_ISSUER: 'https://id.example.com/', OPENAI_ADMIN_MCP_OAUTH_AUDIENCE: 'https://mcp.example.com/mcp' }).policy).toBe('q.json');
   });
+
+  it('--oauth-accept-typ-jwt is off by default, and a usage error without OAuth', () => {
+    const oauth = { OPENAI_ADMIN_MCP_OAUTH_ISSUER: 'https://id.example.com/', OPENAI_ADMIN_MCP_OAUTH_AUDIENCE: 'https://mcp.example.com/mcp' };
+    expect(parseConfig(['--http'], oauth).oauthAcceptTypJwt).toBe(false);
+    expect(parseConfig(['--http', '--oauth-accept-typ-jwt'], oauth).oauthAcceptTypJwt).toBe(true);
+    expect(parseConfig(['--http'], { ...oauth, OPENAI_ADMIN_MCP_OAUTH_ACCEPT_TYP_JWT: '1' }).oauthAcceptTypJwt).toBe(true);
+    expect(() => parseConfig(['--http', '--oauth-accept-typ-jwt'], {})).toThrow(/--oauth-accept-typ-jwt .* needs --oauth-issuer/);
+  });
 });
 
 describe("a person's grant", () => {
@@ -54,31 +62,30 @@ describe("a person's grant", () => {
   );
 
   it('without a policy is what the scopes allow', () => {
-    expect(grantFor(caller({ right: 'write' }), undefined)).toMatchObject({ right: 'write' });
-    expect(grantFor(caller({ right: 'write' }), undefined)?.toolsets).toBeUndefined();
+    expect(grantFor(caller({ right: 'write' }), undefined)?.allowances).toEqual([{ right: 'write' }]);
   });
 
   it('never exceeds the scopes, whatever the rules give', () => {
-    expect(grantFor(caller({ right: 'read', claims: { roles: ['admins'] } }), policy)?.right).toBe('read');
-    expect(grantFor(caller({ right: 'destructive', claims: { roles: ['finance'] } }), policy)?.right).toBe('read');
+    expect(grantFor(caller({ right: 'read', claims: { roles: ['admins'] } }), policy)?.allowances).toEqual([{ right: 'read' }]);
+    expect(grantFor(caller({ right: 'destructive', claims: { roles: ['finance'] } }), policy)?.allowances.map((a) => a.right)).toEqual(['read']);
   });
 
   it('matches groups from the configured claim (an array or one string), verified emails without case, and subjects', () => {
-    expect(grantFor(caller({ claims: { roles: 'finance' } }), policy)?.toolsets).toEqual(new Set(['reports', 'usage']));
+    expect(grantFor(caller({ claims: { roles: 'finance' } }), policy)?.allowances).toEqual([{ right: 'read', toolsets: new Set(['reports', 'usage']) }]);
     expect(grantFor(caller({ claims: { groups: ['admins'] } }), policy)).toBeUndefined(); // another claim
-    expect(grantFor(caller({ email: 'dev@EXAMPLE.com' }), policy)).toMatchObject({ right: 'write', projects: new Set(['proj_a']) });
+    expect(grantFor(caller({ email: 'dev@EXAMPLE.com' }), policy)?.allowances).toEqual([{ right: 'write', toolsets: new Set(['projects']), projects: new Set(['proj_a']) }]);
     expect(grantFor(caller({ email: 'dev@example.com', emailVerified: false }), policy)).toBeUndefined();
-    expect(grantFor(caller({ sub: 'user-9' }), policy)).toMatchObject({ right: 'write', toolsets: new Set(['keys']) });
+    expect(grantFor(caller({ sub: 'user-9' }), policy)?.allowances).toEqual([{ right: 'write', toolsets: new Set(['keys']), projects: new Set(['proj_b']) }]);
     expect(grantFor(caller({ sub: 'stranger' }), policy)).toBeUndefined();
   });
 
-  it('adds rules up: the most any matching rule gives on each axis', () => {
+  it('keeps each matching rule whole, never merged with another, and drops those another includes', () => {
     const both = grantFor(caller({ sub: 'user-9', email: 'dev@example.com' }), policy);
-    expect(both).toMatchObject({ right: 'write', toolsets: new Set(['projects', 'keys']), projects: new Set(['proj_a', 'proj_b']) });
-    // A rule without toolsets or projects lifts those limits.
-    const admin = grantFor(caller({ sub: 'user-9', claims: { roles: ['admins'] } }), policy);
-    expect(admin).toMatchObject({ right: 'destructive' });
-    expect(admin?.toolsets).toBeUndefined();
-    expect(admin?.projects).toBeUndefined();
+    expect(both?.allowances).toEqual([
+      { right: 'write', toolsets: new Set(['projects']), projects: new Set(['proj_a']) },
+      { right: 'write', toolsets: new Set(['keys']), projects: new Set(['proj_b']) },
+    ]);
+    // A rule without limits includes the narrower ones.
+    expect(grantFor(caller({ sub: 'user-9', claims: { roles: ['admins'] } }), policy)?.allowances).toEqual([{ right: 'destructive' }]);
   });
 });
