@@ -1,10 +1,8 @@
-import { once } from 'node:events';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AdminClient, ApiError, ConnectionError } from '../../src/client/index.js';
-import { TEST_ADMIN_KEY } from '../helpers.js';
+import { TEST_ADMIN_KEY, useUpstream } from '../helpers.js';
 
 /*
  * A hostile or broken upstream (OPENAI_BASE_URL pointing at it) can fail a call, never the server:
@@ -17,7 +15,6 @@ const CAP = 1_000_000;
 /** 4 MB of zeros in about 4 KB: a small gzip bomb. */
 const BOMB = gzipSync(Buffer.alloc(4 * CAP));
 
-let server: Server;
 let baseUrl: string;
 /** Bytes the server managed to send per path before the client stopped reading. */
 const sent = new Map<string, number>();
@@ -42,8 +39,8 @@ function stream(res: ServerResponse, path: string, total: number, chunk = 64 * 1
   next();
 }
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
+useUpstream(
+  (req, res) => {
     const path = (req.url ?? '').replace(/^\/v1/, '').split('?')[0] as string;
     const json = { 'content-type': 'application/json', 'x-request-id': `req${path.replace(/\//g, '_')}` };
     switch (path) {
@@ -82,17 +79,11 @@ beforeAll(async () => {
         res.writeHead(200, json);
         return void res.end('{"object":"ok"}');
     }
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+  },
+  (url) => {
+    baseUrl = url;
+  },
+);
 
 const client = (options: { timeoutMs?: number; maxResponseBytes?: number } = {}) =>
   new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl, maxRetries: 0, maxResponseBytes: CAP, ...options });
