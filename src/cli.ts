@@ -20,6 +20,9 @@ search_tools, describe_tool and call_tool, which reach every other tool: at most
 
 Flags:
   --sandbox               Use the in-process sandbox instead of the real API (no key needed)
+  --seed N --latency-ms N --fault-rate R
+                          With sandbox or --sandbox: the simulated organization's seed, added
+                          latency and share of requests answered with a fault
   --read-only             Only read tools; the HTTP client also refuses non-GET requests
   --toolsets a,b          Only these toolsets, all listed: all, reports, projects, members, keys,
                           limits, certificates, usage, audit, security (union with --tools)
@@ -48,6 +51,8 @@ Flags:
                           one that made no request after initialize closes after min(S, 300)
   --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
   --max-retries N         Retries for retryable failures, 0-10 (default 2)
+  --request-timeout S     Deadline of one API request, headers and whole body, 1-600 s (default 60)
+  --max-response-mb N     Cap on an API answer, on the wire and unpacked, 1-256 MB (default 64)
   --max-result-tokens N   Token budget of one tool result (default 8000); larger results are cut
                           at an item boundary with the arguments that continue them
   -h, --help              This help
@@ -61,7 +66,8 @@ Environment:
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
                           HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, OAUTH_ACCEPT_TYP_JWT=1,
                           POLICY=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
-                          MAX_RESULT_TOKENS=…
+                          MAX_RESULT_TOKENS=…, REQUEST_TIMEOUT=…, MAX_RESPONSE_MB=…
+                          Booleans take 1 or 0 (also true/false, yes/no, on/off); anything else exits 2
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -57,9 +57,18 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
   const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
-  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger, observer: metrics };
+  const clientOptions = {
+    baseUrl,
+    organization: config.organization,
+    readOnly: config.readOnly,
+    maxRetries: config.maxRetries,
+    timeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    logger,
+    observer: metrics,
+  };
   const client = new AdminClient({ apiKey, ...clientOptions });
-  const sharedPool = new SharedPool(new URL(baseUrl).origin);
+  const sharedPool = new SharedPool(new URL(baseUrl).origin, {}, config.requestTimeoutMs);
   let audit: AuditTrail | undefined;
   if (config.auditLog) {
     try {
