@@ -3,6 +3,7 @@ import type { Pool } from 'undici';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
+import { Aborted, announcedLimit, gateFor, type RequestGate } from './gate.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type RangeRequest, type RangeResult } from './ranges.js';
 import { hasDotSegment, serializeQuery, type Query } from './query.js';
@@ -45,6 +46,8 @@ export interface ClientOptions {
   logger?: Logger;
   /** Told of every attempt's answer and every retry (the server's metrics). */
   observer?: RequestObserver;
+  /** Paces requests to the API's announced limit and backs off on 429 (see gate.ts). Default: one per origin and key. */
+  gate?: RequestGate;
 }
 
 export interface RequestObserver {
@@ -102,6 +105,8 @@ export class AdminClient {
   private readonly backoff: BackoffPolicy;
   private readonly logger: Logger;
   private readonly observer: RequestObserver | undefined;
+  /** Shared by every client of this admin key: the API's rate limit is per organization, not per client. */
+  readonly gate: RequestGate;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
@@ -122,6 +127,7 @@ export class AdminClient {
       'accept-encoding': 'gzip',
       ...(options.organization ? { 'openai-organization': options.organization } : {}),
     };
+    this.gate = options.gate ?? gateFor(url.origin, options.apiKey, options.connections ?? 16);
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? new SharedPool(url.origin, options, this.timeoutMs);
   }
@@ -167,6 +173,12 @@ export class AdminClient {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
+        await this.gate.acquire(options.signal);
+      } catch (error) {
+        if (error instanceof Aborted) throw new CancelledError(method, path, reached);
+        throw error;
+      }
+      try {
         const pool = await this.pool.get();
         // The deadline is undici's own per-request timers, and the caller's signal goes to undici as it is.
         // A signal of our own per attempt (AbortController, or AbortSignal.timeout + any as before) costs
@@ -176,7 +188,9 @@ export class AdminClient {
         status = res.statusCode;
         responseHeaders = res.headers;
         text = await readText(res.body, header(res.headers, 'content-encoding'));
+        this.gate.release(status, status === 429 ? retryAfterMs(res.headers) : null, announcedLimit(res.headers));
       } catch (error) {
+        this.gate.release(null, null, null);
         if (error instanceof UnexpectedEncoding) throw new Error(`${method} ${path}: ${error.message}.`);
         // Cancelled mid-attempt: the request may already be at the API.
         if (options.signal?.aborted) throw new CancelledError(method, path, true);
