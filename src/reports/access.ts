@@ -62,7 +62,6 @@ export const accessReview = report({
     expand_groups: z.boolean().optional().describe('List group members'),
     max_items: z.number().int().min(1).max(500).optional().describe('Org review keys, default 12'),
     cursor: z.string().optional().describe('next_cursor'),
-    fresh: z.boolean().optional().describe('Re-read names now (default: up to 5 min old)'),
   },
   output: z.object({
     summary: z.string(),

@@ -32,7 +32,7 @@ export const find = report({
     query: z.string().min(1).describe('Name, email, ID or key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
-    fresh: z.boolean().optional().describe('Re-read names now (default: up to 5 min old)'),
+    fresh: z.boolean().optional(),
   },
   output: z.object({
     query: z.string(),

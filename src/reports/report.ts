@@ -81,19 +81,15 @@ export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { 
   return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
 }
 
-/** Where a report stopped reading per-project lists because it reached its request budget, and how to go on. */
-export const partialReadShape = z.object({ warning: z.string(), unread_projects: z.number(), next: z.string() });
+/** Where a report stopped reading per-project lists at its request budget, and how to go on: one sentence. */
+export const partialReadShape = z.string();
 
 /** The partial note of a call whose directory reads stopped at the budget; nothing when it read everything. */
-export function partialRead(budget: RequestBudget, tool: string): { partial?: z.infer<typeof partialReadShape> } {
+export function partialRead(budget: RequestBudget, tool: string): { partial?: string } {
   if (budget.unread.size === 0) return {};
   const unread = Math.max(...budget.unread.values());
   const lists = [...budget.unread.keys()].map((f) => f.replace('_', ' ')).join(', ');
   return {
-    partial: {
-      warning: `Stopped after ${budget.used} requests: the ${lists} of ${unread} project(s) were not read yet, so matches there are missing.`,
-      unread_projects: unread,
-      next: `Call ${tool} again with the same arguments: what was read is kept, and the next call reads on from there.`,
-    },
+    partial: `Stopped after ${budget.used} requests: the ${lists} of ${unread} project(s) are not read yet, so this answer leaves them out. Call ${tool} again with the same arguments to continue: what was read is kept.`,
   };
 }
