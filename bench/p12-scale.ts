@@ -10,7 +10,7 @@ import { BENCH_KEY, CLI, connectStdio, ms, resultText, table, type StdioSession 
  * its upstream requests counted, and any 429 noted. A call answering `partial` is repeated, as the
  * answer says, until it is complete; each repeat is a row.
  *
- *   node dist/bench/p12-scale.js [--sizes small,large,huge] [--cli dist/cli.js] [--timeout-s 120]
+ *   node dist/bench/p12-scale.js [--sizes small,large,huge] [--cli dist/cli.js] [--timeout-s 120] [--rate-limit 600]
  */
 
 interface Row {
@@ -24,7 +24,7 @@ interface Row {
   rssMiB: number;
 }
 
-const RPM = 600;
+let RPM = 600;
 const LATENCY = 50;
 
 function rssMiB(pid: number | null | undefined): number {
@@ -34,7 +34,7 @@ function rssMiB(pid: number | null | undefined): number {
 }
 
 /** The least time `n` requests take at RPM, with one second of burst, plus one round trip. */
-const floorMs = (n: number) => (Math.max(0, n - RPM / 60) / (RPM / 60)) * 1000 + LATENCY;
+const floorMs = (n: number) => (RPM > 0 ? (Math.max(0, n - RPM / 60) / (RPM / 60)) * 1000 : 0) + LATENCY;
 
 async function measure(size: string, session: StdioSession, sandbox: Sandbox, call: string, name: string, args: Record<string, unknown>, timeoutMs: number): Promise<Row & { partial: boolean }> {
   // A quiet second first, so the API's bucket is full, as the floor assumes.
@@ -69,7 +69,7 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
 export async function p12(sizes: string[], cli = CLI, timeoutMs = 120_000): Promise<Row[]> {
   const rows: Row[] = [];
   for (const size of sizes) {
-    const sandbox = await startSandbox({ size, latencyMs: LATENCY, rateLimitRpm: RPM, seed: 1 });
+    const sandbox = await startSandbox({ size, latencyMs: LATENCY, rateLimitRpm: RPM > 0 ? RPM : undefined, seed: 1 });
     const session = await connectStdio(cli, [], { OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' });
     try {
       rows.push({ ...(await measure(size, session, sandbox, 'idle server', 'find', { query: 'no-such-name', kinds: ['invite'] }, timeoutMs)), call: 'idle (find, invites only)' });
@@ -108,6 +108,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     return at >= 0 ? process.argv[at + 1] : undefined;
   };
   const sizes = (arg('sizes') ?? 'small,large,huge').split(',');
+  // `--rate-limit 0` counts the requests a call makes with no limit in the way.
+  RPM = Number(arg('rate-limit') ?? 600);
   const rows = await p12(sizes, arg('cli') ?? CLI, Number(arg('timeout-s') ?? 120) * 1000);
   process.stdout.write(`${render(rows)}\n`);
   process.exit(0);
