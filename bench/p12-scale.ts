@@ -53,7 +53,7 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
   }
   const elapsed = performance.now() - started;
   const made = sandbox.requests.slice(from);
-  return {
+  const row = {
     size,
     call,
     requests: made.length,
@@ -64,6 +64,9 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
     rssMiB: rssMiB(session.transport.pid),
     partial,
   };
+  // Each row as it is measured, so a long run at huge shows where it is.
+  process.stderr.write(`${render([row]).split('\n').at(-1)}\n`);
+  return row;
 }
 
 export async function p12(sizes: string[], cli = CLI, timeoutMs = 120_000): Promise<Row[]> {
