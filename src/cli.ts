@@ -6,7 +6,7 @@ const HELP = `openai-admin-mcp ${VERSION}: an MCP server for the OpenAI Admin AP
 Usage:
   openai-admin-mcp [flags]                 MCP server on stdio (real API; needs OPENAI_ADMIN_KEY)
   openai-admin-mcp --sandbox [flags]       MCP server on the built-in simulated organization
-  openai-admin-mcp sandbox [--port N] [--seed N] [--latency-ms N] [--fault-rate R]
+  openai-admin-mcp sandbox [--port N] [--seed N] [--size S] [--rate-limit RPM] [--latency-ms N] [--fault-rate R]
                                            The simulated Admin API alone; prints its base URL
   openai-admin-mcp tools [--json] [flags]  List the tools these flags list: toolset, effect, endpoint
   openai-admin-mcp call TOOL [JSON] [flags]

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { BOOLEAN_WORDS, parseBoolean } from './boolean.js';
 import { DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES } from './client/index.js';
 import { parseLogLevel, type LogLevel } from './log.js';
+import { parseSize, type OrgSize } from './sandbox/size.js';
 
 /** A command-line or environment mistake: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {
@@ -63,6 +64,10 @@ export interface ServerConfig {
   seed: number;
   latencyMs: number;
   faultRate: number;
+  /** `--size`: small (default), large, huge or PROJECTS,USERS,KEYS. */
+  size: OrgSize;
+  /** `--rate-limit`: requests per minute; 0 for none. */
+  rateLimitRpm: number;
 }
 
 export const OPTIONS = {
@@ -99,6 +104,8 @@ export const OPTIONS = {
   seed: { type: 'string' },
   'latency-ms': { type: 'string' },
   'fault-rate': { type: 'string' },
+  size: { type: 'string' },
+  'rate-limit': { type: 'string' },
 } as const;
 
 const MIB = 1024 * 1024;
@@ -106,7 +113,7 @@ const MIB = 1024 * 1024;
 const COMMANDS = new Set(['sandbox', 'tools', 'call', 'view']);
 
 /** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
-const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
+const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
@@ -190,7 +197,17 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     seed: integer('--seed', values.seed ?? '1', 0, 2 ** 31 - 1),
     latencyMs: integer('--latency-ms', values['latency-ms'] ?? '0', 0, 60_000),
     faultRate: fraction('--fault-rate', values['fault-rate'] ?? '0'),
+    size: sandboxSize(values.size ?? 'small'),
+    rateLimitRpm: integer('--rate-limit', values['rate-limit'] ?? '0', 0, 1_000_000),
   };
+}
+
+function sandboxSize(text: string): OrgSize {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
 }
 
 function rejectExtra(command: string, rest: string[]): string[] {

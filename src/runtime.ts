@@ -45,7 +45,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     // Loaded only when asked for: a server on the real API never pays for the simulator, and one on
     // the sandbox pays for it on its first request, not before its tool list.
     const { bindSandbox } = await import('./sandbox-port.js');
-    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
+    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, size: config.size, rateLimitRpm: config.rateLimitRpm, lazySeed: true });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {

@@ -4,6 +4,7 @@ import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { BodyProblem, DEFAULT_MAX_RESPONSE_BYTES, UnexpectedEncoding, readBody } from './body.js';
 import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
+import { Aborted, announcedLimit, gateFor, type RequestGate } from './gate.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type RangeRequest, type RangeResult } from './ranges.js';
 import { hasDotSegment, serializeQuery, type Query } from './query.js';
@@ -53,6 +54,8 @@ export interface ClientOptions {
   logger?: Logger;
   /** Told of every attempt's answer and every retry (the server's metrics). */
   observer?: RequestObserver;
+  /** Paces requests to the API's announced limit and backs off on 429 (see gate.ts). Default: one per origin and key. */
+  gate?: RequestGate;
 }
 
 export interface RequestObserver {
@@ -111,6 +114,8 @@ export class AdminClient {
   private readonly backoff: BackoffPolicy;
   private readonly logger: Logger;
   private readonly observer: RequestObserver | undefined;
+  /** Shared by every client of this admin key: the API's rate limit is per organization, not per client. */
+  readonly gate: RequestGate;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
@@ -132,6 +137,7 @@ export class AdminClient {
       'accept-encoding': 'gzip',
       ...(options.organization ? { 'openai-organization': options.organization } : {}),
     };
+    this.gate = options.gate ?? gateFor(url.origin, options.apiKey, options.connections ?? 16);
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? new SharedPool(url.origin, options, this.timeoutMs);
   }
@@ -185,6 +191,12 @@ export class AdminClient {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
+        await this.gate.acquire(options.signal);
+      } catch (error) {
+        if (error instanceof Aborted) throw new CancelledError(method, path, reached);
+        throw error;
+      }
+      try {
         const pool = await this.pool.get();
         // The deadline is undici's headers timer plus one plain timer while the body is read (readBody),
         // and the caller's signal goes to undici as it is. A signal of our own per attempt (AbortController, or AbortSignal.timeout + any as before) costs
@@ -201,7 +213,9 @@ export class AdminClient {
           if (!(problem instanceof BodyProblem)) throw problem;
           throw unreadable(res.statusCode, problem.code, `${method} ${path}: ${problem.message}.`, header(res.headers, 'x-request-id'), method, path, attempt, reached);
         });
+        this.gate.release(status, status === 429 ? retryAfterMs(res.headers) : null, announcedLimit(res.headers));
       } catch (error) {
+        this.gate.release(null, null, null);
         if (error instanceof UnexpectedEncoding) throw new Error(`${method} ${path}: ${error.message}.`);
         if (error instanceof ApiError) {
           this.observer?.upstream(method, error.status, (performance.now() - started) / 1000);

@@ -79,7 +79,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     await Promise.all([readOnly, dynamic].map(async (server) => {
       const report = ok(await call(server, 'usage_report', { family: 'vector_stores', period: 'last_7_days' }));
       const today = Math.floor(Date.now() / 1000 / DAY) * DAY;
-      expect(report.period.data_through).toBe(`${new Date(today * 1000).toISOString().slice(0, 10)} 00:00Z`);
+      expect(report.period.data_through).toBe(`${new Date(today * 1000).toISOString().slice(0, 10)}T00:00Z`);
       const buckets = await truth.buckets('/organization/usage/vector_stores', today - 7 * DAY, today);
       const daily = buckets.map((b) => b.results.reduce((s, r) => s + ((r.usage_bytes as number) ?? 0), 0));
       expect(report.totals.usage_bytes_latest, 'the last complete day, not today so far').toBe(daily[daily.length - 1]);
