@@ -42,5 +42,8 @@ export function describeNeeding(...names: Prerequisite[]): (title: string, body:
   if (missing.length === 0) return (title, body) => describe(title, body);
   const why = `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not installed`;
   if (process.env.CI) throw new Error(`${why}; CI runs every suite: ${installCommand(missing)}`);
-  return (title, body) => describe.skip(`${title} (skipped: ${why}; install: ${installCommand(missing)})`, body);
+  return (title, body) => {
+    console.warn(`skipped "${title}": ${why}`);
+    describe.skip(`${title} (skipped: ${why}; install: ${installCommand(missing)})`, body);
+  };
 }
