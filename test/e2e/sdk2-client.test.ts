@@ -31,7 +31,7 @@ const transports = {
   'stateless HTTP': () => new StreamableHTTPClientTransport(new URL(stateless.url)),
 };
 
-describe('an MCP SDK 2.x client', () => {
+describe('an MCP SDK 2.x client', { timeout: 90_000 }, () => {
   it.concurrent.each(Object.keys(transports) as (keyof typeof transports)[])('over %s: lists the tools, answers a report and gets a preview', async (name) => {
     const client = new Client({ name: 'sdk2-test', version: '1.0.0' });
     await client.connect(transports[name]());
