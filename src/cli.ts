@@ -55,6 +55,10 @@ Flags:
   --max-response-mb N     Cap on an API answer, on the wire and unpacked, 1-256 MB (default 64)
   --max-result-tokens N   Token budget of one tool result (default 8000); larger results are cut
                           at an item boundary with the arguments that continue them
+  --seed N                With sandbox or --sandbox: the simulated organization's seed (default 1)
+  --latency-ms N          With sandbox or --sandbox: latency added to every request, 0-60000 (default 0)
+  --fault-rate R          With sandbox or --sandbox: share of requests answered with a fault, 0-1
+                          (default 0)
   -h, --help              This help
   -v, --version           The version
 
