@@ -45,7 +45,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     // Loaded only when asked for: a server on the real API never pays for the simulator, and one on
     // the sandbox pays for it on its first request, not before its tool list.
     const { bindSandbox } = await import('./sandbox-port.js');
-    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
+    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, size: config.size, rateLimitRpm: config.rateLimitRpm, lazySeed: true });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {
@@ -57,9 +57,18 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
   const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
-  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger, observer: metrics };
+  const clientOptions = {
+    baseUrl,
+    organization: config.organization,
+    readOnly: config.readOnly,
+    maxRetries: config.maxRetries,
+    timeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    logger,
+    observer: metrics,
+  };
   const client = new AdminClient({ apiKey, ...clientOptions });
-  const sharedPool = new SharedPool(new URL(baseUrl).origin);
+  const sharedPool = new SharedPool(new URL(baseUrl).origin, {}, config.requestTimeoutMs);
   let audit: AuditTrail | undefined;
   if (config.auditLog) {
     try {

@@ -70,7 +70,7 @@ export class ToolHost implements Host {
   /** Every tool that exists, exposed or not, so refusals can say why and be audited. */
   private readonly every: Map<string, RegisteredTool>;
   private readonly confirmations: Confirmations;
-  /** Project, user and group lists for the reports, dropped after every write. */
+  /** The directory of names and IDs the reports share; a write drops what it touched. */
   readonly names: NameDirectory;
 
   constructor(private readonly deps: ServerDeps) {
@@ -83,7 +83,7 @@ export class ToolHost implements Host {
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore, deps.confirmationObserver);
-    this.names = new NameDirectory(deps.client, 60_000, deps.now);
+    this.names = new NameDirectory(deps.client, { now: deps.now });
     this.instructions = this.instructionsFor({ toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)), readOnly: deps.readOnly, mode: this.mode });
   }
 
@@ -153,7 +153,7 @@ export class ToolHost implements Host {
       return await executeEndpoint(tool, args, ctx);
     } finally {
       // Our own write must never be answered from a cached name list.
-      if (tool.effect !== 'read') this.names.invalidate();
+      if (tool.effect !== 'read') this.names.directory.invalidateWrite(tool.endpoint?.path, args);
     }
   }
 
@@ -220,7 +220,7 @@ export class ToolHost implements Host {
     const opts = { sandbox: this.deps.sandbox };
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
-    const names = session.client ? new NameDirectory(ctx.client, 0) : this.names;
+    const names = session.client ? new NameDirectory(ctx.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
     // Targets are read from the definitions, so a draft can read one even where its step will be refused.
     const definition = (name: string) => {
       const found = endpointTools.find((t) => t.name === name);
@@ -266,7 +266,10 @@ export class ToolHost implements Host {
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
     try {
       const client = session.client ?? this.deps.client;
-      const names = session.client ? new NameDirectory(session.client, 0) : this.names;
+      // A key from the request's headers gets a directory of its own for this call: names read with
+      // one caller's key are never served to another.
+      const shared = session.client ? new NameDirectory(session.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
+      const names = isRecord(parsed.data) && parsed.data.fresh === true ? shared.fresh() : shared;
       const progress = session.progress ? windowCounter(session.progress) : undefined;
       const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       // Reports are cut like any result: at item boundaries of their arrays, saying what was cut.

@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { BOOLEAN_WORDS, parseBoolean } from '../boolean.js';
 import type { Toolset } from './endpoint.js';
 import type { CallSession, Host } from './host.js';
 import { META_NAMES } from './meta-listing.js';
@@ -82,9 +83,8 @@ export function requestedSelection(headers: Record<string, string | string[] | u
   const toolsets = header('x-mcp-toolsets');
   const tools = header('x-mcp-tools');
   if (readOnly === undefined && toolsets === undefined && tools === undefined) return null;
-  if (readOnly !== undefined && !['1', 'true', '0', 'false'].includes(readOnly.toLowerCase())) {
-    throw new RangeError(`X-MCP-Readonly must be 1 or 0 (true/false), got '${readOnly}'.`);
-  }
+  const readOnlyValue = readOnly === undefined ? false : parseBoolean(readOnly);
+  if (readOnlyValue === undefined) throw new RangeError(`X-MCP-Readonly='${readOnly}' is not a boolean: use ${BOOLEAN_WORDS}.`);
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
-  return { readOnly: readOnly === '1' || readOnly?.toLowerCase() === 'true', toolsets: list(toolsets), tools: list(tools) };
+  return { readOnly: readOnlyValue, toolsets: list(toolsets), tools: list(tools) };
 }

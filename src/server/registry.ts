@@ -9,7 +9,7 @@ import { quoteValue } from '../../tools/common.js';
 import { IDENTIFYING_FIELDS } from './budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
-import { compactInput, mergeShapes, toJsonSchema, type JsonSchema } from './schema.js';
+import { compactInput, mergeShapes, shareRepeats, toJsonSchema, type JsonSchema } from './schema.js';
 import { viewMeta } from '../views/resource.js';
 
 export type { CompositeTool, WorkflowTool };
@@ -201,7 +201,7 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'hin
   return {
     ...tool,
     inputSchema: prebuilt?.inputSchema ?? compactInput(toJsonSchema(tool.input), tool.name),
-    outputSchema: tool.composite ? (prebuilt?.outputSchema ?? toJsonSchema(tool.output)) : undefined,
+    outputSchema: tool.composite ? (prebuilt?.outputSchema ?? shareRepeats(toJsonSchema(tool.output))) : undefined,
     hints,
     annotations: compactAnnotations(hints),
   };

@@ -89,7 +89,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     const buckets = await truth.buckets('/organization/usage/vector_stores', TODAY - 7 * DAY, NOW);
     // Today's bucket is still filling: a level's latest value and its average are of complete days.
     const daily = buckets.filter((b) => b.start_time < TODAY).map((b) => b.results.reduce((s, r) => s + ((r.usage_bytes as number) ?? 0), 0));
-    expect(report.period.data_through).toBe(`${new Date(TODAY * 1000).toISOString().slice(0, 10)} 00:00Z`);
+    expect(report.period.data_through).toBe(`${new Date(TODAY * 1000).toISOString().slice(0, 10)}T00:00Z`);
     expect(report.totals.usage_bytes_latest, 'no false zero from the day still filling').toBeGreaterThan(0);
     expect(report.totals.usage_bytes, 'a level is never summed').toBeUndefined();
     expect(report.totals.usage_bytes_latest).toBe(daily[daily.length - 1]);

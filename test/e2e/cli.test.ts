@@ -45,6 +45,15 @@ describe('command line', () => {
     expect(result.stdout).toBe('');
   });
 
+  it('sandbox settings work with --sandbox on every command, and are refused against the real API', async () => {
+    const tools = await cli(['tools', '--sandbox', '--seed', '2', '--latency-ms', '1']);
+    expect(tools.stderr).toBe('');
+    expect(tools.code).toBe(0);
+    const real = await cli(['--seed', '2', '--fault-rate', '0.5'], { OPENAI_ADMIN_KEY: 'sk-admin-x' });
+    expect(real.code).toBe(2);
+    expect(real.stderr).toMatch(/--seed applies only to 'sandbox' and '--sandbox'/);
+  });
+
   it('a mistyped safety variable is an error, never ignored', async () => {
     const result = await cli(['tools'], { OPENAI_ADMIN_MCP_READ_ONLY: 'ture' });
     expect(result.code).toBe(2);
