@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { startSandbox } from '../../src/sandbox/server.js';
+import { useSandbox } from '../helpers.js';
 import type { ToolHost } from '../../src/server/mcp.js';
 import { DAY, hostFor, NOW, ok, refused, TODAY } from '../reports/support.js';
 import { KEY, Truth } from './truth.js';
@@ -32,20 +33,15 @@ const rowsOf = (counts: Record<string, number>) => Object.entries(counts).map(([
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 describe.each([1, 2])('seed %i', (seed) => {
-  let sandbox: Sandbox;
   let client: AdminClient;
   let host: ToolHost;
   let truth: Truth;
-
-  beforeAll(async () => {
-    sandbox = await startSandbox({ seed, now: () => NOW });
-    client = new AdminClient({ apiKey: KEY, baseUrl: sandbox.url, maxRetries: 0 });
-    host = hostFor(client);
-    truth = new Truth(sandbox.url);
+  useSandbox({ seed, now: () => NOW }, (started) => {
+    client = started.client;
+    truth = new Truth(started.sandbox.url);
   });
-  afterAll(async () => {
-    await client?.close();
-    await sandbox?.close();
+  beforeAll(() => {
+    host = hostFor(client);
   });
 
   const window = { start: TODAY - 90 * DAY, end: TODAY };
