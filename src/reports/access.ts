@@ -60,6 +60,7 @@ export const accessReview = report({
     user: z.string().min(1).optional().describe('Email, name or ID'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Default 90'),
     expand_groups: z.boolean().optional().describe('List group members'),
+    group_keys_by: z.literal('owner').optional(),
     max_items: z.number().int().min(1).max(500).optional().describe('Org review keys, default 12'),
     cursor: z.string().optional().describe('next_cursor'),
   },
@@ -74,6 +75,8 @@ export const accessReview = report({
     service_accounts: z.union([z.array(row), z.string()]).optional(),
     keys: z.array(z.union([row, z.string()])).optional(),
     key_columns: z.string().optional(),
+    /** With group_keys_by: one line per key owner (user or service account) in key_columns' order, all-stale owners first. */
+    owners: z.array(z.string()).optional(),
     memberships: z.array(row).optional(),
     organization_owners: z.array(z.string()).optional(),
     projects_without_owner: z.array(z.string()).optional(),
@@ -89,13 +92,19 @@ export const accessReview = report({
     refuseIgnored(args);
     const staleDays = args.stale_days ?? 90;
     if (args.user) return reviewUser(args.user, args.project, staleDays, ctx);
+    if (args.group_keys_by) return keysByOwner(args.project, staleDays, args.max_items ?? 12, args.cursor, ctx);
     if (args.project) return reviewProject(args.project, staleDays, args.expand_groups === true, ctx);
     return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 12, args.cursor, ctx);
   },
 });
 
 /** An argument the chosen review does not use is refused with the reason, never dropped. */
-function refuseIgnored(args: { project?: string; user?: string; stale_days?: number; expand_groups?: boolean; max_items?: number; cursor?: string }): void {
+function refuseIgnored(args: { project?: string; user?: string; stale_days?: number; expand_groups?: boolean; max_items?: number; cursor?: string; group_keys_by?: string }): void {
+  if (args.group_keys_by) {
+    if (args.user) throw new ReportError("group_keys_by: a user review already shows one owner's keys. Leave out user to group the organization's (or a project's) keys by owner.");
+    if (args.expand_groups !== undefined) throw new ReportError('expand_groups: not used when keys are grouped by owner, which lists keys rather than members. Leave it out.');
+    return;
+  }
   const mode = args.user ? 'user' : args.project ? 'project' : undefined;
   if (!mode) return;
   const unused = [
@@ -358,6 +367,52 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
     ...partialRead(budget, 'access_review'),
   };
 }
+
+/**
+ * Keys grouped by who owns them (a user, or a service account), across the organization or one
+ * project: per owner their keys with last use, and whether every one is stale, so "service accounts
+ * whose keys are all stale" is one row filter. Owners whose keys are all stale come first; the
+ * list is paged like the organization review's keys.
+ */
+async function keysByOwner(projectRef: string | undefined, staleDays: number, maxItems: number, cursor: string | undefined, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const offset = cursor === undefined ? 0 : Number(/^owners:(\d+)$/.exec(cursor)?.[1] ?? Number.NaN);
+  if (!Number.isInteger(offset)) throw new ReportError(`cursor: '${cursor}' is not a cursor from access_review with group_keys_by; pass its next_cursor as is, or leave it out to start.`);
+  const project = projectRef ? await ctx.names.project(projectRef, ctx.signal) : undefined;
+  const keys = (await ctx.names.keys(ctx.signal)).filter((k) => !project || k.project.id === project.id);
+  const isStale = staleCheck(staleDays, ctx);
+  const groups = new Map<string, KeyRef[]>();
+  for (const k of keys) {
+    const who = `${k.owner_type}:${k.owner_id ?? k.owner}`;
+    groups.set(who, [...(groups.get(who) ?? []), k]);
+  }
+  const owners = [...groups.values()].map((owned) => {
+    const first = owned[0] as KeyRef;
+    const label = first.owner_type === 'user' ? `${first.owner_name ?? first.owner} <${first.owner}>${first.owner_id ? ` (${first.owner_id})` : ''}` : `${first.owner}${first.owner_id ? ` (${first.owner_id})` : ''}`;
+    const latest = owned.reduce<number | null>((max, k) => (k.last_used_at !== null && (max === null || k.last_used_at > max) ? k.last_used_at : max), null);
+    const allStale = owned.every(isStale);
+    const keyList = owned.map((k) => `${k.name} (${k.id}) in ${k.project.name}, ${lastUsed(k)}${isStale(k) ? ', stale' : ''}`).join('; ');
+    return {
+      owner: label,
+      type: first.owner_type,
+      all_stale: allStale,
+      line: `${label} | ${first.owner_type} | ${latest === null ? 'never' : isoDate(latest)} | ${allStale ? 'all stale' : 'in use'} | ${keyList}`,
+    };
+  });
+  owners.sort((a, b) => Number(b.all_stale) - Number(a.all_stale) || a.type.localeCompare(b.type) || a.owner.localeCompare(b.owner));
+  const allStale = owners.filter((o) => o.all_stale);
+  const accounts = allStale.filter((o) => o.type === 'service_account');
+  const page = owners.slice(offset, offset + maxItems);
+  return {
+    ...(project ? { project: { id: project.id, name: project.name, status: project.status } } : {}),
+    summary: `${count(keys.length, 'project key')} held by ${count(owners.length, 'owner')}${project ? '' : ` across the organization`}; ${allStale.length} owner(s) have only stale keys (${accounts.length} service account(s)); owners ${page.length === 0 ? 'none' : `${offset + 1}–${offset + page.length}`} of ${owners.length} shown`,
+    flags: allStale.length > 0 ? [`all_keys_stale: every key unused for more than ${staleDays} days: ${allStale.map((o) => o.owner).join('; ')}`] : [],
+    key_columns: OWNER_COLUMNS,
+    owners: page.map((o) => o.line),
+    ...(offset + maxItems < owners.length ? { next_cursor: `owners:${offset + maxItems}` } : {}),
+  };
+}
+
+const OWNER_COLUMNS = 'owner (id) | type | last used (latest key) | all stale or in use | keys: name (id) in project, last used, stale';
 
 const KEY_COLUMNS = 'name (id) | project | owner | last used | stale | owner lost access';
 

@@ -73,6 +73,11 @@ export interface EndpointTool {
    * `read`: the read-only client lets exactly these requests through.
    */
   safe?: true;
+  /**
+   * List filters the API lacks, applied by the server: each argument (listed with `description`)
+   * keeps the rows whose `field` equals its value, ignoring case, read across every page.
+   */
+  filters?: Readonly<Record<string, { field: string; description: string }>>;
 }
 
 /**

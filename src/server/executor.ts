@@ -84,7 +84,10 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
   const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
-  const { max_items: maxItems, dry_run: dryRun, confirm, fields: selected, ...fields } = args;
+  const { max_items: maxItems, dry_run: dryRun, confirm, fields: selected, ...given } = args;
+  // Server-side filters never reach the API, which would refuse a parameter it does not know.
+  const filters = Object.entries(endpoint.filters ?? {}).flatMap(([name, f]) => (typeof given[name] === 'string' ? [{ name, field: f.field, value: given[name] as string }] : []));
+  const fields = Object.fromEntries(Object.entries(given).filter(([name]) => !(endpoint.filters && name in endpoint.filters)));
   let request: PlannedRequest;
   let targetPath: string | undefined;
   try {
@@ -140,7 +143,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
-    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
+    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes, filters };
     const result = await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
     // "Atlas" as project_id passes the ID check and is answered 404: a read is answered for the ID it names.
     if (!renamed && NOT_FOUND.has(result)) {
@@ -456,6 +459,8 @@ interface Shaping {
   fields: string[] | undefined;
   /** Said beside the answer (a duplicate name). */
   warnings?: string[];
+  /** Server-side filters given (see EndpointTool.filters). */
+  filters?: ReadonlyArray<{ name: string; field: string; value: string }>;
 }
 
 async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Promise<Sent> {
@@ -463,6 +468,9 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
   const answer = (data: Record<string, unknown>) => success(shaped(tool, endpoint, data, request, shaping, ctx), ctx);
   if (endpoint.pagination === 'page_token' && maxItems !== undefined && request.query?.page === undefined && typeof request.query?.start_time === 'number') {
     return { result: answer(await bucketsAcrossRange(request, maxItems, ctx)), status: 200, requestId: null };
+  }
+  if (endpoint.pagination && shaping.filters && shaping.filters.length > 0) {
+    return { result: answer(await filteredList(endpoint.pagination, request, shaping.filters, maxItems, ctx)), status: 200, requestId: null };
   }
   if (endpoint.pagination && maxItems !== undefined) {
     const result = await ctx.client.collect<unknown>({
@@ -505,6 +513,33 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
     status: response.status,
     requestId: response.requestId,
     earlierAttempt: response.earlierAttemptMayHaveBeenProcessed,
+  };
+}
+
+/**
+ * A list filtered by the server: every page is read (within the client's page cap), the rows that
+ * match kept, then cut at `max_items`. A walk the page cap stopped says so and where to go on, since
+ * rows past it were not looked at.
+ */
+async function filteredList(style: NonNullable<EndpointTool['pagination']>, request: PlannedRequest, filters: NonNullable<Shaping['filters']>, maxItems: number | undefined, ctx: ExecContext): Promise<Record<string, unknown>> {
+  const result = await ctx.client.collect<Record<string, unknown>>({ path: request.path, query: request.query as Query | undefined, style, signal: ctx.signal });
+  const matches = (row: Record<string, unknown>) => filters.every((f) => String(row[f.field] ?? '').toLowerCase() === f.value.trim().toLowerCase());
+  const kept = result.items.filter(matches);
+  const shown = maxItems === undefined ? kept : kept.slice(0, maxItems);
+  const said = filters.map((f) => `${f.name} '${f.value}'`).join(', ');
+  const notes = [
+    ...(shown.length < kept.length ? [`${kept.length} rows match ${said}; the first ${shown.length} are shown (max_items).`] : []),
+    ...(result.truncated
+      ? [`Partial: the walk stopped after ${result.items.length} rows (${result.stoppedBy ?? 'page cap'}) and the rest were not filtered.${result.nextCursor ? ` Call again with after: "${result.nextCursor}" to filter the rest.` : ''}`]
+      : []),
+    ...(kept.length === 0 && !result.truncated ? [`No row of ${result.items.length} matches ${said}.`] : []),
+  ];
+  return {
+    object: 'list',
+    data: shown,
+    has_more: result.truncated || shown.length < kept.length,
+    ...(result.truncated ? { partial: true, ...(result.nextCursor ? { next_cursor: result.nextCursor } : {}) } : {}),
+    ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
   };
 }
 

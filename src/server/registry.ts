@@ -129,6 +129,7 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
   }
   const extras: ZodRawShape = {};
   if (tool.pagination) extras.max_items = MAX_ITEMS;
+  for (const [name, filter] of Object.entries(tool.filters ?? {})) extras[name] = z.string().min(1).optional().describe(filter.description);
   const selectable = tool.effect === 'read' ? selectableFields(tool.output) : undefined;
   if (selectable) extras.fields = fieldsArgument(selectable);
   if (tool.effect !== 'read') extras.dry_run = DRY_RUN;

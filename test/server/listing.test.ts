@@ -33,8 +33,8 @@ const BUDGET = {
   full: 22_000,
   /** `--toolsets all`: name, description and input schema, as hosts hand them to the model. P2 asks 15,000; 15,745 with the workflows, held here until cut. */
   model: 15_800,
-  /** P2 asks 2,500: 2,543 since names where IDs go and counts joined the reports; held here until cut. */
-  reports: 2_550,
+  /** P2 asks 2,500: 2,605 since names where IDs go, audit counts and keys by owner joined the reports; held here until cut. */
+  reports: 2_610,
   dynamic: 1_000,
   /** The default listing, which must fit every host (PRODUCT.md §9 P2): ≤ 40 tools and 6,000 tokens. */
   default: 6_000,
