@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Says which suites are skipped for a missing redis-server, nginx or chromium (CI fails instead).
+    globalSetup: ['test/prerequisites-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Two cores: spawning a worker per core keeps the suite fast without starving the sandbox servers.

@@ -6,7 +6,7 @@ const HELP = `openai-admin-mcp ${VERSION}: an MCP server for the OpenAI Admin AP
 Usage:
   openai-admin-mcp [flags]                 MCP server on stdio (real API; needs OPENAI_ADMIN_KEY)
   openai-admin-mcp --sandbox [flags]       MCP server on the built-in simulated organization
-  openai-admin-mcp sandbox [--port N] [--seed N] [--latency-ms N] [--fault-rate R]
+  openai-admin-mcp sandbox [--port N] [--seed N] [--size S] [--rate-limit RPM] [--latency-ms N] [--fault-rate R]
                                            The simulated Admin API alone; prints its base URL
   openai-admin-mcp tools [--json] [flags]  List the tools these flags list: toolset, effect, endpoint
   openai-admin-mcp call TOOL [JSON] [flags]
@@ -48,8 +48,16 @@ Flags:
                           one that made no request after initialize closes after min(S, 300)
   --log-level LEVEL       silent | error | warn | info | debug (default info; logs go to stderr)
   --max-retries N         Retries for retryable failures, 0-10 (default 2)
+  --request-timeout S     Deadline of one API request, headers and whole body, 1-600 s (default 60)
+  --max-response-mb N     Cap on an API answer, on the wire and unpacked, 1-256 MB (default 64)
   --max-result-tokens N   Token budget of one tool result (default 8000); larger results are cut
                           at an item boundary with the arguments that continue them
+  --seed N                With sandbox or --sandbox: the simulated organization's seed (default 1)
+  --latency-ms N          With sandbox or --sandbox: latency added to every request, 0-60000 (default 0)
+  --fault-rate R          With sandbox or --sandbox: share of requests answered with a fault, 0-1
+                          (default 0)
+  --size S                With sandbox or --sandbox: small (default), large, huge, or P,U,K counts
+  --rate-limit RPM        With sandbox or --sandbox: requests a minute before 429 (default none)
   -h, --help              This help
   -v, --version           The version
 
@@ -61,7 +69,8 @@ Environment:
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
                           HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, OAUTH_ACCEPT_TYP_JWT=1,
                           POLICY=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
-                          MAX_RESULT_TOKENS=…
+                          MAX_RESULT_TOKENS=…, REQUEST_TIMEOUT=…, MAX_RESPONSE_MB=…
+                          Booleans take 1 or 0 (also true/false, yes/no, on/off); anything else exits 2
 `;
 
 async function main(argv: string[]): Promise<number> {

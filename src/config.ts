@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_BASE_URL } from './client/index.js';
+import { BOOLEAN_WORDS, parseBoolean } from './boolean.js';
+import { DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES } from './client/index.js';
 import { parseLogLevel, type LogLevel } from './log.js';
+import { parseSize, type OrgSize } from './sandbox/size.js';
 
 /** A command-line or environment mistake: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {
@@ -52,12 +54,20 @@ export interface ServerConfig {
   logLevel: LogLevel;
   /** Retries after the first attempt for retryable failures. */
   maxRetries: number;
+  /** Deadline of one upstream attempt, ms: from sending to the answer's last byte. */
+  requestTimeoutMs: number;
+  /** Cap on an upstream answer's size, bytes, on the wire and after decompression. */
+  maxResponseBytes: number;
   /** The token budget of one tool result; larger results are cut with a way to continue. */
   maxResultTokens: number;
   /** `sandbox` subcommand and `--sandbox` settings. */
   seed: number;
   latencyMs: number;
   faultRate: number;
+  /** `--size`: small (default), large, huge or PROJECTS,USERS,KEYS. */
+  size: OrgSize;
+  /** `--rate-limit`: requests per minute; 0 for none. */
+  rateLimitRpm: number;
 }
 
 export const OPTIONS = {
@@ -88,22 +98,28 @@ export const OPTIONS = {
   out: { type: 'string' },
   'log-level': { type: 'string' },
   'max-retries': { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'max-response-mb': { type: 'string' },
   'max-result-tokens': { type: 'string' },
   seed: { type: 'string' },
   'latency-ms': { type: 'string' },
   'fault-rate': { type: 'string' },
+  size: { type: 'string' },
+  'rate-limit': { type: 'string' },
 } as const;
+
+const MIB = 1024 * 1024;
 
 const COMMANDS = new Set(['sandbox', 'tools', 'call', 'view']);
 
 /** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
-const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate'];
+const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
-  'MAX_RESULT_TOKENS',
+  'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
@@ -133,7 +149,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   }
   if (command === 'serve' && rest.length > 0) throw new UsageError(`Unexpected argument '${rest[0]}'.`);
   if (values.out !== undefined && command !== 'view') throw new UsageError("--out applies only to 'view'.");
-  if (command !== 'sandbox' && command !== 'serve' && command !== 'help' && command !== 'version') {
+  const sandbox = values.sandbox ?? bool('OPENAI_ADMIN_MCP_SANDBOX', env);
+  // Against the real API these settings would do nothing, so they are refused rather than ignored.
+  if (command !== 'sandbox' && !sandbox) {
     for (const flag of SANDBOX_ONLY) {
       if (values[flag as keyof typeof values] !== undefined) throw new UsageError(`--${flag} applies only to 'sandbox' and '--sandbox'.`);
     }
@@ -146,7 +164,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     apiKey: nonEmpty(env.OPENAI_ADMIN_KEY),
     baseUrl: url('OPENAI_BASE_URL', nonEmpty(env.OPENAI_BASE_URL) ?? DEFAULT_BASE_URL),
     organization: nonEmpty(env.OPENAI_ORG_ID),
-    sandbox: values.sandbox ?? bool('OPENAI_ADMIN_MCP_SANDBOX', env),
+    sandbox,
     readOnly: values['read-only'] ?? bool('OPENAI_ADMIN_MCP_READ_ONLY', env),
     toolsets: list(values.toolsets ?? env.OPENAI_ADMIN_MCP_TOOLSETS),
     tools: list(values.tools ?? env.OPENAI_ADMIN_MCP_TOOLS),
@@ -172,11 +190,24 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     json: values.json ?? false,
     logLevel: logLevel(values['log-level'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_LOG_LEVEL) ?? 'info'),
     maxRetries: integer('--max-retries', values['max-retries'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RETRIES) ?? '2', 0, 10),
+    requestTimeoutMs: 1000 * integer('--request-timeout', values['request-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_REQUEST_TIMEOUT) ?? '60', 1, 600),
+    // At most 256: the answer becomes one string, and V8's strings stop at about 512 MB.
+    maxResponseBytes: MIB * integer('--max-response-mb', values['max-response-mb'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RESPONSE_MB) ?? String(DEFAULT_MAX_RESPONSE_BYTES / MIB), 1, 256),
     maxResultTokens: integer('--max-result-tokens', values['max-result-tokens'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_MAX_RESULT_TOKENS) ?? '8000', 1_000, 1_000_000),
     seed: integer('--seed', values.seed ?? '1', 0, 2 ** 31 - 1),
     latencyMs: integer('--latency-ms', values['latency-ms'] ?? '0', 0, 60_000),
     faultRate: fraction('--fault-rate', values['fault-rate'] ?? '0'),
+    size: sandboxSize(values.size ?? 'small'),
+    rateLimitRpm: integer('--rate-limit', values['rate-limit'] ?? '0', 0, 1_000_000),
   };
+}
+
+function sandboxSize(text: string): OrgSize {
+  try {
+    return parseSize(text);
+  } catch (error) {
+    throw new UsageError(`--${(error as Error).message}`);
+  }
 }
 
 function rejectExtra(command: string, rest: string[]): string[] {
@@ -196,14 +227,13 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-/** Safety switches must never be misread: anything but a clear yes or no is an error. */
+/** Safety switches must never be misread: anything but a clear yes or no is an error. Unset or empty is off. */
 function bool(name: string, env: NodeJS.ProcessEnv): boolean {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return false;
-  const value = raw.trim().toLowerCase();
-  if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-  if (['0', 'false', 'no', 'off'].includes(value)) return false;
-  throw new UsageError(`${name}='${raw}' is not a boolean: use 1 or 0 (or true/false).`);
+  const value = parseBoolean(raw);
+  if (value === undefined) throw new UsageError(`${name}='${raw}' is not a boolean: use ${BOOLEAN_WORDS}.`);
+  return value;
 }
 
 function list(value: string | undefined): string[] | undefined {

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { allWorkflows } from './plans/index.js';
 import { allComposites } from './reports/index.js';
 import { DEFAULT_LISTED } from './server/default-tools.js';
 import { TOOLSETS, selectTools, type RegisteredTool } from './server/registry.js';
@@ -9,7 +10,7 @@ import { TOOLSETS, selectTools, type RegisteredTool } from './server/registry.js
  * fails when the committed file is stale. Regenerate with `npm run docs`.
  */
 export function renderToolsMarkdown(): string {
-  const tools = selectTools({ readOnly: false }, allComposites);
+  const tools = selectTools({ readOnly: false }, allComposites, allWorkflows);
   const lines = [
     '# Tools',
     '',

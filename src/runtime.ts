@@ -45,7 +45,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     // Loaded only when asked for: a server on the real API never pays for the simulator, and one on
     // the sandbox pays for it on its first request, not before its tool list.
     const { bindSandbox } = await import('./sandbox-port.js');
-    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, lazySeed: true });
+    sandbox = await bindSandbox({ seed: config.seed, latencyMs: config.latencyMs, faultRate: config.faultRate, size: config.size, rateLimitRpm: config.rateLimitRpm, lazySeed: true });
     apiKey = SANDBOX_KEY;
     baseUrl = sandbox.url;
   } else if (!apiKey) {
@@ -57,9 +57,18 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
   const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
-  const clientOptions = { baseUrl, organization: config.organization, readOnly: config.readOnly, maxRetries: config.maxRetries, logger, observer: metrics };
+  const clientOptions = {
+    baseUrl,
+    organization: config.organization,
+    readOnly: config.readOnly,
+    maxRetries: config.maxRetries,
+    timeoutMs: config.requestTimeoutMs,
+    maxResponseBytes: config.maxResponseBytes,
+    logger,
+    observer: metrics,
+  };
   const client = new AdminClient({ apiKey, ...clientOptions });
-  const sharedPool = new SharedPool(new URL(baseUrl).origin);
+  const sharedPool = new SharedPool(new URL(baseUrl).origin, {}, config.requestTimeoutMs);
   let audit: AuditTrail | undefined;
   if (config.auditLog) {
     try {
@@ -99,8 +108,8 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const toolHost = () =>
     // The simulator loads alongside (its load failing shows on the first request), so a first call
     // that waited for the tool host does not then wait for the sandbox too.
-    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), sandbox?.load().catch(() => undefined)]).then(
-      ([{ ToolHost }, { allComposites }]) => new ToolHost({ ...deps, composites: allComposites }),
+    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), import('./plans/index.js'), sandbox?.load().catch(() => undefined)]).then(
+      ([{ ToolHost }, { allComposites }, { allWorkflows }]) => new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows }),
     ));
   // A server answers tools/list from the listing built with it, and loads the definitions behind it;
   // scoping and dynamic mode change the listing, so they build it the long way.

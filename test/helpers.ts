@@ -1,3 +1,6 @@
+import { once } from 'node:events';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { AdminClient, ApiError, type ClientOptions } from '../src/client/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/server.js';
@@ -155,3 +158,22 @@ export const pickActiveProject = (state: SandboxState) => pickProject(state, 'ac
 /** The first active project other than the default one. */
 export const pickActiveNonDefaultProject = (state: SandboxState) =>
   pickProject(state, 'active project besides the default one', (p, i) => i > 0 && p.status === 'active');
+
+/**
+ * A misbehaving upstream for the tests of one file: a node:http server on 127.0.0.1 (port 0) with
+ * the given handler, started before them and closed (connections and all) after; `receive` gets
+ * its `/v1` base URL.
+ */
+export function useUpstream(handler: RequestListener, receive: (baseUrl: string) => void): void {
+  const server = createServer(handler);
+  beforeAll(async () => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    receive(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`);
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await once(server, 'close');
+  });
+}

@@ -128,23 +128,6 @@ export const objectOf = (object: string, fields: z.ZodRawShape = {}) =>
 export const listOf = (item: z.ZodTypeAny) =>
   z.object({ object: z.string().optional(), data: z.array(item), has_more: z.boolean().optional() }).passthrough();
 
-/**
- * A field listed by a short schema while validation checks the full one. For nested unions that
- * would cost a hundred tokens in every conversation: the listing shows `listed` (typically the
- * discriminator and a one-line description of each variant), and a call must also satisfy
- * `enforced`, whose refusals keep their code and path, so they name the nested field
- * ("provider.role_arn: required", "'provider.container': not a field of provider"). The value sent
- * is `enforced`'s output, exactly as if it were the field's schema.
- */
-export function listedAs<L extends z.ZodTypeAny, E extends z.ZodTypeAny>(listed: L, enforced: E) {
-  return listed.transform((value, ctx): z.output<E> => {
-    const checked = enforced.safeParse(value);
-    if (checked.success) return checked.data;
-    for (const issue of checked.error.issues) ctx.addIssue(issue as z.IssueData);
-    return z.NEVER;
-  });
-}
-
 /*
  * Preview facts shared by several destructive tools (see PreviewRules): the archived-project
  * refusal, the lists a cascade walks, and how an affected key is shown.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listedAs, listOf, objectOf, order, serviceAccountId } from './common.js';
+import { after, deleted, id, limit, listOf, objectOf, order, serviceAccountId } from './common.js';
 import { providerId } from './workload-identity-providers.js';
 
 /*
@@ -17,15 +17,12 @@ const ruleId = () => id('Federation rule ID');
 /** Claim name → the value the token must carry. */
 const matchers = () => z.record(z.union([z.string(), z.boolean(), z.number()]));
 
-/** Listed as one object with a one-line rule (the union's two schemas cost twice as much); validation checks the union. */
 const permissionShapes = z.discriminatedUnion('type', [
   z.object({ type: z.literal('service_account_default') }).strict(),
   z.object({ type: z.literal('restricted'), scopes: z.array(z.string().min(1)) }).strict(),
 ]);
 const permissions = () =>
-  listedAs(z.object({ type: z.enum(['service_account_default', 'restricted']) }).passthrough(), permissionShapes)
-    .optional()
-    .describe("restricted also takes scopes, e.g. [\"api.responses.write\"]. Default: the service account's own");
+  permissionShapes.optional().describe("Default: the service account's own");
 
 const rule = objectOf('organization.workload_identity_federation_rule', {
   name: z.string().nullable().optional(),

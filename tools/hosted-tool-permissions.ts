@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { listedAs, projectId } from './common.js';
+import { projectId } from './common.js';
 
 /** The hosted tools a project can be allowed, in the API's order. */
 const HOSTED_TOOLS = ['file_search', 'web_search', 'image_generation', 'mcp', 'code_interpreter'] as const;
@@ -13,12 +13,8 @@ const state = z.object({ enabled: z.boolean() }).passthrough();
 
 const permissions = z.object(perTool(state.optional())).passthrough();
 
-/**
- * Each hosted tool's setting, {enabled}. Listed as a bare object, its shape said once in the tool
- * description (five copies cost ~70 tokens in every listing); validation checks it and names
- * the field ("web_search.enabled: required").
- */
-const toggle = listedAs(z.object({}).passthrough(), z.object({ enabled: z.boolean() })).nullable().optional();
+/** Each hosted tool's setting; unknown keys of it are dropped, as before. */
+const toggle = z.object({ enabled: z.boolean() }).nullable().optional();
 
 const PATH = '/organization/projects/{project_id}/hosted_tool_permissions';
 
@@ -38,7 +34,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'projects_hosted_tool_permissions_update',
     title: 'Set project hosted tools',
-    description: 'Enable or disable hosted tools for a project, each {enabled: bool}; omitted ones are kept.',
+    description: 'Enable or disable hosted tools for a project; omitted ones are kept.',
     toolset: 'limits',
     effect: 'write',
     idempotent: true,

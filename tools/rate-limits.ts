@@ -34,6 +34,8 @@ const tools: EndpointTool[] = [
     },
     output: listOf(rateLimit),
     pagination: 'cursor_id',
+    // The API has no model parameter; the server reads every page and keeps that model's row.
+    filters: { model: { field: 'model', description: 'Only this model (server-side filter)' } },
   }),
   endpoint({
     name: 'projects_rate_limits_update',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listedAs, listOf, objectOf, order } from './common.js';
+import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
 
 /*
  * Workload identity providers: OIDC issuers the organization trusts, so workloads (CI jobs,
@@ -13,26 +13,19 @@ import { after, deleted, id, limit, listedAs, listOf, objectOf, order } from './
 
 export const providerId = () => id('Workload identity provider ID');
 
-/**
- * How token signatures are checked: the issuer's discovery document, or keys uploaded here. Listed
- * as the `type` enum with each variant's fields in one line (the two object schemas cost twice as
- * much in every listing); validation checks the exact variant and names a missing or stray field.
- */
+/** How token signatures are checked: the issuer's discovery document, or keys uploaded here. */
 const verificationShapes = z.discriminatedUnion('type', [
   z.object({ type: z.literal('discovery'), discovery_url: z.string().min(1).nullable() }).strict(),
   // The sandbox checks each key's kty; listing JWK fields here would cost tokens in every conversation.
   z.object({ type: z.literal('uploaded_jwks'), jwks: z.object({ keys: z.array(z.object({}).passthrough()).min(1) }).passthrough() }).strict(),
 ]);
 const verification = () =>
-  listedAs(z.object({ type: z.enum(['discovery', 'uploaded_jwks']) }).passthrough(), verificationShapes)
-    .optional()
-    .describe("discovery: discovery_url (null = issuer's); uploaded_jwks: jwks {keys: [JWK…]}. Default discovery");
+  verificationShapes.optional().describe("discovery_url null: the issuer's. Default discovery");
 
-/** Listed as an array of objects with a one-line shape; validation checks each item's two fields. */
 const transformations = () =>
-  listedAs(z.array(z.object({}).passthrough()), z.array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict()))
+  z.array(z.object({ attribute: z.string().min(1), expression: z.string().min(1) }).strict())
     .optional()
-    .describe('[{attribute, expression}], derived from token claims');
+    .describe('Derived from token claims');
 
 const provider = objectOf('organization.workload_identity_provider', {
   name: z.string().optional(),

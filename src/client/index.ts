@@ -2,7 +2,9 @@ import { setMaxListeners } from 'node:events';
 import type { Pool } from 'undici';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
+import { BodyProblem, DEFAULT_MAX_RESPONSE_BYTES, UnexpectedEncoding, readBody } from './body.js';
 import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
+import { Aborted, announcedLimit, gateFor, type RequestGate } from './gate.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type RangeRequest, type RangeResult } from './ranges.js';
 import { hasDotSegment, serializeQuery, type Query } from './query.js';
@@ -12,6 +14,8 @@ export { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathErr
 export { buildPath, hasDotSegment, serializeQuery, type Query, type QueryValue } from './query.js';
 export type { CollectResult, PageRequest, PaginationStyle } from './pagination.js';
 export { BUCKET_SECONDS, RangeMergeError, bucketsPerPage, mapLimited, splitRange, type Bucket, type BucketWidth, type RangePartial, type RangeRequest, type RangeResult, type WindowProgress } from './ranges.js';
+
+export { DEFAULT_MAX_RESPONSE_BYTES } from './body.js';
 
 export const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -25,10 +29,15 @@ export interface ClientOptions {
   /** Retries after the first attempt. Default 2. */
   maxRetries?: number;
   /**
-   * Deadline per attempt, ms: for the response headers to arrive, and for each pause while the body
-   * arrives. Default 60 000.
+   * Deadline per attempt, ms, from sending the request to the last byte of the answer (headers and
+   * the whole body, however steadily it trickles in). Default 60 000.
    */
   timeoutMs?: number;
+  /**
+   * Cap on an answer's size, bytes, counted on the wire and again after decompression; reading
+   * stops there and the call fails with `response_too_large`. Default 64 MiB.
+   */
+  maxResponseBytes?: number;
   /** TCP connect deadline, ms. Default 10 000. */
   connectTimeoutMs?: number;
   /** Refuse every non-GET request (the second line of defence behind read-only tool filtering). */
@@ -45,6 +54,8 @@ export interface ClientOptions {
   logger?: Logger;
   /** Told of every attempt's answer and every retry (the server's metrics). */
   observer?: RequestObserver;
+  /** Paces requests to the API's announced limit and backs off on 429 (see gate.ts). Default: one per origin and key. */
+  gate?: RequestGate;
 }
 
 export interface RequestObserver {
@@ -99,9 +110,12 @@ export class AdminClient {
   private readonly headers: Record<string, string>;
   private readonly maxRetries: number;
   private readonly timeoutMs: number;
+  private readonly maxResponseBytes: number;
   private readonly backoff: BackoffPolicy;
   private readonly logger: Logger;
   private readonly observer: RequestObserver | undefined;
+  /** Shared by every client of this admin key: the API's rate limit is per organization, not per client. */
+  readonly gate: RequestGate;
 
   constructor(options: ClientOptions) {
     const url = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
@@ -110,6 +124,7 @@ export class AdminClient {
     this.readOnly = options.readOnly ?? false;
     this.maxRetries = options.maxRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.backoff = { baseMs: 500, maxMs: 8_000, maxRetryAfterMs: 60_000, ...options.backoff };
     this.logger = options.logger ?? createLogger({ level: 'silent' });
     this.observer = options.observer;
@@ -122,6 +137,7 @@ export class AdminClient {
       'accept-encoding': 'gzip',
       ...(options.organization ? { 'openai-organization': options.organization } : {}),
     };
+    this.gate = options.gate ?? gateFor(url.origin, options.apiKey, options.connections ?? 16);
     this.ownsPool = options.pool === undefined;
     this.pool = options.pool ?? new SharedPool(url.origin, options, this.timeoutMs);
   }
@@ -175,17 +191,36 @@ export class AdminClient {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
+        await this.gate.acquire(options.signal);
+      } catch (error) {
+        if (error instanceof Aborted) throw new CancelledError(method, path, reached);
+        throw error;
+      }
+      try {
         const pool = await this.pool.get();
-        // The deadline is undici's own per-request timers, and the caller's signal goes to undici as it is.
-        // A signal of our own per attempt (AbortController, or AbortSignal.timeout + any as before) costs
+        // The deadline is undici's headers timer plus one plain timer while the body is read (readBody),
+        // and the caller's signal goes to undici as it is. A signal of our own per attempt (AbortController, or AbortSignal.timeout + any as before) costs
         // a Node AbortSignal per request, and those are promoted to V8's old generation: under steady
         // load that alone kept the heap tens of MB larger than a server making the same GET without one.
         const res = await pool.request({ method, path: target, headers, body: payload, signal: options.signal, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
         status = res.statusCode;
         responseHeaders = res.headers;
-        text = await readText(res.body, header(res.headers, 'content-encoding'));
+        const length = header(res.headers, 'content-length');
+        const limits = { maxBytes: this.maxResponseBytes, deadline: started + this.timeoutMs };
+        text = await readBody(res.body, header(res.headers, 'content-encoding'), length === null ? null : Number(length), limits).catch((problem: unknown) => {
+          // An answer arrived but cannot be used: an upstream error with its status and request id.
+          // Asking again would fetch the same, so it is not retried.
+          if (!(problem instanceof BodyProblem)) throw problem;
+          throw unreadable(res.statusCode, problem.code, `${method} ${path}: ${problem.message}.`, header(res.headers, 'x-request-id'), method, path, attempt, reached);
+        });
+        this.gate.release(status, status === 429 ? retryAfterMs(res.headers) : null, announcedLimit(res.headers));
       } catch (error) {
+        this.gate.release(null, null, null);
         if (error instanceof UnexpectedEncoding) throw new Error(`${method} ${path}: ${error.message}.`);
+        if (error instanceof ApiError) {
+          this.observer?.upstream(method, error.status, (performance.now() - started) / 1000);
+          throw error;
+        }
         // Cancelled mid-attempt: the request may already be at the API.
         if (options.signal?.aborted) throw new CancelledError(method, path, true);
         const code = errorCode(error);
@@ -200,15 +235,16 @@ export class AdminClient {
           await sleep(backoffDelay(attempt, null, this.backoff), options.signal, method, path, reached);
           continue;
         }
-        throw new ConnectionError(describeConnectionFailure(code, method, path), method, path, reached, attempt, code, earlier);
+        throw new ConnectionError(describeConnectionFailure(code, method, path, this.timeoutMs / 1000), method, path, reached, attempt, code, earlier);
       }
 
       const requestId = header(responseHeaders, 'x-request-id');
       this.logger.debug('request', { method, path, status, request_id: requestId, ms: Math.round(performance.now() - started), attempt });
       this.observer?.upstream(method, status, (performance.now() - started) / 1000);
       if (status >= 200 && status < 300) {
-        // A success is a success even if a proxy answered it with something that is not JSON.
-        return { data: parseBody(text) as T, status, requestId, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
+        const data = parseSuccess(text, status);
+        if (data instanceof BodyProblem) throw unreadable(status, data.code, `${method} ${path}: ${data.message}.`, requestId, method, path, attempt, reached);
+        return { data: data as T, status, requestId, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
       }
 
       const waitMs = retryAfterMs(responseHeaders);
@@ -280,13 +316,30 @@ export class SharedPool {
   }
 }
 
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
+/**
+ * A success's body. The Admin API answers every success with JSON (and 204 with nothing), so
+ * anything else (truncated JSON, whitespace, a proxy's HTML page) is an answer that cannot be read,
+ * never a success carrying raw text.
+ */
+function parseSuccess(text: string, status: number): unknown {
+  if (status === 204 || status === 205) return undefined;
+  if (text.trim() === '') return new BodyProblem('undecodable_body', `the API answered ${status} with an empty body where JSON was expected`);
   try {
     return JSON.parse(text);
-  } catch {
-    return text;
+  } catch (error) {
+    // Control characters would garble the message a person reads; the text is the upstream's, shown as data.
+    const excerpt = `${text.slice(0, 120).replace(/[\u0000-\u001f\u007f]+/g, ' ')}${text.length > 120 ? '…' : ''}`;
+    return new BodyProblem('undecodable_body', `the API answered ${status} with a body that is not valid JSON (${(error as Error).message}; ${text.length.toLocaleString('en-US')} characters: ${excerpt})`);
   }
+}
+
+/**
+ * An answer that arrived and could not be read (over the size cap, not JSON, not inflatable): an
+ * upstream error with the answer's status and request id. After a 2xx the API did the work, which
+ * callers learn from the status (a write that may have happened).
+ */
+function unreadable(status: number, code: string, message: string, requestId: string | null, method: string, path: string, retries: number, earlier: boolean): ApiError {
+  return new ApiError(status, 'invalid_response', code, null, message, requestId, method, path, retries, null, earlier);
 }
 
 function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null, earlier: boolean): ApiError {
@@ -300,22 +353,6 @@ function toApiError(status: number, text: string, requestId: string | null, meth
   const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
   const message = str(err?.message) ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
   return new ApiError(status, str(err?.type), str(err?.code), str(err?.param), message, requestId, method, path, retries, waitMs === null ? null : waitMs / 1000, earlier);
-}
-
-/** A response body in an encoding the client did not ask for: a misbehaving proxy, not a network failure. */
-class UnexpectedEncoding extends Error {
-  constructor(readonly encoding: string) {
-    super(`the answer came with content-encoding '${encoding}', which this client did not ask for (it accepts gzip only)`);
-  }
-}
-
-/** The body as text, gunzipped when the API compressed it (zlib runs off the event loop). */
-async function readText(body: { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }, encoding: string | null): Promise<string> {
-  if (encoding === null || encoding === 'identity') return body.text();
-  if (encoding !== 'gzip') throw new UnexpectedEncoding(encoding);
-  const { gunzip } = await import('node:zlib');
-  const packed = Buffer.from(await body.arrayBuffer());
-  return new Promise((resolve, reject) => gunzip(packed, (error, plain) => (error ? reject(error) : resolve(plain.toString('utf8')))));
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
@@ -332,10 +369,10 @@ function errorCode(error: unknown): string | null {
   return code !== null && TIMEOUT_CODES.has(code) ? 'ETIMEDOUT' : code;
 }
 
-function describeConnectionFailure(code: string | null, method: string, path: string): string {
+function describeConnectionFailure(code: string | null, method: string, path: string, deadlineSeconds: number): string {
   switch (code) {
     case 'ETIMEDOUT':
-      return `${method} ${path} timed out before the API answered.`;
+      return `${method} ${path} timed out: no complete answer within ${deadlineSeconds} s (the deadline covers the headers and the whole body; --request-timeout).`;
     case 'ECONNREFUSED':
       return `Could not connect to the API for ${method} ${path}: connection refused. Check OPENAI_BASE_URL.`;
     case 'ENOTFOUND':

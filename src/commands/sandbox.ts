@@ -7,13 +7,15 @@ export async function runSandbox(config: ServerConfig): Promise<number> {
     seed: config.seed,
     latencyMs: config.latencyMs,
     faultRate: config.faultRate,
+    size: config.size,
+    rateLimitRpm: config.rateLimitRpm,
     port: config.port,
     host: config.host,
   });
   // The base URL is the first line on stdout, so scripts can read it.
   process.stdout.write(`${sandbox.url}\n`);
   process.stderr.write(
-    `openai-admin-mcp sandbox: serving the simulated Admin API (seed ${config.seed}); use any sk-admin-… key. Ctrl-C to stop.\n`,
+    `openai-admin-mcp sandbox: serving the simulated Admin API (seed ${config.seed}, ${config.size.projects} projects, ${config.size.users} users${config.rateLimitRpm > 0 ? `, ${config.rateLimitRpm} requests a minute` : ''}); use any sk-admin-… key. Ctrl-C to stop.\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();

@@ -14,7 +14,7 @@ export async function runTools(config: ServerConfig): Promise<number> {
   const runtime = await openRuntime({ ...config, sandbox: false }, { requireKey: false });
   try {
     const host = await runtime.toolHost();
-    const facts = new Map(host.listed.map((t) => [t.name, { toolset: t.toolset as string, effect: t.effect as string, endpoint: t.endpoint ? `${t.endpoint.method} ${t.endpoint.path}` : '(report)' }]));
+    const facts = new Map(host.listed.map((t) => [t.name, { toolset: t.toolset as string, effect: t.effect as string, endpoint: t.endpoint ? `${t.endpoint.method} ${t.endpoint.path}` : t.workflow ? '(plan)' : '(report)' }]));
     const describe = (tool: Tool) => facts.get(tool.name) ?? { toolset: 'meta', effect: META_EFFECT[tool.name] ?? 'as called', endpoint: '(meta-tool)' };
     const listed = host.listTools();
     if (config.json) {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ApiError, mapLimited, type AdminClient } from '../client/index.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './directory.js';
 import { FAN_OUT, type KeyRef, type ProjectRef, type UserRef } from './names.js';
-import { isoDate, report, ReportError, type ReportContext } from './report.js';
+import { isoDate, partialRead, partialReadShape, report, ReportError, type ReportContext } from './report.js';
 
 /*
  * access_review, three ways:
@@ -12,7 +13,9 @@ import { isoDate, report, ReportError, type ReportContext } from './report.js';
  *   keys, projects without an owner and the organization's owners, summary first, the key list
  *   cut at `max_items` with a cursor for the tail.
  * A section the API would not list is reported as unknown with the reason, never as zero; what can
- * still be read one by one (an archived project's members) is read that way.
+ * still be read one by one (an archived project's members) is read that way, but never as users ×
+ * projects: the organization review asks only the users who own keys in an archived project.
+ * Names, keys and each project's owners come from the directory, within a request budget per call.
  */
 
 interface ProjectUser {
@@ -57,6 +60,7 @@ export const accessReview = report({
     user: z.string().min(1).optional().describe('Email, name or ID'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Default 90'),
     expand_groups: z.boolean().optional().describe('List group members'),
+    group_keys_by: z.literal('owner').optional(),
     max_items: z.number().int().min(1).max(500).optional().describe('Org review keys, default 12'),
     cursor: z.string().optional().describe('next_cursor'),
   },
@@ -71,6 +75,8 @@ export const accessReview = report({
     service_accounts: z.union([z.array(row), z.string()]).optional(),
     keys: z.array(z.union([row, z.string()])).optional(),
     key_columns: z.string().optional(),
+    /** With group_keys_by: one line per key owner (user or service account) in key_columns' order, all-stale owners first. */
+    owners: z.array(z.string()).optional(),
     memberships: z.array(row).optional(),
     organization_owners: z.array(z.string()).optional(),
     projects_without_owner: z.array(z.string()).optional(),
@@ -80,18 +86,25 @@ export const accessReview = report({
     unavailable: z.array(z.string()).optional(),
     next_cursor: z.string().optional(),
     more_keys: z.number().optional(),
+    partial: partialReadShape.optional(),
   }),
   async run(args, ctx) {
     refuseIgnored(args);
     const staleDays = args.stale_days ?? 90;
     if (args.user) return reviewUser(args.user, args.project, staleDays, ctx);
+    if (args.group_keys_by) return keysByOwner(args.project, staleDays, args.max_items ?? 12, args.cursor, ctx);
     if (args.project) return reviewProject(args.project, staleDays, args.expand_groups === true, ctx);
     return reviewOrganization(staleDays, args.expand_groups === true, args.max_items ?? 12, args.cursor, ctx);
   },
 });
 
 /** An argument the chosen review does not use is refused with the reason, never dropped. */
-function refuseIgnored(args: { project?: string; user?: string; stale_days?: number; expand_groups?: boolean; max_items?: number; cursor?: string }): void {
+function refuseIgnored(args: { project?: string; user?: string; stale_days?: number; expand_groups?: boolean; max_items?: number; cursor?: string; group_keys_by?: string }): void {
+  if (args.group_keys_by) {
+    if (args.user) throw new ReportError("group_keys_by: a user review already shows one owner's keys. Leave out user to group the organization's (or a project's) keys by owner.");
+    if (args.expand_groups !== undefined) throw new ReportError('expand_groups: not used when keys are grouped by owner, which lists keys rather than members. Leave it out.');
+    return;
+  }
   const mode = args.user ? 'user' : args.project ? 'project' : undefined;
   if (!mode) return;
   const unused = [
@@ -129,10 +142,11 @@ async function loadProject(project: ProjectRef, expandGroups: boolean, ctx: Repo
     all<ProjectUser>(`${base}/users`, 'cursor_id'),
     all<ProjectGroup>(`${base}/groups`, 'cursor_next'),
     all<ServiceAccount>(`${base}/service_accounts`, 'cursor_id'),
-    keys ? Promise.resolve(keys) : ctx.names.keys(ctx.signal).then((ks) => ks.filter((k) => k.project.id === project.id)),
+    // Only this project's keys: one request when the directory does not hold them yet.
+    keys ? Promise.resolve(keys) : ctx.names.keys(ctx.signal, { projects: [project] }),
   ]);
   // An archived project refuses to list its users and service accounts, but answers for each one.
-  const users = listedUsers.items ? listedUsers : await probeUsers(project, listedUsers.error as string, ctx);
+  const users = listedUsers.items ? listedUsers : await probeUsers(project, listedUsers.error as string, projectKeys, ctx);
   const accounts = listedAccounts.items ? listedAccounts : await probeAccounts(project, listedAccounts.error as string, projectKeys, ctx);
   const withRoles = groups.items
     ? await mapLimited(groups.items, FAN_OUT, async (g) => ({
@@ -146,11 +160,19 @@ async function loadProject(project: ProjectRef, expandGroups: boolean, ctx: Repo
   return { project, users, groups: { ...groups, items: withRoles }, accounts, keys: projectKeys };
 }
 
-/** Every organization user asked about one by one: complete, since a member must be an organization user. */
-async function probeUsers(project: ProjectRef, refusal: string, ctx: ReportContext): Promise<Section<ProjectUser>> {
+/**
+ * Every organization user asked about one by one: complete, since a member must be an organization
+ * user. Past the request budget (a large organization), only the users who own a key in the project
+ * are asked, and the list says it is incomplete.
+ */
+async function probeUsers(project: ProjectRef, refusal: string, keys: KeyRef[], ctx: ReportContext): Promise<Section<ProjectUser>> {
   const everyone = await ctx.names.users(ctx.signal);
-  const found = await mapLimited(everyone, FAN_OUT, (u) => getOrNull<ProjectUser>(ctx, `/organization/projects/${encodeURIComponent(project.id)}/users/${encodeURIComponent(u.id)}`));
-  return { items: found.filter((u): u is ProjectUser => u !== null), how: `the listing was refused (${refusal}); each organization user was looked up one by one` };
+  const complete = everyone.length <= DEFAULT_REQUEST_BUDGET;
+  const ids = complete ? everyone.map((u) => u.id) : [...new Set(keys.filter((k) => k.owner_type === 'user' && k.owner_id).map((k) => k.owner_id as string))];
+  const found = await mapLimited(ids, FAN_OUT, (id) => getOrNull<ProjectUser>(ctx, `/organization/projects/${encodeURIComponent(project.id)}/users/${encodeURIComponent(id)}`));
+  const items = found.filter((u): u is ProjectUser => u !== null);
+  if (complete) return { items, how: `the listing was refused (${refusal}); each organization user was looked up one by one` };
+  return { items, error: `the listing was refused (${refusal}); ${items.length} found among the ${ids.length} users who own a key here; asking each of the ${everyone.length} users would take more than ${DEFAULT_REQUEST_BUDGET} requests` };
 }
 
 /** Service accounts can only be found through the keys they own: the rest stay unknown. */
@@ -284,27 +306,39 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
   const offset = cursor === undefined ? 0 : Number(/^keys:(\d+)$/.exec(cursor)?.[1] ?? Number.NaN);
   if (!Number.isInteger(offset)) throw new ReportError(`cursor: '${cursor}' is not a cursor from access_review; pass its next_cursor as is, or leave it out to start.`);
   const isStale = staleCheck(staleDays, ctx);
-  const [projects, users, keys, adminKeys] = await Promise.all([ctx.names.projects(ctx.signal), ctx.names.users(ctx.signal), ctx.names.keys(ctx.signal), ctx.names.adminKeys(ctx.signal)]);
+  const budget = new RequestBudget();
+  const [projects, users, adminKeys] = await Promise.all([ctx.names.projects(ctx.signal), ctx.names.users(ctx.signal), ctx.names.adminKeys(ctx.signal)]);
+  const keys = await ctx.names.keys(ctx.signal, { budget, progress: ctx.progress });
   // Stale keys first (oldest use first), then the rest by last use: the ones to act on lead.
   const order = (k: KeyRef) => (isStale(k) ? 0 : 1);
   const sorted = [...keys].sort((a, b) => order(a) - order(b) || (a.last_used_at ?? 0) - (b.last_used_at ?? 0) || a.project.name.localeCompare(b.project.name));
   const keyRow = keyRowOf(isStale);
   const page = sorted.slice(offset, offset + maxItems);
   const tail = offset + maxItems < sorted.length ? { next_cursor: `keys:${offset + maxItems}`, more_keys: sorted.length - offset - maxItems } : {};
-  if (cursor !== undefined) return { summary: `keys ${offset + 1}–${offset + page.length} of ${sorted.length}`, flags: [], key_columns: KEY_COLUMNS, keys: page.map(keyRow), ...tail };
+  if (cursor !== undefined) return { summary: `keys ${offset + 1}–${offset + page.length} of ${sorted.length}`, flags: [], key_columns: KEY_COLUMNS, keys: page.map(keyRow), ...tail, ...partialRead(budget, 'access_review') };
 
-  const accesses = await mapLimited(projects, FAN_OUT, (p) => loadProject(p, expandGroups, ctx, keys.filter((k) => k.project.id === p.id)));
+  // Who owns each project, kept in the directory like its lists: a second review reads none of it again.
+  const keysByProject = new Map<string, KeyRef[]>();
+  for (const k of keys) keysByProject.set(k.project.id, [...(keysByProject.get(k.project.id) ?? []), k]);
+  const ownership = await ctx.names.directory.perProjectValues<Ownership>('ownership', projects, (p) => readOwnership(p, keysByProject.get(p.id) ?? [], ctx), { signal: ctx.signal, budget, progress: ctx.progress, cost: 2 });
+  const memberCache = new Map<string, Promise<string[]>>();
+  const membersOf = (groupId: string) => {
+    let found = memberCache.get(groupId);
+    if (!found) memberCache.set(groupId, (found = groupMembers(ctx.client, groupId, ctx.signal)));
+    return found;
+  };
   const ownerless: string[] = [];
   const unknownOwners: string[] = [];
   const ownersByProject: Record<string, string> = {};
-  for (const access of accesses) {
-    const owners = ownersOf(access);
-    const label = `${access.project.name} (${access.project.id})${access.project.status === 'archived' ? ' [archived]' : ''}`;
-    if (!owners) unknownOwners.push(`${label}: ${access.users.error ?? access.groups.error ?? 'unreadable'}`);
+  for (const project of projects) {
+    const owners = ownership.get(project.id);
+    const label = `${project.name} (${project.id})${project.status === 'archived' ? ' [archived]' : ''}`;
+    if (!owners) continue;
+    if (owners.unknown) unknownOwners.push(`${label}: ${owners.unknown}`);
     else if (owners.direct.length + owners.groups.length === 0) ownerless.push(label);
-    if (expandGroups && owners) {
-      const viaGroups = (access.groups.items ?? []).filter((g) => g.roles.some(isOwnerRole)).flatMap((g) => (g.members ?? []).map((m) => `${m} (via ${g.group_name})`));
-      ownersByProject[access.project.name] = [...owners.direct, ...viaGroups].join(', ') || 'none';
+    if (expandGroups && !owners.unknown) {
+      const viaGroups = (await Promise.all(owners.groups.map(async (g) => (await membersOf(g.id)).map((m) => `${m} (via ${g.name})`)))).flat();
+      ownersByProject[project.name] = [...owners.direct, ...viaGroups].join(', ') || 'none';
     }
   }
   const orgOwners = users.filter((u: UserRef) => u.role === 'owner').map((u) => `${u.name} <${u.email}>`);
@@ -330,8 +364,55 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
     key_columns: KEY_COLUMNS,
     keys: page.map(keyRow),
     ...tail,
+    ...partialRead(budget, 'access_review'),
   };
 }
+
+/**
+ * Keys grouped by who owns them (a user, or a service account), across the organization or one
+ * project: per owner their keys with last use, and whether every one is stale, so "service accounts
+ * whose keys are all stale" is one row filter. Owners whose keys are all stale come first; the
+ * list is paged like the organization review's keys.
+ */
+async function keysByOwner(projectRef: string | undefined, staleDays: number, maxItems: number, cursor: string | undefined, ctx: ReportContext): Promise<Record<string, unknown>> {
+  const offset = cursor === undefined ? 0 : Number(/^owners:(\d+)$/.exec(cursor)?.[1] ?? Number.NaN);
+  if (!Number.isInteger(offset)) throw new ReportError(`cursor: '${cursor}' is not a cursor from access_review with group_keys_by; pass its next_cursor as is, or leave it out to start.`);
+  const project = projectRef ? await ctx.names.project(projectRef, ctx.signal) : undefined;
+  const keys = (await ctx.names.keys(ctx.signal)).filter((k) => !project || k.project.id === project.id);
+  const isStale = staleCheck(staleDays, ctx);
+  const groups = new Map<string, KeyRef[]>();
+  for (const k of keys) {
+    const who = `${k.owner_type}:${k.owner_id ?? k.owner}`;
+    groups.set(who, [...(groups.get(who) ?? []), k]);
+  }
+  const owners = [...groups.values()].map((owned) => {
+    const first = owned[0] as KeyRef;
+    const label = first.owner_type === 'user' ? `${first.owner_name ?? first.owner} <${first.owner}>${first.owner_id ? ` (${first.owner_id})` : ''}` : `${first.owner}${first.owner_id ? ` (${first.owner_id})` : ''}`;
+    const latest = owned.reduce<number | null>((max, k) => (k.last_used_at !== null && (max === null || k.last_used_at > max) ? k.last_used_at : max), null);
+    const allStale = owned.every(isStale);
+    const keyList = owned.map((k) => `${k.name} (${k.id}) in ${k.project.name}, ${lastUsed(k)}${isStale(k) ? ', stale' : ''}`).join('; ');
+    return {
+      owner: label,
+      type: first.owner_type,
+      all_stale: allStale,
+      line: `${label} | ${first.owner_type} | ${latest === null ? 'never' : isoDate(latest)} | ${allStale ? 'all stale' : 'in use'} | ${keyList}`,
+    };
+  });
+  owners.sort((a, b) => Number(b.all_stale) - Number(a.all_stale) || a.type.localeCompare(b.type) || a.owner.localeCompare(b.owner));
+  const allStale = owners.filter((o) => o.all_stale);
+  const accounts = allStale.filter((o) => o.type === 'service_account');
+  const page = owners.slice(offset, offset + maxItems);
+  return {
+    ...(project ? { project: { id: project.id, name: project.name, status: project.status } } : {}),
+    summary: `${count(keys.length, 'project key')} held by ${count(owners.length, 'owner')}${project ? '' : ` across the organization`}; ${allStale.length} owner(s) have only stale keys (${accounts.length} service account(s)); owners ${page.length === 0 ? 'none' : `${offset + 1}–${offset + page.length}`} of ${owners.length} shown`,
+    flags: allStale.length > 0 ? [`all_keys_stale: every key unused for more than ${staleDays} days: ${allStale.map((o) => o.owner).join('; ')}`] : [],
+    key_columns: OWNER_COLUMNS,
+    owners: page.map((o) => o.line),
+    ...(offset + maxItems < owners.length ? { next_cursor: `owners:${offset + maxItems}` } : {}),
+  };
+}
+
+const OWNER_COLUMNS = 'owner (id) | type | last used (latest key) | all stale or in use | keys: name (id) in project, last used, stale';
 
 const KEY_COLUMNS = 'name (id) | project | owner | last used | stale | owner lost access';
 
@@ -343,6 +424,38 @@ function keyRowOf(isStale: (k: KeyRef) => boolean): (k: KeyRef) => string {
 /** Keys whose owner no longer has access to the project: enabled, and often forgotten. */
 function lostAccessFlag(keys: readonly KeyRef[]): string {
   return `owner_lost_access: ${keys.length} key(s) still enabled whose owner no longer has access to the project: ${keys.map((k) => `${k.name} (${k.id})`).join(', ')}`;
+}
+
+/** A project's owners, direct and through groups, or why they are unknown. */
+interface Ownership {
+  direct: string[];
+  groups: Array<{ id: string; name: string }>;
+  unknown?: string;
+}
+
+/**
+ * Who owns one project: its members' roles and its groups' roles. An archived project refuses to list
+ * its members; there each user who owns a key in it is asked for (requests in proportion to its keys,
+ * never to the organization's users), and if none of them is an owner, the owners are unknown.
+ */
+async function readOwnership(project: ProjectRef, keys: KeyRef[], ctx: ReportContext): Promise<Ownership> {
+  const base = `/organization/projects/${encodeURIComponent(project.id)}`;
+  const all = <T>(path: string, style: 'cursor_id' | 'cursor_next') => section(() => ctx.client.collect<T>({ path, query: { limit: 100 }, style, maxPages: 100, signal: ctx.signal }));
+  const [listed, groups] = await Promise.all([all<ProjectUser>(`${base}/users`, 'cursor_id'), all<ProjectGroup>(`${base}/groups`, 'cursor_next')]);
+  if (!groups.items) return { direct: [], groups: [], unknown: groups.error ?? 'the groups could not be read' };
+  const withRoles = await mapLimited(groups.items, FAN_OUT, async (g) => ({
+    id: g.group_id,
+    name: g.group_name,
+    roles: (await ctx.client.collect<Role>({ path: `/projects/${encodeURIComponent(project.id)}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal })).items.map((r) => r.name),
+  }));
+  const ownerGroups = withRoles.filter((g) => g.roles.some(isOwnerRole)).map(({ id, name }) => ({ id, name }));
+  const label = (u: ProjectUser) => u.email ?? u.name ?? u.id;
+  if (listed.items && !listed.error) return { direct: listed.items.filter((u) => u.role === 'owner').map(label), groups: ownerGroups };
+  const candidates = [...new Set(keys.filter((k) => k.owner_type === 'user' && k.owner_id).map((k) => k.owner_id as string))];
+  const found = (await mapLimited(candidates, FAN_OUT, (id) => getOrNull<ProjectUser>(ctx, `${base}/users/${encodeURIComponent(id)}`))).filter((u): u is ProjectUser => u !== null);
+  const direct = found.filter((u) => u.role === 'owner').map(label);
+  if (direct.length + ownerGroups.length > 0) return { direct, groups: ownerGroups };
+  return { direct, groups: ownerGroups, unknown: `${listed.error ?? 'the member list is incomplete'}; none of its ${candidates.length} key owner(s) is an owner, and other members cannot be listed (access_review with project reads them one by one)` };
 }
 
 /** One list of the review; an API refusal (an archived project's members, say) is reported, not fatal. */

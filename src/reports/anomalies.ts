@@ -3,8 +3,7 @@ import type { Bucket } from '../client/index.js';
 import { describeActor, targetOf, type AuditEvent } from './audit.js';
 import { detect, drivers, METHOD, HISTORY_DAYS, type Driver, type Finding } from './baseline.js';
 import type { KeyRef } from './names.js';
-import { listedAs } from '../../tools/common.js';
-import { PERIODS, resolvePeriod } from './periods.js';
+import { periodName, resolvePeriod } from './periods.js';
 import { cents, isoDate, isoMinute, report, ReportError } from './report.js';
 
 /*
@@ -54,7 +53,7 @@ export const spendAnomalies = report({
   title: 'Spend anomalies',
   description: 'Spend spikes per project, key, line item or model, with their drivers and audit events.',
   input: {
-    period: listedAs(z.string(), z.enum(PERIODS)).optional().describe('last_7/30/90/365_days (default 30), yesterday, this/last_month, this_year'),
+    period: periodName.optional().describe('last_7/30/90/365_days (default 30), yesterday, this/last_month, this_year'),
     by: z.enum(BY).optional().describe('Default project'),
     metric: z.enum(['usd', 'tokens', 'requests']).optional().describe('Default usd'),
     min_usd: z.number().min(0).optional().describe(`Default ${DEFAULT_MIN_USD}`),

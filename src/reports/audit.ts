@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Query } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { matchesRedacted, pickOrNone } from './names.js';
 import { describePeriod, periodShape, named, periodFields, resolvePeriod } from './periods.js';
@@ -38,10 +39,14 @@ export const auditSearch = report({
     ...periodFields,
     limit: z.number().int().min(1).max(100).optional().describe('Events, default 20'),
     after: z.string().optional().describe('Cursor from the previous result'),
+    count_by: z.enum(['actor', 'type']).optional().describe('Tally, most first'),
   },
   output: z.object({
     period: periodShape,
     actor: z.string().optional(),
+    /** With count_by: events per actor (name <email> (ID), or key) or per type, most first; `limit` entries, then the rest as one. */
+    counts: z.record(z.number()).optional(),
+    partial: z.string().optional(),
     events: z.array(
       z.object({
         time: z.string(),
@@ -64,16 +69,21 @@ export const auditSearch = report({
     const nowSeconds = Math.floor(nowMs / 1000);
     const period = args.period === undefined && args.start === undefined && args.end === undefined ? { start: named('last_30_days', nowMs).start, end: nowSeconds } : resolvePeriod(args, nowMs);
     const [project, actor] = await Promise.all([args.project ? ctx.names.project(args.project, ctx.signal) : undefined, args.actor ? resolveActor(args.actor, ctx) : undefined]);
+    const filters = {
+      effective_at: { gte: period.start, ...(period.end >= nowSeconds ? {} : { lt: period.end }) },
+      ...(actor ? (actor.id ? { actor_ids: [actor.id] } : { actor_emails: [actor.email as string] }) : {}),
+      ...(args.event_types ? { event_types: args.event_types as string[] } : {}),
+      ...(project ? { project_ids: [project.id] } : {}),
+    };
+    // The audit log has no buckets to fill: it holds every event up to this moment.
+    const described = { ...describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)), data_through: isoMinute(Math.min(period.end, nowSeconds)) };
+    if (args.count_by) {
+      if (args.after) throw new ReportError('after: counts cover the whole period in one answer, so there is no page to continue. Leave it out, or narrow the period.');
+      return { period: described, ...(actor ? { actor: actor.label } : {}), ...(await countEvents(args.count_by, filters, args.limit ?? 20, ctx)), events: [], has_more: false };
+    }
     const page = await ctx.client.get<{ data: AuditEvent[]; has_more: boolean; last_id?: string | null }>(
       '/organization/audit_logs',
-      {
-        effective_at: { gte: period.start, ...(period.end >= nowSeconds ? {} : { lt: period.end }) },
-        ...(actor ? (actor.id ? { actor_ids: [actor.id] } : { actor_emails: [actor.email as string] }) : {}),
-        ...(args.event_types ? { event_types: args.event_types as string[] } : {}),
-        ...(project ? { project_ids: [project.id] } : {}),
-        limit: args.limit ?? 20,
-        ...(args.after ? { after: args.after } : {}),
-      },
+      { ...filters, limit: args.limit ?? 20, ...(args.after ? { after: args.after } : {}) },
       ctx.signal,
     );
     if (actor && !actor.id && page.data.length === 0 && !args.after) {
@@ -93,8 +103,7 @@ export const auditSearch = report({
       };
     });
     return {
-      // The audit log has no buckets to fill: it holds every event up to this moment.
-      period: { ...describePeriod(period, args.period ?? (args.start === undefined ? 'last_30_days' : undefined)), data_through: isoMinute(Math.min(period.end, nowSeconds)) },
+      period: described,
       ...(actor ? { actor: actor.label } : {}),
       events,
       has_more: page.has_more,
@@ -102,6 +111,47 @@ export const auditSearch = report({
     };
   },
 });
+
+/** Pages of 100, at most this many: 20,000 events, a busy month's log, before the count says partial. */
+const COUNT_MAX_PAGES = 200;
+
+/**
+ * Events per actor or type over the whole filtered period, most first (ties by name). Users are
+ * named from the member list; a key is named by its ID and owner. A walk cut by the page cap says
+ * so, with how far back it got, rather than passing for the whole period.
+ */
+async function countEvents(by: 'actor' | 'type', filters: Query, rows: number, ctx: ReportContext): Promise<{ counts: Record<string, number>; partial?: string }> {
+  const [walk, users] = await Promise.all([
+    ctx.client.collect<AuditEvent>({ path: '/organization/audit_logs', query: { ...filters, limit: 100 }, style: 'cursor_id', maxPages: COUNT_MAX_PAGES, signal: ctx.signal }),
+    by === 'actor' ? ctx.names.users(ctx.signal) : Promise.resolve([]),
+  ]);
+  const named = new Map(users.map((u) => [u.id, `${u.name} <${u.email}> (${u.id})`]));
+  const tally = new Map<string, number>();
+  for (const event of walk.items) {
+    const key = by === 'type' ? event.type : actorLabel(event.actor, named);
+    tally.set(key, (tally.get(key) ?? 0) + 1);
+  }
+  const sorted = [...tally].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const oldest = walk.items.at(-1)?.effective_at;
+  const rest = sorted.slice(rows);
+  return {
+    // Past `limit`, the rest are one row, so the counts still add up to the events counted.
+    // An object keeps its keys' order (none is an integer), so the most active stays first.
+    counts: Object.fromEntries([...sorted.slice(0, rows), ...(rest.length > 0 ? [[`(${rest.length} others)`, rest.reduce((sum, [, n]) => sum + n, 0)] as const] : [])]),
+    ...(walk.truncated
+      ? { partial: `only the newest ${walk.items.length} events were counted (${walk.stoppedBy ?? 'page cap'})${oldest ? `, back to ${isoMinute(oldest)}` : ''}; narrow the period or filters for a complete count` }
+      : {}),
+  };
+}
+
+/** Who acted, for counting: a user by name and email, a key by ID and owner. */
+function actorLabel(actor: AuditEvent['actor'], users: ReadonlyMap<string, string>): string {
+  const userId = actor?.session?.user?.id;
+  if (userId) return users.get(userId) ?? describeActor(actor);
+  const keyOwner = actor?.api_key?.user?.id;
+  if (actor?.api_key && keyOwner && users.has(keyOwner)) return `key ${actor.api_key.id ?? '?'} of ${users.get(keyOwner)}`;
+  return describeActor(actor);
+}
 
 interface ResolvedActor {
   /** The ID to filter by; absent for an email that is no current user's (a former member, say). */

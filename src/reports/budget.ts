@@ -78,7 +78,8 @@ export function startBudget(ctx: ReportContext, projectId: string | undefined): 
       alerts: alertList.items
         .map((a) => ({ ...judge(a.threshold_amount / 100), recipients: a.notification_channel?.recipients?.length ?? 0 }))
         .sort((a, b) => a.usd - b.usd),
-      forecast: { usd: cents(forecast.usd), low: cents(forecast.low), high: cents(forecast.high), method: FORECAST_METHOD },
+      // Whole dollars: a forecast's cents are false precision, and they cost tokens in every answer.
+      forecast: { usd: Math.round(forecast.usd), low: Math.round(forecast.low), high: Math.round(forecast.high), method: FORECAST_METHOD },
     };
   });
   block.catch(() => undefined);

@@ -1,13 +1,13 @@
 import { z } from 'zod';
-import { mapLimited } from '../client/index.js';
-import { FAN_OUT, matchesRedacted, type ProjectRef } from './names.js';
-import { report } from './report.js';
+import { RequestBudget } from './directory.js';
+import { matchesRedacted } from './names.js';
+import { partialRead, partialReadShape, report } from './report.js';
 
 /*
  * find: names, emails and IDs to objects across the whole organization in one call: projects,
  * users, groups, service accounts, project API keys (by name or the visible tail of the redacted
- * value), admin keys, invites and roles (organization roles and every project's roles). The lists
- * are fetched side by side, per-project lists with bounded concurrency.
+ * value), admin keys, invites and roles (organization roles and every project's roles). Everything
+ * but invites comes from the directory, so once it is warm a search costs no request at all.
  */
 
 const KINDS = ['project', 'user', 'group', 'service_account', 'api_key', 'admin_key', 'invite', 'role'] as const;
@@ -34,6 +34,7 @@ export const find = report({
     query: z.string().min(1).describe('Name, email, ID or key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
+    fresh: z.boolean().optional(),
   },
   output: z.object({
     query: z.string(),
@@ -52,6 +53,7 @@ export const find = report({
       }),
     ),
     more: z.number().optional(),
+    partial: partialReadShape.optional(),
   }),
   async run(args, ctx) {
     const kinds = new Set<Kind>(args.kinds && args.kinds.length > 0 ? args.kinds : KINDS);
@@ -67,32 +69,22 @@ export const find = report({
       }
       return best;
     };
-    const needProjects = kinds.has('project') || kinds.has('service_account') || kinds.has('role');
     const none = Promise.resolve([]);
-    const [projects, users, groups, keys, adminKeys, invites, orgRoles] = await Promise.all([
-      needProjects ? ctx.names.projects(ctx.signal) : none,
+    const budget = new RequestBudget();
+    const scope = { budget, progress: ctx.progress };
+    const [projects, users, groups, keys, adminKeys, invites, orgRoles, accounts, projectRoles] = await Promise.all([
+      kinds.has('project') ? ctx.names.projects(ctx.signal) : none,
       kinds.has('user') ? ctx.names.users(ctx.signal) : none,
       kinds.has('group') ? ctx.names.groups(ctx.signal) : none,
-      kinds.has('api_key') ? ctx.names.keys(ctx.signal) : none,
+      kinds.has('api_key') ? ctx.names.keys(ctx.signal, scope) : none,
       kinds.has('admin_key') ? ctx.names.adminKeys(ctx.signal) : none,
       kinds.has('invite')
         ? ctx.client.collect<{ id: string; email: string; role: string; status: string }>({ path: '/organization/invites', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal: ctx.signal }).then((r) => r.items)
         : none,
-      kinds.has('role') ? ctx.client.collect<{ id: string; name: string }>({ path: '/organization/roles', query: { limit: 100 }, style: 'cursor_next', maxPages: 50, signal: ctx.signal }).then((r) => r.items) : none,
+      kinds.has('role') ? ctx.names.orgRoles(ctx.signal) : none,
+      kinds.has('service_account') ? ctx.names.serviceAccounts(ctx.signal, scope) : none,
+      kinds.has('role') ? ctx.names.projectRoles(ctx.signal, scope) : none,
     ]);
-    // Service accounts and project roles live per project; archived projects refuse to list service accounts.
-    const perProject = await mapLimited(projects as ProjectRef[], FAN_OUT, async (p) => {
-      const base = encodeURIComponent(p.id);
-      const [accounts, roles] = await Promise.all([
-        kinds.has('service_account') && p.status !== 'archived'
-          ? ctx.client.collect<{ id: string; name: string; role: string }>({ path: `/organization/projects/${base}/service_accounts`, query: { limit: 100 }, style: 'cursor_id', signal: ctx.signal }).then((r) => r.items)
-          : Promise.resolve([]),
-        kinds.has('role')
-          ? ctx.client.collect<{ id: string; name: string; predefined_role?: boolean }>({ path: `/projects/${base}/roles`, query: { limit: 100 }, style: 'cursor_next', signal: ctx.signal }).then((r) => r.items)
-          : Promise.resolve([]),
-      ]);
-      return { project: p, accounts, roles };
-    });
 
     const matches: Match[] = [];
     const push = (match: Match) => {
@@ -112,17 +104,15 @@ export const find = report({
     for (const k of adminKeys) push({ kind: 'admin_key', id: k.id, name: k.name, owner: k.owner, ...keyMatch(matchesRedacted(k.redacted_value, args.query) ? 3 : rank(k.id, k.name), rank(k.owner)) });
     for (const i of invites) push({ kind: 'invite', id: i.id, name: i.email, status: `${i.status}, role ${i.role}`, rank: rank(i.id, i.email) });
     for (const r of orgRoles) push({ kind: 'role', id: r.id, name: r.name, project: 'organization role', rank: rank(r.id, r.name) });
-    for (const { project, accounts, roles } of perProject) {
-      for (const a of accounts) push({ kind: 'service_account', id: a.id, name: a.name, project: where(project), rank: rank(a.id, a.name) });
-      // Predefined project roles repeat in every project; only custom ones are worth listing per project.
-      for (const r of roles) if (!r.predefined_role) push({ kind: 'role', id: r.id, name: r.name, project: where(project), rank: rank(r.id, r.name) });
-    }
+    for (const a of accounts) push({ kind: 'service_account', id: a.id, name: a.name, project: where(a.project), rank: rank(a.id, a.name) });
+    for (const r of projectRoles) push({ kind: 'role', id: r.id, name: r.name, project: r.project ? where(r.project) : 'organization role', rank: rank(r.id, r.name) });
     matches.sort((a, b) => b.rank - a.rank || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
     const limit = args.limit ?? 10;
     return {
       query: args.query,
       matches: matches.slice(0, limit).map(({ rank: r, byOwner, ...m }) => ({ ...m, match: byOwner ? 'owner' : r === 3 ? 'exact' : r === 2 ? 'prefix' : 'partial' })),
       ...(matches.length > limit ? { more: matches.length - limit } : {}),
+      ...partialRead(budget, 'find'),
     };
   },
 });

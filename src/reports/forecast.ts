@@ -11,7 +11,7 @@ import { isWeekend } from './baseline.js';
 const DAY = 86_400;
 const WINDOW = 14;
 
-export const FORECAST_METHOD = `to date + ${WINDOW}-day weekday/weekend median per day left; p25-p75`;
+export const FORECAST_METHOD = `${WINDOW}-day weekday/weekend median; p25-p75`;
 
 export interface DailyTotal {
   /** 00:00 UTC of the day. */

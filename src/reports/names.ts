@@ -1,124 +1,89 @@
-import { mapLimited, type AdminClient } from '../client/index.js';
+import type { AdminClient, WindowProgress } from '../client/index.js';
+import { Directory, type AccountRef, type AdminKeyRef, type DirectoryOptions, type GroupRef, type KeyRef, type PerProject, type ProjectRef, type RequestBudget, type RoleRef, type UserRef } from './directory.js';
 import { ReportError } from './report.js';
 
 /*
- * Name resolution for the reports: projects, users and groups by ID, name or email. The lists are
- * cached for a short TTL, and the server calls `invalidate()` after every write it makes, so an
- * answer is never stale after our own change (a generation counter also discards a fetch that was
- * in flight when the write happened).
+ * Name resolution for the reports: projects, users, groups and keys by ID, name, email or key tail,
+ * against the directory (directory.ts), which holds the lists and says how fresh they are.
  */
 
-export interface ProjectRef {
-  id: string;
-  name: string;
-  status: string;
-}
-export interface UserRef {
-  id: string;
-  name: string;
-  email: string;
-  role: string;
-}
-export interface GroupRef {
-  id: string;
-  name: string;
-}
+export type { AccountRef, AdminKeyRef, GroupRef, KeyRef, ProjectRef, RoleRef, UserRef } from './directory.js';
+export { FAN_OUT } from './directory.js';
 
-/** A project API key as the reports show it, with its project and a readable owner. */
-export interface KeyRef {
-  id: string;
-  name: string;
-  redacted_value: string;
-  project: { id: string; name: string; status: string };
-  owner: string;
-  owner_type: 'user' | 'service_account' | 'unknown';
-  owner_id: string | null;
-  /** The owner's name, when the owner is a user (`owner` is their email). */
-  owner_name: string | null;
-  /** Whether the owner still has access to the project (`inactive`: the key is a leftover). */
-  owner_access: 'active' | 'inactive' | 'unknown';
-  last_used_at: number | null;
-  created_at: number;
-}
-/** An organization admin key. */
-export interface AdminKeyRef {
-  id: string;
-  name: string;
-  redacted_value: string;
-  owner: string;
-  owner_id: string | null;
-  last_used_at: number | null;
-  created_at: number;
-}
+/** A key of either kind, as `anyKey` resolves it. */
+export type AnyKeyRef = { kind: 'api_key'; key: KeyRef } | { kind: 'admin_key'; key: AdminKeyRef };
 
-interface RawKey {
-  id: string;
-  name: string;
-  redacted_value?: string;
-  last_used_at: number | null;
-  created_at: number;
-  owner_project_access?: string;
-  owner?: { type?: string; user?: { id?: string; email?: string | null; name?: string | null }; service_account?: { id?: string; name?: string }; name?: string; id?: string };
-}
-
-/** Per-project lists are fetched this many at a time: enough to hide latency, few enough to spare the API. */
-export const FAN_OUT = 8;
-
-type Kind = 'projects' | 'users' | 'groups';
-const PATHS: Record<Kind, { path: string; style: 'cursor_id' | 'cursor_next'; query: Record<string, string | number | boolean> }> = {
-  projects: { path: '/organization/projects', style: 'cursor_id', query: { limit: 100, include_archived: true } },
-  users: { path: '/organization/users', style: 'cursor_id', query: { limit: 100 } },
-  groups: { path: '/organization/groups', style: 'cursor_next', query: { limit: 1000 } },
-};
-
+/**
+ * The directory as the reports use it: lists by kind, and references (IDs, names, emails, key tails)
+ * resolved against them. One per server, shared by every call of its admin key; `fresh()` gives a
+ * view for one call that re-reads each list it uses once.
+ */
 export class NameDirectory {
-  private readonly cache = new Map<string, { at: number; generation: number; items: Promise<unknown[]> }>();
-  private generation = 0;
+  readonly directory: Directory;
+  private readonly refreshed: Set<string> | undefined;
 
-  constructor(
-    private readonly client: AdminClient,
-    private readonly ttlMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(client: AdminClient | Directory, options: DirectoryOptions = {}, refreshed?: Set<string>) {
+    this.directory = client instanceof Directory ? client : new Directory(client, options);
+    this.refreshed = refreshed;
+  }
 
-  /** Forget everything: called after any write the server makes. */
+  /** A view of this directory for one call that asked for `fresh: true`. */
+  fresh(): NameDirectory {
+    return new NameDirectory(this.directory, {}, new Set());
+  }
+
+  /** Forget everything. */
   invalidate(): void {
-    this.generation += 1;
-    this.cache.clear();
+    this.directory.invalidate();
+  }
+
+  /** Whether this call still has to refresh `family` (only in a fresh view, and once). */
+  private force(family: string): boolean {
+    if (!this.refreshed || this.refreshed.has(family)) return false;
+    this.refreshed.add(family);
+    return true;
   }
 
   projects(signal?: AbortSignal): Promise<ProjectRef[]> {
-    return this.list('projects', signal) as Promise<ProjectRef[]>;
+    return this.directory.list<ProjectRef>('projects', signal, this.force('projects'));
   }
 
   users(signal?: AbortSignal): Promise<UserRef[]> {
-    return this.list('users', signal) as Promise<UserRef[]>;
+    return this.directory.list<UserRef>('users', signal, this.force('users'));
   }
 
   groups(signal?: AbortSignal): Promise<GroupRef[]> {
-    return this.list('groups', signal) as Promise<GroupRef[]>;
+    return this.directory.list<GroupRef>('groups', signal, this.force('groups'));
+  }
+
+  /** The organization's roles (predefined and custom). */
+  orgRoles(signal?: AbortSignal): Promise<RoleRef[]> {
+    return this.directory.list<RoleRef>('org_roles', signal, this.force('org_roles'));
   }
 
   /** Every project key of every project (archived ones too), including keys whose owner lost access. */
-  keys(signal?: AbortSignal): Promise<KeyRef[]> {
-    return this.cached('keys', async () => {
-      const projects = await this.projects(signal);
-      const perProject = await mapLimited(projects, FAN_OUT, (p) =>
-        this.client
-          .collect<RawKey>({ path: `/organization/projects/${encodeURIComponent(p.id)}/api_keys`, query: { limit: 100, owner_project_access: 'any' }, style: 'cursor_id', maxPages: 50, signal })
-          .then((r) => r.items.map((k) => keyRef(k, p))),
-      );
-      return perProject.flat();
-    }) as Promise<KeyRef[]>;
+  async keys(signal?: AbortSignal, scope: PerProjectScope = {}): Promise<KeyRef[]> {
+    return this.perProject<KeyRef>('keys', signal, scope);
+  }
+
+  /** Every service account of every active project (archived projects refuse to list theirs). */
+  serviceAccounts(signal?: AbortSignal, scope: PerProjectScope = {}): Promise<AccountRef[]> {
+    return this.perProject<AccountRef>('service_accounts', signal, scope);
+  }
+
+  /** The custom roles of every project. */
+  projectRoles(signal?: AbortSignal, scope: PerProjectScope = {}): Promise<RoleRef[]> {
+    return this.perProject<RoleRef>('project_roles', signal, scope);
   }
 
   /** The organization's admin keys. */
   adminKeys(signal?: AbortSignal): Promise<AdminKeyRef[]> {
-    return this.cached('admin_keys', () =>
-      this.client.collect<RawKey>({ path: '/organization/admin_api_keys', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal }).then((r) =>
-        r.items.map((k) => ({ id: k.id, name: k.name, redacted_value: k.redacted_value ?? '', owner: k.owner?.name ?? k.owner?.id ?? 'unknown', owner_id: k.owner?.id ?? null, last_used_at: k.last_used_at, created_at: k.created_at })),
-      ),
-    ) as Promise<AdminKeyRef[]>;
+    return this.directory.list<AdminKeyRef>('admin_keys', signal, this.force('admin_keys'));
+  }
+
+  private async perProject<T>(family: PerProject, signal: AbortSignal | undefined, scope: PerProjectScope): Promise<T[]> {
+    const projects = scope.projects ?? (await this.projects(signal));
+    return this.directory.perProjectLists<T>(family, projects, { signal, budget: scope.budget, progress: scope.progress, fresh: this.force(family) });
   }
 
   /**
@@ -126,11 +91,31 @@ export class NameDirectory {
    * value, across every project (or only `projectId`'s).
    */
   async key(ref: string, signal?: AbortSignal, projectId?: string): Promise<KeyRef> {
-    const all = await this.keys(signal);
-    const keys = projectId ? all.filter((k) => k.project.id === projectId) : all;
+    const scoped = projectId ? (await this.projects(signal)).filter((p) => p.id === projectId) : undefined;
+    const keys = await this.keys(signal, scoped ? { projects: scoped } : {});
     const byValue = keys.filter((k) => matchesRedacted(k.redacted_value, ref));
     if (byValue.length === 1 && !keys.some((k) => k.id.toLowerCase() === ref.trim().toLowerCase())) return byValue[0] as KeyRef;
     return pick('API key', ref, keys, (k) => [k.name], (k) => `${k.name} (${k.id}, project ${k.project.name})`);
+  }
+
+  /**
+   * A project key or an admin key from any form people write (ID, name, a redacted value such as
+   * `sk-proj-...abcd` or `sk-proj…abcd`, the tail alone, or the whole secret), across the organization.
+   */
+  async anyKey(ref: string, signal?: AbortSignal): Promise<AnyKeyRef> {
+    const [keys, admin] = await Promise.all([this.keys(signal), this.adminKeys(signal)]);
+    const all: Array<AnyKeyRef & { id: string; name: string }> = [
+      ...keys.map((key) => ({ kind: 'api_key' as const, key, id: key.id, name: key.name })),
+      ...admin.map((key) => ({ kind: 'admin_key' as const, key, id: key.id, name: key.name ?? '' })),
+    ];
+    const byValue = all.filter((k) => matchesRedacted(k.key.redacted_value, ref));
+    const wanted = ref.trim().toLowerCase();
+    const found =
+      byValue.length === 1 && !all.some((k) => k.id.toLowerCase() === wanted)
+        ? byValue[0]
+        : pick('key', ref, byValue.length > 1 ? byValue : all, (k) => [k.name], (k) => `${k.name} (${k.id}, ${k.kind === 'api_key' ? `project ${k.key.project.name}` : 'admin key'})`);
+    const { kind, key } = found as AnyKeyRef & { id: string };
+    return { kind, key } as AnyKeyRef;
   }
 
   /** A project by ID, exact name, or unambiguous name prefix, ignoring case. */
@@ -142,24 +127,13 @@ export class NameDirectory {
   async user(ref: string, signal?: AbortSignal): Promise<UserRef> {
     return pick('user', ref, await this.users(signal), (u) => [u.email, u.name]);
   }
+}
 
-  private list(kind: Kind, signal?: AbortSignal): Promise<unknown[]> {
-    const { path, style, query } = PATHS[kind];
-    return this.cached(kind, () => this.client.collect<unknown>({ path, query, style, maxPages: 50, signal }).then((r) => r.items));
-  }
-
-  private cached(kind: string, load: () => Promise<unknown[]>): Promise<unknown[]> {
-    const cached = this.cache.get(kind);
-    if (cached && cached.generation === this.generation && this.now() - cached.at < this.ttlMs) return cached.items;
-    const generation = this.generation;
-    const items = load();
-    const entry = { at: this.now(), generation, items };
-    this.cache.set(kind, entry);
-    items.catch(() => {
-      if (this.cache.get(kind) === entry) this.cache.delete(kind);
-    });
-    return items;
-  }
+/** Which projects a per-project list covers (default all), what the call may spend, and its progress. */
+export interface PerProjectScope {
+  projects?: readonly ProjectRef[];
+  budget?: RequestBudget;
+  progress?: WindowProgress;
 }
 
 /**
@@ -206,33 +180,31 @@ export function redactedParts(redacted: string): string[] {
   return redacted.split(/\*+|\.{2,}|…/).map((part) => part.replace(/-$/, '')).filter((part) => part.length > 0);
 }
 
-/** Whether `ref` is a key's whole redacted value or its visible tail (at least 4 characters). */
-export function matchesRedacted(redacted: string, ref: string): boolean {
-  const wanted = ref.trim().toLowerCase();
-  if (redacted.toLowerCase() === wanted) return true;
-  const visible = wanted.replace(/^(\*+|\.{2,}|…)|(\*+|\.{2,}|…)$/g, '');
-  const parts = redactedParts(redacted.toLowerCase());
-  // The prefix (sk-proj) is shared by every key; only the tail identifies one.
-  return visible.length >= 4 && parts.length > 1 && parts[parts.length - 1] === visible;
+/**
+ * A key as people write it, reduced to what identifies it: the visible tail (at least 4 characters)
+ * and, when given, the kind prefix. `sk-proj-...abcd`, `sk-proj…abcd`, `sk-proj-****abcd`,
+ * `sk-svcacct...abcd`, `...abcd` and `abcd` all give the tail `abcd`; a whole secret (`sk-proj-` and
+ * 20 or more characters) gives its last four. Undefined for anything else (a prefix alone, say).
+ */
+export function keyForm(ref: string): { prefix?: string; tail: string } | undefined {
+  const given = ref.trim().toLowerCase();
+  const parts = redactedParts(given);
+  const tail = parts[parts.length - 1];
+  if (tail === undefined || tail.length < 4) return undefined;
+  if (parts.length >= 2) return { prefix: parts[0], tail };
+  // One visible run: a tail after a marker (`...abcd`), a bare tail, or a whole secret.
+  if (/(\*+|\.{2,}|…)$/.test(given)) return undefined;
+  const secret = /^(sk-[a-z]+)-[a-z0-9_-]{20,}$/.exec(tail);
+  if (secret) return { prefix: secret[1], tail: tail.slice(-4) };
+  return /^[a-z0-9]+$/.test(tail) ? { tail } : undefined;
 }
 
-function keyRef(k: RawKey, project: ProjectRef): KeyRef {
-  const type = k.owner?.type === 'service_account' ? 'service_account' : k.owner?.type === 'user' ? 'user' : 'unknown';
-  const owner =
-    type === 'service_account'
-      ? `service account ${k.owner?.service_account?.name ?? k.owner?.service_account?.id ?? '?'}`
-      : (k.owner?.user?.email ?? k.owner?.user?.name ?? k.owner?.user?.id ?? 'unknown');
-  return {
-    id: k.id,
-    name: k.name,
-    redacted_value: k.redacted_value ?? '',
-    project: { id: project.id, name: project.name, status: project.status },
-    owner,
-    owner_type: type,
-    owner_id: (type === 'service_account' ? k.owner?.service_account?.id : k.owner?.user?.id) ?? null,
-    owner_name: type === 'user' ? (k.owner?.user?.name ?? null) : null,
-    owner_access: k.owner_project_access === 'active' || k.owner_project_access === 'inactive' ? k.owner_project_access : 'unknown',
-    last_used_at: k.last_used_at,
-    created_at: k.created_at,
-  };
+/** Whether `ref` names the key whose redacted value this is (see `keyForm` for the forms). */
+export function matchesRedacted(redacted: string, ref: string): boolean {
+  if (redacted.trim().toLowerCase() === ref.trim().toLowerCase()) return true;
+  const form = keyForm(ref);
+  const parts = redactedParts(redacted.toLowerCase());
+  // The prefix (sk-proj) is shared by every key of a kind; only the tail identifies one.
+  if (!form || parts.length < 2) return false;
+  return parts[parts.length - 1] === form.tail && (form.prefix === undefined || (parts[0] as string).startsWith(form.prefix));
 }

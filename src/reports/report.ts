@@ -1,6 +1,7 @@
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import type { AdminClient, RangePartial, WindowProgress } from '../client/index.js';
 import { isoMinute } from '../time.js';
+import type { RequestBudget } from './directory.js';
 import type { NameDirectory, ProjectRef } from './names.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
@@ -76,4 +77,17 @@ export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { 
   if (stopped.length === 0) return {};
   const next = Math.min(...stopped.map((p) => p.next_start_time));
   return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
+}
+
+/** Where a report stopped reading per-project lists at its request budget, and how to go on: one sentence. */
+export const partialReadShape = z.string();
+
+/** The partial note of a call whose directory reads stopped at the budget; nothing when it read everything. */
+export function partialRead(budget: RequestBudget, tool: string): { partial?: string } {
+  if (budget.unread.size === 0) return {};
+  const unread = Math.max(...budget.unread.values());
+  const lists = [...budget.unread.keys()].map((f) => f.replace('_', ' ')).join(', ');
+  return {
+    partial: `Stopped after ${budget.used} requests: the ${lists} of ${unread} project(s) are not read yet, so this answer leaves them out. Call ${tool} again with the same arguments to continue: what was read is kept.`,
+  };
 }

@@ -5,11 +5,13 @@ import { gzip as gzipBody } from 'node:zlib';
 import { BodyTooLarge, readBody } from '../http-body.js';
 import { SandboxError, invalid, unauthorized } from './errors.js';
 import { FaultInjector, type FaultDecision, type ScriptedFault } from './faults.js';
+import { RateLimiter, type RateDecision, type RateLimitStats } from './rate-limit.js';
 import { Body, QueryParams } from './params.js';
 import { PLANTED_PATH, plantRecords } from './planted.js';
 import { Router } from './router.js';
 import { allRoutes } from './routes/index.js';
 import { seedOrganization } from './seed/index.js';
+import { parseSize, SIZES, type OrgSize } from './size.js';
 import { SandboxState } from './state.js';
 
 export interface SandboxOptions {
@@ -21,6 +23,10 @@ export interface SandboxOptions {
   faultRate?: number;
   /** Sent as `retry-after-ms` (and rounded up as `Retry-After`) on injected 429s. Default 100. */
   retryAfterMs?: number;
+  /** `small` (default, the organization every test knows), `large`, `huge`, or explicit counts. */
+  size?: OrgSize | string;
+  /** Requests per minute the organization may make; over it, 429 with `Retry-After`. Default unlimited. */
+  rateLimitRpm?: number;
   port?: number;
   host?: string;
   /** The sandbox clock, Unix seconds. Tests inject one to make time-dependent data exact. */
@@ -50,6 +56,8 @@ export interface RecordedRequest {
   receivedAt: number;
   status: number | 'reset';
   fault: FaultDecision['kind'] | null;
+  /** Answered 429 by `--rate-limit`. */
+  rateLimited?: boolean;
   /** Whether the handler ran (a fault answered after processing still counts). */
   processed: boolean;
   requestId: string;
@@ -64,6 +72,8 @@ export interface Sandbox {
   state: SandboxState;
   /** Every request received, in arrival order. */
   requests: RecordedRequest[];
+  /** The `--rate-limit` bucket's counters; undefined without a limit. */
+  rateLimit: RateLimitStats | undefined;
   /** Scripts exact faults for upcoming requests. */
   fault(fault: ScriptedFault): void;
   /** Drops scripted faults that no request has met yet. */
@@ -80,17 +90,19 @@ const MAX_BODY_BYTES = 1 << 20;
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const seed = options.seed ?? 1;
   const state = new SandboxState({ seed, now: options.now });
+  const size = typeof options.size === 'string' ? parseSize(options.size) : (options.size ?? SIZES.small);
   let seeded = false;
   const ensureSeeded = () => {
     if (seeded) return;
     seeded = true;
-    seedOrganization(state);
+    seedOrganization(state, size);
   };
   if (!options.lazySeed) ensureSeeded();
   const router = new Router(allRoutes);
   const faults = new FaultInjector(seed, options.faultRate ?? 0);
   const retryAfterMs = options.retryAfterMs ?? 100;
   let latencyMs = options.latencyMs ?? 0;
+  const limiter = options.rateLimitRpm ? new RateLimiter(options.rateLimitRpm) : undefined;
   const requests: RecordedRequest[] = [];
   let seq = 0;
 
@@ -112,10 +124,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       body: undefined,
     };
     requests.push(record);
+    // The limit counts requests as they arrive, as the API's edge does.
+    const rate = limiter?.take(latencyMs);
     readBody(req, MAX_BODY_BYTES)
       .then(async (raw) => {
         if (latencyMs > 0) await delay(latencyMs);
-        const outcome = serve(record, req, raw);
+        const outcome = serve(record, req, raw, rate);
         if (outcome === 'reset') {
           record.status = 'reset';
           req.socket.destroy();
@@ -135,7 +149,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const server = options.server ?? createServer(handleRequest);
 
-  function serve(record: RecordedRequest, req: IncomingMessage, raw: string): Outcome | 'reset' {
+  function serve(record: RecordedRequest, req: IncomingMessage, raw: string, rate: RateDecision | undefined): Outcome | 'reset' {
     const method = record.method;
     // `new URL()` resolves dot segments silently (/projects/../users becomes /users), which is how an
     // ID of '..' once reached another endpoint. A hardened gateway refuses them; so does the sandbox,
@@ -153,13 +167,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     record.path = path;
     record.query = url.search;
 
+    if (rate && !rate.allowed) {
+      record.rateLimited = true;
+      return { ...errorOutcome(new SandboxError(429, 'requests', 'Rate limit reached for requests per minute in this organization. Please retry after the time in Retry-After.', null, 'rate_limit_exceeded')), headers: rate.headers };
+    }
     const fault = faults.decide(method, path);
     record.fault = fault?.kind ?? null;
     if (fault && !fault.afterProcessing) return faultOutcome(fault);
 
     const outcome = handle(record, req, method, path, url.searchParams, raw);
     if (fault) return faultOutcome(fault);
-    return outcome;
+    return rate ? { ...outcome, headers: { ...outcome.headers, ...rate.headers } } : outcome;
   }
 
   function handle(record: RecordedRequest, req: IncomingMessage, method: string, path: string, search: URLSearchParams, raw: string): Outcome {
@@ -224,6 +242,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return state;
     },
     requests,
+    rateLimit: limiter?.stats,
     fault: (fault) => faults.script(fault),
     clearFaults: () => faults.clear(),
     setFaultRate: (rate) => {

@@ -6,16 +6,20 @@ import { redact } from '../log.js';
  * written and fsynced before the tool returns. It fails closed: when a line cannot be written the
  * tool fails, and a write that would have gone to the API is never sent. So an executed write
  * leaves two lines sharing an `attempt` id, `phase: "request"` before the request goes out and
- * `phase: "result"` after; previews, refusals and dry runs change nothing and leave one line.
+ * `phase: "result"` after; previews, refusals and dry runs change nothing and leave one line. A
+ * plan step whose delete finds its target already gone leaves one line, `skipped`.
  */
 
-export type AuditOutcome = 'preview' | 'refused' | 'dry_run' | 'declined' | 'sending' | 'succeeded' | 'failed';
+export type AuditOutcome = 'preview' | 'refused' | 'dry_run' | 'declined' | 'sending' | 'succeeded' | 'failed' | 'skipped';
 
 export interface AuditEntry {
   attempt: string;
   phase: 'request' | 'result' | 'final';
   tool: string;
   effect: string;
+  /** The plan this line's call is a step of (src/plans), and the step's number. */
+  plan?: string;
+  step?: number;
   arguments: Record<string, unknown>;
   outcome: AuditOutcome;
   /** How the call was confirmed or refused: token or elicitation, and the verdict. */

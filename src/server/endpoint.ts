@@ -7,7 +7,7 @@ import type { ZodRawShape, ZodTypeAny } from 'zod';
 
 export type Effect = 'read' | 'write' | 'destructive';
 export type HttpMethod = 'GET' | 'POST' | 'DELETE';
-export type Toolset = 'projects' | 'members' | 'keys' | 'limits' | 'certificates' | 'usage' | 'audit' | 'security' | 'reports';
+export type Toolset = 'projects' | 'members' | 'keys' | 'limits' | 'certificates' | 'usage' | 'audit' | 'security' | 'reports' | 'workflows';
 /**
  * - `cursor_id`: pass the response's `last_id` as `after`.
  * - `cursor_next`: pass the response's `next` as `after`.
@@ -73,6 +73,11 @@ export interface EndpointTool {
    * `read`: the read-only client lets exactly these requests through.
    */
   safe?: true;
+  /**
+   * List filters the API lacks, applied by the server: each argument (listed with `description`)
+   * keeps the rows whose `field` equals its value, ignoring case, read across every page.
+   */
+  filters?: Readonly<Record<string, { field: string; description: string }>>;
 }
 
 /**

@@ -4,9 +4,11 @@ import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { isoDate } from '../time.js';
 import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
-import { digest, type Confirmations } from './confirm.js';
+import { digest, TOKEN_TTL_MS, type Confirmations } from './confirm.js';
 import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
+import { confirmGate, underLock } from './gate.js';
+import type { ElicitAnswer } from './host.js';
 import { settleFailure, type Settled, type TargetRead } from './outcome.js';
 import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from './preview.js';
 import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from './names-as-ids.js';
@@ -14,7 +16,19 @@ import { selectableNames, type RegisteredTool } from './registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
 
-export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
+export type { ElicitAnswer };
+
+/** A step of a confirmed plan, run under the plan's confirmation instead of its own (see clearStep). */
+export interface PlanStep {
+  /** The plan's id, in every audit line of the step. */
+  plan: string;
+  /** The step's number in the plan, from 1. */
+  step: number;
+  /** Digest of the target's state as the plan showed it; undefined when the plan read none. */
+  state?: string;
+  /** The confirmation store's epoch when the plan was confirmed: the step's claim is made under it. */
+  epoch: string;
+}
 
 export interface ExecContext {
   client: AdminClient;
@@ -30,6 +44,8 @@ export interface ExecContext {
   signal?: AbortSignal;
   /** The token budget of one result (`--max-result-tokens`); default 8,000. */
   maxResultTokens?: number;
+  /** Set when this call is a step of a confirmed plan. */
+  step?: PlanStep;
   /** Wall clock in ms, for "in active use"; Date.now unless a test sets it. */
   now?: () => number;
 }
@@ -45,7 +61,7 @@ export interface PlannedRequest {
 export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ctx: ExecContext): Promise<ToolResult> {
   const endpoint = tool.endpoint;
   if (!endpoint) throw new Error(`${tool.name} is not an endpoint tool`);
-  const trail = new Attempt(tool, ctx.audit);
+  const trail = new Attempt(tool, ctx.audit, ctx.step);
   try {
     return await run(tool, endpoint, rawArgs, ctx, trail);
   } catch (error) {
@@ -68,7 +84,10 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return failure(message, ctx);
   }
   const args = { ...parsed.data, ...tool.fixed } as Record<string, unknown>;
-  const { max_items: maxItems, dry_run: dryRun, confirm, fields: selected, ...fields } = args;
+  const { max_items: maxItems, dry_run: dryRun, confirm, fields: selected, ...given } = args;
+  // Server-side filters never reach the API, which would refuse a parameter it does not know.
+  const filters = Object.entries(endpoint.filters ?? {}).flatMap(([name, f]) => (typeof given[name] === 'string' ? [{ name, field: f.field, value: given[name] as string }] : []));
+  const fields = Object.fromEntries(Object.entries(given).filter(([name]) => !(endpoint.filters && name in endpoint.filters)));
   let request: PlannedRequest;
   let targetPath: string | undefined;
   try {
@@ -83,8 +102,9 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   }
 
   // A write that makes a second object of the same name says so, on the dry run and with the result.
-  const dupes = tool.effect === 'write' ? await duplicates(ctx.client, endpoint, fields, ctx.signal) : [];
-  if (dryRun === true) {
+  // A plan's step does not: its plan said so before it was confirmed.
+  const dupes = tool.effect === 'write' && !ctx.step ? await duplicates(ctx.client, endpoint, fields, ctx.signal) : [];
+  if (dryRun === true && !ctx.step) {
     trail.final(args, 'dry_run');
     const note = endpoint.preview?.duplicate ? 'Nothing was changed: only a read was sent, to look for a duplicate.' : 'Nothing was sent.';
     return success({ dry_run: true, note, request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
@@ -92,7 +112,11 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   let gate: Confirmed | undefined;
   try {
-    if (tool.effect === 'destructive') {
+    if (ctx.step && tool.effect !== 'read') {
+      const answer = await clearStep(ctx.step, request, targetPath, ctx, trail, args);
+      if ('result' in answer) return answer.result;
+      gate = answer;
+    } else if (tool.effect === 'destructive') {
       const answer = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
       if ('result' in answer) return answer.result;
       gate = answer;
@@ -119,7 +143,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
 
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
-    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes };
+    const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes, filters };
     const result = await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
     // "Atlas" as project_id passes the ID check and is answered 404: a read is answered for the ID it names.
     if (!renamed && NOT_FOUND.has(result)) {
@@ -273,11 +297,14 @@ async function holdForSending(gate: Confirmed, deadlineMs: number): Promise<stri
 
 type Gate = Confirmed | { result: ToolResult };
 
-/**
- * The second step of a destructive call. A token, when given, is always checked; otherwise the
- * human is asked through elicitation where the client can and the mode allows, or a preview with a
- * fresh token is returned.
- */
+/** The lock of a call: its target's, or for a tool without a target its request's. */
+function lockKeyOf(request: PlannedRequest, targetPath: string | undefined): string {
+  return targetPath ? `GET ${targetPath}` : `${request.method} ${request.path}`;
+}
+
+const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
+
+/** The second step of a destructive call, through the one confirmation gate (gate.ts). */
 async function confirmDestructive(
   tool: RegisteredTool,
   request: PlannedRequest,
@@ -289,20 +316,6 @@ async function confirmDestructive(
   args: Record<string, unknown>,
 ): Promise<Gate> {
   const endpoint = tool.endpoint as EndpointTool;
-  // Confirmations of one target take turns from reading it to the result, so of two tokens for the
-  // same target the second reads what the first did and is refused. A tool without a target locks
-  // its request instead.
-  const lockKey = targetPath ? `GET ${targetPath}` : `${request.method} ${request.path}`;
-  const read = async () => (targetPath ? await fetchTarget(ctx, targetPath) : undefined);
-  const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
-  // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
-  const refuseMissing = async (target: TargetRead | undefined): Promise<Gate | undefined> => {
-    if (!target || target.found || request.method !== 'DELETE') return undefined;
-    const hints = await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), fields, ctx.signal);
-    const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
-    trail.final(args, 'refused', { decision: 'target_missing', message });
-    return { result: failure(message, ctx) };
-  };
   // The API's rules make some calls certain to fail: say why now rather than offer or take a token.
   const refusal = await certainRefusal(ctx.client, endpoint, fields, ctx.signal);
   if (refusal) {
@@ -310,75 +323,95 @@ async function confirmDestructive(
     trail.final(args, 'refused', { decision: 'certain_refusal', message });
     return { result: failure(message, ctx) };
   }
-
-  if (token !== undefined) {
-    return underLock(ctx, lockKey, request, async (lock) => {
-      const target = await read();
-      const missing = await refuseMissing(target);
-      if (missing) return missing;
-      const verdict = await ctx.confirmations.redeem(token, tool.name, fields, stateOf(target));
-      if (!verdict.ok) {
-        trail.final(args, 'refused', { decision: `token_refused: ${verdict.reason}` });
-        return { result: failure(`${tool.name} refused: ${verdict.reason}. Nothing was changed.`, ctx) };
-      }
-      return { decision: 'token_accepted', targetPath, before: target, lock };
-    });
-  }
-
-  const target = await read();
-  const missing = await refuseMissing(target);
-  if (missing) return missing;
-  const state = stateOf(target);
-
-  // What else changes and what to beware of: shown to whoever confirms, model or human.
-  const effects = await affected(ctx.client, endpoint, fields, ctx.signal);
-  const warned = await warnings(ctx.client, endpoint, fields, state, effects, Math.floor((ctx.now ?? Date.now)() / 1000), ctx.signal);
-  const beyond = endpoint.preview?.alone !== undefined && Object.keys(effects.shown).length === 0 ? endpoint.preview.alone : effects.shown;
-
-  const canElicit = ctx.elicit !== undefined && ctx.confirmWith !== 'token';
-  if (ctx.confirmWith === 'elicitation' && !canElicit) {
-    const message = `${tool.name} refused: the server confirms with elicitation (--confirm-with elicitation) but this client cannot show a confirmation dialog. Nothing was changed.`;
-    trail.final(args, 'refused', { decision: 'elicitation_unavailable', message });
-    return { result: failure(message, ctx) };
-  }
-  if (canElicit && ctx.elicit) {
-    const answer = await ctx.elicit(describeForHuman(tool, request, state, effects, warned));
-    if (answer !== 'accept') {
-      trail.final(args, 'declined', { decision: `elicitation_${answer}` });
-      return {
-        result: success({ status: answer === 'decline' ? 'declined' : 'cancelled', changed: false, note: `The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${tool.name}. Nothing was changed.` }, ctx),
-      };
-    }
-    // The dialog may have stayed open a while: what the human approved must still be what is there.
-    // The lock is taken only now, so an open dialog never holds up another confirmation.
-    return underLock(ctx, lockKey, request, async (lock) => {
-      const now = await read();
-      if (state !== undefined && digest(stateOf(now)) !== digest(state)) {
-        trail.final(args, 'refused', { decision: 'elicitation_accept_stale' });
-        return { result: failure(`${tool.name} refused: the target changed while the confirmation was open. Nothing was changed; call again to see the current state.`, ctx) };
-      }
-      return { decision: 'elicitation_accept', targetPath, before: now, lock };
-    });
-  }
-
-  const { token: issued, expiresAt } = await ctx.confirmations.issue(tool.name, fields, state);
-  trail.final(args, 'preview', { decision: 'token_issued' });
-  return {
-    result: success(
-      {
-        status: 'confirmation_required',
-        action: `${tool.title}: ${tool.description}`,
-        request: masked(request),
-        ...(state !== undefined ? { target: readable(state) } : {}),
-        effects: beyond,
-        ...(warned.length > 0 ? { warnings: warned } : {}),
-        confirmation_token: issued,
-        expires_at: new Date(expiresAt).toISOString(),
-        next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
-      },
-      ctx,
-    ),
+  // What else changes and what to beware of: shown to whoever confirms, model (preview) or human (dialog).
+  const beyond = async (target: TargetRead | undefined): Promise<{ effects: Effects; warned: string[] }> => {
+    const effects = await affected(ctx.client, endpoint, fields, ctx.signal);
+    const warned = await warnings(ctx.client, endpoint, fields, stateOf(target), effects, Math.floor((ctx.now ?? Date.now)() / 1000), ctx.signal);
+    return { effects, warned };
   };
+  const answer = await confirmGate<TargetRead | undefined>(
+    {
+      name: tool.name,
+      bound: fields,
+      // Confirmations of one target take turns from reading it to the result, so of two tokens for
+      // the same target the second reads what the first did and is refused.
+      lockKey: lockKeyOf(request, targetPath),
+      read: async () => {
+        const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+        // A delete of something that is not there is refused; a replace of a policy that is not set yet is fine.
+        if (target && !target.found && request.method === 'DELETE') {
+          const hints = await namesGivenAsIds(ctx.client, Object.keys(endpoint.input.path ?? {}), fields, ctx.signal);
+          const message = [`${tool.name}: nothing to delete, the target does not exist (GET ${targetPath} answered 404).`, ...hints].join('\n');
+          trail.final(args, 'refused', { decision: 'target_missing', message });
+          return { result: failure(message, ctx) };
+        }
+        return { reading: target };
+      },
+      stateOf,
+      ask: async (target) => {
+        const { effects, warned } = await beyond(target);
+        return describeForHuman(tool, request, stateOf(target), effects, warned);
+      },
+      preview: async (target, issued) => {
+        const state = stateOf(target);
+        const { effects, warned } = await beyond(target);
+        const shown = endpoint.preview?.alone !== undefined && Object.keys(effects.shown).length === 0 ? endpoint.preview.alone : effects.shown;
+        return success(
+          {
+            status: 'confirmation_required',
+            action: `${tool.title}: ${tool.description}`,
+            request: masked(request),
+            ...(state !== undefined ? { target: readable(state) } : {}),
+            effects: shown,
+            ...(warned.length > 0 ? { warnings: warned } : {}),
+            confirmation_token: issued.token,
+            expires_at: new Date(issued.expiresAt).toISOString(),
+            next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,
+          },
+          ctx,
+        );
+      },
+    },
+    token,
+    ctx,
+    (outcome, extra) => trail.final(args, outcome, extra),
+  );
+  if ('result' in answer) return answer;
+  return { decision: answer.decision, targetPath, before: answer.reading, lock: answer.lock };
+}
+
+/**
+ * A step of a plan the person confirmed as a whole (src/plans): no token of its own, but the same
+ * lock, a fresh read of its target, and a claim in the confirmation store, so the step executes at
+ * most once (across replicas with --store) and never against a target that changed since the plan.
+ * A delete whose target is already gone is done: the plan's end state holds without a request.
+ */
+async function clearStep(step: PlanStep, request: PlannedRequest, targetPath: string | undefined, ctx: ExecContext, trail: Attempt, args: Record<string, unknown>): Promise<Gate> {
+  return underLock<Confirmed>(ctx, lockKeyOf(request, targetPath), async (lock) => {
+    const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
+    if (target && !target.found && request.method === 'DELETE') {
+      trail.final(args, 'skipped', { decision: 'already_gone', message: `GET ${targetPath} answered 404: nothing left to delete.` });
+      return { result: success({ status: 'done', already_gone: true, note: 'The target was already gone; nothing was sent.' }, ctx) };
+    }
+    if (step.state !== undefined && digest(stateOf(target)) !== step.state) {
+      const message = `step ${step.step} of plan ${step.plan} refused: its target changed since the plan was shown (GET ${targetPath}). Nothing was sent; call the workflow again to plan from the current state.`;
+      trail.final(args, 'refused', { decision: 'plan_target_changed', message });
+      return { result: failure(message, ctx) };
+    }
+    // Claimed under the epoch the plan was confirmed in: a store that lost its data since then lost
+    // the record of which steps ran, so the rest of the plan is refused rather than maybe repeated.
+    const claim = await ctx.confirmations.store.claim(`${step.plan}:${step.step}`, TOKEN_TTL_MS, step.epoch);
+    if (claim !== 'claimed') {
+      const message =
+        claim === 'used'
+          ? `step ${step.step} of plan ${step.plan} refused: it has already been executed; each step executes once.`
+          : `step ${step.step} of plan ${step.plan} refused: the confirmation store lost its data since the plan was confirmed, so nothing proves this step has not run already. Nothing was sent; call the workflow again to plan from the current state.`;
+      trail.final(args, 'refused', { decision: claim === 'used' ? 'plan_step_used' : 'plan_stale_epoch', message });
+      return { result: failure(message, ctx) };
+    }
+    // The lock is proven held, over the request's whole deadline, just before sending (holdForSending).
+    return { decision: 'plan_confirmed', targetPath, before: target, lock };
+  });
 }
 
 function describeForHuman(tool: RegisteredTool, request: PlannedRequest, state: unknown, effects: Effects, warned: readonly string[]): string {
@@ -426,6 +459,8 @@ interface Shaping {
   fields: string[] | undefined;
   /** Said beside the answer (a duplicate name). */
   warnings?: string[];
+  /** Server-side filters given (see EndpointTool.filters). */
+  filters?: ReadonlyArray<{ name: string; field: string; value: string }>;
 }
 
 async function send(tool: RegisteredTool, endpoint: EndpointTool, request: PlannedRequest, shaping: Shaping, ctx: ExecContext): Promise<Sent> {
@@ -433,6 +468,9 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
   const answer = (data: Record<string, unknown>) => success(shaped(tool, endpoint, data, request, shaping, ctx), ctx);
   if (endpoint.pagination === 'page_token' && maxItems !== undefined && request.query?.page === undefined && typeof request.query?.start_time === 'number') {
     return { result: answer(await bucketsAcrossRange(request, maxItems, ctx)), status: 200, requestId: null };
+  }
+  if (endpoint.pagination && shaping.filters && shaping.filters.length > 0) {
+    return { result: answer(await filteredList(endpoint.pagination, request, shaping.filters, maxItems, ctx)), status: 200, requestId: null };
   }
   if (endpoint.pagination && maxItems !== undefined) {
     const result = await ctx.client.collect<unknown>({
@@ -475,6 +513,33 @@ async function send(tool: RegisteredTool, endpoint: EndpointTool, request: Plann
     status: response.status,
     requestId: response.requestId,
     earlierAttempt: response.earlierAttemptMayHaveBeenProcessed,
+  };
+}
+
+/**
+ * A list filtered by the server: every page is read (within the client's page cap), the rows that
+ * match kept, then cut at `max_items`. A walk the page cap stopped says so and where to go on, since
+ * rows past it were not looked at.
+ */
+async function filteredList(style: NonNullable<EndpointTool['pagination']>, request: PlannedRequest, filters: NonNullable<Shaping['filters']>, maxItems: number | undefined, ctx: ExecContext): Promise<Record<string, unknown>> {
+  const result = await ctx.client.collect<Record<string, unknown>>({ path: request.path, query: request.query as Query | undefined, style, signal: ctx.signal });
+  const matches = (row: Record<string, unknown>) => filters.every((f) => String(row[f.field] ?? '').toLowerCase() === f.value.trim().toLowerCase());
+  const kept = result.items.filter(matches);
+  const shown = maxItems === undefined ? kept : kept.slice(0, maxItems);
+  const said = filters.map((f) => `${f.name} '${f.value}'`).join(', ');
+  const notes = [
+    ...(shown.length < kept.length ? [`${kept.length} rows match ${said}; the first ${shown.length} are shown (max_items).`] : []),
+    ...(result.truncated
+      ? [`Partial: the walk stopped after ${result.items.length} rows (${result.stoppedBy ?? 'page cap'}) and the rest were not filtered.${result.nextCursor ? ` Call again with after: "${result.nextCursor}" to filter the rest.` : ''}`]
+      : []),
+    ...(kept.length === 0 && !result.truncated ? [`No row of ${result.items.length} matches ${said}.`] : []),
+  ];
+  return {
+    object: 'list',
+    data: shown,
+    has_more: result.truncated || shown.length < kept.length,
+    ...(result.truncated ? { partial: true, ...(result.nextCursor ? { next_cursor: result.nextCursor } : {}) } : {}),
+    ...(notes.length > 0 ? { note: notes.join(' ') } : {}),
   };
 }
 
@@ -622,29 +687,12 @@ async function bucketsAcrossRange(request: PlannedRequest, maxItems: number, ctx
   };
 }
 
-/**
- * Runs `step` holding the lock on `key`. A step that clears the call to execute takes the lock with
- * it (released once the outcome is known); any other ending releases it here.
- */
-async function underLock(ctx: ExecContext, key: string, request: PlannedRequest, step: (lock: HeldLock) => Promise<Gate>): Promise<Gate> {
-  let lock: HeldLock;
-  try {
-    lock = await ctx.confirmations.store.lock(key, ctx.signal);
-  } catch (error) {
-    if (ctx.signal?.aborted) throw new CancelledError(request.method, request.path, false);
-    throw error;
-  }
-  let handedOver = false;
-  try {
-    const gate = await step(lock);
-    handedOver = !('result' in gate);
-    return gate;
-  } finally {
-    if (!handedOver) lock.release();
-  }
+/** An endpoint's target as the gate reads it before a change (full arguments), or undefined when it names none. */
+export async function readTarget(endpoint: EndpointTool, args: Record<string, unknown>, ctx: Pick<ExecContext, 'client' | 'signal'>): Promise<TargetRead | undefined> {
+  return endpoint.target ? fetchTarget(ctx, buildPath(endpoint.target, args)) : undefined;
 }
 
-async function fetchTarget(ctx: ExecContext, path: string): Promise<TargetRead> {
+async function fetchTarget(ctx: Pick<ExecContext, 'client' | 'signal'>, path: string): Promise<TargetRead> {
   try {
     return { found: true, state: await ctx.client.get<unknown>(path, undefined, ctx.signal) };
   } catch (error) {
@@ -703,6 +751,7 @@ class Attempt {
   constructor(
     private readonly tool: RegisteredTool,
     private readonly sink: AuditSink | undefined,
+    private readonly step?: PlanStep,
   ) {}
 
   final(args: Record<string, unknown>, outcome: AuditEntry['outcome'], extra: Partial<AuditEntry> = {}): void {
@@ -721,6 +770,7 @@ class Attempt {
     if (!this.sink || this.tool.effect === 'read') return;
     const { max_items: _maxItems, fields: _fields, ...rest } = args;
     this.id ??= randomBytes(6).toString('hex');
-    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, arguments: rest, outcome, ...extra });
+    const plan = this.step ? { plan: this.step.plan, step: this.step.step } : {};
+    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, ...plan, arguments: rest, outcome, ...extra });
   }
 }

@@ -2,9 +2,10 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import type { AuditCaller } from './audit.js';
 import type { Effect, Toolset } from './endpoint.js';
-import type { ElicitAnswer } from './executor.js';
 import type { ToolResult } from './results.js';
 import type { ListingMode } from './selection.js';
+
+export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
 /** What an MCP transport needs from a server: its instructions, its tool list and a way to call a tool. */
 export interface Host {

@@ -8,6 +8,8 @@ import { TOOLSETS, type ListingMode } from './selection.js';
  */
 const GUIDE: Record<Toolset, string> = {
   reports: 'For questions about spend, usage, access or the audit trail, prefer the one-call reports (spend_report, usage_report, spend_anomalies, access_review, find, audit_search).',
+  workflows:
+    'Workflows (offboard_user, onboard_project, rotate_key, revoke_key, clean_stale_keys) do a whole job as one plan: call without confirm to get the plan, show it to the user, then call again with the same arguments and confirm. Prefer them to single calls for these jobs.',
   projects: 'Projects are archived, never deleted; an archived project refuses every change, to its users, service accounts, keys and limits too.',
   members:
     'Members: resolve names and emails to IDs with find first. Removing a user, group or role takes away the access it gave, and a role change affects every holder; predefined roles cannot change. An accepted invite cannot be revoked; SCIM-managed groups change in the identity provider.',

@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, McpError, ReadResourceRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
@@ -16,7 +16,7 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     // issue: the spec's answer is "invalid params", not the first page again.
     const cursor = request.params?.cursor;
     if (cursor !== undefined) {
-      throw new McpError(ErrorCode.InvalidParams, `Invalid cursor ${JSON.stringify(cursor).slice(0, 80)}: this server lists every tool in one page and issues no cursors; call tools/list without one.`);
+      throw protocolError(ErrorCode.InvalidParams, `Invalid cursor ${JSON.stringify(cursor).slice(0, 80)}: this server lists every tool in one page and issues no cursors; call tools/list without one.`);
     }
     // Only now, not at start-up: a load begun earlier would run on this thread while the client
     // still waits for the initialize and tools/list answers.
@@ -28,7 +28,7 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: withView ? [VIEW_RESOURCE] : [] }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
     if (!withView || request.params.uri !== VIEW_URI) {
-      throw new McpError(ErrorCode.InvalidParams, `Unknown resource '${request.params.uri}'. ${withView ? `This server serves ${VIEW_URI}.` : 'This server exposes no resources with its current tool selection.'}`);
+      throw protocolError(ErrorCode.InvalidParams, `Unknown resource '${request.params.uri}'. ${withView ? `This server serves ${VIEW_URI}.` : 'This server exposes no resources with its current tool selection.'}`);
     }
     return { contents: [{ uri: VIEW_URI, mimeType: VIEW_RESOURCE.mimeType, text: viewHtml() }] };
   });
@@ -40,7 +40,7 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
   Protocol.prototype.setRequestHandler.call(server, CallToolEnvelope, async (request, extra) => {
     const params = (request as { params?: unknown }).params;
     if (params === null || typeof params !== 'object' || typeof (params as { name?: unknown }).name !== 'string') {
-      throw new McpError(ErrorCode.InvalidParams, 'tools/call needs params.name, the name of the tool (a string), and params.arguments, an object.');
+      throw protocolError(ErrorCode.InvalidParams, 'tools/call needs params.name, the name of the tool (a string), and params.arguments, an object.');
     }
     const { name, arguments: args } = params as { name: string; arguments?: unknown };
     return host.call(name, args, {
@@ -51,6 +51,15 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     });
   });
   return server;
+}
+
+/**
+ * A JSON-RPC error for the SDK to send. Not the SDK's McpError: its message already starts with
+ * "MCP error -32602:", which went on the wire, and clients add the same prefix on receipt, so
+ * people saw it twice. The SDK sends an error's `code` and `message` as they are.
+ */
+function protocolError(code: ErrorCode, message: string): Error & { code: ErrorCode } {
+  return Object.assign(new Error(message), { code });
 }
 
 /** tools/call with anything for params: the handler checks the envelope and the host the arguments. */

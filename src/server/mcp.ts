@@ -11,13 +11,15 @@ import { Confirmations } from './confirm.js';
 import type { ConfirmationStore } from './confirmation-store.js';
 import type { ConfirmationObserver } from './metrics.js';
 import type { EndpointTool, Toolset } from './endpoint.js';
-import { executeEndpoint, type ExecContext } from './executor.js';
+import { executeEndpoint, readTarget, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
 import { hiddenBecause, summariseHidden, type HidingSettings } from './hidden.js';
-import { allTools, knownNames, type CompositeTool, type RegisteredTool } from './registry.js';
+import { allTools, knownNames, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
+import type { AuditEntry } from './audit.js';
+import type { WorkflowContext } from './workflow.js';
 import { plan, type ListingMode } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
@@ -43,6 +45,8 @@ export interface ServerDeps extends PolicyOptions {
   sandbox: boolean;
   logger: Logger;
   composites?: readonly CompositeTool[];
+  /** The workflow tools (src/plans), handed in so that this folder never imports them. */
+  workflows?: readonly WorkflowTool[];
   /** The audit trail for write attempts (`--audit-log`). */
   audit?: AuditSink;
   /** Clock for confirmation tokens (ms). Tests inject one. */
@@ -66,12 +70,12 @@ export class ToolHost implements Host {
   /** Every tool that exists, exposed or not, so refusals can say why and be audited. */
   private readonly every: Map<string, RegisteredTool>;
   private readonly confirmations: Confirmations;
-  /** Project, user and group lists for the reports, dropped after every write. */
+  /** The directory of names and IDs the reports share; a write drops what it touched. */
   readonly names: NameDirectory;
 
   constructor(private readonly deps: ServerDeps) {
-    const all = allTools(deps.project, deps.composites ?? []);
-    const planned = plan(all, deps, knownNames(deps.composites ?? []));
+    const all = allTools(deps.project, deps.composites ?? [], deps.workflows ?? []);
+    const planned = plan(all, deps, knownNames(deps.composites ?? [], deps.workflows ?? []));
     this.exposed = planned.callable;
     this.listed = planned.listed;
     this.mode = planned.mode;
@@ -79,7 +83,7 @@ export class ToolHost implements Host {
     this.byName = new Map(this.exposed.map((t) => [t.name, t]));
     this.every = new Map(all.map((t) => [t.name, t]));
     this.confirmations = new Confirmations(deps.confirmSecret, deps.now, deps.confirmationStore, deps.confirmationObserver);
-    this.names = new NameDirectory(deps.client, 60_000, deps.now);
+    this.names = new NameDirectory(deps.client, { now: deps.now });
     this.instructions = this.instructionsFor({ toolsets: new Set(this.exposed.map((t) => t.toolset as Toolset)), readOnly: deps.readOnly, mode: this.mode });
   }
 
@@ -144,11 +148,12 @@ export class ToolHost implements Host {
       now: this.deps.now,
     };
     if (tool.composite) return this.runComposite(tool, args, session);
+    if (tool.workflow) return this.runWorkflow(tool, args, session, ctx);
     try {
       return await executeEndpoint(tool, args, ctx);
     } finally {
       // Our own write must never be answered from a cached name list.
-      if (tool.effect !== 'read') this.names.invalidate();
+      if (tool.effect !== 'read') this.names.directory.invalidateWrite(tool.endpoint?.path, args);
     }
   }
 
@@ -195,6 +200,64 @@ export class ToolHost implements Host {
     return failure(message, opts);
   }
 
+  /** Why a call by name would be refused here (not exposed, outside --project, outside the caller's grant), or undefined. */
+  private callRefusal(name: string, args: Record<string, unknown>, session: CallSession): string | undefined {
+    const tool = this.byName.get(name);
+    if (!tool) {
+      const hidden = this.every.get(name);
+      if (this.deps.readOnly && hidden && hidden.effect !== 'read') return `${name} is refused: the server is read-only`;
+      if (this.deps.project && endpointTools.some((t) => t.name === name)) return `${name} is not available when scoped to project ${this.deps.project} (--project): it changes the whole organization`;
+      return `${name} is not enabled on this server (see --toolsets and --tools)`;
+    }
+    const fixed = tool.fixed.project_id;
+    if (fixed !== undefined && args.project_id !== undefined && args.project_id !== fixed) return `${name} would change project ${String(args.project_id)}, and this server is scoped to ${String(fixed)} (--project)`;
+    return session.permit?.(name, withoutFixed(tool, args));
+  }
+
+  /** A workflow: its plan is built, confirmed through the gate and run step by step through the executor. */
+  private async runWorkflow(tool: RegisteredTool, args: unknown, session: CallSession, ctx: ExecContext): Promise<ToolResult> {
+    const workflow = tool.workflow as WorkflowTool;
+    const opts = { sandbox: this.deps.sandbox };
+    const parsed = tool.input.safeParse(args ?? {});
+    if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
+    const names = session.client ? new NameDirectory(ctx.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
+    // Targets are read from the definitions, so a draft can read one even where its step will be refused.
+    const definition = (name: string) => {
+      const found = endpointTools.find((t) => t.name === name);
+      if (!found) throw new Error(`${tool.name} planned '${name}', which is not an endpoint tool`);
+      return found;
+    };
+    const context: WorkflowContext = {
+      ...ctx,
+      names,
+      now: this.deps.now ?? Date.now,
+      refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
+      target: (name, stepArgs) => readTarget(definition(name), stepArgs, ctx),
+      step: async (name, stepArgs, step) => {
+        // Checked when the plan was built, and again here: a step never relies on an earlier check alone.
+        const endpoint = this.byName.get(name);
+        const refused = this.callRefusal(name, stepArgs, session);
+        if (!endpoint || refused !== undefined) return { result: failure(refused ?? `${name} is not enabled on this server`, opts) };
+        let line: AuditEntry | undefined;
+        const audit = { record: (entry: AuditEntry) => (ctx.audit?.record(entry), (line = entry)) };
+        try {
+          const result = await executeEndpoint(endpoint, withoutFixed(endpoint, stepArgs), { ...ctx, audit, step });
+          return { result, line };
+        } finally {
+          names.invalidate();
+        }
+      },
+    };
+    // The name lists a preview read stay cached for its confirmation (each step's target is read
+    // again under its lock all the same); a step that runs drops them.
+    try {
+      return await workflow.run(parsed.data, context);
+    } catch (error) {
+      if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
+      return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
+    }
+  }
+
   private async runComposite(tool: RegisteredTool, args: unknown, session: CallSession): Promise<ToolResult> {
     const composite = tool.composite;
     const opts = { sandbox: this.deps.sandbox };
@@ -203,7 +266,10 @@ export class ToolHost implements Host {
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
     try {
       const client = session.client ?? this.deps.client;
-      const names = session.client ? new NameDirectory(session.client, 0) : this.names;
+      // A key from the request's headers gets a directory of its own for this call: names read with
+      // one caller's key are never served to another.
+      const shared = session.client ? new NameDirectory(session.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
+      const names = isRecord(parsed.data) && parsed.data.fresh === true ? shared.fresh() : shared;
       const progress = session.progress ? windowCounter(session.progress) : undefined;
       const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       // Reports are cut like any result: at item boundaries of their arrays, saying what was cut.
@@ -242,6 +308,13 @@ export class ToolHost implements Host {
       .slice(0, limit)
       .map((s) => s.tool);
   }
+}
+
+/** A step's arguments as the scoped tool takes them: what --project fixes is not passed again. */
+function withoutFixed(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...args };
+  for (const key of Object.keys(tool.fixed)) delete out[key];
+  return out;
 }
 
 /** What search_tools reads of a tool. */

@@ -1,4 +1,5 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { BOOLEAN_WORDS, parseBoolean } from '../boolean.js';
 import type { Toolset } from './endpoint.js';
 import type { CallSession, Host } from './host.js';
 import { META_NAMES } from './meta-listing.js';
@@ -64,7 +65,11 @@ export class NarrowedHost implements Host {
         return failure(`${String(target)} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools).`);
       }
     }
-    return this.base.call(name, args, session);
+    // The steps of a plan are dispatched inside the server: they meet the narrowing through `permit`.
+    const outer = session?.permit;
+    const permit = (tool: string, toolArgs: unknown) =>
+      outer?.(tool, toolArgs) ?? (this.allowed.has(tool) ? undefined : `${tool} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools)`);
+    return this.base.call(name, args, { ...session, permit });
   }
 }
 
@@ -78,9 +83,8 @@ export function requestedSelection(headers: Record<string, string | string[] | u
   const toolsets = header('x-mcp-toolsets');
   const tools = header('x-mcp-tools');
   if (readOnly === undefined && toolsets === undefined && tools === undefined) return null;
-  if (readOnly !== undefined && !['1', 'true', '0', 'false'].includes(readOnly.toLowerCase())) {
-    throw new RangeError(`X-MCP-Readonly must be 1 or 0 (true/false), got '${readOnly}'.`);
-  }
+  const readOnlyValue = readOnly === undefined ? false : parseBoolean(readOnly);
+  if (readOnlyValue === undefined) throw new RangeError(`X-MCP-Readonly='${readOnly}' is not a boolean: use ${BOOLEAN_WORDS}.`);
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean));
-  return { readOnly: readOnly === '1' || readOnly?.toLowerCase() === 'true', toolsets: list(toolsets), tools: list(tools) };
+  return { readOnly: readOnlyValue, toolsets: list(toolsets), tools: list(tools) };
 }

@@ -28,9 +28,12 @@ export type Settled =
   /** An ordinary failure: no attempt can have been processed. */
   | { kind: 'failed' };
 
-/** Whether a failed request may nevertheless have changed something, counting every attempt. */
+/**
+ * Whether a failed request may nevertheless have changed something, counting every attempt. A 2xx
+ * whose body could not be read (over the size cap, not JSON) was processed: the write happened.
+ */
 export function mayHaveHappened(error: unknown): boolean {
-  if (error instanceof ApiError) return error.status >= 500 || error.status === 408 || error.earlierAttemptMayHaveBeenProcessed;
+  if (error instanceof ApiError) return error.status < 300 || error.status >= 500 || error.status === 408 || error.earlierAttemptMayHaveBeenProcessed;
   if (error instanceof ConnectionError || error instanceof CancelledError) return error.mayHaveReachedServer;
   return false;
 }

@@ -53,7 +53,9 @@ export class PersonHost implements Host {
    * call_tool, so that a refused write is audited with its caller, as --read-only's refusals are.
    */
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
-    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => this.refusal(tool, toolArgs), visible: (tool) => this.allowed.has(tool) });
+    // Composed with any narrowing already on the session, so a plan's steps meet both.
+    const outer = session.permit;
+    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => outer?.(tool, toolArgs) ?? this.refusal(tool, toolArgs), visible: (tool) => this.allowed.has(tool) });
   }
 
   /** Why this person may not make this call, or undefined when they may. */

@@ -2,16 +2,17 @@ import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
 import type { CompositeTool } from '../reports/report.js';
+import type { WorkflowTool } from './workflow.js';
 import { compactAnnotations, hintsFor, type Hints } from './annotations.js';
 import type { Effect, EndpointTool, Toolset } from './endpoint.js';
 import { quoteValue } from '../../tools/common.js';
 import { IDENTIFYING_FIELDS } from './budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
-import { compactInput, mergeShapes, toJsonSchema, toOutputSchema, type JsonSchema } from './schema.js';
+import { compactInput, mergeShapes, shareRepeats, toJsonSchema, type JsonSchema } from './schema.js';
 import { viewMeta } from '../views/resource.js';
 
-export type { CompositeTool };
+export type { CompositeTool, WorkflowTool };
 
 export { TOOLSETS, type Selection } from './selection.js';
 
@@ -29,6 +30,8 @@ export interface RegisteredTool {
   /** Present for endpoint tools. */
   endpoint?: EndpointTool;
   composite?: CompositeTool;
+  /** Present for workflow tools (plans). */
+  workflow?: WorkflowTool;
   /** Fields the server fills in itself (project scoping). */
   fixed: Record<string, unknown>;
   /** For list, usage and cost tools: the field names `fields` may keep, per item or per bucket row. */
@@ -126,6 +129,7 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
   }
   const extras: ZodRawShape = {};
   if (tool.pagination) extras.max_items = MAX_ITEMS;
+  for (const [name, filter] of Object.entries(tool.filters ?? {})) extras[name] = z.string().min(1).optional().describe(filter.description);
   const selectable = tool.effect === 'read' ? selectableFields(tool.output) : undefined;
   if (selectable) extras.fields = fieldsArgument(selectable);
   if (tool.effect !== 'read') extras.dry_run = DRY_RUN;
@@ -171,6 +175,26 @@ export function registerComposite(tool: CompositeTool, project?: string): Regist
   });
 }
 
+/**
+ * A workflow tool: destructive, since its plan may delete, so read-only hides it and a grant
+ * without destructive rights never sees it. Every step is checked again when the plan is built.
+ */
+export function registerWorkflow(tool: WorkflowTool): RegisteredTool {
+  return finish({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    toolset: 'workflows',
+    effect: 'destructive',
+    idempotent: false,
+    input: z.object({ ...tool.input, confirm: CONFIRM }).strict(),
+    output: z.object({}).passthrough(),
+    workflow: tool,
+    fixed: {},
+    meta: undefined,
+  });
+}
+
 function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'hints' | 'annotations'>): RegisteredTool {
   // Schemas of unscoped tools were computed at build time; scoping changes them, so those are computed.
   const prebuilt = Object.keys(tool.fixed).length === 0 ? prebuiltSchemas()?.get(tool.name) : undefined;
@@ -178,7 +202,7 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'hin
   return {
     ...tool,
     inputSchema: prebuilt?.inputSchema ?? compactInput(toJsonSchema(tool.input), tool.name),
-    outputSchema: tool.composite ? (prebuilt?.outputSchema ?? toOutputSchema(tool.output)) : undefined,
+    outputSchema: tool.composite ? (prebuilt?.outputSchema ?? shareRepeats(toJsonSchema(tool.output))) : undefined,
     hints,
     annotations: compactAnnotations(hints),
   };
@@ -188,18 +212,19 @@ function finish(tool: Omit<RegisteredTool, 'inputSchema' | 'outputSchema' | 'hin
  * The tools a server exposes for the given flags. `--toolsets` and `--tools` combine as a union;
  * read-only always wins over both, computed from the same `effect` that sets `readOnlyHint`.
  */
-export function selectTools(selection: Selection, composites: readonly CompositeTool[] = []): RegisteredTool[] {
-  return narrow(allTools(selection.project, composites), selection, knownNames(composites));
+export function selectTools(selection: Selection, composites: readonly CompositeTool[] = [], workflows: readonly WorkflowTool[] = []): RegisteredTool[] {
+  return narrow(allTools(selection.project, composites, workflows), selection, knownNames(composites, workflows));
 }
 
 /** Every tool name there is, whatever the scope. */
-export function knownNames(composites: readonly CompositeTool[] = []): Set<string> {
-  return new Set(endpointTools.map((t) => t.name).concat(composites.map((t) => t.name)));
+export function knownNames(composites: readonly CompositeTool[] = [], workflows: readonly WorkflowTool[] = []): Set<string> {
+  return new Set([...endpointTools, ...composites, ...workflows].map((t) => t.name));
 }
 
 /** Every tool, registered for an optional project scope (which hides organization-wide writes). */
-export function allTools(project: string | undefined, composites: readonly CompositeTool[] = []): RegisteredTool[] {
-  const out: RegisteredTool[] = composites.map((c) => registerComposite(c, project));
+export function allTools(project: string | undefined, composites: readonly CompositeTool[] = [], workflows: readonly WorkflowTool[] = []): RegisteredTool[] {
+  // Workflows stay under --project: each step is checked against the scope when the plan is built.
+  const out: RegisteredTool[] = [...composites.map((c) => registerComposite(c, project)), ...workflows.map(registerWorkflow)];
   for (const tool of endpointTools) {
     const registered = registerEndpoint(tool, project);
     if (registered) out.push(registered);

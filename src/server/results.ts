@@ -162,6 +162,11 @@ function hint(error: ApiError, context: FailureContext): string {
   if (context.write && error.earlierAttemptMayHaveBeenProcessed && !context.checkedNotDone && error.status < 500 && error.status !== 408) {
     return `An earlier attempt of this request failed after the API may have processed it, and this answer came to the retry: it may only mean that the earlier attempt already took effect, so the write may have happened. Check with the matching list or retrieve tool before trying again.`;
   }
+  if (error.status < 300) {
+    return context.write
+      ? 'The API accepted the request but its answer could not be read, so the write probably happened: check with the matching list or retrieve tool before trying again.'
+      : 'The answer could not be read. If this keeps happening, check OPENAI_BASE_URL: a proxy may be altering answers.';
+  }
   switch (error.status) {
     case 400:
       // Some refusals are about the target's state (archived, predefined), where no other argument helps.

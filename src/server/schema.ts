@@ -20,31 +20,11 @@ export function toJsonSchema(schema: ZodTypeAny): JsonSchema {
  * refused with a clear error anyway), `minLength: 1` on IDs, `minimum: 0` on integers, empty
  * `required` and `properties`, and a `type` beside an `enum` or `const` that already fixes it.
  */
-/**
- * A composite's output schema: a sub-schema written again is replaced by a `$ref` to its first place
- * when that is shorter. Hosts validate answers with it but never show it to the model, so each
- * repeat cut is a token saved in every conversation, and the shape stays whole.
- */
-export function toOutputSchema(schema: ZodTypeAny): JsonSchema {
-  const seen = new Map<string, string>();
-  const dedupe = (node: unknown, path: string): unknown => {
-    if (node === null || typeof node !== 'object') return node;
-    const text = JSON.stringify(node);
-    const first = seen.get(text);
-    const ref = { $ref: `#${first}` };
-    if (first !== undefined && !path.startsWith(`${first}/`) && JSON.stringify(ref).length < text.length) return ref;
-    if (first === undefined) seen.set(text, path);
-    const step = (key: string | number) => `${path}/${String(key).replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    return Array.isArray(node) ? node.map((n, i) => dedupe(n, step(i))) : Object.fromEntries(Object.entries(node).map(([k, v]) => [k, dedupe(v, step(k))]));
-  };
-  return dedupe(toJsonSchema(schema), '') as JsonSchema;
-}
-
 function prune(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(prune);
   if (node === null || typeof node !== 'object') return node;
   const compact = simpleUnion(node as JsonSchema) ?? nullable(node as JsonSchema);
-  if (compact) return withoutImpliedType(compact);
+  if (compact) return withoutTypeList(withoutImpliedType(compact));
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     if (key === 'additionalProperties' && typeof value === 'boolean') continue;
@@ -56,7 +36,34 @@ function prune(node: unknown): unknown {
     if (key === 'properties' && isEmptyObject(value)) continue;
     out[key] = key === 'enum' || key === 'const' ? value : prune(value);
   }
-  return withoutImpliedType(out);
+  return withoutTypeList(withoutImpliedType(out));
+}
+
+/** Keywords that constrain one JSON type only, so they move into that type's variant. */
+const KEYWORDS_OF: Record<string, readonly string[]> = {
+  string: ['minLength', 'maxLength', 'pattern', 'format'],
+  integer: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
+  number: ['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf'],
+  array: ['items', 'minItems', 'maxItems', 'uniqueItems'],
+  object: ['properties', 'required', 'additionalProperties'],
+};
+
+/**
+ * A `type` array (`["string", "null"]`, as zod-to-json-schema writes a nullable string) as an
+ * `anyOf` of single types, each with its own keywords: the same values, in the form every host's
+ * function-calling format accepts (some reject type arrays; MCP Inspector --strict warns on them).
+ */
+function withoutTypeList<T extends Record<string, unknown>>(node: T): T {
+  if (!Array.isArray(node.type)) return node;
+  const rest: Record<string, unknown> = { ...node };
+  delete rest.type;
+  const variants = (node.type as string[]).map((type) => {
+    const variant: Record<string, unknown> = { type };
+    for (const key of KEYWORDS_OF[type] ?? []) if (key in node) variant[key] = node[key];
+    return variant;
+  });
+  for (const type of node.type as string[]) for (const key of KEYWORDS_OF[type] ?? []) delete rest[key];
+  return { ...rest, anyOf: variants } as unknown as T;
 }
 
 /**
@@ -86,21 +93,17 @@ function jsonTypesOf(value: unknown): string[] {
 }
 
 /**
- * `anyOf` of bare types (`[{type: integer, minimum: 0}, {type: string}]`, as a time field or a
- * nullable string comes out) written as one `type` array: the same contract in a third of the
- * tokens. Bounds on a variant are dropped; validation still enforces them with a clear message.
+ * `anyOf` of bare types (`[{type: integer, minimum: 0}, {type: string, minLength: 1}]`, as a time
+ * field comes out) with the bounds of each variant dropped: validation still enforces them with a
+ * clear message. It stays an `anyOf`: a `type` array says the same in fewer tokens, but some hosts'
+ * function-calling formats reject it (MCP Inspector --strict warns on every one).
  */
 function simpleUnion(node: JsonSchema): JsonSchema | null {
   const variants = node.anyOf as JsonSchema[] | undefined;
   if (!Array.isArray(variants) || variants.length < 2) return null;
   const bare = (v: JsonSchema) => typeof v.type === 'string' && Object.keys(v).every((k) => ['type', 'minimum', 'maximum', 'minLength'].includes(k));
-  // One array variant may join, its `items` kept: `items` constrains arrays only, so the type list
-  // still says exactly what the union did (a table cell: a string, a number, … or a list of strings).
-  const arrays = variants.filter((v) => v.type === 'array' && Object.keys(v).every((k) => k === 'type' || k === 'items'));
-  if (arrays.length > 1 || !variants.every((v) => bare(v) || arrays.includes(v))) return null;
-  const { anyOf: _anyOf, ...rest } = node;
-  const items = arrays[0]?.items;
-  return { ...rest, type: [...new Set(variants.map((v) => v.type as string))], ...(items !== undefined ? { items: prune(items) } : {}) } as unknown as JsonSchema;
+  if (!variants.every(bare) || !variants.some((v) => Object.keys(v).length > 1)) return null;
+  return { ...node, anyOf: variants.map((v) => ({ type: v.type })) } as JsonSchema;
 }
 
 /**
@@ -167,19 +170,56 @@ export function titleRestatesName(title: string, name: string): boolean {
 }
 
 /**
- * `anyOf: [X, {type: null}]` (a nullable object, array or enum) written as X with `null` added to
- * its type (and to its enum): the same set of values, without the wrapper.
+ * `anyOf: [X, {type: null}]` with X pruned. A nullable enum becomes the enum with `null` among its
+ * values (the same set of values, without the wrapper); anything else keeps the `anyOf`, never a
+ * `type` array (see simpleUnion).
  */
 function nullable(node: JsonSchema): JsonSchema | null {
   const variants = node.anyOf as JsonSchema[] | undefined;
   if (!Array.isArray(variants) || variants.length !== 2) return null;
   const inner = variants.find((v) => v.type !== 'null');
   const isNull = (v: JsonSchema) => v.type === 'null' && Object.keys(v).length === 1;
-  if (!inner || !variants.some(isNull) || typeof inner.type !== 'string' || inner.type === 'null') return null;
+  if (!inner || !variants.some(isNull) || inner.type === 'null') return null;
   const { anyOf: _anyOf, ...rest } = node;
-  const merged: Record<string, unknown> = { ...(prune(inner) as JsonSchema), ...rest, type: [inner.type, 'null'] };
-  if (Array.isArray(inner.enum)) merged.enum = [...(inner.enum as unknown[]), null];
-  return merged as JsonSchema;
+  const pruned = prune(inner) as JsonSchema;
+  if (Array.isArray(pruned.enum)) {
+    const { type: _type, ...values } = pruned;
+    return { ...values, ...rest, enum: [...(pruned.enum as unknown[]), null] } as JsonSchema;
+  }
+  return { ...rest, anyOf: [pruned, { type: 'null' }] } as JsonSchema;
+}
+
+/**
+ * An output schema with each large subtree that occurs more than once (a report's table cell, say)
+ * written once under `$defs` and referred to by `$ref`: the same schema, and the reports' listing
+ * shorter by the copies. Output schemas only: clients validate them (the MCP SDK with Ajv, which
+ * resolves local references); input schemas stay inline for the model.
+ */
+export function shareRepeats(schema: JsonSchema, minChars = 80): JsonSchema {
+  const counts = new Map<string, number>();
+  const count = (node: unknown): void => {
+    if (node === null || typeof node !== 'object') return;
+    const text = JSON.stringify(node);
+    if (!Array.isArray(node) && text.length >= minChars) counts.set(text, (counts.get(text) ?? 0) + 1);
+    for (const child of Object.values(node)) count(child);
+  };
+  count(schema.properties);
+  const shared = new Map<string, string>();
+  for (const [text, n] of counts) if (n > 1) shared.set(text, `s${shared.size}`);
+  if (shared.size === 0) return schema;
+  const defs: Record<string, unknown> = {};
+  const replace = (node: unknown): unknown => {
+    if (node === null || typeof node !== 'object') return node;
+    if (Array.isArray(node)) return node.map(replace);
+    const name = shared.get(JSON.stringify(node));
+    if (name !== undefined) {
+      defs[name] ??= Object.fromEntries(Object.entries(node).map(([k, v]) => [k, replace(v)]));
+      return { $ref: `#/$defs/${name}` };
+    }
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, replace(v)]));
+  };
+  const properties = replace(schema.properties) as Record<string, unknown>;
+  return { ...schema, properties, $defs: defs };
 }
 
 /** One flat object out of several shapes, refusing a name defined twice. */

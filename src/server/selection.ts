@@ -8,7 +8,7 @@ import type { Effect, Toolset } from './endpoint.js';
  * before the tool definitions are loaded.
  */
 
-export const TOOLSETS: readonly Toolset[] = ['reports', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'];
+export const TOOLSETS: readonly Toolset[] = ['reports', 'workflows', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'];
 
 /** `--toolsets all`: every toolset. */
 export const ALL_TOOLSETS = 'all';
@@ -24,7 +24,7 @@ export interface Selection {
 
 /**
  * How `tools/list` is answered:
- * - `default` (no --toolsets, --tools or --dynamic): the reports, the curated tools of
+ * - `default` (no --toolsets, --tools or --dynamic): the reports, the workflows, the curated tools of
  *   default-tools.ts and the meta-tools; every tool the operator allowed is callable, the rest
  *   through `call_tool`. Fits every host (at most 40 tools).
  * - `selected` (--toolsets or --tools, `--toolsets all` included): exactly the selection, no
@@ -56,7 +56,7 @@ export function plan<T extends Selectable>(all: readonly T[], selection: Selecti
   const mode = listingMode(selection);
   if (mode === 'dynamic') return { mode, callable, listed: [], meta: true };
   if (mode === 'selected') return { mode, callable, listed: callable, meta: false };
-  return { mode, callable, listed: callable.filter((t) => t.toolset === 'reports' || DEFAULT_LISTED.has(t.name)), meta: true };
+  return { mode, callable, listed: callable.filter((t) => t.toolset === 'reports' || t.toolset === 'workflows' || DEFAULT_LISTED.has(t.name)), meta: true };
 }
 
 export interface Selectable {

@@ -38,6 +38,25 @@ function expectCounted(seen: Progress[]): void {
 }
 
 describe('progress notifications', () => {
+  it('find filling the directory counts the projects read, and a warm find sends none', async () => {
+    const server = await connectStdio([], env());
+    try {
+      const seen: Progress[] = [];
+      const cold = await server.client.callTool({ name: 'find', arguments: { query: 'ci-deploy' } }, undefined, { onprogress: (p) => seen.push(p), timeout: 60_000 });
+      expect(cold.isError, text(cold)).toBeFalsy();
+      // Keys, service accounts (active projects only) and custom roles of each project.
+      const projects = [...sandbox.state.projects.values()];
+      const total = projects.length * 2 + projects.filter((p) => p.status === 'active').length;
+      expect(seen.map((p) => p.progress)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+      expect(seen.at(-1)?.total).toBe(total);
+      const warm: Progress[] = [];
+      await server.client.callTool({ name: 'find', arguments: { query: 'ci-deploy' } }, undefined, { onprogress: (p) => warm.push(p) });
+      expect(warm).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('over stdio: windows done of total, ending at the total', async () => {
     const server = await connectStdio([], env());
     try {

@@ -1,9 +1,6 @@
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AdminClient, CancelledError, ConnectionError } from '../../src/client/index.js';
-import { TEST_ADMIN_KEY } from '../helpers.js';
+import { TEST_ADMIN_KEY, useUpstream } from '../helpers.js';
 
 /*
  * The per-attempt deadline and the caller's cancellation, against a loopback server that misbehaves
@@ -12,14 +9,13 @@ import { TEST_ADMIN_KEY } from '../helpers.js';
  * undici's per-request timers, without a signal of its own per request.
  */
 
-let server: Server;
 let baseUrl: string;
 /** Resolved when the server has received a request for /v1/hang. */
 let received: Promise<void>;
 let markReceived: () => void = () => undefined;
 
-beforeAll(async () => {
-  server = createServer((req, res) => {
+useUpstream(
+  (req, res) => {
     if (req.url === '/v1/hang') {
       markReceived();
       return; // never answers
@@ -31,17 +27,11 @@ beforeAll(async () => {
     }
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"object":"ok"}');
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  server.close();
-  await once(server, 'close');
-});
+  },
+  (url) => {
+    baseUrl = url;
+  },
+);
 
 const client = (timeoutMs: number) => new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl, timeoutMs, maxRetries: 0 });
 

@@ -31,7 +31,7 @@ describe('command line', () => {
     [['--read-only', 'extra'], /Unknown command 'extra'/],
     [['tools', 'extra'], /Unexpected argument 'extra' after 'tools'/],
     [['launch'], /Unknown command 'launch'/],
-    [['--toolsets', 'projects,nope', 'tools'], /Unknown toolset 'nope'.*reports, projects, members/],
+    [['--toolsets', 'projects,nope', 'tools'], /Unknown toolset 'nope'.*reports, workflows, projects, members/],
     [['--tools', 'projects_destroy', 'tools'], /Unknown tool 'projects_destroy'/],
     [['--confirm-with', 'maybe'], /--confirm-with expects one of token, elicitation, auto/],
     [['sandbox', '--port', 'eighty'], /--port expects a whole number/],
@@ -43,6 +43,15 @@ describe('command line', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stdout).toBe('');
+  });
+
+  it('sandbox settings work with --sandbox on every command, and are refused against the real API', async () => {
+    const tools = await cli(['tools', '--sandbox', '--seed', '2', '--latency-ms', '1']);
+    expect(tools.stderr).toBe('');
+    expect(tools.code).toBe(0);
+    const real = await cli(['--seed', '2', '--fault-rate', '0.5'], { OPENAI_ADMIN_KEY: 'sk-admin-x' });
+    expect(real.code).toBe(2);
+    expect(real.stderr).toMatch(/--seed applies only to 'sandbox' and '--sandbox'/);
   });
 
   it('a mistyped safety variable is an error, never ignored', async () => {
@@ -64,11 +73,12 @@ describe('command line', () => {
     expect(all.stdout).toMatch(/^tool\s+toolset\s+effect\s+endpoint$/m);
     expect(all.stdout).toMatch(/^projects_archive\s+projects\s+destructive\s+POST \/organization\/projects\/\{project_id\}\/archive$/m);
     expect(all.stdout).toMatch(/^spend_report\s+reports\s+read\s+\(report\)$/m);
-    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 5} tools$`, 'm'));
+    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 10} tools$`, 'm'));
 
     const byDefault = await cli(['tools']);
     expect(byDefault.stdout).toMatch(/^call_tool\s+meta\s+as called\s+\(meta-tool\)$/m);
-    expect(byDefault.stdout).toMatch(/^users_delete\s+members\s+destructive\s+DELETE /m);
+    expect(byDefault.stdout).toMatch(/^projects_users_delete\s+members\s+destructive\s+DELETE /m);
+    expect(byDefault.stdout).toMatch(/^offboard_user\s+workflows\s+destructive\s+\(plan\)$/m);
     expect(byDefault.stdout).toMatch(/\d+ tools listed; \d+ more callable through call_tool \(--toolsets all lists every tool\)/);
 
     const readOnly = await cli(['tools', '--json', '--toolsets', 'all'], { OPENAI_ADMIN_MCP_READ_ONLY: '1' });

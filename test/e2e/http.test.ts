@@ -4,6 +4,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
+import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { CLI, structured, text } from './connect.js';
 import { serveHttp, type RunningCli } from './serve-http.js';
@@ -35,7 +36,7 @@ describe('Streamable HTTP with sessions', () => {
     const client = await connect(server.url, { authorization: `Bearer ${TOKEN}` });
     try {
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(endpointTools.length + allComposites.length);
+      expect(tools).toHaveLength(endpointTools.length + allComposites.length + allWorkflows.length);
       const list = await client.callTool({ name: 'projects_list', arguments: {} });
       expect(list.isError).toBeFalsy();
       const created = await client.callTool({ name: 'groups_create', arguments: { name: 'Made over HTTP' } });

@@ -39,6 +39,7 @@ describe('tools/list with a cursor', () => {
         expect(error).toBeInstanceOf(McpError);
         expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
         expect((error as McpError).message).toMatch(/Invalid cursor .*issues no cursors/);
+        expect((error as McpError).message.match(/MCP error/g)).toHaveLength(1);
       }
     } finally {
       await client.close();

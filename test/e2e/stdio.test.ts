@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
+import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { effectiveHints } from '../../src/server/annotations.js';
 import { parseUntrustedText } from '../../src/server/results.js';
@@ -25,7 +26,7 @@ const anyProject = () => [...sandbox.state.projects.values()].find((p) => p.stat
 describe('stdio server against the sandbox', () => {
   it('lists every endpoint tool with schemas, annotations and _meta', async () => {
     const { tools } = await server.client.listTools();
-    expect(tools).toHaveLength(endpointTools.length + allComposites.length);
+    expect(tools).toHaveLength(endpointTools.length + allComposites.length + allWorkflows.length);
     const archive = tools.find((t) => t.name === 'projects_archive');
     expect(effectiveHints(archive?.annotations)).toMatchObject({ destructiveHint: true, readOnlyHint: false, idempotentHint: true });
     expect(archive?._meta).toEqual({ 'openai-admin/endpoint': 'POST /organization/projects/{project_id}/archive' });

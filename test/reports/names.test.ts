@@ -133,31 +133,45 @@ describe('the name cache', () => {
     expect((await ok<Found>(host, 'find', { query: 'Quasar', kinds: ['project'] })).matches).toHaveLength(1);
   });
 
-  it('honours its TTL: a change made elsewhere shows only after it expires (injected clock)', async () => {
+  it('keeps names for 5 minutes, then syncs from the audit log and the end of each list (injected clock)', async () => {
     let clock = NOW * 1000;
     const host = hostFor(client, () => clock);
     expect((await ok<Found>(host, 'find', { query: 'Orion', kinds: ['project'] })).matches).toEqual([]);
     const outside = addDirectly('Orion Direct');
 
-    clock += 59_000;
+    clock += 299_000;
     const before = sandbox.requests.length;
     expect((await ok<Found>(host, 'find', { query: 'Orion', kinds: ['project'] })).matches).toEqual([]);
     expect(await refused(host, 'spend_report', { project: 'Orion Direct' })).toMatch(/No project matches/);
-    expect(projectsListed(before)).toBe(0);
+    expect(sandbox.requests.length - before).toBe(0);
 
     clock += 1_001;
     const found = await ok<Found>(host, 'find', { query: 'Orion', kinds: ['project'] });
     expect(found.matches).toEqual([expect.objectContaining({ id: outside.id, name: 'Orion Direct', match: 'prefix' })]);
-    expect(projectsListed(before)).toBe(1);
+    // The sync: the audit log since the last one, then the project list (re-read, since earlier tests
+    // changed projects; unchanged, only what was created after the last project known).
+    expect(sandbox.requests.slice(before).map((r) => r.path)).toEqual(['/organization/audit_logs', '/organization/projects']);
     expect((await ok<Spend>(host, 'spend_report', { project: 'orion direct' })).project?.id).toBe(outside.id);
 
-    // A rename made elsewhere, likewise.
+    // A rename made elsewhere shows in the audit log, as the API logs it: seen at the next sync, not before.
     outside.name = 'Orion Renamed';
-    clock += 30_000;
+    sandbox.state.audit('project.updated', { id: outside.id, changes_requested: { title: 'Orion Renamed' } }, { id: outside.id, name: outside.name });
+    (sandbox.state.auditLogs.at(-1) as { effective_at: number }).effective_at = Math.floor(clock / 1000);
+    clock += 200_000;
     expect((await ok<Spend>(host, 'spend_report', { project: 'orion direct' })).project?.name).toBe('Orion Direct');
-    clock += 31_000;
+    clock += 101_000;
     expect(await refused(host, 'spend_report', { project: 'orion direct' })).toMatch(/No project matches/);
     expect((await ok<Spend>(host, 'spend_report', { project: 'orion renamed' })).project?.id).toBe(outside.id);
+  });
+
+  it('fresh: true re-reads at once what the call uses', async () => {
+    const host = hostFor(client);
+    expect((await ok<Found>(host, 'find', { query: 'Vega', kinds: ['project'] })).matches).toEqual([]);
+    const outside = addDirectly('Vega Direct');
+    expect((await ok<Found>(host, 'find', { query: 'Vega', kinds: ['project'] })).matches).toEqual([]);
+    const before = sandbox.requests.length;
+    expect((await ok<Found>(host, 'find', { query: 'Vega', kinds: ['project'], fresh: true })).matches).toEqual([expect.objectContaining({ id: outside.id })]);
+    expect(projectsListed(before)).toBe(1);
   });
 });
 

@@ -212,7 +212,9 @@ describe('a confirmed write held to its deadline', () => {
       const token = structured<{ confirmation_token: string }>(await host.call('projects_archive', { project_id })).confirmation_token;
       const result = await host.call('projects_archive', { project_id, confirm: token });
       expect(result.isError).toBe(true);
-      expect(text(result)).toMatch(/POST \/organization\/projects\/\S+\/archive did not finish within its deadline of 0.3 s .*cut off/s);
+      // Two clocks end it at the same 0.3 s: the client's own per-attempt deadline on the body, or the
+      // executor's cut-off at the deadline its lock covers; whichever fires first, the write is ended.
+      expect(text(result)).toMatch(/POST \/organization\/projects\/\S+\/archive(?: did not finish within its deadline of 0.3 s .*cut off|: deadline passed while the body was arriving)/s);
     } finally {
       for (const timer of trickles) clearInterval(timer);
       await slow.close();

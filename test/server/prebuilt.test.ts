@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
+import { allWorkflows } from '../../src/plans/index.js';
 import { listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
 import { createMcpServer } from '../../src/server/mcp-server.js';
 import type { ListingEntry } from '../../src/server/prebuilt.js';
@@ -27,7 +28,7 @@ function built(): ListingEntry[] {
 
 describe('the listing prebuilt at build time', () => {
   it('equals what the registry computes from source', () => {
-    const computed = allTools(undefined, allComposites).map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
+    const computed = allTools(undefined, allComposites, allWorkflows).map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
     expect(built()).toEqual(computed);
   });
 
@@ -43,7 +44,7 @@ describe('the listing prebuilt at build time', () => {
     ['sandbox', { sandbox: true }],
   ] as Array<[string, Partial<ServerDeps>]>)('a quick host lists what the full host lists: %s', async (_label, selection) => {
     const deps = { ...base, ...selection };
-    const full = new ToolHost({ ...deps, composites: allComposites });
+    const full = new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows });
     const quick = new QuickHost(built(), deps, async () => full);
     expect(quick.listTools()).toEqual(full.listTools());
     expect(quick.instructions).toBe(full.instructions);
@@ -57,7 +58,7 @@ describe('the listing prebuilt at build time', () => {
     let loads = 0;
     const quick = new QuickHost(built(), { ...base, readOnly: true }, async () => {
       loads += 1;
-      return new ToolHost({ ...base, readOnly: true, composites: allComposites });
+      return new ToolHost({ ...base, readOnly: true, composites: allComposites, workflows: allWorkflows });
     });
     const refused = await quick.call('projects_create', { name: 'x' });
     expect(refused.isError).toBe(true);
@@ -69,7 +70,7 @@ describe('the listing prebuilt at build time', () => {
     let loads = 0;
     const quick = new QuickHost(built(), base, async () => {
       loads += 1;
-      return new ToolHost({ ...base, composites: allComposites });
+      return new ToolHost({ ...base, composites: allComposites, workflows: allWorkflows });
     });
     const server = createMcpServer(quick);
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();

@@ -1,6 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENV_VARIABLES, OPTIONS } from '../../src/config.js';
+import { DEFAULT_TOOLS } from '../../src/server/default-tools.js';
+import { endpointTools } from '../../tools/index.js';
+import { CLI } from '../e2e/connect.js';
 
 /*
  * The README's flag table is the reference people read, so every flag and variable the CLI accepts
@@ -54,5 +58,42 @@ describe('README flag table', () => {
   it('the lists checked are the real ones', () => {
     expect(Object.keys(OPTIONS)).toEqual(expect.arrayContaining(['read-only', 'confirm-with', 'audit-log']));
     expect(readVariables).toEqual(expect.arrayContaining(['OPENAI_ADMIN_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ADMIN_MCP_SANDBOX_PORT']));
+  });
+});
+
+/** The built CLI's output for these arguments (dist/ is built by `npm test`). */
+const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+const listedCount = (...flags: string[]) => (JSON.parse(cli('tools', '--json', '--sandbox', ...flags)) as unknown[]).length;
+/** The number in the README's text matched by `pattern`'s first group; fails when the text is gone. */
+function figure(pattern: RegExp): number {
+  const match = pattern.exec(readme.replace(/\s+/g, ' '));
+  if (!match) throw new Error(`the README no longer says ${pattern}: update this test with the sentence that replaced it`);
+  return Number((match[1] as string).replace(/,/g, ''));
+}
+
+describe('README figures', () => {
+  it('counts the Admin API operations as there are endpoint tools', () => {
+    expect(figure(/All (\d+) Admin API operations/)).toBe(endpointTools.length);
+    expect(figure(/With every tool \((\d+) endpoint tools/)).toBe(endpointTools.length);
+  });
+
+  it('counts the default listing and --toolsets all as the built server lists them', () => {
+    expect(figure(/That is (\d+) tools/)).toBe(listedCount());
+    expect(figure(/the (\d+) tools the everyday jobs ask for most/)).toBe(DEFAULT_TOOLS.length);
+    expect(figure(/`--toolsets all` lists every tool \((\d+) with the whole Admin API/)).toBe(listedCount('--toolsets', 'all'));
+  });
+
+  it('--help describes every flag the configuration accepts on a line of its own', () => {
+    const help = cli('--help');
+    const flagsSection = help.slice(help.indexOf('\nFlags:'), help.indexOf('\nEnvironment:'));
+    // A flag's own line starts with it; the first column ends at the first run of two spaces.
+    const described = flagsSection
+      .split('\n')
+      .filter((line) => /^ {2}-/.test(line))
+      .flatMap((line) => [...(line.trim().split(/ {2,}/)[0] as string).matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1] as string));
+    // --json and --out belong to one command each and are described on its usage line.
+    const commandFlags = ['json', 'out'];
+    expect(described.sort()).toEqual(Object.keys(OPTIONS).filter((f) => !commandFlags.includes(f)).sort());
+    for (const flag of commandFlags) expect(help).toMatch(new RegExp(`\\[?--${flag}\\b`));
   });
 });

@@ -3,6 +3,7 @@ import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { allComposites } from '../../src/reports/index.js';
+import { allWorkflows } from '../../src/plans/index.js';
 
 /*
  * Every tool's public surface (name, description, schemas, annotations, _meta) is kept as a file
@@ -10,7 +11,7 @@ import { allComposites } from '../../src/reports/index.js';
  * clients see shows up as a diff in review. Update deliberately with `npx vitest run -u`.
  */
 const client = new AdminClient({ apiKey: 'sk-admin-snapshot', baseUrl: 'http://127.0.0.1:9/v1' });
-const deps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, redactSecrets: false, composites: allComposites };
+const deps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, redactSecrets: false, composites: allComposites, workflows: allWorkflows };
 const host = new ToolHost({ ...deps, dynamic: false, toolsets: ['all'] });
 const defaultHost = new ToolHost({ ...deps, dynamic: false });
 const dynamicHost = new ToolHost({ ...deps, dynamic: true });

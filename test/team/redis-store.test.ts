@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import { StoreUnavailableError } from '../../src/server/confirmation-store.js';
 import { LOCK_TTL_MS, RedisConfirmationStore } from '../../src/server/redis-store.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
+import { describeNeeding } from '../prerequisites.js';
+
+const describe = describeNeeding('redis-server');
 
 /*
  * The Redis confirmation store against a real redis-server. Three store instances stand for three

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
@@ -11,6 +11,9 @@ import { structured, text } from '../e2e/connect.js';
 import { serveHttp } from '../e2e/serve-http.js';
 import { startNginx, type Nginx } from '../../bench/nginx.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
+import { describeNeeding } from '../prerequisites.js';
+
+const describe = describeNeeding('redis-server', 'nginx');
 
 /*
  * Exactly-once across replicas: three built servers in --stateless HTTP mode, sharing the

@@ -246,6 +246,42 @@ describe('a confirmed write in flight when the store fails', () => {
   });
 });
 
+describe('a step of a confirmed plan', () => {
+  it('sends only while it provably holds its target\'s lock: a lapsed lock stops the plan, "not executed", audited with the plan', { timeout: 60_000 }, async () => {
+    let key: { projectId: string; id: string } | undefined;
+    for (const [projectId, keys] of sandbox.state.projectApiKeys) {
+      if (sandbox.state.projects.get(projectId)?.status !== 'active') continue;
+      for (const k of keys.values()) key ??= { projectId, id: k.id };
+    }
+    if (!key) throw new Error('no project key in an active project');
+    const target = `/organization/projects/${key.projectId}/api_keys/${key.id}`;
+    const deletes = () => sandbox.requests.filter((q) => q.method === 'DELETE' && q.path === target).length;
+    const token = await preview(r(0), 'revoke_key', { key: key.id });
+    // The confirm reads the target twice: once to re-plan under the plan's lock, once as the step's
+    // own read under the target's lock. While the second is held, that lock lapses.
+    const replan = proxy.hold('GET', target);
+    const stepRead = proxy.hold('GET', target);
+    const call = r(0).call('revoke_key', { key: key.id, confirm: token });
+    await replan.arrived;
+    replan.release();
+    await stepRead.arrived;
+    const stepLock = `openai-admin-mcp:lock:${createHash('sha256').update(`GET ${target}`).digest('base64url')}`;
+    expect(await raw.del(stepLock)).toBe(1);
+    stepRead.release();
+    const result = await call;
+    const report = structured<{ status: string; plan_id: string; failed: Array<{ tool: string; why: string; may_have_happened: boolean }> }>(result);
+    expect(report.status, text(result)).toBe('stopped');
+    expect(report.failed[0]).toMatchObject({ tool: 'projects_api_keys_delete', may_have_happened: false });
+    expect(report.failed[0]?.why).toMatch(/projects_api_keys_delete not executed: .*lock.*Nothing was sent/s);
+    expect(deletes()).toBe(0);
+    const audit = readFileSync(join(auditDir, 'r0.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { tool: string; plan?: string; step?: number; outcome: string; decision?: string });
+    expect(audit.filter((e) => e.tool === 'projects_api_keys_delete' && e.plan === report.plan_id).at(-1)).toMatchObject({ step: 1, outcome: 'refused', decision: 'lock_lost' });
+  });
+});
+
 describe('a used token after Redis lost its data', () => {
   it('is refused on every replica (fails closed), and a fresh preview works again', { timeout: 60_000 }, async () => {
     const body = Buffer.from(`store faults certificate ${++serial} `.repeat(12)).toString('base64');

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { standaloneHtml } from '../../src/views/resource.js';
 import { CLI } from '../e2e/connect.js';
 import { launchBrowser, startHostServer, startMcpServer, type RunningServer } from './browser.js';
+import { describeNeeding } from '../prerequisites.js';
+
+const describe = describeNeeding('chromium');
 
 /*
  * The report view in a real browser (Debian's chromium through playwright-core), hosted the way a

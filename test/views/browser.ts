@@ -1,5 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -7,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
 import { serveHttp } from '../e2e/serve-http.js';
+import { findPrerequisite } from '../prerequisites.js';
 
 /*
  * What the browser tests need: Debian's chromium (installed by .ci/run when missing), the built
@@ -16,12 +15,9 @@ import { serveHttp } from '../e2e/serve-http.js';
 
 /** The chromium executable: CHROMIUM_PATH, or the first on the usual paths or PATH. */
 export function findChromium(): string {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
-  for (const path of candidates) if (path && existsSync(path)) return path;
-  const which = spawnSync('sh', ['-c', 'command -v chromium || command -v chromium-browser'], { encoding: 'utf8' });
-  const found = which.stdout.trim();
-  if (found) return found;
-  throw new Error('No chromium found: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.');
+  const found = findPrerequisite('chromium');
+  if (!found) throw new Error('No chromium found: install it (apt-get install -y chromium, as .ci/run does) or set CHROMIUM_PATH.');
+  return found;
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -44,7 +44,11 @@ describe('the report view over MCP', () => {
   });
 
   it('refuses an unknown resource with an error naming the one it serves', async () => {
-    await expect(server.client.readResource({ uri: 'ui://openai-admin-mcp/other.html' })).rejects.toThrow(/Unknown resource 'ui:\/\/openai-admin-mcp\/other\.html'.*report\.html/);
+    const error = await server.client.readResource({ uri: 'ui://openai-admin-mcp/other.html' }).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(/Unknown resource 'ui:\/\/openai-admin-mcp\/other\.html'.*report\.html/);
+    // The client adds the "MCP error -32602:" prefix to the message it receives; the server must not send one too.
+    expect((error as Error).message).toMatch(/^MCP error -32602: Unknown resource/);
+    expect((error as Error).message.match(/MCP error/g)).toHaveLength(1);
   });
 
   it('tools/list carries _meta.ui.resourceUri on exactly the three reports', async () => {

@@ -5,6 +5,7 @@ import type { Route } from '../router.js';
 import type { ProjectMemberRecord, ProjectRecord, ProjectRole, RoleRecord, SandboxState } from '../state.js';
 import { addProjectAssignment, projectRoles, removeAssignments } from './roles.js';
 import { RESIDENCIES } from '../../client/residencies.js';
+import { defaultRateLimits } from '../seed/limits.js';
 
 /*
  * Projects and their direct members. Projects are created, renamed and archived, never deleted.
@@ -146,6 +147,9 @@ export const routes: Route[] = [
       };
       state.projects.set(project.id, project);
       state.scoped(state.projectUsers, project.id);
+      // As the API does: a new project has a rate-limit row for every model, at the usual limits.
+      const limits = state.scoped(state.rateLimits, project.id);
+      for (const row of defaultRateLimits()) limits.set(row.id, row);
       state.audit('project.created', { id: project.id, data: { name, title: name } }, ref(project));
       return projectObject(project);
     },

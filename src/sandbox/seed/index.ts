@@ -9,6 +9,8 @@ import { seedLimits } from './limits.js';
 import { seedMembers } from './members.js';
 import { seedPolicies } from './policies.js';
 import { seedRoles } from './roles.js';
+import { isSmall, SIZES, type OrgSize } from '../size.js';
+import { seedScale } from './scale.js';
 import { seedServiceTiers } from './service-tiers.js';
 import { seedUsageAndAudit } from './usage.js';
 import { seedWorkloadIdentity } from './workload-identity.js';
@@ -18,7 +20,7 @@ import { seedWorkloadIdentity } from './workload-identity.js';
  * to one family never changes another's. Order matters only for references: users and projects
  * first, then groups and invites, then roles and every role assignment, then what points at those.
  */
-export function seedOrganization(state: SandboxState): void {
+export function seedOrganization(state: SandboxState, size: OrgSize = SIZES.small): void {
   const root = new Rng(state.seed);
   seedCore(state, root.fork('core'));
   seedMembers(state, root.fork('members'));
@@ -34,4 +36,6 @@ export function seedOrganization(state: SandboxState): void {
   // After the audit log, which they add their events to.
   seedExternalKeys(state, root.fork('external-keys'));
   seedExternalStorage(state, root.fork('external-storage'));
+  // A larger organization grows the small one, so at every size its first projects are the same.
+  if (!isSmall(size)) seedScale(state, root.fork('scale'), size);
 }

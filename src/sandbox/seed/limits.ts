@@ -62,6 +62,11 @@ function rateLimitFor(spec: ModelLimits, factor: number): RateLimitRecord {
   return record;
 }
 
+/** The rows the API gives a new project: every model at the organization's usual limits. */
+export function defaultRateLimits(): RateLimitRecord[] {
+  return MODELS.map((spec) => rateLimitFor(spec, 1));
+}
+
 /** Model policies: one project may use only a short list, another may use all but a few. */
 const MODEL_POLICIES: Record<string, { mode: 'allow_list' | 'deny_list'; model_ids: string[] }> = {
   'Support Assistant': { mode: 'allow_list', model_ids: ['gpt-4o-mini', 'gpt-4.1-mini', 'text-embedding-3-small', 'omni-moderation-latest'] },

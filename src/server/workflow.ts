@@ -1,0 +1,45 @@
+import type { ZodRawShape } from 'zod';
+import type { AdminClient } from '../client/index.js';
+import type { NameDirectory } from '../reports/names.js';
+import type { AuditEntry, AuditSink } from './audit.js';
+import type { PlanStep } from './executor.js';
+import type { GateContext } from './gate.js';
+import type { TargetRead } from './outcome.js';
+import type { ToolResult } from './results.js';
+
+/*
+ * What the server offers a workflow tool (offboard_user, rotate_key, …: src/plans): the one
+ * confirmation gate, and endpoint calls through the same executor and policy as a direct call
+ * (exposure, read-only, --project, a person's grant, audit, exactly-once). The plans live in their
+ * own folder and import this; nothing here imports them: the runtime hands them to the host.
+ */
+
+export interface WorkflowTool {
+  name: string;
+  title: string;
+  description: string;
+  /** The arguments, without `confirm`, which the registry adds. */
+  input: ZodRawShape;
+  run(args: Record<string, unknown>, ctx: WorkflowContext): Promise<ToolResult>;
+}
+
+/** One step's call: its result, and its last audit line, which says how it ended. */
+export interface StepRun {
+  result: ToolResult;
+  line?: AuditEntry;
+}
+
+export interface WorkflowContext extends GateContext {
+  client: AdminClient;
+  names: NameDirectory;
+  /** Wall clock in ms. */
+  now: () => number;
+  /** The audit trail of the call itself (previews and refusals of the plan); steps audit themselves. */
+  audit?: AuditSink;
+  /** Why this server and caller may not make this call, or undefined when they may: checked for every step before a plan is shown. */
+  refusal(tool: string, args: Record<string, unknown>): string | undefined;
+  /** A step's target as its tool reads it before a change (undefined for a tool without one). */
+  target(tool: string, args: Record<string, unknown>): Promise<TargetRead | undefined>;
+  /** Runs one step through the executor under the plan's confirmation. */
+  step(tool: string, args: Record<string, unknown>, step: PlanStep): Promise<StepRun>;
+}
