@@ -12,12 +12,6 @@ import { workflow, type StepDraft } from './plan.js';
  * plan stopped half way leaves the person still listed and findable.
  */
 
-interface Group {
-  id: string;
-  name: string;
-  is_scim_managed?: boolean;
-}
-
 export const offboardUser = workflow({
   name: 'offboard_user',
   title: 'Offboard a user',
@@ -31,7 +25,7 @@ export const offboardUser = workflow({
     const user = await ctx.names.user(args.user, ctx.signal);
     const [projects, groups, invites, keys, adminKeys] = await Promise.all([
       ctx.names.projects(ctx.signal),
-      ctx.names.groups(ctx.signal) as Promise<Group[]>,
+      ctx.names.groups(ctx.signal),
       ctx.client.collect<{ id: string; email: string; status: string }>({ path: '/organization/invites', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal: ctx.signal }).then((r) => r.items),
       args.keep_keys ? Promise.resolve([]) : ctx.names.keys(ctx.signal),
       args.keep_keys ? Promise.resolve([]) : ctx.names.adminKeys(ctx.signal),

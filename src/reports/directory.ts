@@ -32,6 +32,8 @@ export interface UserRef {
 export interface GroupRef {
   id: string;
   name: string;
+  /** Its members are changed in the identity provider, and the API refuses to change them. */
+  is_scim_managed: boolean;
 }
 /** A project API key as the reports show it, with its project and a readable owner. */
 export interface KeyRef {
@@ -114,7 +116,7 @@ interface TopSpec {
 const TOP: Record<Top, TopSpec> = {
   projects: { path: '/organization/projects', style: 'cursor_id', query: { limit: 100, include_archived: true }, map: (r) => ({ id: String(r.id), name: String(r.name), status: String(r.status) }) },
   users: { path: '/organization/users', style: 'cursor_id', query: { limit: 100 }, map: (r) => ({ id: String(r.id), name: String(r.name), email: String(r.email), role: String(r.role) }) },
-  groups: { path: '/organization/groups', style: 'cursor_next', query: { limit: 1000 }, map: (r) => ({ id: String(r.id), name: String(r.name) }) },
+  groups: { path: '/organization/groups', style: 'cursor_next', query: { limit: 1000 }, map: (r) => ({ id: String(r.id), name: String(r.name), is_scim_managed: r.is_scim_managed === true }) },
   admin_keys: { path: '/organization/admin_api_keys', style: 'cursor_id', query: { limit: 100 }, map: (r) => adminKeyRef(r as unknown as RawKey) },
   org_roles: { path: '/organization/roles', style: 'cursor_next', query: { limit: 100 }, map: (r) => ({ id: String(r.id), name: String(r.name), project: null }) },
 };

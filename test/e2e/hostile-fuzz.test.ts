@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodTypeAny } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { allTools, type RegisteredTool } from '../../src/server/registry.js';
@@ -101,9 +102,12 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
   afterAll(() => server.close());
 
   it('never answers -32603, audits every refused write, sends no dot segment, and stays up', async () => {
-    const tools = allTools(undefined, [...allComposites]);
+    const everyTool = allTools(undefined, [...allComposites], [...allWorkflows]);
     const listed = (await server.client.listTools()).tools.map((t) => t.name).sort();
-    expect(listed).toEqual(tools.map((t) => t.name).sort());
+    expect(listed).toEqual(everyTool.map((t) => t.name).sort());
+    // Endpoint tools and reports. The workflows write their audit lines per step, under the steps'
+    // names, so the per-tool audit checks below do not apply to them as written: not fuzzed here yet.
+    const tools = everyTool.filter((t) => !t.workflow);
 
     const readAudit = tail(file);
     const tally: Tally = { calls: 0, internalErrors: 0, protocolErrors: new Map(), refusedWrites: 0, auditedRefusals: 0 };

