@@ -1,6 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { allWorkflows } from '../../src/plans/index.js';
+import { allComposites } from '../../src/reports/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { CLI } from './connect.js';
 
@@ -73,7 +75,7 @@ describe('command line', () => {
     expect(all.stdout).toMatch(/^tool\s+toolset\s+effect\s+endpoint$/m);
     expect(all.stdout).toMatch(/^projects_archive\s+projects\s+destructive\s+POST \/organization\/projects\/\{project_id\}\/archive$/m);
     expect(all.stdout).toMatch(/^spend_report\s+reports\s+read\s+\(report\)$/m);
-    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + 10} tools$`, 'm'));
+    expect(all.stdout).toMatch(new RegExp(`^${endpointTools.length + allComposites.length + allWorkflows.length} tools$`, 'm'));
 
     const byDefault = await cli(['tools']);
     expect(byDefault.stdout).toMatch(/^call_tool\s+meta\s+as called\s+\(meta-tool\)$/m);
@@ -83,7 +85,7 @@ describe('command line', () => {
 
     const readOnly = await cli(['tools', '--json', '--toolsets', 'all'], { OPENAI_ADMIN_MCP_READ_ONLY: '1' });
     const listed = JSON.parse(readOnly.stdout) as Array<{ name: string; annotations?: { readOnlyHint?: boolean }; _meta: Record<string, string> }>;
-    expect(listed.length).toBe(endpointTools.filter((t) => t.effect === 'read').length + 5);
+    expect(listed.length).toBe(endpointTools.filter((t) => t.effect === 'read').length + allComposites.length);
     expect(listed.every((t) => t.annotations?.readOnlyHint === true && t._meta['openai-admin/effect'] === 'read')).toBe(true);
     const archive = JSON.parse((await cli(['tools', '--json', '--tools', 'projects_archive'])).stdout) as Array<{ _meta: Record<string, string> }>;
     expect(archive[0]?._meta).toEqual({ 'openai-admin/endpoint': 'POST /organization/projects/{project_id}/archive', 'openai-admin/toolset': 'projects', 'openai-admin/effect': 'destructive' });

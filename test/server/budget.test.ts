@@ -168,6 +168,8 @@ describe('reports stay small by default', () => {
       ['access_review', { user }],
       ['find', { query: 'a' }],
       ['audit_search', { period: 'last_365_days' }],
+      ['spend_anomalies', {}],
+      ['spend_anomalies', { period: 'last_90_days', by: 'api_key' }],
     ];
     expect(new Set(calls.map(([name]) => name))).toEqual(new Set(allComposites.map((c) => c.name)));
     for (const [name, args] of calls) {
