@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
@@ -11,8 +10,7 @@ import { serveHttp } from './serve-http.js';
 /*
  * Issue 8, item 5: a cancelled usage_report over a year must start no upstream request after the
  * cancel, over every transport. The sandbox runs in this process, so its record of requests and
- * this test share one monotonic clock: "after" is a comparison of two readings of it, never a
- * guess about how fast anything runs.
+ * this test can count every request the report made, and which of them were answered.
  */
 
 const TOKEN = 'cancel-test-token-9e2b';
@@ -91,18 +89,23 @@ describe.each([
       await expect(call).rejects.toThrow();
 
       await connection.cancelDelivered();
-      const cancelledAt = performance.now();
+      // Answers the sandbox had sent by now: each one may have freed a slot for a new window before
+      // the server applied the cancel.
+      const answeredBeforeCancel = usage().filter((r) => r.status !== 0).length;
       // The server logs each tool call when it ends; after that line it starts nothing for it.
       await until(() => /tool call tool=usage_report/.test(connection.stderr()), 'the server has finished the call');
 
-      const before = usage().filter((r) => r.receivedAt <= cancelledAt);
-      const after = usage().filter((r) => r.receivedAt > cancelledAt);
-      expect(before.length).toBeGreaterThan(0);
-      // Those the cancel cut short were never answered, and so have no path.
-      expect(before.filter((r) => r.path !== '').every((r) => r.path === '/organization/usage/completions')).toBe(true);
-      expect(after.map((r) => `${r.method} ${r.path}${r.query}`)).toEqual([]);
+      // Arrival times cannot tell when a request was sent: the sandbox shares this process's event
+      // loop, so a request written before the cancel can be read after the test saw it land. Counting
+      // can. The report fetches four windows at a time, and a new window starts only when one is
+      // answered: a server that starts nothing after the cancel made at most four requests plus one
+      // for each answer sent before the cancel.
+      const made = usage();
+      expect(made.length).toBeGreaterThan(0);
+      expect(made.every((r) => r.target.startsWith('/v1/organization/usage/completions?'))).toBe(true);
+      expect(made.length).toBeLessThanOrEqual(4 + answeredBeforeCancel);
       // A year is twelve 31-day windows; the cancel stopped it before it fetched them all.
-      expect(before.length).toBeLessThan(12);
+      expect(made.length).toBeLessThan(12);
     } finally {
       await connection.close();
     }
