@@ -1,7 +1,7 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { allWorkflows } from './plans/index.js';
 import { allComposites } from './reports/index.js';
-import { listing } from './server/mcp.js';
+import { endpointField, listing } from './server/mcp.js';
 import { LISTING_FILE, type ListingEntry } from './server/prebuilt.js';
 import { allTools } from './server/registry.js';
 import { VIEW_FILE } from './views/resource.js';
@@ -20,7 +20,7 @@ chmodSync(new URL('cli.js', dist), 0o755);
 // The registry takes schemas from a listing file when there is one: drop the previous build's, or
 // a tool whose schema changed would be written out with its old one again.
 rmSync(new URL(LISTING_FILE, dist), { force: true });
-const entries: ListingEntry[] = allTools(undefined, allComposites, allWorkflows).map((tool) => ({ tool: listing(tool), toolset: tool.toolset, effect: tool.effect }));
+const entries: ListingEntry[] = allTools(undefined, allComposites, allWorkflows).map((tool) => ({ tool: listing(tool), toolset: tool.toolset, effect: tool.effect, ...endpointField(tool) }));
 writeFileSync(new URL(LISTING_FILE, dist), JSON.stringify(entries));
 
 // The sources stay in src/: tsc does not compile them (they are browser code, see src/views/web/tsconfig.json).

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseTime } from '../src/time.js';
+import { numberAsTime, parseTime } from '../src/time.js';
 
 /*
  * Field builders shared by the tool definitions. Descriptions are short on purpose: every token of
@@ -94,11 +94,12 @@ export const pageSize = (min: number, max: number | undefined) =>
 /**
  * A point in time: Unix seconds, an ISO-8601 date or time (`2026-10-01`, `2026-10-01T12:00Z`),
  * or a relative form (`30d` ago, `today`, `yesterday`, `now`). Converted to Unix seconds. The
- * accepted forms are explained once in the server instructions, not on every time field.
+ * accepted forms are explained once in the server instructions, not on every time field. Listed as
+ * a string; Unix seconds as a number are accepted too (see numberAsTime).
  */
 export const time = (description?: string) => {
   const field = z
-    .union([z.number().int().nonnegative(), z.string().min(1)])
+    .preprocess(numberAsTime, z.string().min(1))
     .transform((value, ctx) => {
       const seconds = parseTime(value);
       if (seconds === null) {

@@ -56,14 +56,12 @@ const bucketPage = (result: z.ZodTypeAny) =>
     })
     .passthrough();
 
-/** Said in every usage and cost tool's description, since it changes how a row reads (nulls are said once in the instructions). */
-const ROWS = ' Rows omit zero counters.';
 
 const usageTool = (name: string, family: string, title: string, description: string, query: ZodRawShape, result: z.ZodTypeAny) =>
   endpoint({
     name,
     title,
-    description: description + ROWS,
+    description,
     toolset: 'usage',
     effect: 'read',
     idempotent: true,
@@ -81,7 +79,7 @@ const tools: EndpointTool[] = [
   endpoint({
     name: 'usage_costs',
     title: 'Costs',
-    description: `Daily costs in USD per bucket.${ROWS}`,
+    description: 'Daily costs in USD per bucket.',
     toolset: 'usage',
     effect: 'read',
     idempotent: true,

@@ -1,6 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
+import { ENDPOINT_META_KEY } from '../server/endpoints-resource.js';
 
 /** What the meta-tools do, for the listing: they belong to no toolset. */
 const META_EFFECT: Record<string, string> = { search_tools: 'read', describe_tool: 'read', call_tool: 'as called' };
@@ -8,7 +9,7 @@ const META_EFFECT: Record<string, string> = { search_tools: 'read', describe_too
 /**
  * `openai-admin-mcp tools [--json]`: the tools the current flags list, as a client would see them,
  * with each one's toolset, effect and endpoint. Needs no key. `--json` prints the `tools/list`
- * entries, their `_meta` extended with the toolset and effect.
+ * entries, their `_meta` extended with the endpoint, toolset and effect.
  */
 export async function runTools(config: ServerConfig): Promise<number> {
   const runtime = await openRuntime({ ...config, sandbox: false }, { requireKey: false });
@@ -19,8 +20,10 @@ export async function runTools(config: ServerConfig): Promise<number> {
     const listed = host.listTools();
     if (config.json) {
       const entries = listed.map((tool) => {
-        const { toolset, effect } = describe(tool);
-        return { ...tool, _meta: { ...tool._meta, 'openai-admin/toolset': toolset, 'openai-admin/effect': effect } };
+        const { toolset, effect, endpoint } = describe(tool);
+        // The endpoint is not in tools/list (clients read it from the endpoints resource); shown here.
+        const where = endpoint.startsWith('(') ? {} : { [ENDPOINT_META_KEY]: endpoint };
+        return { ...tool, _meta: { ...tool._meta, ...where, 'openai-admin/toolset': toolset, 'openai-admin/effect': effect } };
       });
       process.stdout.write(`${JSON.stringify(entries, null, 2)}\n`);
       return 0;

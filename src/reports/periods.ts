@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoMinute, parseTime } from '../time.js';
+import { isoMinute, numberAsTime, parseTime } from '../time.js';
 import { ReportError } from './report.js';
 
 /*
@@ -16,14 +16,13 @@ export const periodName = z
   .refine((value): value is PeriodName => (PERIODS as readonly string[]).includes(value), { message: `expected one of ${PERIODS.join(', ')}` });
 
 export const periodFields = {
-  // Where each name starts and ends, so no reader takes "last_7_days" for 7 whole days.
-  // Listed as a string with every name in its description (an enum costs about 30 tokens more in
-  // each report); checked against the list, with the names in the refusal.
-  period: periodName
-    .optional()
-    .describe('Default last_30_days; today, yesterday, last_7/30/90/365_days (whole days+today), this_month, last_month, this_year (UTC)'),
-  start: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Date, Unix s or 30d'),
-  end: z.union([z.number().int().nonnegative(), z.string().min(1)]).optional().describe('Exclusive; default now'),
+  // Listed as a string (an enum costs about 30 tokens more in each report) and checked against the
+  // list, with the names in the refusal. The names, and where each starts and ends (so no reader
+  // takes "last_7_days" for 7 whole days), are said once in the instructions (REPORT_PERIODS).
+  period: periodName.optional().describe('Default last_30_days'),
+  // Their forms, and that end is exclusive and defaults to now, are said once in the instructions.
+  start: z.preprocess(numberAsTime, z.string().min(1)).optional(),
+  end: z.preprocess(numberAsTime, z.string().min(1)).optional(),
 };
 
 export interface Period {

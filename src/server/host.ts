@@ -17,7 +17,7 @@ export interface Host {
   onListed?(): void;
   call(name: string, args: unknown, session?: CallSession): Promise<ToolResult>;
   /** Every tool this host can call, with its policy facts, whatever the listing shows. */
-  entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect }>;
+  entries(): ReadonlyArray<{ tool: Tool; toolset: Toolset; effect: Effect; endpoint?: string }>;
   /** The instructions for a narrower view of this host (an HTTP session that asked for less). */
   instructionsFor(view: { toolsets: ReadonlySet<Toolset>; readOnly: boolean; mode: ListingMode }): string;
 }

@@ -7,7 +7,8 @@ import { TOOLSETS, type ListingMode } from './selection.js';
  * of a family) is said here once, so the schemas and descriptions can stay short.
  */
 const GUIDE: Record<Toolset, string> = {
-  reports: 'For questions about spend, usage, access or the audit trail, prefer the one-call reports (spend_report, usage_report, spend_anomalies, access_review, find, audit_search).',
+  reports:
+    'For questions about spend, usage, access or the audit trail, prefer the one-call reports (spend_report, usage_report, spend_anomalies, access_review, find, audit_search). Their period is one of today, yesterday, last_7_days, last_30_days, last_90_days, last_365_days (whole days plus today), this_month, last_month, this_year (UTC), or give start and end instead.',
   workflows:
     'Workflows (offboard_user, onboard_project, rotate_key, revoke_key, clean_stale_keys) do a whole job as one plan: call without confirm to get the plan, show it to the user, then call again with the same arguments and confirm. Prefer them to single calls for these jobs.',
   projects: 'Projects are archived, never deleted; an archived project refuses every change, to its users, service accounts, keys and limits too.',
@@ -17,7 +18,7 @@ const GUIDE: Record<Toolset, string> = {
   limits:
     'Limits: amounts are US cents per month. A hard spend limit blocks spend once reached; a spend alert only emails. Model-permission and spend-alert updates replace the whole policy; an allow list blocks every model not listed. Projects on organization_default data retention follow the org.',
   certificates: 'Certificates: at most 50 uploaded; (de)activation takes 1 to 10 IDs, all or none, and clients relying on a deactivated certificate lose access; delete only what is inactive in the org and every project.',
-  usage: 'Usage and costs: bucket_width defaults to 1d and end_time to now; a page holds at most 31 daily, 168 hourly or 1,440 minute buckets (costs: 180 days); max_items fetches any range in parallel windows.',
+  usage: 'Usage and costs: rows leave out counters that are zero (absent is 0, not unknown); bucket_width defaults to 1d; a page holds at most 31 daily, 168 hourly or 1,440 minute buckets (costs: 180 days); max_items fetches any range in parallel windows.',
   security: 'Security: external keys and storage, workload identity providers and their federation rules; validate checks a configuration without changing it.',
   audit: 'Audit logs: filter by actor, event type and time rather than paging everything.',
 };
@@ -50,7 +51,7 @@ export function buildInstructions(options: InstructionOptions): string {
   }
   lines.push(
     'Paging: limit with after (the last ID of the previous page; before pages back) or page (the previous next_page). limit is at most 100, 1,000 on role and group lists. max_items (1 to 10,000) fetches pages until it has that many; a result cut short gives the cursor to continue.',
-    'Times (start_time, end_time, effective_at, start, end) take Unix seconds, ISO dates or times (2026-10-01, 2026-10-01T12:00Z) or 30d, 12h, today, yesterday; a range includes its start and excludes its end.',
+    'Times (start_time, end_time, effective_at, start, end) take Unix seconds, ISO dates or times (2026-10-01, 2026-10-01T12:00Z) or 30d, 12h, today, yesterday; a range includes its start and excludes its end, which defaults to now.',
   );
   lines.push(
     'List, usage and cost tools take fields (a list of names) to keep only those in each item or usage row, besides id, object and the bucket times. Results leave out fields that are null: an absent field is null. A result over the token budget is cut at an item boundary; its note and cut.continue_with give the arguments that continue it.',

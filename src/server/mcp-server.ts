@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AdminClient } from '../client/index.js';
 import { VERSION } from '../version.js';
 import { VIEW_RESOURCE, VIEW_URI, viewHtml } from '../views/resource.js';
+import { ENDPOINTS_RESOURCE, ENDPOINTS_URI, endpointsOf } from './endpoints-resource.js';
 import type { CallSession, Host } from './host.js';
 
 /** An MCP server (low-level SDK `Server`) serving a Host. One per connection or session. */
@@ -23,14 +24,19 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     host.onListed?.();
     return { tools };
   });
-  // The report view (MCP Apps), listed when a tool that uses it is exposed.
+  // The report view (MCP Apps), listed when a tool that uses it is exposed; the endpoints of the
+  // endpoint tools this host can call, when it can call any.
   const withView = host.entries().some((e) => (e.tool._meta?.ui as { resourceUri?: string } | undefined)?.resourceUri === VIEW_URI);
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: withView ? [VIEW_RESOURCE] : [] }));
+  const endpoints = endpointsOf(host);
+  const withEndpoints = Object.keys(endpoints).length > 0;
+  const resources = [...(withView ? [VIEW_RESOURCE] : []), ...(withEndpoints ? [ENDPOINTS_RESOURCE] : [])];
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources }));
   server.setRequestHandler(ReadResourceRequestSchema, async (request) => {
-    if (!withView || request.params.uri !== VIEW_URI) {
-      throw protocolError(ErrorCode.InvalidParams, `Unknown resource '${request.params.uri}'. ${withView ? `This server serves ${VIEW_URI}.` : 'This server exposes no resources with its current tool selection.'}`);
-    }
-    return { contents: [{ uri: VIEW_URI, mimeType: VIEW_RESOURCE.mimeType, text: viewHtml() }] };
+    const { uri } = request.params;
+    if (withView && uri === VIEW_URI) return { contents: [{ uri: VIEW_URI, mimeType: VIEW_RESOURCE.mimeType, text: viewHtml() }] };
+    if (withEndpoints && uri === ENDPOINTS_URI) return { contents: [{ uri, mimeType: ENDPOINTS_RESOURCE.mimeType, text: JSON.stringify(endpoints) }] };
+    const served = resources.map((r) => r.uri).join(' and ');
+    throw protocolError(ErrorCode.InvalidParams, `Unknown resource '${uri}'. ${served ? `This server serves ${served}.` : 'This server exposes no resources with its current tool selection.'}`);
   });
   // The SDK's Server checks tools/call with its own zod schemas, whose record check takes an object
   // with a `constructor` key for a class instance: such arguments, valid JSON, became an internal

@@ -16,6 +16,7 @@ import { buildInstructions } from './instructions.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
+import { ENDPOINT_META_KEY } from './endpoints-resource.js';
 import { hiddenBecause, summariseHidden, type HidingSettings } from './hidden.js';
 import { allTools, knownNames, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
 import type { AuditEntry } from './audit.js';
@@ -24,7 +25,7 @@ import { plan, type ListingMode } from './selection.js';
 import { NameDirectory } from '../reports/names.js';
 import { ReportError } from '../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from './results.js';
-import { compactInput, titleRestatesName, toJsonSchema, type JsonSchema } from './schema.js';
+import { compactInput, descriptionRestatesName, titleRestatesName, toJsonSchema, type JsonSchema } from './schema.js';
 
 export interface PolicyOptions {
   readOnly: boolean;
@@ -96,8 +97,8 @@ export class ToolHost implements Host {
     return [...this.listed.map(listing), ...(this.withMeta ? META_LISTINGS : [])];
   }
 
-  entries(): Array<{ tool: Tool; toolset: Toolset; effect: RegisteredTool['effect'] }> {
-    return this.exposed.map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
+  entries(): Array<{ tool: Tool; toolset: Toolset; effect: RegisteredTool['effect']; endpoint?: string }> {
+    return this.exposed.map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect, ...endpointField(t) }));
   }
 
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
@@ -350,12 +351,20 @@ function windowCounter(send: (done: number, total: number) => void): WindowProgr
   };
 }
 
-/** A registered tool as `tools/list` shows it: a title only where it says more than the name. */
+/** `{endpoint: "METHOD path"}` for an endpoint tool, nothing for a report or workflow. */
+export function endpointField(tool: RegisteredTool): { endpoint?: string } {
+  return tool.endpoint ? { endpoint: `${tool.endpoint.method} ${tool.endpoint.path}` } : {};
+}
+
+/**
+ * A registered tool as `tools/list` shows it: a title and a description only where they say more
+ * than the name, and no endpoint (that is in the endpoints resource; see endpoints-resource.ts).
+ */
 export function listing(tool: RegisteredTool): Tool {
   return {
     name: tool.name,
     ...(titleRestatesName(tool.title, tool.name) ? {} : { title: tool.title }),
-    description: tool.description,
+    ...(descriptionRestatesName(tool.description, tool.name) ? {} : { description: tool.description }),
     inputSchema: tool.inputSchema as Tool['inputSchema'],
     ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool['outputSchema'] } : {}),
     ...(tool.annotations ? { annotations: tool.annotations } : {}),
@@ -407,7 +416,10 @@ const META_TOOLS: MetaTool[] = [
       const why = existing ? hiddenBecause(existing, host.hiding(session)) : undefined;
       return failure(why ? `${name} exists, but is hidden here: ${why}.` : `Unknown tool '${name}'. Use search_tools to find one.`);
     }
-    return success({ ...listing(tool) } as Record<string, unknown>);
+    // The endpoint, which the listing leaves to the endpoints resource, is given here with the rest.
+    const listed = listing(tool);
+    const { endpoint } = endpointField(tool);
+    return success({ ...listed, ...(endpoint !== undefined ? { _meta: { ...listed._meta, [ENDPOINT_META_KEY]: endpoint } } : {}) } as Record<string, unknown>);
   }),
   metaTool(
     'call_tool',

@@ -15,6 +15,8 @@ export interface ListingEntry {
   tool: Tool;
   toolset: Toolset;
   effect: Effect;
+  /** `METHOD path`, for endpoint tools (served as the endpoints resource, not in the listing). */
+  endpoint?: string;
 }
 
 export const LISTING_FILE = 'tool-listing.json';

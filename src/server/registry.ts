@@ -147,7 +147,8 @@ export function registerEndpoint(tool: EndpointTool, project?: string): Register
     endpoint: tool,
     fixed,
     ...(selectable ? { selectable } : {}),
-    meta: { 'openai-admin/endpoint': `${tool.method} ${tool.path}` },
+    // The endpoint is served as a resource rather than in every listing (endpoints-resource.ts).
+    meta: undefined,
   });
 }
 

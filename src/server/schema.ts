@@ -169,6 +169,20 @@ export function titleRestatesName(title: string, name: string): boolean {
   return words.length > 0 && words.every((w) => known.has(w));
 }
 
+/** Words a description may add to its tool's name and still say only what the name says. */
+const DESCRIPTION_FILLER = new Set(['a', 'an', 'the', 'of', 'its', 'in', 'to', 'from', 'one']);
+
+/**
+ * Whether a tool's description says only what its name says (`Get a project API key.` of
+ * `projects_api_keys_retrieve`), by the same rule as a title, articles and prepositions aside. Such
+ * a description is not listed, as such a title is not: the model reads the name, and each costs
+ * every conversation about nine tokens. One with anything more (an effect, a default) is listed.
+ */
+export function descriptionRestatesName(description: string, name: string): boolean {
+  const words = description.split(/[^A-Za-z0-9]+/).filter((w) => w !== '' && !DESCRIPTION_FILLER.has(w.toLowerCase()));
+  return titleRestatesName(words.join(' '), name);
+}
+
 /**
  * `anyOf: [X, {type: null}]` with X pruned. A nullable enum becomes the enum with `null` among its
  * values (the same set of values, without the wrapper); anything else keeps the `anyOf`, never a

@@ -19,7 +19,7 @@ import { serveHttp } from './serve-http.js';
  * One run of the whole suite per mode (starting the suite is the slow part), then each scenario's
  * checks are read from its results. The generic scenarios must pass outright. The others test the
  * suite's own fixture server: tools, resources and prompts with names this server does not have
- * (it serves one resource, the report view), or optional capabilities it does not declare. They are listed below with the reason, and the
+ * (it serves two resources, the report view and the endpoints list), or optional capabilities it does not declare. They are listed below with the reason, and the
  * list must cover every scenario the suite has, so a new one cannot slip by unclassified.
  */
 
@@ -51,10 +51,10 @@ const NOT_APPLICABLE: Record<string, string> = {
   'elicitation-sep1330-enums': fixtureTool('test_elicitation_sep1330_enums'),
   'json-schema-2020-12': `${fixtureTool('json_schema_2020_12_tool')} (a pending scenario in the suite)`,
   'server-sse-polling': `${fixtureTool('test_reconnection')}, which closes its stream mid-call to test resumption (a pending scenario in the suite)`,
-  'resources-read-text': "reads the fixture resource test://static-text; this server's one resource is the report view (ui://openai-admin-mcp/report.html)",
-  'resources-read-binary': "reads the fixture resource test://static-binary; this server's one resource is the report view",
+  'resources-read-text': "reads the fixture resource test://static-text; this server's resources are the report view (ui://openai-admin-mcp/report.html) and the endpoints list (openai-admin://endpoints)",
+  'resources-read-binary': "reads the fixture resource test://static-binary; this server's resources are the report view and the endpoints list",
   'resources-templates-read': 'reads the fixture template test://template/{id}/data; the server declares no resource templates',
-  'resources-subscribe': 'subscribes to the fixture resource test://watched-resource; the server does not declare resources.subscribe (its one resource never changes while it runs)',
+  'resources-subscribe': 'subscribes to the fixture resource test://watched-resource; the server does not declare resources.subscribe (its resources never change while it runs)',
   'resources-unsubscribe': 'unsubscribes from the fixture resource test://watched-resource; the server does not declare resources.subscribe',
   'prompts-list': 'the server exposes no prompts (the fixture has test_simple_prompt and others)',
   'prompts-get-simple': 'gets the fixture prompt test_simple_prompt; the server exposes no prompts',

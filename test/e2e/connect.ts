@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult, ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import { expect } from 'vitest';
+import { ENDPOINTS_URI } from '../../src/server/endpoints-resource.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
@@ -27,6 +29,14 @@ export async function connectStdio(args: string[], env: Record<string, string> =
   prepare?.(client);
   await client.connect(transport);
   return { client, stderr: () => stderr, close: () => client.close() };
+}
+
+/** The endpoints resource as a client reads it: `{tool: "METHOD path"}`. */
+export async function readEndpoints(server: Connected): Promise<Record<string, string>> {
+  const { contents } = await server.client.readResource({ uri: ENDPOINTS_URI });
+  expect(contents).toHaveLength(1);
+  expect(contents[0]?.mimeType).toBe('application/json');
+  return JSON.parse((contents[0] as { text: string }).text) as Record<string, string>;
 }
 
 export function text(result: unknown): string {

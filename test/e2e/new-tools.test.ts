@@ -1,7 +1,7 @@
 import { effectiveHints } from '../../src/server/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
 
 /*
  * The workload identity, federation rule, service tier and key update tools, called end to end:
@@ -75,12 +75,13 @@ const NEW_TOOLS = {
 } as const;
 
 describe('the new tools over stdio', () => {
-  it('are listed with their endpoint and honest annotations', async () => {
+  it('are listed with honest annotations, and their endpoints in the endpoints resource', async () => {
     const { tools } = await server.client.listTools();
+    const endpoints = await readEndpoints(server);
     for (const [name, [endpoint, effect]] of Object.entries(NEW_TOOLS)) {
       const tool = tools.find((t) => t.name === name);
       expect(tool, name).toBeDefined();
-      expect(tool?._meta).toEqual({ 'openai-admin/endpoint': endpoint });
+      expect(endpoints[name], name).toBe(endpoint);
       expect(effectiveHints(tool?.annotations).readOnlyHint, name).toBe(effect === 'read');
       expect(effectiveHints(tool?.annotations).destructiveHint, name).toBe(effect === 'destructive');
       expect('confirm' in ((tool?.inputSchema.properties as object | undefined) ?? {}), name).toBe(effect === 'destructive');

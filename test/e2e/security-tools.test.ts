@@ -2,7 +2,7 @@ import { effectiveHints } from '../../src/server/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { pickProjectNamed } from '../helpers.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
 
 /*
  * The external key, external storage and decisions usage tools end to end: the built server on
@@ -54,12 +54,13 @@ async function ok<T = Record<string, unknown>>(name: string, args: Record<string
 const requestsTo = (method: string, path: string) => sandbox.requests.filter((r) => r.method === method && r.path === path).length;
 
 describe('listing', () => {
-  it('lists every new tool with its effect in the annotations and its endpoint in _meta', async () => {
+  it('lists every new tool with its effect in the annotations and its endpoint in the endpoints resource', async () => {
     const { tools } = await server.client.listTools();
+    const endpoints = await readEndpoints(server);
     for (const [name, facts] of Object.entries(NEW_TOOLS)) {
       const tool = tools.find((t) => t.name === name);
       expect(tool, name).toBeDefined();
-      expect(tool?._meta).toEqual({ 'openai-admin/endpoint': facts.endpoint });
+      expect(endpoints[name], name).toBe(facts.endpoint);
       expect(effectiveHints(tool?.annotations), name).toMatchObject({ readOnlyHint: facts.effect === 'read', destructiveHint: facts.effect === 'destructive' });
       expect(Object.keys(tool?.inputSchema.properties ?? {}).includes('confirm'), name).toBe(facts.effect === 'destructive');
     }

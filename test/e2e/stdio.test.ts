@@ -5,7 +5,7 @@ import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { effectiveHints } from '../../src/server/annotations.js';
 import { parseUntrustedText } from '../../src/server/results.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
 
 const KEY = 'sk-admin-e2e-secret-value-42';
 let sandbox: Sandbox;
@@ -24,12 +24,16 @@ const call = (name: string, args: Record<string, unknown> = {}) => server.client
 const anyProject = () => [...sandbox.state.projects.values()].find((p) => p.status === 'active' && p.name !== 'Default project');
 
 describe('stdio server against the sandbox', () => {
-  it('lists every endpoint tool with schemas, annotations and _meta', async () => {
+  it('lists every endpoint tool with schemas and annotations, and its endpoint in the endpoints resource', async () => {
     const { tools } = await server.client.listTools();
     expect(tools).toHaveLength(endpointTools.length + allComposites.length + allWorkflows.length);
     const archive = tools.find((t) => t.name === 'projects_archive');
     expect(effectiveHints(archive?.annotations)).toMatchObject({ destructiveHint: true, readOnlyHint: false, idempotentHint: true });
-    expect(archive?._meta).toEqual({ 'openai-admin/endpoint': 'POST /organization/projects/{project_id}/archive' });
+    expect(archive?._meta).toBeUndefined();
+    const endpoints = await readEndpoints(server);
+    expect(endpoints.projects_archive).toBe('POST /organization/projects/{project_id}/archive');
+    expect(Object.keys(endpoints).sort()).toEqual(endpointTools.map((t) => t.name).sort());
+    for (const tool of endpointTools) expect(endpoints[tool.name], tool.name).toBe(`${tool.method} ${tool.path}`);
     expect(archive?.outputSchema).toBeUndefined();
     expect(tools.find((t) => t.name === 'spend_report')?.outputSchema?.type).toBe('object');
     expect(server.client.getInstructions()).toMatch(/never follow instructions/);

@@ -1,4 +1,7 @@
 import { z, type ZodRawShape, type ZodTypeAny } from 'zod';
+import { endpointField } from '../../src/server/mcp.js';
+import type { EndpointTool } from '../../src/server/endpoint.js';
+import { registerEndpoint } from '../../src/server/registry.js';
 import type { SdkField, SdkOperation } from './sdk.js';
 
 /*
@@ -6,13 +9,19 @@ import type { SdkField, SdkOperation } from './sdk.js';
  * an SDK with a new method or a new field fails, and says which.
  */
 
-/** A tool as the drift tests see it: its name and its `_meta["openai-admin/endpoint"]`. */
+/** A tool as the drift tests see it: its name and its endpoint as the endpoints resource publishes it. */
 export interface ToolEndpoint {
   name: string;
   endpoint: string | undefined;
 }
 
 type Operation = Pick<SdkOperation, 'label' | 'endpoint'>;
+
+/** A tool's endpoint as the server publishes it (the endpoints resource, describe_tool). */
+export function publishedEndpoint(tool: EndpointTool): string | undefined {
+  const registered = registerEndpoint(tool);
+  return registered ? endpointField(registered).endpoint : undefined;
+}
 
 /** `POST /organization/projects/{project_id}` → `POST /organization/projects/{}`: the route without parameter names. */
 export const routeShape = (endpoint: string) => endpoint.replace(/\{[^}]*\}/g, '{}');
@@ -35,7 +44,7 @@ export function toolsWithoutOperation(operations: readonly Operation[], tools: r
   const known = new Set(operations.map((op) => op.endpoint));
   return tools
     .filter((t) => t.endpoint === undefined || !known.has(t.endpoint))
-    .map((t) => (t.endpoint === undefined ? `${t.name} has no _meta endpoint` : `${t.name} (${t.endpoint}) has an endpoint the SDK ${sdk} lacks`));
+    .map((t) => (t.endpoint === undefined ? `${t.name} has no endpoint` : `${t.name} (${t.endpoint}) has an endpoint the SDK ${sdk} lacks`));
 }
 
 /** Every problem of the tools against the SDK's operations, in one list. */

@@ -2,15 +2,14 @@ import { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../../src/sandbox/routes/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { registerEndpoint } from '../../src/server/registry.js';
 import { endpointTools } from '../../tools/index.js';
-import { describeOperation, endpointDrift, toolProblem, toolsWithoutOperation, type ToolEndpoint } from './drift.js';
+import { describeOperation, endpointDrift, publishedEndpoint, toolProblem, toolsWithoutOperation, type ToolEndpoint } from './drift.js';
 import { runtimeMethods, sdkClient, sdkOperations, sdkVersion, type SdkOperation } from './sdk.js';
 
 /*
  * The pinned `openai` SDK is the reference for which Admin API operations exist. Every admin method
  * is called through a recording fetch and mapped to METHOD and path; every such endpoint must have
- * exactly one tool (by its `_meta["openai-admin/endpoint"]`) and a sandbox route, and nothing may
+ * exactly one tool (by its endpoint, as the endpoints resource publishes it) and a sandbox route, and nothing may
  * exist that the SDK lacks. Bumping the SDK to a version with new admin methods fails here, naming
  * each new method.
  */
@@ -19,8 +18,7 @@ const operations = await sdkOperations();
 const label = (op: SdkOperation) => describeOperation(op);
 
 const tools: ToolEndpoint[] = endpointTools.map((tool) => {
-  const endpoint = registerEndpoint(tool)?.meta?.['openai-admin/endpoint'];
-  return { name: tool.name, endpoint: typeof endpoint === 'string' ? endpoint : undefined };
+  return { name: tool.name, endpoint: publishedEndpoint(tool) };
 });
 
 describe(`the SDK (openai ${sdkVersion}) walked`, () => {

@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { registerEndpoint } from '../../src/server/registry.js';
 import { endpointTools } from '../../tools/index.js';
-import { allowKey, describeOperation, fieldDrift, type AllowedFieldDifference } from './drift.js';
+import { allowKey, describeOperation, fieldDrift, publishedEndpoint, type AllowedFieldDifference } from './drift.js';
 import { sdkOperations, sdkVersion, type SdkOperation } from './sdk.js';
 
 /*
@@ -17,7 +16,7 @@ const ALLOWED: readonly AllowedFieldDifference[] = [];
 
 const operations = await sdkOperations();
 const allowed = new Map(ALLOWED.map((a) => [allowKey(a), a]));
-const toolFor = (op: SdkOperation) => endpointTools.find((t) => registerEndpoint(t)?.meta?.['openai-admin/endpoint'] === op.endpoint);
+const toolFor = (op: SdkOperation) => endpointTools.find((t) => publishedEndpoint(t) === op.endpoint);
 const withTool = operations.flatMap((op) => {
   const tool = toolFor(op);
   return tool ? [{ op, tool }] : [];

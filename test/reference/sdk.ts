@@ -36,7 +36,7 @@ export interface SdkOperation {
   method: 'GET' | 'POST' | 'DELETE';
   /** The path under the base URL with `{name}` placeholders, e.g. `/organization/projects/{project_id}`. */
   path: string;
-  /** `METHOD path`, as in a tool's `_meta["openai-admin/endpoint"]`. */
+  /** `METHOD path`, as the endpoints resource gives a tool's. */
   endpoint: string;
   pathParams: string[];
   query: SdkField[];

@@ -6,7 +6,7 @@ import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
-import { listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
+import { endpointField, listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
 import { createMcpServer } from '../../src/server/mcp-server.js';
 import type { ListingEntry } from '../../src/server/prebuilt.js';
 import { QuickHost } from '../../src/server/quick-host.js';
@@ -28,7 +28,7 @@ function built(): ListingEntry[] {
 
 describe('the listing prebuilt at build time', () => {
   it('equals what the registry computes from source', () => {
-    const computed = allTools(undefined, allComposites, allWorkflows).map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect }));
+    const computed = allTools(undefined, allComposites, allWorkflows).map((t) => ({ tool: listing(t), toolset: t.toolset, effect: t.effect, ...endpointField(t) }));
     expect(built()).toEqual(computed);
   });
 

@@ -1,6 +1,7 @@
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { ENDPOINTS_URI } from '../../src/server/endpoints-resource.js';
 import { VIEW_MIME, VIEW_URI } from '../../src/views/resource.js';
 import { connectStdio, structured, type Connected } from '../e2e/connect.js';
 
@@ -28,7 +29,7 @@ describe('the report view over MCP', () => {
   it('advertises resources, and resources/list names the view with its MIME type', async () => {
     expect(server.client.getServerCapabilities()?.resources).toBeDefined();
     const { resources } = await server.client.listResources();
-    expect(resources).toEqual([expect.objectContaining({ uri: VIEW_URI, mimeType: RESOURCE_MIME_TYPE })]);
+    expect(resources).toEqual([expect.objectContaining({ uri: VIEW_URI, mimeType: RESOURCE_MIME_TYPE }), expect.objectContaining({ uri: ENDPOINTS_URI, mimeType: 'application/json' })]);
   });
 
   it('resources/read returns one self-contained HTML page', async () => {
@@ -56,8 +57,8 @@ describe('the report view over MCP', () => {
     const withView = tools.filter((t) => (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri !== undefined);
     expect(withView.map((t) => t.name).sort()).toEqual(VIEW_TOOLS);
     for (const tool of withView) expect(tool._meta).toEqual({ ui: { resourceUri: VIEW_URI } });
-    // Endpoint tools keep exactly their endpoint entry.
-    expect(tools.find((t) => t.name === 'projects_list')?._meta).toEqual({ 'openai-admin/endpoint': 'GET /organization/projects' });
+    // Endpoint tools carry none: their endpoints are one resource (see the endpoints tests).
+    expect(tools.find((t) => t.name === 'projects_list')?._meta).toBeUndefined();
   });
 
   it('results are unchanged: structuredContent and text carry no view data', async () => {
@@ -67,11 +68,11 @@ describe('the report view over MCP', () => {
     expect(typeof structured(result).total_usd).toBe('number');
   });
 
-  it('lists no resource when none of the three reports is exposed', async () => {
+  it('lists no view when none of the three reports is exposed', async () => {
     const keysOnly = await connectStdio(['--toolsets', 'keys'], { OPENAI_ADMIN_KEY: 'sk-admin-views-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'error' });
     try {
-      expect((await keysOnly.client.listResources()).resources).toEqual([]);
-      await expect(keysOnly.client.readResource({ uri: VIEW_URI })).rejects.toThrow(/no resources/);
+      expect((await keysOnly.client.listResources()).resources.map((r) => r.uri)).toEqual([ENDPOINTS_URI]);
+      await expect(keysOnly.client.readResource({ uri: VIEW_URI })).rejects.toThrow(/Unknown resource.*serves openai-admin:\/\/endpoints\./);
     } finally {
       await keysOnly.close();
     }
