@@ -138,33 +138,26 @@ describe('schemas constrain every value', () => {
     }
   });
 
-  it('a title is listed only where it says more than the name', () => {
+  it('a title and a description are listed only where they say more than the name', () => {
     const registered = new Map(host({ toolsets: ['all'] }).exposed.map((t) => [t.name, t]));
     const listed = host({ toolsets: ['all'] }).listTools();
     for (const tool of listed) {
-      const title = registered.get(tool.name)?.title ?? '';
+      const { title = '', description = '' } = registered.get(tool.name) ?? {};
       expect(tool.title, tool.name).toBe(titleRestatesName(title, tool.name) ? undefined : title);
-    }
-    expect(listed.find((t) => t.name === 'users_list')?.title).toBeUndefined();
-    expect(listed.find((t) => t.name === 'projects_retrieve')?.title).toBeUndefined();
-    expect(listed.find((t) => t.name === 'invites_create')?.title).toBe('Invite user');
-    expect(listed.find((t) => t.name === 'groups_roles_delete')?.title).toBe('Unassign org role from group');
-    expect(titleRestatesName('Text-to-speech usage', 'usage_audio_speeches')).toBe(false);
-  });
-
-  it('a description is listed only where it says more than the name', () => {
-    const registered = new Map(host({ toolsets: ['all'] }).exposed.map((t) => [t.name, t]));
-    const listed = host({ toolsets: ['all'] }).listTools();
-    for (const tool of listed) {
-      const description = registered.get(tool.name)?.description ?? '';
       expect(tool.description, tool.name).toBe(descriptionRestatesName(description, tool.name) ? undefined : description);
     }
-    expect(listed.find((t) => t.name === 'projects_api_keys_retrieve')?.description).toBeUndefined();
-    expect(listed.find((t) => t.name === 'groups_delete')?.description).toBeUndefined();
+    const find = (name: string) => listed.find((t) => t.name === name);
+    expect(find('users_list')?.title).toBeUndefined();
+    expect(find('projects_retrieve')?.title).toBeUndefined();
+    expect(find('invites_create')?.title).toBe('Invite user');
+    expect(find('groups_roles_delete')?.title).toBe('Unassign org role from group');
+    expect(titleRestatesName('Text-to-speech usage', 'usage_audio_speeches')).toBe(false);
+    expect(find('projects_api_keys_retrieve')?.description).toBeUndefined();
+    expect(find('groups_delete')?.description).toBeUndefined();
     // An effect, a limit or a status is more than the name.
-    expect(listed.find((t) => t.name === 'projects_users_delete')?.description).toMatch(/keys there stop working/);
-    expect(listed.find((t) => t.name === 'certificates_delete')?.description).toMatch(/inactive everywhere/);
-    expect(listed.find((t) => t.name === 'projects_retrieve')?.description).toMatch(/status/);
+    expect(find('projects_users_delete')?.description).toMatch(/keys there stop working/);
+    expect(find('certificates_delete')?.description).toMatch(/inactive everywhere/);
+    expect(find('projects_retrieve')?.description).toMatch(/status/);
   });
 
   it('time fields are listed as one string type, and Unix seconds as a number still work', async () => {
