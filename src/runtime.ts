@@ -1,7 +1,8 @@
-import { AdminClient, SharedPool } from './client/index.js';
+import { AdminClient, ApiError, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
+import type { Approvals } from './server/approval.js';
 import type { ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
 import type { Metrics } from './server/metrics.js';
@@ -26,6 +27,8 @@ export interface Runtime {
   sandbox?: SandboxPort;
   /** Prometheus metrics, made for an HTTP server only (`GET /metrics`). */
   metrics?: Metrics;
+  /** Approvals by a signed-in person (`--confirm-with approval`). */
+  approvals?: Approvals;
   close(): Promise<void>;
 }
 
@@ -86,6 +89,27 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
     if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
+  let approvals: Approvals | undefined;
+  if (config.confirmWith === 'approval' && config.policy && config.oauthAudience) {
+    const [{ Approvals }, { loadPolicy }, { MemoryConfirmationStore }] = await Promise.all([import('./server/approval.js'), import('./server/policy.js'), import('./server/confirmation-store.js')]);
+    const policy = loadPolicy(config.policy);
+    if (policy.approvals.length === 0) throw new UsageError(`--confirm-with approval needs "approvals" in --policy ${config.policy}: which calls need approval (effects, tools, toolsets) and who may approve them (approvers).`);
+    // One store for tokens and approvals, so an approval's single use is claimed where it is kept.
+    confirmationStore ??= new MemoryConfirmationStore(options.now);
+    const store = confirmationStore as ConfirmationStore & import('./server/confirmation-store.js').ApprovalStore;
+    // With --key-from-header and no key of its own, the page cannot read targets; the call still does.
+    const canRead = config.sandbox || config.apiKey !== undefined;
+    approvals = new Approvals({
+      store,
+      policy,
+      origin: new URL(config.oauthAudience).origin,
+      ttlMs: config.approvalTtl * 1000,
+      audit,
+      observer: metrics,
+      now: options.now,
+      ...(canRead ? { read: (path: string) => client.get<unknown>(path).catch((error: unknown) => (error instanceof ApiError && error.status === 404 ? null : Promise.reject(error))) } : {}),
+    });
+  }
   const deps: ServerDeps = {
     client,
     logger,
@@ -103,6 +127,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     confirmationStore,
     confirmationObserver: metrics,
     now: options.now,
+    approvals,
   };
   let full: Promise<ToolHost> | undefined;
   const toolHost = () =>
@@ -132,6 +157,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     logger,
     sandbox,
     metrics,
+    approvals,
     async close() {
       audit?.close();
       await confirmationStore?.close?.();
