@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema, ElicitationCompleteNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { AdminClient } from '../../src/client/index.js';
 import { parseConfig, UsageError } from '../../src/config.js';
 import { openRuntime, type Runtime } from '../../src/runtime.js';
@@ -39,6 +39,7 @@ const ACCOUNTS = {
   alice: { email: 'alice@example.com', email_verified: true, groups: ['engineers'] },
   bob: { email: 'bob@example.com', email_verified: true, groups: ['admins'] },
   carol: { email: 'carol@example.com', email_verified: true, groups: ['finance'] },
+  dave: { email: 'dave@example.com', email_verified: true, groups: ['admins'] },
 };
 /** Alice may approve by subject, so that her own request is refused by `distinct` and not for being outside the list. */
 const POLICY = {
@@ -125,18 +126,30 @@ async function requestApproval(client: Client, name: string, args: Record<string
   return pending;
 }
 
-/** Signs `login` in through the provider's form in a fresh browser context and lands on the approval page. */
+/** One browser context per person: they sign in once, through the provider's form, and their session cookie stays. */
+const people = new Map<string, BrowserContext>();
+
+/** Opens the approval page as `login`, signing in through the provider first if this person has not yet. */
 async function openAsApprover(url: string, login: string): Promise<Page> {
-  const context = await browser.newContext();
+  let context = people.get(login);
+  const first = context === undefined;
+  if (!context) {
+    context = await browser.newContext();
+    // The provider's login page imports a web font; nothing leaves the machine.
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1|localhost)/, (route) => route.abort());
+    people.set(login, context);
+  }
   const page = await context.newPage();
   await page.goto(url, { waitUntil: 'domcontentloaded' });
-  // Not signed in: the page sent the browser to the issuer.
-  expect(page.url().startsWith(provider.issuer)).toBe(true);
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', 'any');
-  await page.click('button[type=submit]');
-  await page.click('button:has-text("Continue")');
-  await page.waitForURL(url);
+  if (first) {
+    // Not signed in: the page sent the browser to the issuer.
+    expect(page.url().startsWith(provider.issuer)).toBe(true);
+    await page.fill('input[name=login]', login);
+    await page.fill('input[name=password]', 'any');
+    await page.click('button[type=submit]');
+    await page.click('button:has-text("Continue")');
+    await page.waitForURL(url);
+  }
   await page.waitForSelector('#status');
   return page;
 }
@@ -175,7 +188,7 @@ describe('--confirm-with approval', () => {
     const page = await decide(asked.approval_url, 'bob', 'approve');
     expect(await page.textContent('#preview')).toContain(project_id);
     expect(await page.textContent('#requester')).toBe('alice@example.com');
-    await page.context().close();
+    await page.close();
 
     const done = await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id });
     expect(done.isError, text(done)).toBeFalsy();
@@ -196,7 +209,7 @@ describe('--confirm-with approval', () => {
     const alice = await connect('alice');
     const project_id = await newProject();
     const asked = await requestApproval(alice, 'projects_archive', { project_id });
-    (await decide(asked.approval_url, 'bob', 'reject')).context().close();
+    (await decide(asked.approval_url, 'bob', 'reject')).close();
     const after = await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id });
     expect(structured(after)).toMatchObject({ status: 'rejected', changed: false });
     expect(text(after)).toMatch(/bob@example\.com rejected projects_archive/);
@@ -217,7 +230,7 @@ describe('--confirm-with approval', () => {
       expect(await statusOf(page)).toBe('not-allowed');
       expect(await page.textContent('#reason')).toMatch(why);
       expect(await page.locator('#approve').count()).toBe(0);
-      await page.context().close();
+      await page.close();
     }
     expect(structured<Pending>(await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id })).status).toBe('approval_pending');
   });
@@ -244,7 +257,7 @@ describe('--confirm-with approval', () => {
       expect(forged.status()).toBe(403);
       expect(await forged.text()).toMatch(/CSRF token is missing or wrong/);
     } finally {
-      await page.context().close();
+      await page.close();
       attacker.close();
     }
     // No session at all: refused.
@@ -263,7 +276,7 @@ describe('--confirm-with approval', () => {
       }),
     );
     const asked = await requestApproval(alice, 'revoke_key', { key: keys[0] });
-    (await decide(asked.approval_url, 'bob', 'approve')).context().close();
+    (await decide(asked.approval_url, 'bob', 'approve')).close();
     const crossed = await call(alice, 'revoke_key', { key: keys[1], confirm: asked.approval_id });
     expect(crossed.isError).toBe(true);
     expect(text(crossed)).toMatch(/was given for other arguments, not for this call/);
@@ -287,10 +300,10 @@ describe('--confirm-with approval', () => {
     const page = await openAsApprover(first.approval_url, 'bob');
     expect(await statusOf(page)).toBe('changed');
     expect(await page.locator('#approve').count()).toBe(0);
-    await page.context().close();
+    await page.close();
 
     const second = await requestApproval(alice, 'projects_archive', { project_id: after });
-    (await decide(second.approval_url, 'bob', 'approve')).context().close();
+    (await decide(second.approval_url, 'bob', 'approve')).close();
     await api.post(`/organization/projects/${after}`, { name: `Renamed ${after}` });
     const refused = await call(alice, 'projects_archive', { project_id: after, confirm: second.approval_id });
     expect(refused.isError).toBe(true);
@@ -302,7 +315,7 @@ describe('--confirm-with approval', () => {
     const alice = await connect('alice');
     const project_id = await newProject();
     const asked = await requestApproval(alice, 'projects_archive', { project_id });
-    (await decide(asked.approval_url, 'bob', 'approve')).context().close();
+    (await decide(asked.approval_url, 'bob', 'approve')).close();
     clockOffset += 16 * 60 * 1000;
     try {
       const late = await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id });
@@ -327,7 +340,7 @@ describe('--confirm-with approval', () => {
     client.setRequestHandler(ElicitRequestSchema, async (request) => {
       const params = request.params as { mode?: string; url?: string; elicitationId?: string };
       asked.push(params);
-      (await decide(params.url as string, 'bob', 'approve')).context().close();
+      (await decide(params.url as string, 'bob', 'approve')).close();
       return { action: 'accept' };
     });
     const project_id = await newProject();
@@ -345,7 +358,7 @@ describe('--confirm-with approval', () => {
     const asked = await requestApproval(viaNginx, 'projects_archive', { project_id });
     expect(asked.approval_url).toBe(`${nginxOrigin}/approvals/${asked.approval_id}`);
     // Sign-in, callback, page and decision each land on whichever replica nginx picks.
-    (await decide(asked.approval_url, 'bob', 'approve')).context().close();
+    (await decide(asked.approval_url, 'dave', 'approve')).close();
     const direct = await Promise.all(replicas.map((r) => connect('alice', r.url, {}, `${nginxOrigin}/mcp`)));
     const results = await Promise.all(direct.map((c) => call(c, 'projects_archive', { project_id, confirm: asked.approval_id })));
     expect(results.filter((r) => !r.isError)).toHaveLength(1);
