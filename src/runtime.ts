@@ -3,7 +3,7 @@ import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
 import type { Approvals } from './server/approval.js';
-import type { ConfirmationStore } from './server/confirmation-store.js';
+import type { ApprovalStore, ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
 import type { Metrics } from './server/metrics.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
@@ -57,7 +57,9 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   }
   const secret = apiKey;
   const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
-  const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
+  // The approval page's client secret is as secret as the admin key.
+  const secrets = [secret, storePassword, config.approvalClientSecret ?? ''].filter((s) => s !== '');
+  const logger = createLogger({ level: config.logLevel, secrets: () => secrets });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
   const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
   const clientOptions = {
@@ -96,7 +98,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     if (policy.approvals.length === 0) throw new UsageError(`--confirm-with approval needs "approvals" in --policy ${config.policy}: which calls need approval (effects, tools, toolsets) and who may approve them (approvers).`);
     // One store for tokens and approvals, so an approval's single use is claimed where it is kept.
     confirmationStore ??= new MemoryConfirmationStore(options.now);
-    const store = confirmationStore as ConfirmationStore & import('./server/confirmation-store.js').ApprovalStore;
+    const store = confirmationStore as ConfirmationStore & ApprovalStore;
     // With --key-from-header and no key of its own, the page cannot read targets; the call still does.
     const canRead = config.sandbox || config.apiKey !== undefined;
     approvals = new Approvals({

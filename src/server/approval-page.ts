@@ -92,6 +92,9 @@ export class ApprovalPage {
     const { record, decision } = loaded;
     const approvals = this.options.approvals;
     const person = personOf(session, approvals.policy.groupsClaim);
+    // The preview is the organization's data: shown to its approvers and its requester only.
+    const outsider = approverRefusal(approvals.policy, record.rules, person, { sub: '' });
+    if (outsider && person.sub !== record.requester.sub) return `<p id="status" data-status="not-allowed">You cannot see or decide this: <span id="reason">${escape(outsider)}</span>.</p>`;
     const facts = `<dl>
 <dt>Requested by</dt><dd id="requester">${escape(record.requester.email ?? record.requester.sub)}</dd>
 <dt>Requested at</dt><dd>${iso(record.requested_at)}</dd>
@@ -104,12 +107,13 @@ export class ApprovalPage {
 <pre id="arguments">${escape(JSON.stringify(record.arguments, null, 2))}</pre>`;
     let status: string;
     let form = '';
+    const decided = decision ? `${decision.verdict === 'approved' ? 'Approved' : 'Rejected'} by ${escape(decision.by.email ?? decision.by.sub)} at ${iso(decision.at)}.` : '';
     if (refusal) status = `<p id="status" data-status="refused">Refused: <span id="reason">${escape(refusal)}</span>.</p>`;
-    else if (decision) status = `<p id="status" data-status="${decision.verdict}">${decision.verdict === 'approved' ? 'Approved' : 'Rejected'} by ${escape(decision.by.email ?? decision.by.sub)} at ${iso(decision.at)}.</p>`;
-    else if (loaded.expired) {
+    else if (loaded.expired && decision?.verdict !== 'rejected') {
       await approvals.expired(record);
-      status = '<p id="status" data-status="expired">This approval expired. The requester can ask again.</p>';
-    } else if ((await approvals.changed(record)) === true) {
+      status = `<p id="status" data-status="expired">This approval expired at ${iso(record.expires_at)}: it can no longer execute. ${decided} The requester can ask again.</p>`;
+    } else if (decision) status = `<p id="status" data-status="${decision.verdict}">${decided}</p>`;
+    else if ((await approvals.changed(record)) === true) {
       status = '<p id="status" data-status="changed">A target changed since this preview, so this approval can no longer execute. The requester must call again to preview the current state.</p>';
     } else {
       const why = approverRefusal(approvals.policy, record.rules, person, record.requester);

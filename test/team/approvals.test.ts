@@ -230,6 +230,8 @@ describe('--confirm-with approval', () => {
       expect(await statusOf(page)).toBe('not-allowed');
       expect(await page.textContent('#reason')).toMatch(why);
       expect(await page.locator('#approve').count()).toBe(0);
+      // The requester sees what they asked for; someone outside the approvers does not see the organization's data.
+      expect(await page.locator('#preview').count()).toBe(login === 'alice' ? 1 : 0);
       await page.close();
     }
     expect(structured<Pending>(await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id })).status).toBe('approval_pending');
@@ -322,6 +324,9 @@ describe('--confirm-with approval', () => {
       expect(late.isError).toBe(true);
       expect(text(late)).toMatch(/expired at .* before it was used/);
       await call(alice, 'projects_archive', { project_id, confirm: asked.approval_id });
+      const page = await openAsApprover(asked.approval_url, 'bob');
+      expect(await statusOf(page)).toBe('expired');
+      await page.close();
       expect(auditLines().filter((l) => l.approval?.id === asked.approval_id && l.outcome === 'expired')).toHaveLength(1);
       const token = await provider.personToken('alice', `${origin}/mcp`);
       const metrics = await (await fetch(`${origin}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
