@@ -17,11 +17,12 @@ export interface Nginx {
   stop(): Promise<void>;
 }
 
-export async function startNginx(upstreams: string[]): Promise<Nginx> {
+/** `port`: listen there (a test that must know the public URL before the replicas start picks it). */
+export async function startNginx(upstreams: string[], options: { port?: number } = {}): Promise<Nginx> {
   const binary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
   if (!binary) throw new Error('nginx is not installed: run `apt-get install -y nginx` (.ci/run does this on CI).');
   const dir = mkdtempSync(join(tmpdir(), 'oamcp-nginx-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const servers = upstreams.map((u) => `    server ${new URL(u).host} max_fails=1 fail_timeout=30s;`).join('\n');
   const root = process.getuid?.() === 0;
   writeFileSync(

@@ -27,7 +27,13 @@ Flags:
   --dynamic               List only search_tools, describe_tool and call_tool
   --project proj_…        Scope to one project: project tools drop project_id
   --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
-  --confirm-with MODE     token | elicitation | auto (default auto)
+  --confirm-with MODE     token | elicitation | auto (default auto) | approval (HTTP with OAuth:
+                          the calls the policy's "approvals" name wait for a person to approve
+                          them on this server's /approvals page)
+  --approval-client-id ID
+                          With --confirm-with approval: the approval page's OIDC client at the
+                          --oauth-issuer (redirect URI <audience origin>/approvals/callback)
+  --approval-ttl S        Seconds an approval stays good, 60-86400 (default 900)
   --redact-secrets        Mask one-time secrets (new key values) even in results
   --store redis://H:P     Share used confirmation tokens and per-target locks with other replicas
                           through Redis, so a token executes once across all of them
@@ -68,7 +74,8 @@ Environment:
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
                           HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, OAUTH_ACCEPT_TYP_JWT=1,
-                          POLICY=…, SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
+                          POLICY=…, APPROVAL_CLIENT_ID=…, APPROVAL_CLIENT_SECRET=…, APPROVAL_TTL=…,
+                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
                           MAX_RESULT_TOKENS=…, REQUEST_TIMEOUT=…, MAX_RESPONSE_MB=…
                           Booleans take 1 or 0 (also true/false, yes/no, on/off); anything else exits 2
 `;

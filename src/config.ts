@@ -10,7 +10,7 @@ export class UsageError extends Error {
 }
 
 export type Command = 'serve' | 'sandbox' | 'tools' | 'call' | 'view' | 'help' | 'version';
-export type ConfirmWith = 'token' | 'elicitation' | 'auto';
+export type ConfirmWith = 'token' | 'elicitation' | 'auto' | 'approval';
 
 export interface ServerConfig {
   command: Command;
@@ -47,6 +47,12 @@ export interface ServerConfig {
   oauthAcceptTypJwt: boolean;
   /** The operator's policy file (`--policy`): people's rights, toolsets and projects by token claims. OAuth only. */
   policy: string | undefined;
+  /** The approval page's OIDC client (`--approval-client-id`), with `--confirm-with approval`. */
+  approvalClientId: string | undefined;
+  /** Its secret (OPENAI_ADMIN_MCP_APPROVAL_CLIENT_SECRET); absent, a public client with PKCE. */
+  approvalClientSecret: string | undefined;
+  /** Seconds an approval stays good (`--approval-ttl`, default 900). */
+  approvalTtl: number;
   keyFromHeader: string | undefined;
   /** Seconds an HTTP session may stay idle before it is closed. */
   sessionIdleTimeout: number;
@@ -91,6 +97,8 @@ export const OPTIONS = {
   'oauth-audience': { type: 'string' },
   'oauth-accept-typ-jwt': { type: 'boolean' },
   policy: { type: 'string' },
+  'approval-client-id': { type: 'string' },
+  'approval-ttl': { type: 'string' },
   stateless: { type: 'boolean' },
   'key-from-header': { type: 'string' },
   'session-idle-timeout': { type: 'string' },
@@ -119,7 +127,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
 export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
-  'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB',
+  'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB', 'APPROVAL_CLIENT_ID', 'APPROVAL_CLIENT_SECRET', 'APPROVAL_TTL',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
@@ -158,7 +166,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   }
 
   const port = values.port ?? (command === 'sandbox' ? env.OPENAI_ADMIN_MCP_SANDBOX_PORT : env.OPENAI_ADMIN_MCP_PORT);
-  return {
+  const config: ServerConfig = {
     command,
     args: command === 'call' || command === 'view' ? rest : command === 'sandbox' || command === 'tools' ? rejectExtra(command, rest) : [],
     apiKey: nonEmpty(env.OPENAI_ADMIN_KEY),
@@ -171,7 +179,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     dynamic: values.dynamic ?? bool('OPENAI_ADMIN_MCP_DYNAMIC', env),
     project: projectId(values.project ?? nonEmpty(env.OPENAI_ADMIN_MCP_PROJECT)),
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
-    confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
+    confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto', 'approval'] as const),
     confirmSecret: secret('OPENAI_ADMIN_MCP_CONFIRM_SECRET', nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET)),
     store: storeUrl(values.store ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE)),
     redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
@@ -184,6 +192,9 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     ...oauth(values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER), values['oauth-audience'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_AUDIENCE)),
     oauthAcceptTypJwt: withOAuth('--oauth-accept-typ-jwt', values['oauth-accept-typ-jwt'] ?? bool('OPENAI_ADMIN_MCP_OAUTH_ACCEPT_TYP_JWT', env), values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER)),
     policy: policyFile(values.policy ?? nonEmpty(env.OPENAI_ADMIN_MCP_POLICY), values['oauth-issuer'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_OAUTH_ISSUER)),
+    approvalClientId: values['approval-client-id'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_APPROVAL_CLIENT_ID),
+    approvalClientSecret: nonEmpty(env.OPENAI_ADMIN_MCP_APPROVAL_CLIENT_SECRET),
+    approvalTtl: integer('--approval-ttl', values['approval-ttl'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_APPROVAL_TTL) ?? '900', 60, 86_400),
     keyFromHeader: values['key-from-header'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_KEY_FROM_HEADER),
     sessionIdleTimeout: integer('--session-idle-timeout', values['session-idle-timeout'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_SESSION_IDLE_TIMEOUT) ?? '1800', 1, 86_400),
     ...(values.out !== undefined ? { out: values.out } : {}),
@@ -200,6 +211,27 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     size: sandboxSize(values.size ?? 'small'),
     rateLimitRpm: integer('--rate-limit', values['rate-limit'] ?? '0', 0, 1_000_000),
   };
+  approvalSettings(config);
+  return config;
+}
+
+/**
+ * `--confirm-with approval` sends people to this server's approval page, where they sign in with the
+ * issuer that signs the access tokens: it needs HTTP, OAuth, a policy saying which calls need
+ * approval, and the page's OIDC client. The page's settings mean nothing without it.
+ */
+function approvalSettings(config: ServerConfig): void {
+  if (config.confirmWith !== 'approval') {
+    if (config.approvalClientId !== undefined) throw new UsageError('--approval-client-id is the approval page\'s OIDC client: it needs --confirm-with approval.');
+    return;
+  }
+  if (config.command !== 'serve' || !config.http || !config.oauthIssuer) {
+    throw new UsageError('--confirm-with approval sends a person to this server\'s approval page to sign in with the team\'s issuer: it needs --http with --oauth-issuer and --oauth-audience.');
+  }
+  if (!config.policy) throw new UsageError('--confirm-with approval needs --policy FILE with an "approvals" list saying which calls need approval and who may approve them.');
+  if (!config.approvalClientId) {
+    throw new UsageError('--confirm-with approval needs --approval-client-id ID: the OIDC client the approval page signs approvers in with (redirect URI <origin of --oauth-audience>/approvals/callback; set OPENAI_ADMIN_MCP_APPROVAL_CLIENT_SECRET for a confidential client).');
+  }
 }
 
 function sandboxSize(text: string): OrgSize {

@@ -1,8 +1,9 @@
-import { AdminClient, SharedPool } from './client/index.js';
+import { AdminClient, ApiError, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { AuditTrail } from './server/audit.js';
-import type { ConfirmationStore } from './server/confirmation-store.js';
+import type { Approvals } from './server/approval.js';
+import type { ApprovalStore, ConfirmationStore } from './server/confirmation-store.js';
 import type { Host } from './server/host.js';
 import type { Metrics } from './server/metrics.js';
 import type { ServerDeps, ToolHost } from './server/mcp.js';
@@ -26,6 +27,8 @@ export interface Runtime {
   sandbox?: SandboxPort;
   /** Prometheus metrics, made for an HTTP server only (`GET /metrics`). */
   metrics?: Metrics;
+  /** Approvals by a signed-in person (`--confirm-with approval`). */
+  approvals?: Approvals;
   close(): Promise<void>;
 }
 
@@ -54,7 +57,9 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   }
   const secret = apiKey;
   const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
-  const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
+  // The approval page's client secret is as secret as the admin key.
+  const secrets = [secret, storePassword, config.approvalClientSecret ?? ''].filter((s) => s !== '');
+  const logger = createLogger({ level: config.logLevel, secrets: () => secrets });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
   const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
   const clientOptions = {
@@ -86,6 +91,27 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
     if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
+  let approvals: Approvals | undefined;
+  if (config.confirmWith === 'approval' && config.policy && config.oauthAudience) {
+    const [{ Approvals }, { loadPolicy }, { MemoryConfirmationStore }] = await Promise.all([import('./server/approval.js'), import('./server/policy.js'), import('./server/confirmation-store.js')]);
+    const policy = loadPolicy(config.policy);
+    if (policy.approvals.length === 0) throw new UsageError(`--confirm-with approval needs "approvals" in --policy ${config.policy}: which calls need approval (effects, tools, toolsets) and who may approve them (approvers).`);
+    // One store for tokens and approvals, so an approval's single use is claimed where it is kept.
+    confirmationStore ??= new MemoryConfirmationStore(options.now);
+    const store = confirmationStore as ConfirmationStore & ApprovalStore;
+    // With --key-from-header and no key of its own, the page cannot read targets; the call still does.
+    const canRead = config.sandbox || config.apiKey !== undefined;
+    approvals = new Approvals({
+      store,
+      policy,
+      origin: new URL(config.oauthAudience).origin,
+      ttlMs: config.approvalTtl * 1000,
+      audit,
+      observer: metrics,
+      now: options.now,
+      ...(canRead ? { read: (path: string) => client.get<unknown>(path).catch((error: unknown) => (error instanceof ApiError && error.status === 404 ? null : Promise.reject(error))) } : {}),
+    });
+  }
   const deps: ServerDeps = {
     client,
     logger,
@@ -103,6 +129,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     confirmationStore,
     confirmationObserver: metrics,
     now: options.now,
+    approvals,
   };
   let full: Promise<ToolHost> | undefined;
   const toolHost = () =>
@@ -132,6 +159,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     logger,
     sandbox,
     metrics,
+    approvals,
     async close() {
       audit?.close();
       await confirmationStore?.close?.();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ZodRawShape } from 'zod';
 import { z } from 'zod';
-import type { AuditEntry } from '../server/audit.js';
+import type { ApprovalStamp, AuditEntry } from '../server/audit.js';
 import { digest } from '../server/confirm.js';
 import { LockBusyError, StoreUnavailableError } from '../server/confirmation-store.js';
 import { confirmGate, type Cleared } from '../server/gate.js';
@@ -106,9 +106,10 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
   const cleared = answer;
   const id = `plan_${randomBytes(6).toString('hex')}`;
   try {
-    audit('request', 'sending', { decision: cleared.decision, plan: id });
-    const outcome = await execute(id, epoch, cleared.reading, ctx);
-    audit('result', outcome.failed.length === 0 ? 'succeeded' : 'failed', { decision: cleared.decision, plan: id, message: `${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.not_started.length} not started` });
+    const approval = cleared.approval ? { approval: cleared.approval } : {};
+    audit('request', 'sending', { decision: cleared.decision, plan: id, ...approval });
+    const outcome = await execute(id, epoch, cleared.reading, ctx, cleared.approval);
+    audit('result', outcome.failed.length === 0 ? 'succeeded' : 'failed', { decision: cleared.decision, plan: id, ...approval, message: `${outcome.done.length} done, ${outcome.failed.length} failed, ${outcome.not_started.length} not started` });
     return success(report(definition.name, id, outcome), opts);
   } finally {
     cleared.lock.release();
@@ -132,6 +133,12 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
         return { reading: planned };
       },
       stateOf: bindable,
+      checks: (planned) =>
+        planned.draft.steps.flatMap((s, i) => {
+          const target = planned.targets[i];
+          const path = target ? ctx.targetPath(s.tool, s.args) : undefined;
+          return target && path ? [{ path, digest: stateDigest(target) as string }] : [];
+        }),
       ask: async (planned) => describeForHuman(definition.title, planned),
       preview: async (planned, issued) =>
         success(
@@ -221,7 +228,7 @@ interface Outcome {
   not_started: Array<{ step: number; tool: string; args: Record<string, unknown> }>;
 }
 
-async function execute(id: string, epoch: string, planned: Planned, ctx: WorkflowContext): Promise<Outcome> {
+async function execute(id: string, epoch: string, planned: Planned, ctx: WorkflowContext, approval?: ApprovalStamp): Promise<Outcome> {
   const steps = planned.draft.steps;
   const results = new Map<number, Record<string, unknown>>();
   const outcome: Outcome = { done: [], failed: [], not_started: [] };
@@ -236,7 +243,7 @@ async function execute(id: string, epoch: string, planned: Planned, ctx: Workflo
       finished.add(n);
       const args = resolveRefs(s.args, results);
       const target = planned.targets[n - 1];
-      const run = await ctx.step(s.tool, args, { plan: id, step: n, epoch, ...(target !== undefined ? { state: stateDigest(target) as string } : {}) });
+      const run = await ctx.step(s.tool, args, { plan: id, step: n, epoch, ...(target !== undefined ? { state: stateDigest(target) as string } : {}), ...(approval ? { approval } : {}) });
       const ended = settle(run);
       if (ended.ok) {
         results.set(n, ended.data);

@@ -10,7 +10,7 @@ import { redact } from '../log.js';
  * plan step whose delete finds its target already gone leaves one line, `skipped`.
  */
 
-export type AuditOutcome = 'preview' | 'refused' | 'dry_run' | 'declined' | 'sending' | 'succeeded' | 'failed' | 'skipped';
+export type AuditOutcome = 'preview' | 'refused' | 'dry_run' | 'declined' | 'sending' | 'succeeded' | 'failed' | 'skipped' | 'approved' | 'rejected' | 'expired';
 
 export interface AuditEntry {
   attempt: string;
@@ -39,6 +39,17 @@ export interface AuditEntry {
   caller?: AuditCaller;
   /** The HTTP session the call came in, when it had one. */
   session?: string;
+  /** The approval a call needed (`--confirm-with approval`): who asked and who decided, with times. */
+  approval?: ApprovalStamp;
+}
+
+export interface ApprovalStamp {
+  id: string;
+  requester: AuditCaller;
+  requested_at: string;
+  approver?: AuditCaller;
+  /** When the approver approved or rejected it. */
+  decided_at?: string;
 }
 
 /** An OAuth caller, or a word for a caller without a person: `local`, `http-token`, `anonymous`. */

@@ -38,6 +38,19 @@ export interface ConfirmationStore {
   close?(): Promise<void>;
 }
 
+/**
+ * Pending and decided approvals (`--confirm-with approval`), kept where the confirmations are, so
+ * that with a shared store any replica serves the approval page and the call. A record is written
+ * once; its decision is written once too (the first approve or reject wins, atomically).
+ */
+export interface ApprovalStore {
+  putApproval(id: string, record: string, ttlMs: number): Promise<void>;
+  /** The record and its decision, or undefined when there is no such approval (or it aged out). */
+  getApproval(id: string): Promise<{ record: string; decision?: string } | undefined>;
+  /** Writes the decision if there is none yet: true for exactly one caller per approval. */
+  decideApproval(id: string, decision: string, ttlMs: number): Promise<boolean>;
+}
+
 /** A lock on one key, as its holder sees it. */
 export interface HeldLock {
   /**
@@ -76,8 +89,9 @@ const PRUNE_AT = 1024;
  */
 export const MEMORY_EPOCH = 'memory';
 
-export class MemoryConfirmationStore implements ConfirmationStore {
+export class MemoryConfirmationStore implements ConfirmationStore, ApprovalStore {
   private readonly used = new Map<string, number>();
+  private readonly approvals = new Map<string, { record: string; decision?: string; until: number }>();
   /** A key is held while it has an entry; the entry lists who waits for it, in arrival order. */
   private readonly waiting = new Map<string, Array<() => void>>();
 
@@ -132,6 +146,25 @@ export class MemoryConfirmationStore implements ConfirmationStore {
         else this.waiting.delete(key);
       },
     };
+  }
+
+  async putApproval(id: string, record: string, ttlMs: number): Promise<void> {
+    const now = this.now();
+    for (const [key, entry] of this.approvals) if (entry.until < now) this.approvals.delete(key);
+    this.approvals.set(id, { record, until: now + ttlMs });
+  }
+
+  async getApproval(id: string): Promise<{ record: string; decision?: string } | undefined> {
+    const entry = this.approvals.get(id);
+    if (!entry || entry.until < this.now()) return undefined;
+    return entry.decision === undefined ? { record: entry.record } : { record: entry.record, decision: entry.decision };
+  }
+
+  async decideApproval(id: string, decision: string): Promise<boolean> {
+    const entry = this.approvals.get(id);
+    if (!entry || entry.decision !== undefined || entry.until < this.now()) return false;
+    entry.decision = decision;
+    return true;
   }
 
   /** Keys held or waited for; tests use it to see that every lock was released. */

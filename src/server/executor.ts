@@ -3,7 +3,8 @@ import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathEr
 import type { ConfirmWith } from '../config.js';
 import { redact } from '../log.js';
 import { isoDate } from '../time.js';
-import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
+import type { CallApproval } from './approval.js';
+import { AuditWriteError, type ApprovalStamp, type AuditEntry, type AuditSink } from './audit.js';
 import { digest, TOKEN_TTL_MS, type Confirmations } from './confirm.js';
 import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
 import type { EndpointTool } from './endpoint.js';
@@ -28,6 +29,8 @@ export interface PlanStep {
   state?: string;
   /** The confirmation store's epoch when the plan was confirmed: the step's claim is made under it. */
   epoch: string;
+  /** The approval that cleared the plan, for the step's audit lines. */
+  approval?: ApprovalStamp;
 }
 
 export interface ExecContext {
@@ -46,6 +49,8 @@ export interface ExecContext {
   maxResultTokens?: number;
   /** Set when this call is a step of a confirmed plan. */
   step?: PlanStep;
+  /** Set when the policy says this call needs a person's approval (`--confirm-with approval`). */
+  approval?: CallApproval;
   /** Wall clock in ms, for "in active use"; Date.now unless a test sets it. */
   now?: () => number;
 }
@@ -120,6 +125,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
       const answer = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
       if ('result' in answer) return answer.result;
       gate = answer;
+      trail.approval = answer.approval;
     }
   } catch (error) {
     if (error instanceof AuditWriteError) throw error;
@@ -276,6 +282,7 @@ interface Confirmed {
   /** The target as read under the lock, just before the request goes out. */
   before?: TargetRead;
   lock: HeldLock;
+  approval?: ApprovalStamp;
 }
 
 /**
@@ -348,6 +355,7 @@ async function confirmDestructive(
         return { reading: target };
       },
       stateOf,
+      checks: (target) => (targetPath && target ? [{ path: targetPath, digest: digest(stateOf(target)) }] : []),
       ask: async (target) => {
         const { effects, warned } = await beyond(target);
         return describeForHuman(tool, request, stateOf(target), effects, warned);
@@ -377,7 +385,7 @@ async function confirmDestructive(
     (outcome, extra) => trail.final(args, outcome, extra),
   );
   if ('result' in answer) return answer;
-  return { decision: answer.decision, targetPath, before: answer.reading, lock: answer.lock };
+  return { decision: answer.decision, targetPath, before: answer.reading, lock: answer.lock, ...(answer.approval ? { approval: answer.approval } : {}) };
 }
 
 /**
@@ -747,6 +755,8 @@ function argumentsOf(raw: unknown): Record<string, unknown> {
 class Attempt {
   /** Made on the first audit line: reads, most calls, never need one. */
   private id: string | undefined;
+  /** Who asked and who approved, once a person's approval cleared the call: on every line after. */
+  approval: ApprovalStamp | undefined;
 
   constructor(
     private readonly tool: RegisteredTool,
@@ -771,6 +781,7 @@ class Attempt {
     const { max_items: _maxItems, fields: _fields, ...rest } = args;
     this.id ??= randomBytes(6).toString('hex');
     const plan = this.step ? { plan: this.step.plan, step: this.step.step } : {};
-    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, ...plan, arguments: rest, outcome, ...extra });
+    const approval = this.approval ?? this.step?.approval;
+    this.sink.record({ attempt: this.id, phase, tool: this.tool.name, effect: this.tool.effect, ...plan, arguments: rest, outcome, ...(approval ? { approval } : {}), ...extra });
   }
 }

@@ -1,6 +1,7 @@
 import { CancelledError } from '../client/index.js';
 import type { ConfirmWith } from '../config.js';
-import type { AuditEntry } from './audit.js';
+import { isApprovalId, stamp, type ApprovalRecord, type CallApproval, type TargetCheck } from './approval.js';
+import type { ApprovalStamp, AuditEntry } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { HeldLock } from './confirmation-store.js';
 import type { ElicitAnswer } from './host.js';
@@ -20,6 +21,8 @@ export interface GateContext {
   elicit?: (message: string) => Promise<ElicitAnswer>;
   signal?: AbortSignal;
   sandbox: boolean;
+  /** Set when the policy says this call needs a person's approval (`--confirm-with approval`). */
+  approval?: CallApproval;
 }
 
 /** What is being confirmed. `R` is what one reading of it holds (a target, a plan). */
@@ -38,6 +41,8 @@ export interface GateSubject<R> {
   ask(reading: R): Promise<string>;
   /** The preview returned with a fresh token. */
   preview(reading: R, issued: { token: string; expiresAt: number }): Promise<ToolResult>;
+  /** The targets in a reading, with their state digests, for the approval page to read again. */
+  checks?(reading: R): TargetCheck[];
 }
 
 /** A call cleared to go ahead: how it was confirmed, what was read under the lock, and the lock. */
@@ -48,6 +53,8 @@ export interface Cleared<R> {
   nonce?: string;
   /** The subject's lock, held until the outcome is known: proven (keepFor) before anything is sent. */
   lock: HeldLock;
+  /** Who asked and who approved, when a person's approval cleared it. */
+  approval?: ApprovalStamp;
 }
 
 export type GateAnswer<R> = Cleared<R> | { result: ToolResult };
@@ -57,6 +64,7 @@ export type GateTrail = (outcome: AuditEntry['outcome'], extra: Partial<AuditEnt
 
 export async function confirmGate<R>(subject: GateSubject<R>, token: string | undefined, ctx: GateContext, trail: GateTrail): Promise<GateAnswer<R>> {
   const opts = { sandbox: ctx.sandbox };
+  if (ctx.approval) return approvalGate(subject, token, ctx, ctx.approval, trail);
 
   if (token !== undefined) {
     return underLock(ctx, subject.lockKey, async (lock) => {
@@ -111,6 +119,112 @@ export async function confirmGate<R>(subject: GateSubject<R>, token: string | un
   const issued = await ctx.confirmations.issue(subject.name, subject.bound, state);
   trail('preview', { decision: 'token_issued' });
   return { result: await subject.preview(reading, issued) };
+}
+
+/**
+ * A call the policy says needs a person's approval (approval.ts). Without `confirm`, the subject is
+ * read and an approval requested for exactly what was read; the client is sent to its page by URL
+ * elicitation where it can be (and the call waits for the decision), otherwise the answer is
+ * `approval_pending` with the page's URL and the approval's id. With `confirm` set to that id, the
+ * approval is checked, the subject read again under its lock, and the approval used up.
+ */
+async function approvalGate<R>(subject: GateSubject<R>, given: string | undefined, ctx: GateContext, approval: CallApproval, trail: GateTrail): Promise<GateAnswer<R>> {
+  const opts = { sandbox: ctx.sandbox };
+  if (given !== undefined && !isApprovalId(given)) {
+    const message = `${subject.name} refused: this call needs a person's approval on the approval page (--confirm-with approval), and a confirmation token is not one. Nothing was changed. Call ${subject.name} without confirm to request approval.`;
+    trail('refused', { decision: 'token_refused: approval required', message });
+    return { result: failure(message, opts) };
+  }
+  if (given !== undefined) return redeemApproval(subject, given, ctx, approval, trail);
+
+  const read = await subject.read();
+  if ('result' in read) return read;
+  const state = subject.stateOf(read.reading);
+  const record = await approval.approvals.request({
+    tool: subject.name,
+    effect: approval.effect,
+    bound: digest(subject.bound),
+    arguments: subject.bound,
+    state: state === undefined ? null : digest(state),
+    checks: subject.checks?.(read.reading) ?? [],
+    preview: await subject.ask(read.reading),
+    requester: approval.requester,
+    rules: approval.rules,
+  });
+  trail('preview', { decision: 'approval_requested', approval: stamp(record) });
+  if (approval.elicitUrl) {
+    const message = `${subject.name} needs a person's approval. Open the approval page, sign in, and approve or reject exactly this change.`;
+    const answer = await approval.elicitUrl(message, approval.approvals.url(record.id), record.id);
+    if (answer !== 'accept') {
+      trail('declined', { decision: `approval_elicitation_${answer}`, approval: stamp(record) });
+      return { result: success({ status: answer === 'decline' ? 'declined' : 'cancelled', changed: false, note: `The user ${answer === 'decline' ? 'declined' : 'cancelled'} ${subject.name}. Nothing was changed.` }, opts) };
+    }
+    // The page is open: the decision usually comes within the call. If not, the id lets the model come back.
+    const loaded = await approval.approvals.waitForDecision(record.id, record.expires_at, ctx.signal);
+    if (loaded?.decision) {
+      approval.complete?.(record.id);
+      return redeemApproval(subject, record.id, ctx, approval, trail);
+    }
+  }
+  return { result: pending(subject.name, record, approval, opts) };
+}
+
+async function redeemApproval<R>(subject: GateSubject<R>, id: string, ctx: GateContext, approval: CallApproval, trail: GateTrail): Promise<GateAnswer<R>> {
+  const opts = { sandbox: ctx.sandbox };
+  const approvals = approval.approvals;
+  const loaded = await approvals.load(id);
+  const refuse = (decision: string, reason: string, extra: Partial<AuditEntry> = {}): { result: ToolResult } => {
+    const message = `${subject.name} refused: ${reason}. Nothing was changed.`;
+    trail('refused', { decision, message, ...extra });
+    return { result: failure(message, opts) };
+  };
+  if (!loaded) return refuse('approval_unknown', `there is no approval ${id} (it may have aged out, or the store lost its data); call ${subject.name} without confirm to request a new one`);
+  const { record, decision } = loaded;
+  const stamped = { approval: stamp(record, decision) };
+  if (record.tool !== subject.name || record.bound !== digest(subject.bound)) {
+    return refuse('approval_mismatch', `approval ${id} was given for ${record.tool === subject.name ? 'other arguments' : record.tool}, not for this call; an approval executes only the call it was requested for`, stamped);
+  }
+  if (record.requester.sub !== approval.requester.sub) return refuse('approval_other_requester', `approval ${id} was requested by someone else; only its requester can use it`, stamped);
+  if (decision?.verdict === 'rejected') {
+    trail('declined', { decision: 'approval_rejected', ...stamped });
+    const by = decision.by.email ?? `subject ${decision.by.sub}`;
+    return { result: success({ status: 'rejected', changed: false, approval_id: id, note: `${by} rejected ${subject.name} at ${new Date(decision.at).toISOString()}. Nothing was changed.` }, opts) };
+  }
+  if (loaded.expired) {
+    await approvals.expired(record);
+    return refuse('approval_expired', `approval ${id} expired at ${new Date(record.expires_at).toISOString()}${decision ? ' before it was used' : ' before anyone approved it'}; call ${subject.name} without confirm to request a new one`, stamped);
+  }
+  if (!decision) {
+    trail('preview', { decision: 'approval_pending', ...stamped });
+    return { result: pending(subject.name, record, approval, opts) };
+  }
+  return underLock(ctx, subject.lockKey, async (lock) => {
+    const read = await subject.read();
+    if ('result' in read) return read;
+    const now = subject.stateOf(read.reading);
+    // Claimed before the state is compared, as a token is: one refused for a changed target is spent too.
+    const claim = await ctx.confirmations.store.claim(`approval:${id}`, Math.max(1, record.expires_at - approvals.clock()) + 3_600_000, record.epoch);
+    if (claim === 'used') return refuse('approval_used', `approval ${id} has already been used; each approval executes once`, stamped);
+    if (claim === 'stale_epoch') return refuse('approval_stale_epoch', 'the confirmation store lost its data since the approval was requested, so nothing proves it was not used already; call again without confirm', stamped);
+    if ((now === undefined ? null : digest(now)) !== record.state) {
+      return refuse('approval_target_changed', `the target changed since the preview that was approved, so approval ${id} cannot execute; call ${subject.name} without confirm to preview the current state and ask again`, stamped);
+    }
+    return { decision: 'approval_approved', reading: read.reading, lock, ...stamped };
+  });
+}
+
+function pending(name: string, record: ApprovalRecord, approval: CallApproval, opts: { sandbox: boolean }): ToolResult {
+  return success(
+    {
+      status: 'approval_pending',
+      approval_id: record.id,
+      approval_url: approval.approvals.url(record.id),
+      expires_at: new Date(record.expires_at).toISOString(),
+      changed: false,
+      next_step: `Nothing has changed yet. A person the operator's policy names must open approval_url, sign in and approve. Give the user approval_url; once it is approved, call ${name} again with the same arguments plus confirm set to approval_id (once, before expires_at). Until then that call answers approval_pending.`,
+    },
+    opts,
+  );
 }
 
 /**

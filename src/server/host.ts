@@ -28,6 +28,10 @@ export interface CallSession {
   /** A client for this call only (an admin key taken from the request); names are then not cached. */
   client?: AdminClient;
   elicit?: (message: string) => Promise<ElicitAnswer>;
+  /** Sends the person to a URL (URL-mode elicitation) when the client can; the approval page uses it. */
+  elicitUrl?: (message: string, url: string, id: string) => Promise<ElicitAnswer>;
+  /** Tells the client a URL elicitation is complete. */
+  elicitationComplete?: (id: string) => void;
   /** Reports progress (windows done of total) when the request carried a progress token. */
   progress?: (done: number, total: number) => void;
   /** Who is calling, for the audit log; absent means `local` (stdio, `call`). */

@@ -5,6 +5,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../client/index.js';
 import { BodyTooLarge, readBody } from '../http-body.js';
+import type { ApprovalPage } from './approval-page.js';
 import type { AuditCaller } from './audit.js';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -49,6 +50,8 @@ export interface HttpOptions {
   policy?: Policy;
   /** Served at `GET /metrics`, behind the same bearer token as /mcp; absent, /metrics is a 404. */
   metrics?: Metrics;
+  /** The approval page under /approvals/ (`--confirm-with approval`); it signs people in itself. */
+  approvalPage?: ApprovalPage;
 }
 
 export interface RunningHttp {
@@ -125,6 +128,8 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
     if (options.oauth && req.method === 'GET' && (url.pathname === '/.well-known/oauth-protected-resource' || url.pathname === resourceMetadataPath)) {
       return json(res, 200, options.oauth.metadata());
     }
+    // People, not MCP clients, use the approval page: it signs them in with the issuer itself.
+    if (options.approvalPage?.handles(url.pathname)) return options.approvalPage.handle(req, res, url);
     const metricsPath = url.pathname === '/metrics' && options.metrics !== undefined;
     if (url.pathname !== '/mcp' && !metricsPath) return json(res, 404, { error: 'Not found: the MCP endpoint is /mcp.' });
     let caller: Caller | undefined;

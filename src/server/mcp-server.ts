@@ -52,6 +52,7 @@ export function createMcpServer(host: Host, clientFor?: (headers: Record<string,
     return host.call(name, args, {
       signal: extra.signal,
       elicit: elicitor(server, extra.signal),
+      ...urlElicitor(server, extra.signal),
       client: clientFor?.(extra.requestInfo?.headers ?? {}),
       progress: progressSender((params as { _meta?: { progressToken?: string | number } })._meta?.progressToken, extra.sendNotification),
     });
@@ -77,6 +78,17 @@ function progressSender(token: string | number | undefined, send: (notification:
   return (progress, total) => {
     // Progress is a courtesy: a closed connection must not fail the report.
     send({ method: 'notifications/progress', params: { progressToken: token, progress, total } }).catch(() => undefined);
+  };
+}
+
+/** URL-mode elicitation (MCP 2025-11-25), when the client declared it: the approval page is sent this way. */
+function urlElicitor(server: Server, signal: AbortSignal): Pick<CallSession, 'elicitUrl' | 'elicitationComplete'> {
+  const capability = server.getClientCapabilities()?.elicitation as { url?: unknown } | undefined;
+  if (capability?.url === undefined) return {};
+  return {
+    elicitUrl: async (message, url, elicitationId) => (await server.elicitInput({ mode: 'url', message, url, elicitationId }, { signal })).action,
+    // A courtesy: a client that went away must not fail the call.
+    elicitationComplete: (id) => void server.createElicitationCompletionNotifier(id)().catch(() => undefined),
   };
 }
 

@@ -5,6 +5,7 @@ import { buildPath, type AdminClient, type WindowProgress } from '../client/inde
 import { endpointTools } from '../../tools/index.js';
 import type { ConfirmWith } from '../config.js';
 import { checkArguments, describeArgumentProblem, type ArgumentProblem } from './argument-limits.js';
+import type { Approvals, CallApproval } from './approval.js';
 import { attributed, type AuditSink } from './audit.js';
 import type { Logger } from '../log.js';
 import { Confirmations } from './confirm.js';
@@ -56,6 +57,8 @@ export interface ServerDeps extends PolicyOptions {
   confirmationStore?: ConfirmationStore;
   /** Counts confirmations issued, used and refused (`GET /metrics`). */
   confirmationObserver?: ConfirmationObserver;
+  /** Approvals by a signed-in person (`--confirm-with approval`), for the calls the policy names. */
+  approvals?: Approvals;
 }
 
 /** What a running server exposes and how it dispatches: shared by MCP transports and `call`. */
@@ -147,6 +150,7 @@ export class ToolHost implements Host {
       signal: session.signal,
       maxResultTokens: this.deps.maxResultTokens,
       now: this.deps.now,
+      approval: this.approvalFor(tool, session),
     };
     if (tool.composite) return this.runComposite(tool, args, session);
     if (tool.workflow) return this.runWorkflow(tool, args, session, ctx);
@@ -172,6 +176,24 @@ export class ToolHost implements Host {
     const tool = this.every.get(target);
     if (!tool) return failure(message, { sandbox: this.deps.sandbox });
     return this.refusal(tool, toolArgs, found.decision, message, message, session);
+  }
+
+  /** What the gate needs when the policy says this call needs a person's approval; undefined when it does not. */
+  private approvalFor(tool: RegisteredTool, session: CallSession): CallApproval | undefined {
+    const approvals = this.deps.approvals;
+    if (!approvals || tool.effect === 'read') return undefined;
+    const rules = approvals.rulesFor({ name: tool.name, effect: tool.effect, toolset: tool.toolset });
+    if (rules.length === 0) return undefined;
+    const caller = session.caller;
+    const requester = typeof caller === 'object' ? { sub: caller.sub, ...(caller.email ? { email: caller.email } : {}) } : { sub: caller ?? 'local' };
+    return {
+      approvals,
+      rules,
+      effect: tool.effect,
+      requester,
+      ...(session.elicitUrl ? { elicitUrl: session.elicitUrl } : {}),
+      ...(session.elicitationComplete ? { complete: session.elicitationComplete } : {}),
+    };
   }
 
   /** The audit trail with this call's caller and session on every line. */
@@ -234,6 +256,10 @@ export class ToolHost implements Host {
       now: this.deps.now ?? Date.now,
       refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
       target: (name, stepArgs) => readTarget(definition(name), stepArgs, ctx),
+      targetPath: (name, stepArgs) => {
+        const target = definition(name).target;
+        return target ? buildPath(target, stepArgs) : undefined;
+      },
       step: async (name, stepArgs, step) => {
         // Checked when the plan was built, and again here: a step never relies on an earlier check alone.
         const endpoint = this.byName.get(name);

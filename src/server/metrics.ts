@@ -20,7 +20,13 @@ export interface ConfirmationObserver {
   confirmation(event: ConfirmationEvent): void;
 }
 
-export interface Metrics extends UpstreamObserver, ConfirmationObserver {
+export type ApprovalEvent = 'requested' | 'approved' | 'rejected' | 'expired';
+
+export interface ApprovalObserver {
+  approval(event: ApprovalEvent): void;
+}
+
+export interface Metrics extends UpstreamObserver, ConfirmationObserver, ApprovalObserver {
   toolCall(tool: string, outcome: 'ok' | 'error'): void;
   /** Where the open-sessions gauge reads its value when scraped. */
   countSessionsWith(count: () => number): void;
@@ -44,6 +50,7 @@ export async function createMetrics(): Promise<Metrics> {
   });
   const retries = new prom.Counter({ name: `${PREFIX}upstream_retries_total`, help: 'Admin API requests sent again after a retryable failure, by method.', labelNames: ['method'], registers: [registry] });
   const confirmations = new prom.Counter({ name: `${PREFIX}confirmations_total`, help: 'Confirmation tokens issued, used (a change executed) and refused.', labelNames: ['event'], registers: [registry] });
+  const approvals = new prom.Counter({ name: `${PREFIX}approvals_total`, help: 'Approvals requested, approved, rejected and expired (--confirm-with approval).', labelNames: ['event'], registers: [registry] });
   let sessionCount: () => number = () => 0;
   new prom.Gauge({
     name: `${PREFIX}open_sessions`,
@@ -55,6 +62,7 @@ export async function createMetrics(): Promise<Metrics> {
   });
   // Every label value known up front is exported at 0, so a rate() has a series from the start.
   for (const event of ['issued', 'used', 'refused']) confirmations.inc({ event }, 0);
+  for (const event of ['requested', 'approved', 'rejected', 'expired']) approvals.inc({ event }, 0);
   return {
     toolCall: (tool, outcome) => calls.inc({ tool, outcome }),
     upstream: (method, status, seconds) => {
@@ -63,6 +71,7 @@ export async function createMetrics(): Promise<Metrics> {
     },
     retry: (method) => retries.inc({ method }),
     confirmation: (event) => confirmations.inc({ event }),
+    approval: (event) => approvals.inc({ event }),
     countSessionsWith: (count) => {
       sessionCount = count;
     },

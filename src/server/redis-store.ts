@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from '@redis/client';
 import type { Logger } from '../log.js';
-import { LockBusyError, StoreUnavailableError, type Claim, type ConfirmationStore, type HeldLock } from './confirmation-store.js';
+import { LockBusyError, StoreUnavailableError, type ApprovalStore, type Claim, type ConfirmationStore, type HeldLock } from './confirmation-store.js';
 
 /*
  * The confirmation store on Redis (`--store redis://…`), shared by replicas so that a token executes
@@ -76,7 +76,7 @@ export interface RedisStoreOptions {
   logger: Logger;
 }
 
-export class RedisConfirmationStore implements ConfirmationStore {
+export class RedisConfirmationStore implements ConfirmationStore, ApprovalStore {
   private readonly client;
   /** The URL without credentials, for messages and logs. */
   readonly where: string;
@@ -139,6 +139,22 @@ export class RedisConfirmationStore implements ConfirmationStore {
       delay = Math.min(delay * 2, POLL_MAX_MS);
     }
     return new RedisLock(redisKey, token, (args) => this.command(args), this.options.logger, this.where);
+  }
+
+  async putApproval(id: string, record: string, ttlMs: number): Promise<void> {
+    await this.command(['SET', `${PREFIX}approval:${id}`, record, 'PX', String(Math.max(1, Math.ceil(ttlMs)))]);
+  }
+
+  async getApproval(id: string): Promise<{ record: string; decision?: string } | undefined> {
+    const [record, decision] = await this.command<Array<string | null>>(['MGET', `${PREFIX}approval:${id}`, `${PREFIX}approval-decision:${id}`]);
+    if (typeof record !== 'string') return undefined;
+    return typeof decision === 'string' ? { record, decision } : { record };
+  }
+
+  /** SET NX: of any number of replicas deciding at once, exactly one writes the decision. */
+  async decideApproval(id: string, decision: string, ttlMs: number): Promise<boolean> {
+    const reply = await this.command<string | null>(['SET', `${PREFIX}approval-decision:${id}`, decision, 'NX', 'PX', String(Math.max(1, Math.ceil(ttlMs)))]);
+    return reply === 'OK';
   }
 
   async close(): Promise<void> {

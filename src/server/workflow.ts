@@ -40,6 +40,8 @@ export interface WorkflowContext extends GateContext {
   refusal(tool: string, args: Record<string, unknown>): string | undefined;
   /** A step's target as its tool reads it before a change (undefined for a tool without one). */
   target(tool: string, args: Record<string, unknown>): Promise<TargetRead | undefined>;
+  /** The path `target` reads, for the approval page to read again (undefined for a tool without one). */
+  targetPath(tool: string, args: Record<string, unknown>): string | undefined;
   /** Runs one step through the executor under the plan's confirmation. */
   step(tool: string, args: Record<string, unknown>, step: PlanStep): Promise<StepRun>;
 }

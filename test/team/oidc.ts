@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { freePort } from '../../bench/redis-server.js';
 
 /*
@@ -16,10 +16,23 @@ export interface Provider {
   /** The provider's signing key, private part included. */
   privateJwk: JWK;
   token(scope: string, resource: string): Promise<string>;
+  /** An access token for `sub` and `audience`, signed with the provider's key, as a person's client would get one. */
+  personToken(sub: string, audience: string, claims?: Record<string, unknown>): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startProvider(): Promise<Provider> {
+/**
+ * People who sign in through a browser (the approval page's authorization code flow): the provider's
+ * development login form takes any password, and the account's claims come from here.
+ */
+export interface BrowserSignIn {
+  clientId: string;
+  redirectUris: string[];
+  /** Claims by login: email, groups. */
+  accounts: Record<string, Record<string, unknown>>;
+}
+
+export async function startProvider(signIn?: BrowserSignIn): Promise<Provider> {
   const { default: OidcProvider } = await import('oidc-provider');
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
@@ -27,11 +40,22 @@ export async function startProvider(): Promise<Provider> {
   const privateJwk = { ...(await exportJWK(privateKey)), kid: 'team-key-1', alg: 'RS256', use: 'sig' };
   const scopes = ['admin:read', 'admin:write', 'admin:destructive'];
   const provider = new OidcProvider(issuer, {
-    clients: [{ client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: scopes.join(' ') }],
-    scopes,
+    clients: [
+      { client_id: CLIENT_ID, client_secret: CLIENT_SECRET, grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: scopes.join(' ') },
+      // A public client: authorization code with PKCE, no secret.
+      ...(signIn ? [{ client_id: signIn.clientId, token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: signIn.redirectUris }] : []),
+    ],
+    scopes: signIn ? [...scopes, 'openid', 'email', 'profile'] : scopes,
     jwks: { keys: [privateJwk] },
+    ...(signIn
+      ? {
+          claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['groups'] },
+          conformIdTokenClaims: false,
+          findAccount: (_ctx: unknown, sub: string) => ({ accountId: sub, claims: () => ({ sub, ...(signIn.accounts[sub] ?? {}) }) }),
+        }
+      : {}),
     features: {
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: signIn !== undefined },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -56,6 +80,21 @@ export async function startProvider(): Promise<Provider> {
       if (!response.ok || !body.access_token) throw new Error(`token request failed: ${response.status} ${JSON.stringify(body)}`);
       return body.access_token;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async personToken(sub, audience, claims = {}) {
+      const key = await importJWK(privateJwk, 'RS256');
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ scope: 'admin:read admin:write admin:destructive', ...claims })
+        .setProtectedHeader({ alg: 'RS256', kid: privateJwk.kid as string, typ: 'at+jwt' })
+        .setIssuer(issuer)
+        .setAudience(audience)
+        .setSubject(sub)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 3600)
+        .sign(key);
+    },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }
