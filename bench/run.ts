@@ -10,7 +10,7 @@ import { p6 } from './p6-memory.js';
 import { p7 } from './p7-answer-size.js';
 import { p8 } from './p8-result-budget.js';
 import { p9 } from './p9-plan.js';
-import { forecastBacktest, p10 } from './p10-anomalies.js';
+import { forecastBacktest, p10, p10Cpu } from './p10-anomalies.js';
 import { team } from './team.js';
 
 /*
@@ -30,11 +30,12 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   P8: () => p8(),
   P9: () => p9(),
   P10: () => p10(),
+  P10CPU: () => p10Cpu(),
   FORECAST: () => forecastBacktest(),
   // Only when named (`node dist/bench/run.js TEAM`): it needs redis-server and nginx.
   TEAM: () => team(),
 };
-const DEFAULT = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'FORECAST'];
+const DEFAULT = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P10CPU', 'FORECAST'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).map((a) => a.toUpperCase());

@@ -323,7 +323,8 @@ export class SharedPool {
  */
 function parseSuccess(text: string, status: number): unknown {
   if (status === 204 || status === 205) return undefined;
-  if (text.trim() === '') return new BodyProblem('undecodable_body', `the API answered ${status} with an empty body where JSON was expected`);
+  // A test for any non-space rather than trim(), which would copy a megabyte answer to look at it.
+  if (!/\S/.test(text)) return new BodyProblem('undecodable_body', `the API answered ${status} with an empty body where JSON was expected`);
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -168,7 +168,8 @@ const BREAKDOWNS: Record<By, By[]> = {
   model: ['project', 'api_key', 'line_item'],
 };
 
-function rowsOf(bucket: Bucket, metric: Metric): Row[] {
+/** Reads a bucket's rows; `models` remembers each line item's model, asked for once per row of 58 days. */
+function rowsOf(bucket: Bucket, metric: Metric, models: Map<string, string>): Row[] {
   return bucket.results.map((raw) => {
     const r = raw as Record<string, unknown>;
     const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : null);
@@ -176,40 +177,48 @@ function rowsOf(bucket: Bucket, metric: Metric): Row[] {
     const amount = r.amount as { value?: number } | undefined;
     const value =
       metric === 'usd' ? (amount?.value ?? 0) : metric === 'tokens' ? Number(r.input_tokens ?? 0) + Number(r.output_tokens ?? 0) : Number(r.num_model_requests ?? 0);
-    // A cost line's model is the line item up to its first comma (`gpt-4o-2024-08-06, input`).
-    const model = str('model') ?? (lineItem ? (lineItem.split(',', 1)[0] ?? lineItem).replace(/ \((batch|flex)\)$/, '').trim() : null);
-    return { project: str('project_id'), api_key: str('api_key_id'), line_item: lineItem, model, value };
+    return { project: str('project_id'), api_key: str('api_key_id'), line_item: lineItem, model: str('model') ?? (lineItem ? modelOf(lineItem, models) : null), value };
   });
+}
+
+/** A cost line's model is the line item up to its first comma (`gpt-4o-2024-08-06, input`), batch and flex folded in. */
+function modelOf(lineItem: string, models: Map<string, string>): string {
+  let model = models.get(lineItem);
+  if (model === undefined) models.set(lineItem, (model = (lineItem.split(',', 1)[0] ?? lineItem).replace(/ \((batch|flex)\)$/, '').trim()));
+  return model;
 }
 
 function buildSeries(buckets: Bucket[], days: number[], by: By, metric: Metric): Map<string, GroupSeries> {
   const index = new Map(days.map((d, i) => [d, i]));
   const series = new Map<string, GroupSeries>();
+  const models = new Map<string, string>();
   const n = days.length;
+  const breakdowns = BREAKDOWNS[by].filter((dimension) => metric === 'usd' || dimension !== 'line_item');
   for (const bucket of buckets) {
     const i = index.get(Math.floor(bucket.start_time / DAY) * DAY);
     if (i === undefined) continue;
-    for (const row of rowsOf(bucket, metric)) {
+    for (const row of rowsOf(bucket, metric, models)) {
       if (row.value === 0) continue;
       const group = row[by] ?? '(none)';
       let s = series.get(group);
       if (!s) {
-        s = { values: new Float64Array(n), parts: new Map(), projects: new Set() };
+        s = { values: new Float64Array(n), parts: new Map(breakdowns.map((d) => [d, new Map()])), projects: new Set() };
         series.set(group, s);
       }
       (s.values[i] as number) += row.value;
       if (row.project) s.projects.add(row.project);
-      for (const dimension of BREAKDOWNS[by]) {
+      for (const dimension of breakdowns) {
         const part = row[dimension];
-        if (part === null || (metric !== 'usd' && dimension === 'line_item')) continue;
-        let parts = s.parts.get(dimension);
-        if (!parts) s.parts.set(dimension, (parts = new Map()));
+        if (part === null) continue;
+        const parts = s.parts.get(dimension) as Map<string, Float64Array>;
         let values = parts.get(part);
         if (!values) parts.set(part, (values = new Float64Array(n)));
         (values[i] as number) += row.value;
       }
     }
   }
+  // A breakdown with no part at all (no row named one) is left out, as before.
+  for (const s of series.values()) for (const [d, parts] of s.parts) if (parts.size === 0) s.parts.delete(d);
   return series;
 }
 

@@ -317,23 +317,31 @@ function acceptsGzip(value: string | string[] | undefined): boolean {
  */
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>, gzip = false): void {
   if (res.headersSent || res.destroyed) return;
-  const text = JSON.stringify(body);
-  if (!gzip || text.length < GZIP_MIN_BYTES) {
+  // A frozen answer is one a route shares between identical requests (costs pages): encoded once.
+  const shared = typeof body === 'object' && body !== null && Object.isFrozen(body) ? body : undefined;
+  const known = shared ? encodedAnswers.get(shared) : undefined;
+  const text = known?.text ?? JSON.stringify(body);
+  const plain = () => {
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
     res.end(text);
-    return;
-  }
-  gzipBody(text, { level: 1 }, (error, packed) => {
+  };
+  const packed = (buffer: Buffer) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': buffer.length, ...headers });
+    res.end(buffer);
+  };
+  if (shared && !known) encodedAnswers.set(shared, { text });
+  if (!gzip || text.length < GZIP_MIN_BYTES) return plain();
+  if (known?.gzip) return packed(known.gzip);
+  gzipBody(text, { level: 1 }, (error, buffer) => {
+    if (!error && shared) encodedAnswers.set(shared, { text, gzip: buffer });
     if (res.headersSent || res.destroyed) return;
-    if (error) {
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
-      res.end(text);
-      return;
-    }
-    res.writeHead(status, { 'content-type': 'application/json', 'content-encoding': 'gzip', vary: 'accept-encoding', 'content-length': packed.length, ...headers });
-    res.end(packed);
+    if (error) return plain();
+    packed(buffer);
   });
 }
+
+/** The JSON text (and gzip) of shared answers, dropped with the answer. */
+const encodedAnswers = new WeakMap<object, { text: string; gzip?: Buffer }>();
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -171,7 +171,7 @@ export function registerComposite(tool: CompositeTool, project?: string): Regist
     output: tool.output,
     composite: tool,
     fixed,
-    // MCP Apps hosts render the three reports with the report view; other clients ignore `_meta`.
+    // MCP Apps hosts render the four reports with the report view; other clients ignore `_meta`.
     meta: viewMeta(tool.name),
   });
 }

@@ -1,19 +1,19 @@
 import { readFileSync } from 'node:fs';
 
 /*
- * MCP Apps (the `io.modelcontextprotocol/ui` extension): three report tools declare one view, a
+ * MCP Apps (the `io.modelcontextprotocol/ui` extension): four report tools declare one view, a
  * `ui://` HTML resource that hosts render in a sandboxed iframe and hand the tool's result to. The
  * page itself is bundled at build time (src/build-assets.ts → dist/view.html) from src/views/web/.
  */
 
-/** The one view; the page picks the spend, usage or access layout from the result it is given. */
+/** The one view; the page picks the spend, usage, access or anomaly layout from the result it is given. */
 export const VIEW_URI = 'ui://openai-admin-mcp/report.html';
 
 /** The MIME type MCP Apps hosts look for (ext-apps' RESOURCE_MIME_TYPE; a test keeps them equal). */
 export const VIEW_MIME = 'text/html;profile=mcp-app';
 
 /** The tools whose results have a view. */
-export const VIEW_TOOLS: ReadonlySet<string> = new Set(['spend_report', 'usage_report', 'access_review']);
+export const VIEW_TOOLS: ReadonlySet<string> = new Set(['spend_report', 'usage_report', 'access_review', 'spend_anomalies']);
 
 /** The `_meta` a tool listing carries when the tool has a view; nothing for every other tool. */
 export function viewMeta(tool: string): Record<string, unknown> | undefined {
@@ -25,7 +25,7 @@ export const VIEW_RESOURCE = {
   uri: VIEW_URI,
   name: 'report-view',
   title: 'Report view',
-  description: 'Charts and tables for spend_report, usage_report and access_review results.',
+  description: 'Charts and tables for spend_report, usage_report, access_review and spend_anomalies results.',
   mimeType: VIEW_MIME,
 } as const;
 

@@ -33,8 +33,11 @@ const BUDGET = {
    * restate the name were dropped); held here until cut (docs/BENCHMARKS.md, P2).
    */
   model: 15_380,
-  /** P2 asks 2,500 and is not met: 3,101, of which 1,950 are the six reports' output schemas; held here until cut. */
-  reports: 3_110,
+  /**
+   * P2 asks 2,500 and is not met: 3,119 (3,101, of which 1,950 are the six reports' output schemas,
+   * plus 18 for spend_anomalies' view `_meta.ui`); held here until cut.
+   */
+  reports: 3_125,
   dynamic: 1_000,
   /** The default listing, which must fit every host (PRODUCT.md §9 P2): ≤ 40 tools and 6,000 tokens (5,467 today, room for run_script). */
   default: 6_000,

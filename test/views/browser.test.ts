@@ -55,10 +55,10 @@ const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency',
 const count = (n: number) => new Intl.NumberFormat('en-US').format(n);
 const figure = (text: string | null) => Number((text ?? '').replace(/[^0-9.-]/g, ''));
 
-async function openHost(width: number): Promise<Page> {
+async function openHost(width: number, height = 1600): Promise<Page> {
   // Tall enough for the whole view at 400 px: headless chromium paints an out-of-process iframe only
   // where it meets the viewport, and a screenshot of the rest comes out blank.
-  const page = await browser.newPage({ viewport: { width, height: 1600 } });
+  const page = await browser.newPage({ viewport: { width, height } });
   page.on('pageerror', (error) => {
     throw error;
   });
@@ -452,5 +452,172 @@ describe('standalone file', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** A drawn y coordinate as the budget chart computes it: 0 at the top of a 120-unit-high chart. */
+const yFor = (usd: number, max: number) => 120 * (1 - usd / max);
+const attr = async (locator: ReturnType<FrameLocator['locator']>, name: string) => Number(await locator.getAttribute(name));
+
+describe('spend view: budget', () => {
+  it('draws spend so far, the limit and every alert at their amounts, and the dashed forecast with its range to month end', async () => {
+    const page = await openHost(760);
+    const { data, frame } = await show(page, 'spend_report', { project: 'Support Assistant', period: 'this_month', daily: true }, 'light');
+    const budget = data.budget as { month: string; month_to_date_usd: number; limit?: { usd: number; pct: number; when: string }; alerts: Array<{ usd: number; pct: number; when: string }>; forecast: { usd: number; low: number; high: number; method: string } };
+    expect(budget.limit, 'the seeded project has a spend limit').toBeDefined();
+    expect(budget.alerts.length).toBeGreaterThan(0);
+    const chart = frame.getByTestId('budget-chart');
+    const max = await attr(chart, 'data-max');
+    const days = await attr(chart, 'data-days');
+    const [year, month] = budget.month.split('-').map(Number) as [number, number];
+    expect(days).toBe(new Date(Date.UTC(year, month, 0)).getUTCDate());
+    expect(max).toBeGreaterThanOrEqual(Math.max(budget.limit!.usd, budget.forecast.high, ...budget.alerts.map((a) => a.usd)));
+
+    // Each threshold is a full-width rule at its own height, carrying its amount.
+    const limit = frame.getByTestId('limit-line');
+    expect(await limit.count()).toBe(1);
+    expect(await attr(limit, 'data-usd')).toBe(budget.limit!.usd);
+    expect(await attr(limit, 'y1')).toBeCloseTo(yFor(budget.limit!.usd, max), 2);
+    expect(await attr(limit, 'x2')).toBe(days);
+    const alerts = frame.getByTestId('alert-line');
+    expect(await alerts.count()).toBe(budget.alerts.length);
+    for (const [i, alert] of budget.alerts.entries()) {
+      expect(await attr(alerts.nth(i), 'data-usd')).toBe(alert.usd);
+      expect(await attr(alerts.nth(i), 'y1')).toBeCloseTo(yFor(alert.usd, max), 2);
+    }
+
+    // Spend so far ends at the month to date; the forecast runs dashed from there to the month's last day.
+    const spent = frame.getByTestId('spent-line');
+    const points = ((await spent.getAttribute('points')) ?? '').split(' ').map((p) => p.split(',').map(Number) as [number, number]);
+    const [lastX, lastY] = points[points.length - 1] as [number, number];
+    const daily = (data.daily as Array<{ date: string; usd: number }>).filter((d) => d.date.startsWith(budget.month));
+    expect(points.length).toBe(daily.length + 1);
+    expect(lastX).toBe(Number(daily[daily.length - 1]!.date.slice(8, 10)));
+    expect(Math.abs(await attr(spent, 'data-usd') - budget.month_to_date_usd)).toBeLessThan(0.05);
+    expect(lastY).toBeCloseTo(yFor(await attr(spent, 'data-usd'), max), 2);
+    const forecast = frame.getByTestId('forecast-line');
+    expect(await attr(forecast, 'data-usd')).toBe(budget.forecast.usd);
+    expect([await attr(forecast, 'x1'), await attr(forecast, 'y1')]).toEqual([lastX, lastY]);
+    expect(await attr(forecast, 'x2')).toBe(days);
+    expect(await attr(forecast, 'y2')).toBeCloseTo(yFor(budget.forecast.usd, max), 2);
+    expect(await forecast.evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray)).not.toBe('none');
+    const range = frame.getByTestId('forecast-range');
+    const corners = ((await range.getAttribute('points')) ?? '').split(' ').map((p) => p.split(',').map(Number));
+    expect(corners[1]![0]).toBe(days);
+    expect(corners[1]![1]).toBeCloseTo(yFor(budget.forecast.low, max), 2);
+    expect(corners[2]![1]).toBeCloseTo(yFor(budget.forecast.high, max), 2);
+    expect([await attr(range, 'data-low'), await attr(range, 'data-high')]).toEqual([budget.forecast.low, budget.forecast.high]);
+
+    // The same facts as text: one row per threshold with amount, use and when; the method in a line.
+    const rowsShown = frame.getByTestId('threshold-row');
+    const thresholds = [budget.limit!, ...budget.alerts];
+    expect(await rowsShown.count()).toBe(thresholds.length);
+    for (const [i, t] of thresholds.entries()) {
+      const cells = await rowsShown.nth(i).locator('td').allTextContents();
+      expect(cells.slice(0, 3)).toEqual([money(t.usd), `${t.pct}%`, t.when]);
+    }
+    expect(await frame.getByTestId('forecast-method').textContent()).toContain(budget.forecast.method);
+    expect(await chart.getAttribute('aria-label')).toContain(`forecast ${money(budget.forecast.usd)}`);
+    await shoot(page, 'spend-budget-light.png');
+    await page.close();
+  });
+});
+
+interface AnomalyShown {
+  day: string;
+  through?: string;
+  group: string;
+  value: number;
+  baseline: number;
+  factor?: number;
+  new?: boolean;
+  drivers: string[];
+  audit?: string[];
+}
+
+describe('anomaly view', () => {
+  it('draws one card per anomaly: the day against its baseline, the drivers with their shares, the audit events, new spend as new', async () => {
+    // Tall: eight cards at 400 px, all painted for the screenshot.
+    const page = await openHost(400, 3600);
+    const { shown, data, frame } = await show(page, 'spend_anomalies', { by: 'api_key', period: 'last_90_days' }, 'dark');
+    expect(shown.mimeType).toBe('text/html;profile=mcp-app');
+    const anomalies = data.anomalies as AnomalyShown[];
+    expect(anomalies.length, 'the seed has key-level anomalies over 90 days').toBeGreaterThan(0);
+    // Read every card in one pass (a round trip per field would take a minute on a busy machine).
+    const cards = await frame.getByTestId('anomaly').evaluateAll((elements) => {
+      type El = { textContent: string | null; getAttribute(n: string): string | null; querySelector(s: string): El | null; querySelectorAll(s: string): El[] };
+      const text = (el: El, id: string) => el.querySelector(`[data-testid=${id}]`)?.textContent ?? null;
+      const column = (el: El, id: string) => {
+        const c = el.querySelector(`[data-testid=${id}]`);
+        return c ? { value: Number(c.getAttribute('data-value')), height: Number(c.getAttribute('height')) } : null;
+      };
+      return (elements as unknown as El[]).map((el) => ({
+        group: text(el, 'anomaly-group'),
+        days: text(el, 'anomaly-days'),
+        headline: text(el, 'anomaly-headline') ?? '',
+        badge: el.querySelectorAll('[data-testid=new-badge]').length,
+        spike: column(el, 'spike-column'),
+        base: column(el, 'baseline-column'),
+        shares: [...el.querySelectorAll('[data-testid=driver-share]')].map((d) => d.textContent),
+        labels: [...el.querySelectorAll('[data-testid=driver] th')].map((d) => d.textContent ?? ''),
+        audit: [...el.querySelectorAll('[data-testid=audit-event]')].map((d) => d.textContent),
+      }));
+    });
+    expect(cards.length).toBe(anomalies.length);
+    for (const [i, a] of anomalies.entries()) {
+      const card = cards[i]!;
+      expect(card.group).toBe(a.group);
+      expect(card.days).toBe(a.through ? `${a.day} to ${a.through}` : a.day);
+      expect(card.headline).toContain(money(a.value));
+      expect(card.spike?.value).toBe(a.value);
+      if (a.new) {
+        expect(card.badge).toBe(1);
+        expect(card.headline).toContain('no earlier history');
+        expect(card.base).toBeNull();
+      } else {
+        expect(card.badge).toBe(0);
+        expect(card.headline).toContain(`${money(a.baseline)} (${a.factor}×)`);
+        expect(card.base?.value).toBe(a.baseline);
+        // Both columns on one scale: their heights stand in the ratio of the figures.
+        expect(card.spike!.height * a.baseline).toBeCloseTo(card.base!.height * a.value, 3);
+      }
+      expect(card.shares).toEqual(a.drivers.map((d) => /(\d+)%$/.exec(d)![0]));
+      for (const [j, d] of a.drivers.entries()) expect(card.labels[j]).toContain(/^\w+ (.+): \d+%$/.exec(d)![1]!);
+      expect(card.audit).toEqual(a.audit ?? []);
+    }
+    expect(await frame.getByTestId('more').count()).toBe(data.more ? 1 : 0);
+    expect(await luminance(frame)).toBeLessThan(0.2);
+    expect(await frame.locator('html').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true);
+    await shoot(page, 'anomalies-dark-400.png');
+    await page.close();
+  });
+
+  it('shows names and audit lines as text, never markup, and a new group without a baseline or factor', async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const hostile = '<img src=x onerror="globalThis.pwned=1">';
+    const result = {
+      period: '2026-11-01 to 2026-11-30 (last_30_days, whole UTC days)',
+      method: 'usd by api_key, 3 groups × 30 days: test',
+      anomalies: [
+        { day: '2026-11-20', group: `${hostile} (key_1)`, value: 500, baseline: 0, new: true, drivers: [`model ${hostile}: 90%`], audit: ['</script><script>globalThis.pwned=2</script> api_key.created'] },
+        { day: '2026-11-21', through: '2026-11-22', group: 'ok (key_2)', value: 300, baseline: 100, factor: 3, drivers: ['line_item gpt-4o, input: 70%', 'unparsed driver'] },
+      ],
+      more: 2,
+    };
+    await page.setContent(standaloneHtml('spend_anomalies', {}, result));
+    const cards = page.getByTestId('anomaly');
+    expect(await cards.count()).toBe(2);
+    expect(await cards.nth(0).getByTestId('anomaly-group').textContent()).toBe(`${hostile} (key_1)`);
+    expect(await cards.nth(0).getByTestId('audit-event').textContent()).toBe(result.anomalies[0]!.audit![0]);
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as { pwned?: number }).pwned)).toBeUndefined();
+    expect(await cards.nth(0).getByTestId('new-badge').count()).toBe(1);
+    expect(await cards.nth(0).getByTestId('anomaly-headline').textContent()).not.toMatch(/Infinity|×/);
+    expect(await cards.nth(1).getByTestId('driver').nth(1).textContent()).toBe('unparsed driver');
+    expect(await page.getByTestId('more').textContent()).toBe('2 smaller anomalies not shown.');
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

@@ -7,7 +7,7 @@ import { connectStdio, structured, type Connected } from '../e2e/connect.js';
 
 /* The MCP Apps surface over the real stdio server: the tools that declare the view, and the view itself. */
 
-const VIEW_TOOLS = ['access_review', 'spend_report', 'usage_report'];
+const VIEW_TOOLS = ['access_review', 'spend_anomalies', 'spend_report', 'usage_report'];
 let sandbox: Sandbox;
 let server: Connected;
 
@@ -52,7 +52,7 @@ describe('the report view over MCP', () => {
     expect((error as Error).message.match(/MCP error/g)).toHaveLength(1);
   });
 
-  it('tools/list carries _meta.ui.resourceUri on exactly the three reports', async () => {
+  it('tools/list carries _meta.ui.resourceUri on exactly the four reports', async () => {
     const { tools } = await server.client.listTools();
     const withView = tools.filter((t) => (t._meta as { ui?: { resourceUri?: string } } | undefined)?.ui?.resourceUri !== undefined);
     expect(withView.map((t) => t.name).sort()).toEqual(VIEW_TOOLS);
@@ -68,7 +68,7 @@ describe('the report view over MCP', () => {
     expect(typeof structured(result).total_usd).toBe('number');
   });
 
-  it('lists no view when none of the three reports is exposed', async () => {
+  it('lists no view when none of the four reports is exposed', async () => {
     const keysOnly = await connectStdio(['--toolsets', 'keys'], { OPENAI_ADMIN_KEY: 'sk-admin-views-test', OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_MCP_LOG_LEVEL: 'error' });
     try {
       expect((await keysOnly.client.listResources()).resources.map((r) => r.uri)).toEqual([ENDPOINTS_URI]);

@@ -500,6 +500,98 @@ function spread(
 
 const COST_DIMENSIONS = ['project_id', 'user_id', 'line_item', 'api_key_id', 'api_source'] as const;
 
+type CostRow = Readonly<{
+  object: 'organization.costs.result';
+  amount: Readonly<{ value: number; currency: 'usd' }>;
+  line_item: string | null;
+  project_id: string | null;
+  user_id: string | null;
+  api_key_id: string | null;
+  api_source: string | null;
+  quantity: number | null;
+  quantity_unit: string | null;
+}>;
+
+/**
+ * The costs of one day for one query (its grouping and filters), computed once per state of the
+ * activity: the report that judges 58 days grouped by project, key and line item asks for the same
+ * days again and again, and the real API answers those from its own aggregates. Answers are built
+ * from these frozen rows, so no caller can alter what the next one reads. Planting records rebuilds
+ * the activity index, which drops the cache with it.
+ */
+const costDays = new WeakMap<ActivityIndex, Map<string, Map<number, readonly CostRow[]>>>();
+/** Whole answers by query and window, frozen: the server encodes a frozen answer once (server.ts). */
+const costPages = new WeakMap<ActivityIndex, Map<string, object>>();
+/** Distinct queries kept per activity state; tests with many filters start over rather than grow. */
+const MAX_COST_QUERIES = 64;
+
+interface CostQuery {
+  key: string;
+  groupBy: Array<(typeof COST_DIMENSIONS)[number]>;
+  projects: Set<string> | null;
+  keys: Set<string> | null;
+  lineItems: Set<string> | null;
+}
+
+function costRowsOf(index: ActivityIndex, query: CostQuery, day: number): readonly CostRow[] {
+  let queries = costDays.get(index);
+  if (!queries) costDays.set(index, (queries = new Map()));
+  let days = queries.get(query.key);
+  if (!days) {
+    if (queries.size >= MAX_COST_QUERIES) queries.clear();
+    queries.set(query.key, (days = new Map()));
+  }
+  let rows = days.get(day);
+  if (!rows) days.set(day, (rows = aggregateCosts(index.days.get(day) ?? [], query)));
+  return rows;
+}
+
+function aggregateCosts(entries: readonly Entry[], { groupBy, projects, keys, lineItems }: CostQuery): readonly CostRow[] {
+  const byLine = groupBy.includes('line_item');
+  // The group's dimensions other than line_item, read once per record rather than once per cost line.
+  const recordDims = COST_DIMENSIONS.filter((d): d is Exclude<(typeof COST_DIMENSIONS)[number], 'line_item'> => d !== 'line_item' && groupBy.includes(d));
+  const groups = new Map<string, { fields: Record<string, string | null>; sortKey: string; micros: number; quantity: number; unit: string | null }>();
+  for (const { record } of entries) {
+    if (projects && !projects.has(record.project_id)) continue;
+    if (keys && (record.api_key_id === null || !keys.has(record.api_key_id))) continue;
+    let recordKey = '';
+    for (const d of recordDims) recordKey += `${String(dimensionOf(record, d) ?? '')}\u0001`;
+    for (const line of record.costs) {
+      if (lineItems && !lineItems.has(line.line_item)) continue;
+      const key = byLine ? `${recordKey}${line.line_item}` : recordKey;
+      let group = groups.get(key);
+      if (!group) {
+        const fields: Record<string, string | null> = {};
+        for (const d of recordDims) fields[d] = dimensionOf(record, d) as string | null;
+        if (byLine) fields.line_item = line.line_item;
+        // Rows sort in COST_DIMENSIONS order, as they always have.
+        const sortKey = COST_DIMENSIONS.map((d) => String(fields[d] ?? '')).join('\u0001');
+        group = { fields, sortKey, micros: 0, quantity: 0, unit: byLine ? line.quantity_unit : null };
+        groups.set(key, group);
+      }
+      group.micros += Math.round(line.amount * 1e6);
+      group.quantity += line.quantity;
+    }
+  }
+  return Object.freeze(
+    [...groups.values()]
+      .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
+      .map((g) =>
+        Object.freeze({
+          object: 'organization.costs.result' as const,
+          amount: Object.freeze({ value: g.micros / 1e6, currency: 'usd' as const }),
+          line_item: g.fields.line_item ?? null,
+          project_id: g.fields.project_id ?? null,
+          user_id: g.fields.user_id ?? null,
+          api_key_id: g.fields.api_key_id ?? null,
+          api_source: g.fields.api_source ?? null,
+          quantity: byLine ? Math.round(g.quantity * 1e6) / 1e6 : null,
+          quantity_unit: g.unit,
+        }),
+      ),
+  );
+}
+
 const costsRoute: Route = {
   method: 'GET',
   path: '/organization/costs',
@@ -512,59 +604,28 @@ const costsRoute: Route = {
     const keys = q.array('api_key_ids');
     const lineItems = q.array('line_items');
     const window = readWindow(q, state, '/organization/costs', range, DAY, limit);
-    const projectSet = projects ? new Set(projects) : null;
-    const keySet = keys ? new Set(keys) : null;
-    const lineSet = lineItems ? new Set(lineItems) : null;
-
-    const byLine = groupBy.includes('line_item');
-    // The group's dimensions other than line_item, read once per record rather than once per cost line.
-    const recordDims = COST_DIMENSIONS.filter((d): d is Exclude<(typeof COST_DIMENSIONS)[number], 'line_item'> => d !== 'line_item' && groupBy.includes(d));
-    const buckets: Array<Map<string, { fields: Record<string, string | null>; sortKey: string; micros: number; quantity: number; unit: string | null }>> = Array.from(
-      { length: window.size },
-      () => new Map(),
-    );
+    const set = (values: string[] | undefined) => (values ? new Set(values) : null);
+    const list = (values: string[] | undefined) => (values ? [...new Set(values)].sort().join('\u0002') : '-');
+    const query: CostQuery = {
+      key: [[...groupBy].sort().join(','), list(projects), list(keys), list(lineItems)].join('\u0003'),
+      groupBy,
+      projects: set(projects),
+      keys: set(keys),
+      lineItems: set(lineItems),
+    };
     const from = window.first + window.offset * DAY;
     const index = activityIndex(state);
-    for (let i = 0; i < window.size; i++) {
-      const bucket = buckets[i] as (typeof buckets)[number];
-      for (const { record } of index.days.get(from + i * DAY) ?? []) {
-        if (projectSet && !projectSet.has(record.project_id)) continue;
-        if (keySet && (record.api_key_id === null || !keySet.has(record.api_key_id))) continue;
-        let recordKey = '';
-        for (const d of recordDims) recordKey += `${String(dimensionOf(record, d) ?? '')}\u0001`;
-        for (const line of record.costs) {
-          if (lineSet && !lineSet.has(line.line_item)) continue;
-          const key = byLine ? `${recordKey}${line.line_item}` : recordKey;
-          let group = bucket.get(key);
-          if (!group) {
-            const fields: Record<string, string | null> = {};
-            for (const d of recordDims) fields[d] = dimensionOf(record, d) as string | null;
-            if (byLine) fields.line_item = line.line_item;
-            // Rows sort in COST_DIMENSIONS order, as they always have.
-            const sortKey = COST_DIMENSIONS.map((d) => String(fields[d] ?? '')).join('\u0001');
-            group = { fields, sortKey, micros: 0, quantity: 0, unit: byLine ? line.quantity_unit : null };
-            bucket.set(key, group);
-          }
-          group.micros += Math.round(line.amount * 1e6);
-          group.quantity += line.quantity;
-        }
-      }
-    }
-    return page('/organization/costs', window, (i) =>
-      [...(buckets[i] as (typeof buckets)[number]).values()]
-        .sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0))
-        .map((g) => ({
-          object: 'organization.costs.result',
-          amount: { value: g.micros / 1e6, currency: 'usd' },
-          line_item: g.fields.line_item ?? null,
-          project_id: g.fields.project_id ?? null,
-          user_id: g.fields.user_id ?? null,
-          api_key_id: g.fields.api_key_id ?? null,
-          api_source: g.fields.api_source ?? null,
-          quantity: byLine ? Math.round(g.quantity * 1e6) / 1e6 : null,
-          quantity_unit: g.unit,
-        })),
-    );
+    let pages = costPages.get(index);
+    if (!pages) costPages.set(index, (pages = new Map()));
+    const pageKey = `${query.key}\u0004${window.first}.${window.offset}.${window.size}.${window.count}`;
+    const known = pages.get(pageKey);
+    if (known) return known;
+    if (pages.size >= MAX_COST_QUERIES) pages.clear();
+    const answer = page('/organization/costs', window, (i) => costRowsOf(index, query, from + i * DAY) as unknown[]);
+    for (const bucket of answer.data) Object.freeze(bucket);
+    Object.freeze(answer.data);
+    pages.set(pageKey, Object.freeze(answer));
+    return answer;
   },
 };
 

@@ -1,12 +1,13 @@
 import { App, applyDocumentTheme, applyHostFonts, applyHostStyleVariables, PostMessageTransport, type McpUiHostContext } from '@modelcontextprotocol/ext-apps';
 import { renderAccess } from './access.js';
+import { renderAnomalies } from './anomalies.js';
 import type { ViewContext } from './controls.js';
 import { h, record } from './dom.js';
 import { renderSpend } from './spend.js';
 import { renderUsage } from './usage.js';
 
 /*
- * One page for the three report views. In an MCP Apps host it connects to the host, renders the tool
+ * One page for the four report views. In an MCP Apps host it connects to the host, renders the tool
  * result it is handed (structuredContent only, no extra calls) and can run the report again through
  * the host. Opened as a standalone file it renders the result embedded in it.
  */
@@ -17,7 +18,7 @@ const DATA_ELEMENT_ID = 'openai-admin-mcp-data';
 const root = document.getElementById('app') ?? document.body;
 
 type Layout = (data: Record<string, unknown>, ctx: ViewContext) => HTMLElement;
-const LAYOUTS: Record<string, Layout> = { spend_report: renderSpend, usage_report: renderUsage, access_review: renderAccess };
+const LAYOUTS: Record<string, Layout> = { spend_report: renderSpend, usage_report: renderUsage, access_review: renderAccess, spend_anomalies: renderAnomalies };
 
 /** The tool a result came from, by name when the host says it, else by the fields only that report has. */
 function layoutFor(tool: string, data: Record<string, unknown>): [string, Layout] | undefined {
@@ -25,13 +26,14 @@ function layoutFor(tool: string, data: Record<string, unknown>): [string, Layout
   if ('total_usd' in data) return ['spend_report', renderSpend];
   if ('keys' in data && 'users' in data) return ['access_review', renderAccess];
   if ('totals' in data) return ['usage_report', renderUsage];
+  if ('anomalies' in data && 'method' in data) return ['spend_anomalies', renderAnomalies];
   return undefined;
 }
 
 function show(tool: string, data: unknown, ctx: ViewContext): void {
   const result = record(data);
   const layout = layoutFor(tool, result);
-  root.replaceChildren(layout ? layout[1](result, { ...ctx, tool: layout[0] }) : message('This result has no view: it is not a spend, usage or access report.'));
+  root.replaceChildren(layout ? layout[1](result, { ...ctx, tool: layout[0] }) : message('This result has no view: it is not a spend, usage, access or anomaly report.'));
   root.removeAttribute('aria-busy');
 }
 

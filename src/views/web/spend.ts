@@ -1,3 +1,4 @@
+import { budgetChart } from './budget.js';
 import { columnChart } from './chart.js';
 import { rerunForm, type ViewContext } from './controls.js';
 import { bar, h, num, record, rows, str, table, usd } from './dom.js';
@@ -42,6 +43,7 @@ export function renderSpend(data: Record<string, unknown>, ctx: ViewContext): HT
       h('p', { class: 'window', 'data-testid': 'window' }, `From ${str(period.start)} to ${str(period.end)} (end exclusive, UTC)`),
     ),
     rerunForm(ctx, ['line_item', 'project', 'api_key'], 'line_item'),
+    data.budget ? budgetChart(data.budget, data.daily, str(period.data_through), money) : null,
     daily.length > 0
       ? columnChart({ title: 'Spend per day', points: daily, format: money, testId: 'daily-chart' })
       : dailyOnRequest(ctx),
