@@ -233,6 +233,11 @@ export class ToolHost implements Host {
       now: this.deps.now ?? Date.now,
       refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
       target: (name, stepArgs) => readTarget(definition(name), stepArgs, ctx),
+      invalid: (name, stepArgs) => {
+        const step = this.byName.get(name);
+        const parsed = step?.input.safeParse(withoutFixed(step, stepArgs));
+        return step && parsed && !parsed.success ? describeValidation(name, parsed.error, Object.keys(step.input.shape)) : undefined;
+      },
       step: async (name, stepArgs, step) => {
         // Checked when the plan was built, and again here: a step never relies on an earlier check alone.
         const endpoint = this.byName.get(name);
@@ -242,7 +247,7 @@ export class ToolHost implements Host {
         const audit = { record: (entry: AuditEntry) => (ctx.audit?.record(entry), (line = entry)) };
         try {
           const result = await executeEndpoint(endpoint, withoutFixed(endpoint, stepArgs), { ...ctx, audit, step });
-          return { result, line };
+          return { result, line, ...(endpoint.effect === 'read' ? { read: true as const } : {}) };
         } finally {
           names.invalidate();
         }
