@@ -34,24 +34,20 @@ interface RateRow {
 export const onboardProject = workflow({
   name: 'onboard_project',
   title: 'Onboard a team',
-  description: 'A project with its members (unknown emails invited if asked), a service account, rate limits by model and a spend alert, in one plan.',
+  description: 'A project with members, groups, a service account, rate limits by model, spend alert and limit, in one plan.',
   input: {
     name: z.string().min(1).describe('Project name'),
     existing: z.enum(['refuse', 'use', 'create']).optional().describe('If an active project has this name: refuse (default), use it, or create another'),
     members: z.array(z.string().min(1)).optional().describe('Emails, names or IDs; role member'),
     owners: z.array(z.string().min(1)).optional().describe('Emails, names or IDs; role owner'),
-    invite_unknown: z.boolean().optional().describe('Invite emails not in the org; default false'),
-    service_account: z.string().min(1).optional().describe('Service account name; its key is shown once'),
+    invite_unknown: z.boolean().optional().describe('Invite unknown emails; default false'),
+    service_account: z.string().min(1).optional().describe('Service account name'),
     rate_limits: z
       .array(z.object({ model: z.string().min(1), max_requests_per_1_minute: count, max_tokens_per_1_minute: count, max_requests_per_1_day: count }).strict())
-      .optional()
-      .describe('Per model'),
+      .optional(),
     spend_alert: z.object({ threshold_usd: z.number().positive(), recipients: z.array(z.string().email()).min(1) }).strict().optional().describe('Monthly, by email'),
-    groups: z
-      .array(z.object({ group: z.string().min(1).describe('Name or ID'), role: z.string().min(1).optional().describe('Project role name; default member') }).strict())
-      .optional()
-      .describe('Groups given project access'),
-    spend_limit: z.object({ threshold_usd: z.number().min(0.01) }).strict().optional().describe('Monthly hard limit'),
+    groups: z.record(z.string().min(1)).optional().describe('Group name or ID → project role name'),
+    spend_limit: z.number().min(0.01).optional().describe('Monthly hard limit, USD'),
   },
   async draft(args, ctx) {
     const [projects, users, groups] = await Promise.all([ctx.names.projects(ctx.signal), ctx.names.users(ctx.signal), args.groups ? ctx.names.groups(ctx.signal) : Promise.resolve([])]);
@@ -144,7 +140,7 @@ export const onboardProject = workflow({
       }
     }
     // Groups: resolved and their roles checked now; a new project's role IDs are read once it exists.
-    const wanted = (args.groups ?? []).map(({ group, role }) => ({ group: pick('group', group, groups, (g) => [g.name]), role: role ?? 'member' }));
+    const wanted = Object.entries(args.groups ?? {}).map(([group, role]) => ({ group: pick('group', group, groups, (g) => [g.name]), role }));
     const unknownRoles = [...new Set(wanted.map((w) => w.role))].filter((role) => roles.length > 0 && !roles.some((r) => r.name === role));
     if (unknownRoles.length > 0) {
       const kind = target ? `project ${target.name}'s roles` : 'the roles a new project has';
@@ -176,7 +172,7 @@ export const onboardProject = workflow({
     }
 
     if (args.spend_limit) {
-      const cents = Math.round(args.spend_limit.threshold_usd * 100);
+      const cents = Math.round(args.spend_limit * 100);
       const current = spendLimit?.found ? (spendLimit.state as { threshold_amount?: number }).threshold_amount : undefined;
       if (current !== cents) {
         steps.push({

@@ -9,6 +9,7 @@ import { mapLimited } from '../client/index.js';
 import { failure, inertJson, success, type ToolResult } from '../server/results.js';
 import type { TargetRead } from '../server/outcome.js';
 import type { StepRun, WorkflowContext, WorkflowTool } from '../server/workflow.js';
+import { willBeRefused } from '../warnings/index.js';
 import { isoTimes } from './display.js';
 
 /*
@@ -195,14 +196,35 @@ async function plan<S extends ZodRawShape>(definition: WorkflowDefinition<S>, ar
   if (invalid.length > 0) {
     return { refused: `${definition.name} refused: the plan's steps are not all valid, so none was shown or run.\n${invalid.join('\n')}` };
   }
-  const targets = await mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (s.target ? Promise.resolve(s.target) : hasRef(s.args) ? Promise.resolve(undefined) : ctx.target(s.tool, s.args)));
-  // A delete whose target is gone since the lists were read has nothing left to do.
-  const keep = draft.steps.map((s, i) => !(targets[i] && !targets[i]?.found && s.tool.endsWith('_delete')));
+  const [targets, refused] = await Promise.all([
+    mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (s.target ? Promise.resolve(s.target) : hasRef(s.args) ? Promise.resolve(undefined) : ctx.target(s.tool, s.args))),
+    // A step the API's rules make certain to fail (a change in an archived project) is not offered.
+    mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (hasRef(s.args) ? Promise.resolve(undefined) : ctx.apiRefusal(s.tool, s.args))),
+  ]);
+  const warnings = [...draft.warnings];
+  const keep = draft.steps.map((s, i) => {
+    // A delete whose target is gone since the lists were read has nothing left to do.
+    if (targets[i] && !targets[i]?.found && s.tool.endsWith('_delete')) return false;
+    const why = refused[i];
+    if (why !== undefined) warnings.push(willBeRefused(`step ${i + 1} (${s.tool} ${JSON.stringify(s.args)}) is left out of the plan: ${why}`));
+    return why === undefined;
+  });
+  // A step that takes a value from a step left out cannot run either.
+  draft.steps.forEach((s, i) => {
+    const from = refsIn(s.args).find(({ ref: r }) => keep[i] && !keep[r.from_step - 1]);
+    if (!from) return;
+    keep[i] = false;
+    warnings.push(willBeRefused(`step ${i + 1} (${s.tool}) is left out of the plan: it takes ${from.path} from step ${from.ref.from_step}, which is left out`));
+  });
   if (keep.every(Boolean)) return { draft, targets };
   const renumber = new Map<number, number>();
   draft.steps.forEach((_, i) => keep[i] && renumber.set(i + 1, renumber.size + 1));
-  const steps = draft.steps.filter((_, i) => keep[i]).map((s) => ({ ...s, ...(s.after ? { after: s.after.flatMap((n) => renumber.get(n) ?? []) } : {}) }));
-  return { draft: { ...draft, steps }, targets: targets.filter((_, i) => keep[i]) };
+  const renumbered = (v: unknown): unknown =>
+    isRef(v) ? { ...v, from_step: renumber.get(v.from_step) } : Array.isArray(v) ? v.map(renumbered) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renumbered(x)])) : v;
+  const steps = draft.steps
+    .filter((_, i) => keep[i])
+    .map((s) => ({ ...s, args: renumbered(s.args) as Record<string, unknown>, ...(s.after ? { after: s.after.flatMap((n) => renumber.get(n) ?? []) } : {}) }));
+  return { draft: { ...draft, steps, warnings }, targets: targets.filter((_, i) => keep[i]) };
 }
 
 /** What the token is bound to: every step's tool and arguments, and every target's state. */

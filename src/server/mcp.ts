@@ -13,6 +13,7 @@ import type { ConfirmationObserver } from './metrics.js';
 import type { EndpointTool, Toolset } from './endpoint.js';
 import { executeEndpoint, readTarget, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
+import { certainRefusal } from './preview.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
@@ -227,12 +228,14 @@ export class ToolHost implements Host {
       if (!found) throw new Error(`${tool.name} planned '${name}', which is not an endpoint tool`);
       return found;
     };
+    const refusalReads = new Map<string, Promise<unknown>>();
     const context: WorkflowContext = {
       ...ctx,
       names,
       now: this.deps.now ?? Date.now,
       refusal: (name, stepArgs) => this.callRefusal(name, stepArgs, session),
       target: (name, stepArgs) => readTarget(definition(name), stepArgs, ctx),
+      apiRefusal: (name, stepArgs) => certainRefusal(ctx.client, definition(name), stepArgs, ctx.signal, refusalReads),
       invalid: (name, stepArgs) => {
         const step = this.byName.get(name);
         const parsed = step?.input.safeParse(withoutFixed(step, stepArgs));

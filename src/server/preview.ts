@@ -14,10 +14,19 @@ import type { EffectRule, EndpointTool } from './endpoint.js';
 /** Per-item fan-out (one GET per project, say) runs this many at a time. */
 const FAN_OUT = 8;
 
-/** The reason the call is certain to fail, or undefined. */
-export async function certainRefusal(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined> {
+/**
+ * The reason the call is certain to fail, or undefined. `seen` shares the GETs between calls (a
+ * plan's steps in one project read the project once).
+ */
+export async function certainRefusal(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal, seen?: Map<string, Promise<unknown>>): Promise<string | undefined> {
   for (const rule of endpoint.preview?.refuseWhen ?? []) {
-    const state = await getOrUndefined(client, buildPath(rule.get, fields), signal);
+    const path = buildPath(rule.get, fields);
+    let read = seen?.get(path);
+    if (!read) {
+      read = getOrUndefined(client, path, signal);
+      seen?.set(path, read);
+    }
+    const state = await read;
     if (state !== undefined && String(dig(state, rule.field)) === fill(rule.equals, fields)) return rule.reason;
   }
   return undefined;

@@ -42,6 +42,8 @@ export interface WorkflowContext extends GateContext {
   refusal(tool: string, args: Record<string, unknown>): string | undefined;
   /** Why the tool would refuse these arguments (naming the field and the fix), or undefined: checked for every step before a plan is shown. */
   invalid(tool: string, args: Record<string, unknown>): string | undefined;
+  /** Why the API is certain to refuse this call (an archived project), from the tool's preview rules, or undefined. */
+  apiRefusal(tool: string, args: Record<string, unknown>): Promise<string | undefined>;
   /** A step's target as its tool reads it before a change (undefined for a tool without one). */
   target(tool: string, args: Record<string, unknown>): Promise<TargetRead | undefined>;
   /** Runs one step through the executor under the plan's confirmation. */

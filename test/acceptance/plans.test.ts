@@ -152,7 +152,7 @@ describe.each([1, 2])('seed %i', (seed) => {
     const groups = await truth.list<{ id: string; name: string }>('/organization/groups');
     const group = groups[0] as { id: string; name: string };
     const name = `Orion Onboarding ${seed}`;
-    const { plan, result } = await previewAndConfirm(ask, 'onboard_project', { name, groups: [{ group: group.name, role: 'viewer' }], spend_limit: { threshold_usd: 1500 } });
+    const { plan, result } = await previewAndConfirm(ask, 'onboard_project', { name, groups: { [group.name]: 'viewer' }, spend_limit: 1500 });
     // The new project's ID and its role's ID are bound at run time, and the preview says so.
     const grant = plan.steps.find((s: Data) => s.tool === 'projects_groups_create');
     expect(grant.args.role).toEqual({ from_step: 2, where: { name: 'viewer' }, field: 'id' });

@@ -35,9 +35,9 @@ describe('onboard_project groups and spend_limit', () => {
 
   it('refuses an unknown role or group before anything runs, naming what there is', async () => {
     const before = writes();
-    const role = await host().call('onboard_project', { name: 'Late Bound A', groups: [{ group: group().name, role: 'admin' }] });
+    const role = await host().call('onboard_project', { name: 'Late Bound A', groups: { [group().name]: 'admin' } });
     expect(text(role)).toMatch(/no role named 'admin' among the roles a new project has: .*member/);
-    const unknown = await host().call('onboard_project', { name: 'Late Bound A', groups: [{ group: 'No Such Group' }] });
+    const unknown = await host().call('onboard_project', { name: 'Late Bound A', groups: { 'No Such Group': 'member' } });
     expect(text(unknown)).toMatch(/No group matches 'No Such Group'/);
     expect(writes()).toBe(before);
   });
@@ -47,7 +47,7 @@ describe('onboard_project groups and spend_limit', () => {
     // As if a plan stopped after creating the project and setting another limit.
     const project = data(await h.call('projects_create', { name: 'Late Bound B' }));
     await client.send({ method: 'POST', path: `/organization/projects/${project.id}/spend_limit`, body: { threshold_amount: 5_000, currency: 'USD', interval: 'month' } });
-    const args = { name: 'Late Bound B', existing: 'use', groups: [{ group: group().id }], spend_limit: { threshold_usd: 75 } };
+    const args = { name: 'Late Bound B', existing: 'use', groups: { [group().id]: 'member' }, spend_limit: 75 };
     const plan = data(await h.call('onboard_project', args));
     expect(plan.steps.map((s: Data) => s.tool)).toEqual(['projects_groups_create', 'projects_spend_limit_update']);
     const member = [...sandbox.state.roles.values()].find((r) => r.name === 'member' && r.resource_type === 'api.project' && r.predefined_role);

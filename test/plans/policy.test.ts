@@ -180,3 +180,19 @@ describe("offboard_user's last-owner warning is the single tools' warning", () =
     expect(lastOwner(plan.warnings)).toEqual(lastOwner(single.warnings));
   });
 });
+
+describe('a step the API will refuse', () => {
+  it('is left out of the plan with the reason, not offered for confirmation', async () => {
+    let found: { projectId: string; id: string } | undefined;
+    for (const [projectId, keys] of sandbox.state.projectApiKeys) {
+      if (sandbox.state.projects.get(projectId)?.status !== 'archived') continue;
+      const key = [...keys.values()][0];
+      if (key) found = { projectId, id: key.id };
+    }
+    if (!found) throw new Error('no key in an archived project');
+    const answer = data(await host().call('revoke_key', { key: found.id }));
+    expect(answer.status).toBe('nothing_to_do');
+    expect(answer.warnings.join('\n')).toMatch(/will be refused: step 1 \(projects_api_keys_delete .*\) is left out of the plan: the project is archived/);
+    expect(answer.confirmation_token).toBeUndefined();
+  });
+});
