@@ -65,10 +65,11 @@ export const offboardUser = workflow({
     }
 
     const member = memberships.filter((m) => m.target?.found);
-    // The single tools' warning, in the same words: only projects the person owns can be left
-    // without an owner (owner groups count), and the organization when they leave it.
+    // The single tools' warning, in the same words: only what the person owns can be left without
+    // an owner (owner groups count): projects they own, and the organization when an owner leaves it.
     const owned = member.filter((m) => (m.target?.state as { role?: string } | undefined)?.role === 'owner').map((m) => m.project);
-    warnings.push(...(await lastOwnerWarnings(ctx.client, { user: user.id, projects: owned, organization: !args.keep_in_org }, ctx.signal)));
+    const organization = !args.keep_in_org && user.role === 'owner';
+    if (owned.length > 0 || organization) warnings.push(...(await lastOwnerWarnings(ctx.client, { user: user.id, projects: owned, organization }, ctx.signal)));
     for (const m of member) {
       steps.push({ tool: 'projects_users_delete', args: { project_id: m.project.id, user_id: user.id }, ...afterKeys, effect: `Removes ${user.email} from project ${m.project.name}; access given through a group stays until the group step.`, target: m.target });
     }
