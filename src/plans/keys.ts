@@ -10,7 +10,7 @@ import { workflow, type StepDraft } from './plan.js';
  */
 
 const DAY = 86_400;
-const KEY_ARG = z.string().min(1).describe('ID, name, or value as written (sk-proj-...abcd, …abcd, abcd)');
+const KEY_ARG = z.string().min(1).describe('ID, name, or value (sk-proj-...abcd, …abcd, abcd)');
 
 /** The step that deletes a key, and what deleting it does. */
 export function deleteKeyStep(found: AnyKeyRef): StepDraft {
@@ -71,7 +71,7 @@ export const revokeKey = workflow({
 export const rotateKey = workflow({
   name: 'rotate_key',
   title: "Rotate a service account's key",
-  description: "A new key for the key's service account, then the old key deleted; the new secret is shown once. User keys cannot be re-created here.",
+  description: "A new key for the key's service account, then the old one deleted; the new secret is shown once. Not for user keys.",
   input: { key: KEY_ARG, name: z.string().min(1).optional().describe("New key's name; default the old one's") },
   async draft(args, ctx) {
     const found = await ctx.names.anyKey(args.key, ctx.signal);
@@ -107,7 +107,7 @@ export const rotateKey = workflow({
 export const cleanStaleKeys = workflow({
   name: 'clean_stale_keys',
   title: 'Delete stale keys',
-  description: 'Every project key unused for stale_days (never used: created that long ago), optionally admin keys too, deleted in one plan.',
+  description: 'Every project key unused for stale_days (or never used and that old), admin keys if asked, deleted in one plan.',
   input: {
     stale_days: z.number().int().min(1).max(3650).optional().describe('Default 90'),
     project: z.string().min(1).optional().describe('ID or name; default every project'),

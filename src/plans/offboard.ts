@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { mapLimited } from '../client/index.js';
 import { FAN_OUT } from '../reports/names.js';
+import { lastOwnerWarnings } from '../warnings/owners.js';
 import { activeUseWarning, deleteKeyStep } from './keys.js';
 import { workflow, type StepDraft } from './plan.js';
 
@@ -64,12 +65,11 @@ export const offboardUser = workflow({
     }
 
     const member = memberships.filter((m) => m.target?.found);
-    const owned = member.filter((m) => (m.target?.state as { role?: string } | undefined)?.role === 'owner');
-    const owners = await mapLimited(owned, FAN_OUT, async (m) => ({
-      project: m.project,
-      count: (await ctx.client.collect<{ role: string }>({ path: `/organization/projects/${encodeURIComponent(m.project.id)}/users`, query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal: ctx.signal })).items.filter((u) => u.role === 'owner').length,
-    }));
-    for (const o of owners) if (o.count <= 1) warnings.push(`${user.name} is the last owner of project ${o.project.name} (${o.project.id}): after this it has no owner. Make someone else owner first (projects_users_update).`);
+    // The single tools' warning, in the same words: only what the person owns can be left without
+    // an owner (owner groups count): projects they own, and the organization when an owner leaves it.
+    const owned = member.filter((m) => (m.target?.state as { role?: string } | undefined)?.role === 'owner').map((m) => m.project);
+    const organization = !args.keep_in_org && user.role === 'owner';
+    if (owned.length > 0 || organization) warnings.push(...(await lastOwnerWarnings(ctx.client, { user: user.id, projects: owned, organization }, ctx.signal)));
     for (const m of member) {
       steps.push({ tool: 'projects_users_delete', args: { project_id: m.project.id, user_id: user.id }, ...afterKeys, effect: `Removes ${user.email} from project ${m.project.name}; access given through a group stays until the group step.`, target: m.target });
     }

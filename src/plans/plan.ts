@@ -9,6 +9,7 @@ import { mapLimited } from '../client/index.js';
 import { failure, inertJson, success, type ToolResult } from '../server/results.js';
 import type { TargetRead } from '../server/outcome.js';
 import type { StepRun, WorkflowContext, WorkflowTool } from '../server/workflow.js';
+import { willBeRefused } from '../warnings/index.js';
 import { isoTimes } from './display.js';
 
 /*
@@ -25,9 +26,16 @@ import { isoTimes } from './display.js';
 /** Steps running at once, at most: the client's connection pool (16), so a wave of up to 16 takes one round trip. */
 export const PLAN_CONCURRENCY = 16;
 
-/** A value that a step takes from an earlier step's result: `{ "from_step": 1, "field": "id" }`. */
+/**
+ * A value that a step takes from an earlier step's result, for IDs that exist only once that step
+ * ran (a new project's ID, its role IDs): `{ "from_step": 1, "field": "id" }` is the result's `id`;
+ * with `where`, the `field` of the one item of the result's `data` list whose fields equal `where`
+ * (`{ "from_step": 3, "where": { "name": "member" }, "field": "id" }`). A step that takes one must
+ * wait for that step (`after`); the plan is checked for this before it is shown.
+ */
 export interface StepRef {
   from_step: number;
+  where?: Record<string, string>;
   field: string;
 }
 
@@ -150,6 +158,7 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
               tool: s.tool,
               args: s.args,
               ...(s.after ? { after: s.after } : {}),
+              ...boundLater(s.args, planned.draft.steps),
               ...(planned.targets[i]?.found ? { target: isoTimes(planned.targets[i]?.state) } : {}),
               effect: s.effect,
             })),
@@ -188,14 +197,41 @@ async function plan<S extends ZodRawShape>(definition: WorkflowDefinition<S>, ar
   if (refusals.length > 0) {
     return { refused: `${definition.name} refused: this server or your access does not allow every step of the plan, so none was shown or run.\n${refusals.join('\n')}` };
   }
-  const targets = await mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (s.target ? Promise.resolve(s.target) : hasRef(s.args) ? Promise.resolve(undefined) : ctx.target(s.tool, s.args)));
-  // A delete whose target is gone since the lists were read has nothing left to do.
-  const keep = draft.steps.map((s, i) => !(targets[i] && !targets[i]?.found && s.tool.endsWith('_delete')));
+  // Every step's arguments are checked now, values bound later included, so no step fails on its
+  // arguments after earlier ones changed something.
+  const invalid = draft.steps.flatMap((s, i) => stepProblems(draft.steps, i, ctx).map((why) => `step ${i + 1} (${s.tool}): ${why}`));
+  if (invalid.length > 0) {
+    return { refused: `${definition.name} refused: the plan's steps are not all valid, so none was shown or run.\n${invalid.join('\n')}` };
+  }
+  const [targets, refused] = await Promise.all([
+    mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (s.target ? Promise.resolve(s.target) : hasRef(s.args) ? Promise.resolve(undefined) : ctx.target(s.tool, s.args))),
+    // A step the API's rules make certain to fail (a change in an archived project) is not offered.
+    mapLimited(draft.steps, PLAN_CONCURRENCY, (s) => (hasRef(s.args) ? Promise.resolve(undefined) : ctx.apiRefusal(s.tool, s.args))),
+  ]);
+  const warnings = [...draft.warnings];
+  const keep = draft.steps.map((s, i) => {
+    // A delete whose target is gone since the lists were read has nothing left to do.
+    if (targets[i] && !targets[i]?.found && s.tool.endsWith('_delete')) return false;
+    const why = refused[i];
+    if (why !== undefined) warnings.push(willBeRefused(`step ${i + 1} (${s.tool} ${JSON.stringify(s.args)}) is left out of the plan: ${why}`));
+    return why === undefined;
+  });
+  // A step that takes a value from a step left out cannot run either.
+  draft.steps.forEach((s, i) => {
+    const from = refsIn(s.args).find(({ ref: r }) => keep[i] && !keep[r.from_step - 1]);
+    if (!from) return;
+    keep[i] = false;
+    warnings.push(willBeRefused(`step ${i + 1} (${s.tool}) is left out of the plan: it takes ${from.path} from step ${from.ref.from_step}, which is left out`));
+  });
   if (keep.every(Boolean)) return { draft, targets };
   const renumber = new Map<number, number>();
   draft.steps.forEach((_, i) => keep[i] && renumber.set(i + 1, renumber.size + 1));
-  const steps = draft.steps.filter((_, i) => keep[i]).map((s) => ({ ...s, ...(s.after ? { after: s.after.flatMap((n) => renumber.get(n) ?? []) } : {}) }));
-  return { draft: { ...draft, steps }, targets: targets.filter((_, i) => keep[i]) };
+  const renumbered = (v: unknown): unknown =>
+    isRef(v) ? { ...v, from_step: renumber.get(v.from_step) } : Array.isArray(v) ? v.map(renumbered) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, renumbered(x)])) : v;
+  const steps = draft.steps
+    .filter((_, i) => keep[i])
+    .map((s) => ({ ...s, args: renumbered(s.args) as Record<string, unknown>, ...(s.after ? { after: s.after.flatMap((n) => renumber.get(n) ?? []) } : {}) }));
+  return { draft: { ...draft, steps, warnings }, targets: targets.filter((_, i) => keep[i]) };
 }
 
 /** What the token is bound to: every step's tool and arguments, and every target's state. */
@@ -212,7 +248,7 @@ function shown(draft: Draft): Record<string, unknown> {
 function describeForHuman(title: string, planned: Planned): string {
   // The human approves what this text shows, so nothing in it may render deceptively.
   const lines = [`${title}: ${planned.draft.summary}`, 'Steps:'];
-  planned.draft.steps.forEach((s, i) => lines.push(`${i + 1}. ${s.tool} ${inertJson(s.args)}: ${s.effect}`));
+  planned.draft.steps.forEach((s, i) => lines.push(`${i + 1}. ${s.tool} ${inertJson(readableRefs(s.args))}: ${s.effect}`));
   if (planned.draft.warnings.length > 0) lines.push('Warnings:', ...planned.draft.warnings.map((w) => `- ${w}`));
   if (planned.draft.facts) lines.push(`Facts (data from the API): ${inertJson(isoTimes(planned.draft.facts))}`);
   lines.push('Approve the whole plan?');
@@ -241,13 +277,20 @@ async function execute(id: string, epoch: string, planned: Planned, ctx: Workflo
     await mapLimited(ready, PLAN_CONCURRENCY, async ({ s, n }) => {
       if (stopped) return;
       finished.add(n);
-      const args = resolveRefs(s.args, results);
+      const bound = resolveRefs(s.args, results);
+      if ('missing' in bound) {
+        // Nothing is sent with a value that is not there: the step fails, and the plan stops.
+        stopped = true;
+        outcome.failed.push({ step: n, tool: s.tool, args: s.args, why: `not sent: ${bound.missing}.`, may_have_happened: false });
+        return;
+      }
+      const args = bound.args;
       const target = planned.targets[n - 1];
       const run = await ctx.step(s.tool, args, { plan: id, step: n, epoch, ...(target !== undefined ? { state: stateDigest(target) as string } : {}), ...(approval ? { approval } : {}) });
       const ended = settle(run);
       if (ended.ok) {
         results.set(n, ended.data);
-        outcome.done.push({ step: n, tool: s.tool, args, ...kept(s.tool, ended.data) });
+        outcome.done.push({ step: n, tool: s.tool, args, ...(run.read ? { note: 'read; nothing changed' } : kept(s.tool, ended.data)) });
       } else {
         stopped = true;
         outcome.failed.push({ step: n, tool: s.tool, args, why: ended.why, may_have_happened: ended.mayHaveHappened });
@@ -265,7 +308,8 @@ async function execute(id: string, epoch: string, planned: Planned, ctx: Workflo
 /** How a step ended, from its result and its last audit line (the executor's own record of the outcome). */
 function settle(run: StepRun): { ok: true; data: Record<string, unknown> } | { ok: false; why: string; mayHaveHappened: boolean } {
   const data = (run.result.structuredContent ?? {}) as Record<string, unknown>;
-  if (!run.result.isError && (run.line?.outcome === 'succeeded' || run.line?.outcome === 'skipped')) return { ok: true, data };
+  // A read is never audited: its result alone says how it ended.
+  if (!run.result.isError && (run.read === true || run.line?.outcome === 'succeeded' || run.line?.outcome === 'skipped')) return { ok: true, data };
   const text = (run.result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
   return { ok: false, why: text || 'the step did not report an outcome', mayHaveHappened: run.line?.may_have_happened === true };
 }
@@ -299,25 +343,102 @@ function report(name: string, id: string, outcome: Outcome): Record<string, unkn
 // ---------------------------------------------------------------------------------------------
 // Step references
 
-export const ref = (step: number, field = 'id'): StepRef => ({ from_step: step, field });
+export const ref = (step: number, field = 'id', where?: Record<string, string>): StepRef => ({ from_step: step, ...(where ? { where } : {}), field });
 
 function isRef(value: unknown): value is StepRef {
   return typeof value === 'object' && value !== null && typeof (value as StepRef).from_step === 'number' && typeof (value as StepRef).field === 'string';
 }
 
 function hasRef(value: unknown): boolean {
-  if (isRef(value)) return true;
-  if (Array.isArray(value)) return value.some(hasRef);
-  if (typeof value === 'object' && value !== null) return Object.values(value).some(hasRef);
-  return false;
+  return refsIn(value).length > 0;
 }
 
-function resolveRefs(value: Record<string, unknown>, results: ReadonlyMap<number, Record<string, unknown>>): Record<string, unknown> {
+/** Every reference in a step's arguments, with the dotted path of the argument it fills. */
+function refsIn(value: unknown, path = ''): Array<{ path: string; ref: StepRef }> {
+  if (isRef(value)) return [{ path, ref: value }];
+  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : typeof value === 'object' && value !== null ? Object.entries(value) : [];
+  return entries.flatMap(([k, v]) => refsIn(v, path === '' ? k : `${path}.${k}`));
+}
+
+/** What a reference stands for, in words: "id from step 1 (projects_create)". */
+function describeRef(r: StepRef, steps: readonly StepDraft[]): string {
+  const tool = steps[r.from_step - 1]?.tool ?? 'unknown';
+  const which = r.where ? ` of the item with ${Object.entries(r.where).map(([k, v]) => `${k} '${v}'`).join(' and ')}` : '';
+  return `${r.field}${which} from step ${r.from_step} (${tool})`;
+}
+
+/** The preview's account of a step's values bound at run time, argument by argument. */
+function boundLater(args: Record<string, unknown>, steps: readonly StepDraft[]): { bound_later?: Record<string, string> } {
+  const refs = refsIn(args);
+  return refs.length === 0 ? {} : { bound_later: Object.fromEntries(refs.map(({ path, ref: r }) => [path, describeRef(r, steps)])) };
+}
+
+/** Arguments as a person reads them: each reference as `‹id from step 1›`. */
+function readableRefs(args: Record<string, unknown>): unknown {
   const walk = (v: unknown): unknown => {
-    if (isRef(v)) return results.get(v.from_step)?.[v.field];
+    if (isRef(v)) return `‹${v.field}${v.where ? ` where ${Object.entries(v.where).map(([k, x]) => `${k}=${x}`).join(',')}` : ''} from step ${v.from_step}›`;
     if (Array.isArray(v)) return v.map(walk);
     if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
   };
-  return walk(value) as Record<string, unknown>;
+  return walk(args);
+}
+
+/** Steps that must be done before step `index` (0-based) starts, directly or through others. */
+function prerequisites(steps: readonly StepDraft[], index: number): Set<number> {
+  const seen = new Set<number>();
+  const visit = (n: number) => {
+    for (const d of steps[n - 1]?.after ?? []) {
+      if (d >= n || seen.has(d)) continue;
+      seen.add(d);
+      visit(d);
+    }
+  };
+  visit(index + 1);
+  return seen;
+}
+
+/** Stand-in for a value bound at run time while the arguments are checked: a well-formed ID. */
+const BOUND_LATER = 'bound_at_run_time';
+
+/**
+ * Why a step cannot run as drafted: a reference to a step it does not wait for, or arguments its
+ * tool refuses (values bound later stand in as a well-formed ID).
+ */
+function stepProblems(steps: readonly StepDraft[], index: number, ctx: WorkflowContext): string[] {
+  const step = steps[index] as StepDraft;
+  const before = prerequisites(steps, index);
+  const problems = refsIn(step.args)
+    .filter(({ ref: r }) => !before.has(r.from_step))
+    .map(({ path, ref: r }) => `${path} takes a value from step ${r.from_step}, which ${r.from_step > index ? 'comes later' : 'it does not wait for'}`);
+  const stand = (v: unknown): unknown => (isRef(v) ? BOUND_LATER : Array.isArray(v) ? v.map(stand) : typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, stand(x)])) : v);
+  const invalid = ctx.invalid(step.tool, stand(step.args) as Record<string, unknown>);
+  return invalid === undefined ? problems : [...problems, invalid];
+}
+
+/** The arguments with every reference filled from the results so far, or what could not be filled. */
+function resolveRefs(value: Record<string, unknown>, results: ReadonlyMap<number, Record<string, unknown>>): { args: Record<string, unknown> } | { missing: string } {
+  let missing: string | undefined;
+  const walk = (v: unknown, path: string): unknown => {
+    if (isRef(v)) {
+      const found = pickRef(v, results.get(v.from_step));
+      if (found === undefined) missing ??= `${path} was to be ${v.field}${v.where ? ` of the item with ${JSON.stringify(v.where)}` : ''} from step ${v.from_step}'s result, which has no such value`;
+      return found;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, `${path}.${i}`));
+    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, path === '' ? k : `${path}.${k}`)]));
+    return v;
+  };
+  const args = walk(value, '') as Record<string, unknown>;
+  return missing === undefined ? { args } : { missing };
+}
+
+/** The value a reference names in a step's result: a field of the result, or of its one matching `data` item. */
+function pickRef(r: StepRef, result: Record<string, unknown> | undefined): unknown {
+  if (!result) return undefined;
+  if (!r.where) return result[r.field];
+  const items = Array.isArray(result.data) ? (result.data as Array<Record<string, unknown>>) : [];
+  const where = Object.entries(r.where);
+  const matches = items.filter((item) => where.every(([k, v]) => item[k] === v));
+  return matches.length === 1 ? matches[0]?.[r.field] : undefined;
 }

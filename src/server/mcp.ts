@@ -14,6 +14,7 @@ import type { ConfirmationObserver } from './metrics.js';
 import type { EndpointTool, Toolset } from './endpoint.js';
 import { executeEndpoint, readTarget, type ExecContext } from './executor.js';
 import { buildInstructions } from './instructions.js';
+import { certainRefusal } from './preview.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
 import { META_LISTINGS } from './meta-listing.js';
@@ -250,6 +251,7 @@ export class ToolHost implements Host {
       if (!found) throw new Error(`${tool.name} planned '${name}', which is not an endpoint tool`);
       return found;
     };
+    const refusalReads = new Map<string, Promise<unknown>>();
     const context: WorkflowContext = {
       ...ctx,
       names,
@@ -260,6 +262,12 @@ export class ToolHost implements Host {
         const target = definition(name).target;
         return target ? buildPath(target, stepArgs) : undefined;
       },
+      apiRefusal: (name, stepArgs) => certainRefusal(ctx.client, definition(name), stepArgs, ctx.signal, refusalReads),
+      invalid: (name, stepArgs) => {
+        const step = this.byName.get(name);
+        const parsed = step?.input.safeParse(withoutFixed(step, stepArgs));
+        return step && parsed && !parsed.success ? describeValidation(name, parsed.error, Object.keys(step.input.shape)) : undefined;
+      },
       step: async (name, stepArgs, step) => {
         // Checked when the plan was built, and again here: a step never relies on an earlier check alone.
         const endpoint = this.byName.get(name);
@@ -269,7 +277,7 @@ export class ToolHost implements Host {
         const audit = { record: (entry: AuditEntry) => (ctx.audit?.record(entry), (line = entry)) };
         try {
           const result = await executeEndpoint(endpoint, withoutFixed(endpoint, stepArgs), { ...ctx, audit, step });
-          return { result, line };
+          return { result, line, ...(endpoint.effect === 'read' ? { read: true as const } : {}) };
         } finally {
           names.invalidate();
         }

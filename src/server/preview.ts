@@ -1,6 +1,7 @@
 import { ApiError, buildPath, mapLimited, type AdminClient } from '../client/index.js';
 import { isoMinute } from '../time.js';
-import { activeUse, duplicate, lastOwner, type Owned, type Usable } from '../warnings/index.js';
+import { activeUse, duplicate, type Usable } from '../warnings/index.js';
+import { lastOwnerWarnings } from '../warnings/owners.js';
 import type { EffectRule, EndpointTool } from './endpoint.js';
 
 /*
@@ -13,10 +14,19 @@ import type { EffectRule, EndpointTool } from './endpoint.js';
 /** Per-item fan-out (one GET per project, say) runs this many at a time. */
 const FAN_OUT = 8;
 
-/** The reason the call is certain to fail, or undefined. */
-export async function certainRefusal(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal): Promise<string | undefined> {
+/**
+ * The reason the call is certain to fail, or undefined. `seen` shares the GETs between calls (a
+ * plan's steps in one project read the project once).
+ */
+export async function certainRefusal(client: AdminClient, endpoint: EndpointTool, fields: Record<string, unknown>, signal?: AbortSignal, seen?: Map<string, Promise<unknown>>): Promise<string | undefined> {
   for (const rule of endpoint.preview?.refuseWhen ?? []) {
-    const state = await getOrUndefined(client, buildPath(rule.get, fields), signal);
+    const path = buildPath(rule.get, fields);
+    let read = seen?.get(path);
+    if (!read) {
+      read = getOrUndefined(client, path, signal);
+      seen?.set(path, read);
+    }
+    const state = await read;
     if (state !== undefined && String(dig(state, rule.field)) === fill(rule.equals, fields)) return rule.reason;
   }
   return undefined;
@@ -105,47 +115,8 @@ export async function warnings(client: AdminClient, endpoint: EndpointTool, fiel
   for (const rule of endpoint.preview?.affects ?? []) if (!rule.kept) out.push(...activeUse((effects.raw[rule.label] ?? []).filter(keyLike), nowSeconds));
   const rule = endpoint.preview?.lastOwner;
   if (rule) {
-    const user = rule.user ? fill(rule.user, fields) : undefined;
-    const group = rule.group ? fill(rule.group, fields) : undefined;
-    const places = await ownership(client, rule.project ? fill(rule.project, fields) : undefined, user, group, signal).catch((error: unknown) => {
-      out.push(`owners unknown: whether this removes a project's last owner could not be checked (${describe(error)}).`);
-      return [];
-    });
-    out.push(...lastOwner(places, [user, group].filter((x): x is string => x !== undefined)));
-  }
-  return out;
-}
-
-/** Who owns each project the removed user or group is in (one project, or all), and the organization. */
-async function ownership(client: AdminClient, projectId: string | undefined, user: string | undefined, group: string | undefined, signal?: AbortSignal): Promise<Owned[]> {
-  const projects = projectId
-    ? [(await client.get<Record<string, unknown>>(`/organization/projects/${encodeURIComponent(projectId)}`, undefined, signal))]
-    : (await client.collect<Record<string, unknown>>({ path: '/organization/projects', query: { limit: 100 }, style: 'cursor_id', maxPages: 20, signal })).items;
-  const places = await mapLimited(
-    projects.filter((p) => p.status !== 'archived'),
-    FAN_OUT,
-    async (p): Promise<Owned | undefined> => {
-      const base = `/organization/projects/${encodeURIComponent(String(p.id))}`;
-      const [users, groups] = await Promise.all([
-        client.collect<{ id: string; role: string }>({ path: `${base}/users`, query: { limit: 100 }, style: 'cursor_id', maxPages: 20, signal }),
-        client.collect<{ group_id: string }>({ path: `${base}/groups`, query: { limit: 100 }, style: 'cursor_next', maxPages: 20, signal }),
-      ]);
-      const involved = (user && users.items.some((u) => u.id === user)) || (group && groups.items.some((g) => g.group_id === group));
-      if (!involved) return undefined;
-      const ownerGroups = await mapLimited(groups.items, FAN_OUT, async (g) => {
-        const roles = await client.collect<{ name: string }>({ path: `/projects/${encodeURIComponent(String(p.id))}/groups/${encodeURIComponent(g.group_id)}/roles`, query: { limit: 100 }, style: 'cursor_next', signal });
-        return roles.items.some((r) => /owner/i.test(r.name)) ? g.group_id : undefined;
-      });
-      return {
-        place: `project ${String(p.name)} (${String(p.id)})`,
-        owners: [...users.items.filter((u) => u.role === 'owner').map((u) => u.id), ...ownerGroups.filter((g): g is string => g !== undefined)],
-      };
-    },
-  );
-  const out = places.filter((p): p is Owned => p !== undefined);
-  if (user && !projectId) {
-    const users = await client.collect<{ id: string; role: string }>({ path: '/organization/users', query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal });
-    out.push({ place: 'the organization', owners: users.items.filter((u) => u.role === 'owner').map((u) => u.id) });
+    const scope = { user: rule.user ? fill(rule.user, fields) : undefined, group: rule.group ? fill(rule.group, fields) : undefined, project: rule.project ? fill(rule.project, fields) : undefined };
+    out.push(...(await lastOwnerWarnings(client, scope, signal)));
   }
   return out;
 }

@@ -27,6 +27,8 @@ export interface WorkflowTool {
 export interface StepRun {
   result: ToolResult;
   line?: AuditEntry;
+  /** The step only read (reads are never audited), so its result alone says how it ended. */
+  read?: true;
 }
 
 export interface WorkflowContext extends GateContext {
@@ -38,6 +40,10 @@ export interface WorkflowContext extends GateContext {
   audit?: AuditSink;
   /** Why this server and caller may not make this call, or undefined when they may: checked for every step before a plan is shown. */
   refusal(tool: string, args: Record<string, unknown>): string | undefined;
+  /** Why the tool would refuse these arguments (naming the field and the fix), or undefined: checked for every step before a plan is shown. */
+  invalid(tool: string, args: Record<string, unknown>): string | undefined;
+  /** Why the API is certain to refuse this call (an archived project), from the tool's preview rules, or undefined. */
+  apiRefusal(tool: string, args: Record<string, unknown>): Promise<string | undefined>;
   /** A step's target as its tool reads it before a change (undefined for a tool without one). */
   target(tool: string, args: Record<string, unknown>): Promise<TargetRead | undefined>;
   /** The path `target` reads, for the approval page to read again (undefined for a tool without one). */

@@ -31,13 +31,18 @@ export async function orgState(truth: Truth): Promise<OrgState> {
       .filter((p) => p.status === 'active')
       .map(async (p) => {
         const base = `/organization/projects/${p.id}`;
-        const [members, accounts, keys, limits, alerts] = await Promise.all([
+        const [members, accounts, keys, limits, alerts, projectGroups, spendLimit] = await Promise.all([
           truth.list(`${base}/users`),
           truth.list(`${base}/service_accounts`),
           truth.list(`${base}/api_keys`, { owner_project_access: 'any' }),
           truth.list(`${base}/rate_limits`),
           truth.list(`${base}/spend_alerts`),
+          truth.list(`${base}/groups`),
+          truth.get(`${base}/spend_limit`),
         ]);
+        put(`project_group:${p.id}`, projectGroups, (g) => String(g.group_id));
+        if (spendLimit.status === 200) out.set(`spend_limit:${p.id}`, JSON.stringify(spendLimit.body));
+        else if (spendLimit.status !== 404) throw new Error(`GET ${base}/spend_limit answered ${spendLimit.status}`);
         put(`project_user:${p.id}`, members);
         put(`service_account:${p.id}`, accounts);
         put(`api_key:${p.id}`, keys);

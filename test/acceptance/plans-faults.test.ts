@@ -110,6 +110,68 @@ describe('with --fault-rate 0.3, every step reports what happened', () => {
     sandbox.setFaultRate(0);
     for (const u of users) expect((await truth.get(`/organization/users/${u.id}`)).status).toBe(404);
   });
+  it('onboarding with members, a group, limits and an alert: reported outcomes match the sandbox, and calling again finishes', async () => {
+    const users = (await truth.users()).slice(6, 8) as Array<{ id: string; email: string }>;
+    const group = (await truth.list<{ id: string; name: string }>('/organization/groups'))[1] as { id: string; name: string };
+    const name = 'Faulty Onboarding';
+    const args = { name, members: users.map((u) => u.email), groups: { [group.id]: 'member' }, spend_limit: 900, spend_alert: { threshold_usd: 300, recipients: ['ops@example.com'] } };
+    const projectOf = async () => (await truth.list<{ id: string; name: string; status: string }>('/organization/projects')).filter((p) => p.name === name && p.status === 'active');
+    /** Whether a step's change is in the sandbox now (undefined: a read, or nothing to look at). */
+    const present = async (step: { tool: string; args: Data }, projectId: string | undefined): Promise<boolean | undefined> => {
+      const a = step.args;
+      const pid = typeof a.project_id === 'string' ? a.project_id : projectId;
+      if (step.tool === 'projects_create') return (await projectOf()).length > 0;
+      if (!pid) return false;
+      const base = `/organization/projects/${pid}`;
+      if (step.tool === 'projects_users_create') return (await truth.get(`${base}/users/${a.user_id}`)).status === 200;
+      if (step.tool === 'projects_groups_create') return (await truth.get(`${base}/groups/${a.group_id}`)).status === 200;
+      if (step.tool === 'projects_spend_limit_update') return (await truth.get<Data>(`${base}/spend_limit`)).body.threshold_amount === a.threshold_amount;
+      if (step.tool === 'projects_spend_alerts_create') return (await truth.list<Data>(`${base}/spend_alerts`)).some((x) => x.threshold_amount === a.threshold_amount);
+      return undefined;
+    };
+    const tally = { steps: 0, done: 0, failed: 0, uncertain: 0, not_started: 0, mismatched: 0, rounds: 0 };
+    let finished = false;
+    for (let round = 0; round < 12 && !finished; round++) {
+      tally.rounds += 1;
+      const existing = (await projectOf()).length > 0 ? { existing: 'use' } : {};
+      sandbox.setFaultRate(0.3);
+      const preview = (await mcp.callTool({ name: 'onboard_project', arguments: { ...args, ...existing } })) as CallToolResult;
+      const plan = preview.structuredContent as Data | undefined;
+      if (preview.isError || !plan) {
+        sandbox.setFaultRate(0);
+        continue;
+      }
+      if (plan.status === 'nothing_to_do') break;
+      const run = (await mcp.callTool({ name: 'onboard_project', arguments: { ...args, ...existing, confirm: plan.confirmation_token } })) as CallToolResult;
+      sandbox.setFaultRate(0);
+      if (run.isError) continue;
+      const result = run.structuredContent as Data;
+      const projectId = (await projectOf())[0]?.id;
+      const check = async (step: { tool: string; args: Data }, expected: boolean) => {
+        const now = await present(step, projectId);
+        if (now !== undefined && now !== expected) tally.mismatched += 1;
+      };
+      for (const step of result.done ?? []) (tally.steps += 1), (tally.done += 1), await check(step, true);
+      for (const step of result.failed ?? []) {
+        tally.steps += 1;
+        if (step.may_have_happened) tally.uncertain += 1;
+        else (tally.failed += 1), await check(step, false);
+      }
+      for (const step of result.not_started ?? []) (tally.steps += 1), (tally.not_started += 1), await check(step, false);
+      finished = result.status === 'done';
+    }
+    console.log(`fault drill, onboarding (30%): ${JSON.stringify(tally)}`);
+    expect(tally.mismatched).toBe(0);
+    sandbox.setFaultRate(0);
+    // One project, with everything asked for, whatever the faults did on the way.
+    const [project, ...others] = await projectOf();
+    expect(others).toEqual([]);
+    const base = `/organization/projects/${project?.id}`;
+    for (const u of users) expect((await truth.get(`${base}/users/${u.id}`)).status).toBe(200);
+    expect((await truth.get(`${base}/groups/${group.id}`)).status).toBe(200);
+    expect((await truth.get<Data>(`${base}/spend_limit`)).body.threshold_amount).toBe(90_000);
+    expect((await truth.list<Data>(`${base}/spend_alerts`)).filter((x) => x.threshold_amount === 30_000)).toHaveLength(1);
+  });
 });
 
 describe('a server killed in the middle of a plan', () => {

@@ -148,6 +148,29 @@ describe.each([1, 2])('seed %i', (seed) => {
     };
   });
 
+  job('onboard a team with a group and a spend limit', async (ask, before) => {
+    const groups = await truth.list<{ id: string; name: string }>('/organization/groups');
+    const group = groups[0] as { id: string; name: string };
+    const name = `Orion Onboarding ${seed}`;
+    const { plan, result } = await previewAndConfirm(ask, 'onboard_project', { name, groups: { [group.name]: 'viewer' }, spend_limit: 1500 });
+    // The new project's ID and its role's ID are bound at run time, and the preview says so.
+    const grant = plan.steps.find((s: Data) => s.tool === 'projects_groups_create');
+    expect(grant.args.role).toEqual({ from_step: 2, where: { name: 'viewer' }, field: 'id' });
+    expect(grant.bound_later).toEqual({ project_id: 'id from step 1 (projects_create)', role: "id of the item with name 'viewer' from step 2 (projects_roles_list)" });
+    const projectId = result.done.find((d: Data) => d.tool === 'projects_create').result.id as string;
+    const done = result.done.find((d: Data) => d.tool === 'projects_groups_create');
+    expect(done.args.project_id).toBe(projectId);
+    return (after) => {
+      const changes = diff(before, after);
+      expect(changes.removed).toEqual([]);
+      expect(changes.changed).toEqual([]);
+      expect(changes.added.filter((k) => k.startsWith('project:'))).toEqual([`project:${projectId}`]);
+      expect(changes.added.filter((k) => k.startsWith('project_group:'))).toEqual([`project_group:${projectId}:${group.id}`]);
+      expect(JSON.parse(after.get(`spend_limit:${projectId}`) as string).threshold_amount).toBe(150_000);
+      expect(changes.added.every((k) => k.includes(projectId))).toBe(true);
+    };
+  });
+
   job("rotate a service account's key", async (ask, before) => {
     const projects = new Map((await truth.projects()).map((p) => [p.id, p]));
     const key = (await truth.keys()).find((k) => k.owner.type === 'service_account' && projects.get(k.project.id)?.status === 'active') as RawKey & { project: { id: string } };

@@ -157,3 +157,42 @@ describe('plans under the policy of single calls', () => {
     expect(plan.warnings[0]).toMatch(/duplicate name/);
   });
 });
+
+describe("offboard_user's last-owner warning is the single tools' warning", () => {
+  it('counts owner groups, as users_delete does, and names the projects left without an owner', async () => {
+    const h = host();
+    const people = [...sandbox.state.users.values()].filter((u) => u.role === 'reader');
+    const [person, other] = people as unknown as [{ id: string; email: string }, { id: string }];
+    const ownerRole = [...sandbox.state.roles.values()].find((r) => r.resource_type === 'api.project' && r.predefined_role && r.name === 'owner') as { id: string };
+    const group = [...sandbox.state.groups.values()].find((g) => !g.is_scim_managed && !sandbox.state.groupUsers.get(g.id)?.has(person.id)) as { id: string };
+    // Owned by the person alone, and owned by the person and an owner group.
+    const alone = data(await h.call('projects_create', { name: 'Owned Alone' }));
+    const shared = data(await h.call('projects_create', { name: 'Owned With Group' }));
+    for (const p of [alone, shared]) data(await h.call('projects_users_create', { project_id: p.id, user_id: person.id, role: 'owner' }));
+    data(await h.call('projects_users_create', { project_id: shared.id, user_id: other.id, role: 'member' }));
+    data(await h.call('projects_groups_create', { project_id: shared.id, group_id: group.id, role: ownerRole.id }));
+
+    const plan = data(await h.call('offboard_user', { user: person.email }));
+    const single = data(await h.call('users_delete', { user_id: person.id }));
+    const lastOwner = (warnings: string[] = []) => warnings.filter((w) => /last owner/.test(w)).sort();
+    expect(lastOwner(plan.warnings).some((w) => w.includes(alone.id))).toBe(true);
+    expect(lastOwner(plan.warnings).some((w) => w.includes(shared.id))).toBe(false);
+    expect(lastOwner(plan.warnings)).toEqual(lastOwner(single.warnings));
+  });
+});
+
+describe('a step the API will refuse', () => {
+  it('is left out of the plan with the reason, not offered for confirmation', async () => {
+    let found: { projectId: string; id: string } | undefined;
+    for (const [projectId, keys] of sandbox.state.projectApiKeys) {
+      if (sandbox.state.projects.get(projectId)?.status !== 'archived') continue;
+      const key = [...keys.values()][0];
+      if (key) found = { projectId, id: key.id };
+    }
+    if (!found) throw new Error('no key in an archived project');
+    const answer = data(await host().call('revoke_key', { key: found.id }));
+    expect(answer.status).toBe('nothing_to_do');
+    expect(answer.warnings.join('\n')).toMatch(/will be refused: step 1 \(projects_api_keys_delete .*\) is left out of the plan: the project is archived/);
+    expect(answer.confirmation_token).toBeUndefined();
+  });
+});

@@ -30,9 +30,10 @@ const BUDGET = {
   /**
    * `--toolsets all`: name, description and input schema, as hosts hand them to the model. P2 asks
    * 15,000 and is not met: 15,375 (16,005 before time fields listed as one type and descriptions that
-   * restate the name were dropped); held here until cut (docs/BENCHMARKS.md, P2).
+   * restate the name were dropped), about 15,398 with onboard_project's groups and spend_limit; held
+   * here until cut (docs/BENCHMARKS.md, P2).
    */
-  model: 15_380,
+  model: 15_400,
   /**
    * P2 asks 2,500 and is not met: 3,119 (3,101, of which 1,950 are the six reports' output schemas,
    * plus 18 for spend_anomalies' view `_meta.ui`); held here until cut.
