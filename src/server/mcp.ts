@@ -220,8 +220,7 @@ export class ToolHost implements Host {
     const opts = { sandbox: this.deps.sandbox };
     const parsed = tool.input.safeParse(args ?? {});
     if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
-    const shared = session.client ? new NameDirectory(ctx.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
-    const names = isRecord(parsed.data) && parsed.data.fresh === true ? shared.fresh() : shared;
+    const names = session.client ? new NameDirectory(ctx.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
     // Targets are read from the definitions, so a draft can read one even where its step will be refused.
     const definition = (name: string) => {
       const found = endpointTools.find((t) => t.name === name);
