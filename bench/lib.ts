@@ -150,10 +150,10 @@ export interface StdioSession {
 }
 
 /** Spawns `node <script> <args>` and connects the MCP SDK Client over stdio (initialize included). */
-export async function connectStdio(script: string, args: string[], env: Record<string, string> = {}): Promise<StdioSession> {
+export async function connectStdio(script: string, args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<StdioSession> {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [script, ...args],
+    args: [...nodeArgs, script, ...args],
     env: { PATH: process.env.PATH ?? '', ...env },
     stderr: 'pipe',
   });

@@ -10,7 +10,11 @@ import { BENCH_KEY, CLI, connectStdio, ms, resultText, table, type StdioSession 
  * its upstream requests counted, and any 429 noted. A call answering `partial` is repeated, as the
  * answer says, until it is complete; each repeat is a row.
  *
- *   node dist/bench/p12-scale.js [--sizes small,large,huge] [--cli dist/cli.js] [--timeout-s 120] [--rate-limit 600]
+ * `--calls review` starts with the organization review on a cold server (the first question an
+ * admin asks), `--calls offboard` previews offboard_user for the user in the most projects;
+ * `--cpu-prof DIR` writes the server's CPU profile there.
+ *
+ *   node dist/bench/p12-scale.js [--sizes small,large,huge] [--calls find,review,offboard] [--cli [LABEL=]dist/cli.js,…] [--repeats 40] [--timeout-s 120] [--rate-limit 600] [--cpu-prof DIR]
  */
 
 interface Row {
@@ -22,6 +26,8 @@ interface Row {
   floorMs: number;
   outcome: string;
   rssMiB: number;
+  /** When the organization's user list (a walk of one page after another) had its last page read, from the call's first request. */
+  usersDoneMs: number | null;
 }
 
 let RPM = 600;
@@ -53,6 +59,8 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
   }
   const elapsed = performance.now() - started;
   const made = sandbox.requests.slice(from);
+  const userPages = made.filter((r) => r.path === '/organization/users');
+  const usersDoneMs = userPages.length > 1 ? (userPages.at(-1) as (typeof made)[number]).receivedAt - (made[0] as (typeof made)[number]).receivedAt : null;
   const row = {
     size,
     call,
@@ -62,6 +70,7 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
     floorMs: floorMs(made.length - made.filter((r) => r.rateLimited).length),
     outcome,
     rssMiB: rssMiB(session.transport.pid),
+    usersDoneMs,
     partial,
   };
   // Each row as it is measured, so a long run at huge shows where it is.
@@ -69,27 +78,52 @@ async function measure(size: string, session: StdioSession, sandbox: Sandbox, ca
   return row;
 }
 
-export async function p12(sizes: string[], cli = CLI, timeoutMs = 120_000): Promise<Row[]> {
+export type Call = 'find' | 'review' | 'offboard';
+
+export interface P12Options {
+  /** Servers to measure, each against its own sandbox of the same seed, one after the other per size. */
+  clis?: Array<{ label: string; path: string }>;
+  timeoutMs?: number;
+  calls?: Call[];
+  /** Calls of one question repeated while they answer partial. */
+  repeats?: number;
+  cpuProf?: string;
+}
+
+export async function p12(sizes: string[], options: P12Options = {}): Promise<Row[]> {
+  const { clis = [{ label: '', path: CLI }], timeoutMs = 120_000, calls = ['find', 'review'], repeats = 40, cpuProf } = options;
   const rows: Row[] = [];
-  for (const size of sizes) {
+  for (const sized of sizes) for (const { label, path: cli } of clis) {
+    const size = sized;
+    const shown = label ? `${sized}, ${label}` : sized;
     const sandbox = await startSandbox({ size, latencyMs: LATENCY, rateLimitRpm: RPM > 0 ? RPM : undefined, seed: 1 });
-    const session = await connectStdio(cli, [], { OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' });
+    const traveller = calls.includes('offboard') ? joinProjects(sandbox, 50) : undefined;
+    const nodeArgs = cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${cpuProf}`] : [];
+    const session = await connectStdio(cli, [], { OPENAI_BASE_URL: sandbox.url, OPENAI_ADMIN_KEY: BENCH_KEY, OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' }, nodeArgs);
+    const untilComplete = async (what: string, name: string, callArgs: Record<string, unknown>) => {
+      for (let i = 1; i <= repeats; i++) {
+        const row = await measure(shown, session, sandbox, `${what} #${i}`, name, callArgs, timeoutMs);
+        rows.push(row);
+        if (!row.partial) break;
+      }
+    };
     try {
-      rows.push({ ...(await measure(size, session, sandbox, 'idle server', 'find', { query: 'no-such-name', kinds: ['invite'] }, timeoutMs)), call: 'idle (find, invites only)' });
-      // Cold: the first find fills the directory (repeated while it answers partial).
-      for (let i = 1; i <= 40; i++) {
-        const row = await measure(size, session, sandbox, `find "ci-deploy" cold #${i}`, 'find', { query: 'ci-deploy' }, timeoutMs);
-        rows.push(row);
-        if (!row.partial) break;
+      rows.push({ ...(await measure(shown, session, sandbox, 'idle server', 'find', { query: 'no-such-name', kinds: ['invite'] }, timeoutMs)), call: 'idle (find, invites only)' });
+      for (const call of calls) {
+        if (call === 'find') {
+          // Cold: the first find fills the directory (repeated while it answers partial).
+          await untilComplete('find "ci-deploy" cold', 'find', { query: 'ci-deploy' });
+          rows.push(await measure(shown, session, sandbox, 'find "ci-deploy" warm', 'find', { query: 'ci-deploy' }, timeoutMs));
+          rows.push(await measure(shown, session, sandbox, 'find "Atlas" warm', 'find', { query: 'Atlas' }, timeoutMs));
+        } else if (call === 'review') {
+          await untilComplete('access_review {} first page', 'access_review', {});
+          rows.push(await measure(shown, session, sandbox, 'access_review {} first page, warm', 'access_review', {}, timeoutMs));
+        } else if (traveller) {
+          // The preview only: nothing is confirmed, so the organization stays as it was.
+          rows.push(await measure(shown, session, sandbox, `offboard_user preview (${traveller.projects} projects, ${traveller.groups} groups)`, 'offboard_user', { user: traveller.email }, timeoutMs));
+          rows.push(await measure(shown, session, sandbox, 'offboard_user preview, again', 'offboard_user', { user: traveller.email }, timeoutMs));
+        }
       }
-      rows.push(await measure(size, session, sandbox, 'find "ci-deploy" warm', 'find', { query: 'ci-deploy' }, timeoutMs));
-      rows.push(await measure(size, session, sandbox, 'find "Atlas" warm', 'find', { query: 'Atlas' }, timeoutMs));
-      for (let i = 1; i <= 40; i++) {
-        const row = await measure(size, session, sandbox, `access_review {} first page #${i}`, 'access_review', {}, timeoutMs);
-        rows.push(row);
-        if (!row.partial) break;
-      }
-      rows.push(await measure(size, session, sandbox, 'access_review {} first page, warm', 'access_review', {}, timeoutMs));
     } finally {
       await session.close();
       await sandbox.close();
@@ -98,10 +132,32 @@ export async function p12(sizes: string[], cli = CLI, timeoutMs = 120_000): Prom
   return rows;
 }
 
+/**
+ * Puts one user (the first one added after the small organization's) into `n` active projects and
+ * three groups, so the offboard preview has a person of the issue's shape to plan for.
+ */
+function joinProjects(sandbox: Sandbox, n: number): { email: string; projects: number; groups: number } {
+  const state = sandbox.state;
+  const user = [...state.users.values()][30];
+  if (!user) throw new Error('the sandbox has too few users for the offboard measure');
+  const active = [...state.projects.values()].filter((p) => p.status === 'active');
+  const step = Math.max(1, Math.floor(active.length / n));
+  let projects = 0;
+  for (let i = 0; i < active.length && projects < n; i += step) {
+    const project = active[i] as (typeof active)[number];
+    const members = state.scoped(state.projectUsers, project.id);
+    if (!members.has(user.id)) members.set(user.id, { user_id: user.id, role: 'member', added_at: Math.max(project.created_at, user.added_at) });
+    projects += 1;
+  }
+  const groups = [...state.groups.values()].slice(-3);
+  for (const group of groups) state.scoped(state.groupUsers, group.id).set(user.id, state.anchor - 86_400);
+  return { email: user.email, projects: [...state.projectUsers.values()].filter((m) => m.has(user.id)).length, groups: [...state.groupUsers.values()].filter((m) => m.has(user.id)).length };
+}
+
 export function render(rows: Row[]): string {
   return table(
-    ['size', 'call', 'upstream requests', '429s', 'wall time', 'rate-limit floor', 'time / floor', 'server RSS', 'outcome'],
-    rows.map((r) => [r.size, r.call, r.requests, r.limited, ms(r.ms), ms(r.floorMs), r.requests > 10 ? `${(r.ms / r.floorMs).toFixed(2)}×` : '–', `${r.rssMiB.toFixed(0)} MiB`, r.outcome]),
+    ['size', 'call', 'upstream requests', '429s', 'wall time', 'rate-limit floor', 'time / floor', 'user list read by', 'server RSS', 'outcome'],
+    rows.map((r) => [r.size, r.call, r.requests, r.limited, ms(r.ms), ms(r.floorMs), r.requests > 10 ? `${(r.ms / r.floorMs).toFixed(2)}×` : '–', r.usersDoneMs === null ? '–' : ms(r.usersDoneMs), `${r.rssMiB.toFixed(0)} MiB`, r.outcome]),
   );
 }
 
@@ -113,7 +169,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const sizes = (arg('sizes') ?? 'small,large,huge').split(',');
   // `--rate-limit 0` counts the requests a call makes with no limit in the way.
   RPM = Number(arg('rate-limit') ?? 600);
-  const rows = await p12(sizes, arg('cli') ?? CLI, Number(arg('timeout-s') ?? 120) * 1000);
+  const calls = (arg('calls') ?? 'find,review').split(',') as Call[];
+  // `--cli before=OLD/dist/cli.js,after=dist/cli.js` measures both, side by side, in one run.
+  const clis = (arg('cli') ?? CLI).split(',').map((entry) => {
+    const at = entry.indexOf('=');
+    return at > 0 ? { label: entry.slice(0, at), path: entry.slice(at + 1) } : { label: '', path: entry };
+  });
+  const rows = await p12(sizes, { clis, timeoutMs: Number(arg('timeout-s') ?? 120) * 1000, calls, repeats: Number(arg('repeats') ?? 40), cpuProf: arg('cpu-prof') });
   process.stdout.write(`${render(rows)}\n`);
   process.exit(0);
 }

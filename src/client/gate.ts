@@ -9,7 +9,11 @@ import { createHash } from 'node:crypto';
  *   below the limit instead of discovering it;
  * - a concurrency window that halves on a 429 and grows back by one per window of successes (AIMD);
  * - after a 429, nobody sends until its Retry-After has passed: the retry and every other request
- *   of that key wait for it, rather than each meeting its own 429.
+ *   of that key wait for it, rather than each meeting its own 429;
+ * - the next page of a page walk goes before the requests queued behind it. A walk has one request
+ *   out at a time: queued behind a fan-out, each of its pages would wait for the whole queue, so a
+ *   200-page user list finished last, alone, one round trip per page, with the rate left unused
+ *   (the first find at 2,000 projects took 1.30× the rate-limit floor of its requests).
  * Clients made per request for the same key (`--key-from-header`) share the gate.
  */
 
@@ -31,10 +35,16 @@ export interface GateStats {
 
 export class Aborted extends Error {}
 
+interface Waiter {
+  resolve: () => void;
+}
+
 export class RequestGate {
   private window: number;
   private active = 0;
-  private readonly queue: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
+  private readonly queue: Waiter[] = [];
+  /** Next pages of page walks, served before `queue`. */
+  private readonly pages: Waiter[] = [];
   private pausedUntil = 0;
   private perMs: number | null = null;
   private capacity = 1;
@@ -51,30 +61,38 @@ export class RequestGate {
     this.stats = { waited: 0, limited: 0, concurrency: this.window, announcedRpm: null };
   }
 
-  /** Resolves when this request may be sent; rejects with `Aborted` if the signal fires first. */
-  acquire(signal?: AbortSignal): Promise<void> {
-    if (this.queue.length === 0 && this.ready()) {
+  /**
+   * Resolves when this request may be sent; rejects with `Aborted` if the signal fires first.
+   * `nextPage`: the request continues a page walk, and goes before the others waiting.
+   */
+  acquire(signal?: AbortSignal, nextPage = false): Promise<void> {
+    const lane = nextPage ? this.pages : this.queue;
+    if (this.pages.length === 0 && (nextPage || this.queue.length === 0) && this.ready()) {
       this.take();
       return Promise.resolve();
     }
     this.stats.waited += 1;
     return new Promise<void>((resolve, reject) => {
-      const entry = {
+      const entry: Waiter = {
         resolve: () => {
           signal?.removeEventListener('abort', onAbort);
           resolve();
         },
-        reject,
       };
       const onAbort = () => {
-        const at = this.queue.indexOf(entry);
-        if (at >= 0) this.queue.splice(at, 1);
+        const at = lane.indexOf(entry);
+        if (at >= 0) lane.splice(at, 1);
         reject(new Aborted('cancelled while waiting for the rate limit'));
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(entry);
+      lane.push(entry);
       this.pump();
     });
+  }
+
+  /** Requests waiting for the gate. */
+  get waiting(): number {
+    return this.pages.length + this.queue.length;
   }
 
   /**
@@ -121,11 +139,11 @@ export class RequestGate {
   }
 
   private pump(): void {
-    while (this.queue.length > 0 && this.ready()) {
+    while (this.waiting > 0 && this.ready()) {
       this.take();
-      (this.queue.shift() as { resolve: () => void }).resolve();
+      ((this.pages.length > 0 ? this.pages : this.queue).shift() as Waiter).resolve();
     }
-    if (this.queue.length === 0 || this.timer || this.active >= Math.floor(this.window)) return;
+    if (this.waiting === 0 || this.timer || this.active >= Math.floor(this.window)) return;
     // Waiting for time (a Retry-After, or the next token), not for a slot: wake when it has passed.
     const now = this.now();
     const untilToken = this.perMs !== null && this.tokens < 1 ? (1 - this.tokens) / this.perMs : 0;

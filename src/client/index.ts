@@ -83,6 +83,8 @@ export interface RequestOptions {
    */
   safe?: boolean;
   signal?: AbortSignal;
+  /** A page walk's next page: it passes the rate-limit gate before requests queued after it (gate.ts). */
+  nextPage?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -150,8 +152,9 @@ export class AdminClient {
     return (this.maxRetries + 1) * this.timeoutMs + this.maxRetries * Math.max(this.backoff.maxMs, this.backoff.maxRetryAfterMs);
   }
 
-  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T> {
-    return this.request<T>({ method: 'GET', path, query, signal });
+  /** `nextPage`: this GET continues a page walk (see RequestOptions). */
+  get<T>(path: string, query?: Query, signal?: AbortSignal, nextPage?: boolean): Promise<T> {
+    return this.request<T>({ method: 'GET', path, query, signal, nextPage });
   }
 
   post<T>(path: string, body?: unknown, options: { idempotent?: boolean; signal?: AbortSignal } = {}): Promise<T> {
@@ -191,13 +194,25 @@ export class AdminClient {
       let responseHeaders: Record<string, string | string[] | undefined>;
       let text: string;
       try {
-        await this.gate.acquire(options.signal);
+        await this.gate.acquire(options.signal, options.nextPage === true);
       } catch (error) {
         if (error instanceof Aborted) throw new CancelledError(method, path, reached);
         throw error;
       }
+      let pool: Pool;
       try {
-        const pool = await this.pool.get();
+        pool = await this.pool.get();
+      } catch (error) {
+        this.gate.release(null, null, null);
+        throw error;
+      }
+      // A waiter the gate let through in the same tick as its caller cancelled (or cancelled while
+      // the pool was being made) has sent nothing yet: give the slot back and say so.
+      if (options.signal?.aborted) {
+        this.gate.release(null, null, null);
+        throw new CancelledError(method, path, reached);
+      }
+      try {
         // The deadline is undici's headers timer plus one plain timer while the body is read (readBody),
         // and the caller's signal goes to undici as it is. A signal of our own per attempt (AbortController, or AbortSignal.timeout + any as before) costs
         // a Node AbortSignal per request, and those are promoted to V8's old generation: under steady

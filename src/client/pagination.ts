@@ -33,7 +33,7 @@ interface Page<T> {
 }
 
 interface Getter {
-  get<T>(path: string, query?: Query, signal?: AbortSignal): Promise<T>;
+  get<T>(path: string, query?: Query, signal?: AbortSignal, nextPage?: boolean): Promise<T>;
 }
 
 const DEFAULT_MAX_PAGES = 100;
@@ -53,7 +53,7 @@ export async function collectPages<T>(client: Getter, request: PageRequest): Pro
   let pages = 0;
 
   for (;;) {
-    const page = await client.get<Page<T>>(request.path, { ...request.query, [cursorParam]: cursor }, request.signal);
+    const page = await client.get<Page<T>>(request.path, { ...request.query, [cursorParam]: cursor }, request.signal, pages > 0);
     pages += 1;
     const data = page.data ?? [];
     const next = nextCursor(page, request.style, data);
@@ -87,7 +87,7 @@ export async function* paginate<T>(client: Getter, request: PageRequest): AsyncG
   let cursor = request.query?.[cursorParam] as string | undefined;
   let count = 0;
   for (let pages = 1; ; pages++) {
-    const page = await client.get<Page<T>>(request.path, { ...request.query, [cursorParam]: cursor }, request.signal);
+    const page = await client.get<Page<T>>(request.path, { ...request.query, [cursorParam]: cursor }, request.signal, pages > 1);
     const data = page.data ?? [];
     for (const item of data) {
       if (count >= maxItems) return;

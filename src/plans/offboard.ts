@@ -32,10 +32,22 @@ export const offboardUser = workflow({
       args.keep_keys ? Promise.resolve([]) : ctx.names.adminKeys(ctx.signal),
     ]);
     const active = projects.filter((p) => p.status === 'active');
-    // Archived projects refuse every change and list no users: their memberships go with the organization membership.
+    // Archived projects refuse every change and list no users: their memberships go with the
+    // organization membership. Which projects and groups hold the user comes from the directory's
+    // member lists (read once, kept and dropped like its other lists), so a warm preview reads the
+    // targets of their memberships only, not one per project and group of the organization.
+    const [members, groupMembers] = await Promise.all([ctx.names.members(ctx.signal, { projects: active }), ctx.names.groupMembers(ctx.signal, groups)]);
     const [memberships, groupMemberships] = await Promise.all([
-      mapLimited(active, FAN_OUT, async (p) => ({ project: p, target: await ctx.target('projects_users_delete', { project_id: p.id, user_id: user.id }) })),
-      mapLimited(groups, FAN_OUT, async (g) => ({ group: g, target: await ctx.target('groups_users_delete', { group_id: g.id, user_id: user.id }) })),
+      mapLimited(
+        active.filter((p) => members.get(p.id)?.some((m) => m.id === user.id)),
+        FAN_OUT,
+        async (p) => ({ project: p, target: await ctx.target('projects_users_delete', { project_id: p.id, user_id: user.id }) }),
+      ),
+      mapLimited(
+        groups.filter((g) => groupMembers.get(g.id)?.includes(user.id)),
+        FAN_OUT,
+        async (g) => ({ group: g, target: await ctx.target('groups_users_delete', { group_id: g.id, user_id: user.id }) }),
+      ),
     ]);
     const warnings: string[] = [];
     // Keys first: a key's record shows whether its owner still has project access, so removing a

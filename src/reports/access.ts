@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ApiError, mapLimited, type AdminClient } from '../client/index.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './directory.js';
 import { FAN_OUT, type KeyRef, type ProjectRef, type UserRef } from './names.js';
-import { isoDate, partialRead, partialReadShape, report, ReportError, type ReportContext } from './report.js';
+import { FRESH, isoDate, partialRead, partialReadShape, report, ReportError, type ReportContext } from './report.js';
 
 /*
  * access_review, three ways:
@@ -54,15 +54,16 @@ export const accessReview = report({
   name: 'access_review',
   title: 'Access review',
   description:
-    "Who can reach what, with stale and orphaned keys flagged: the whole organization, one project, or one user's access and keys.",
+    'Who can reach what, stale and orphaned keys flagged: the organization, a project, or a user and their keys.',
   input: {
     project: z.string().min(1).optional().describe('ID or name'),
     user: z.string().min(1).optional().describe('Email, name or ID'),
     stale_days: z.number().int().min(1).max(3650).optional().describe('Default 90'),
     expand_groups: z.boolean().optional().describe('List group members'),
     group_keys_by: z.literal('owner').optional(),
-    max_items: z.number().int().min(1).max(500).optional().describe('Org review keys, default 12'),
+    max_items: z.number().int().min(1).max(500).optional().describe('Default 12'),
     cursor: z.string().optional().describe('next_cursor'),
+    fresh: FRESH,
   },
   output: z.object({
     summary: z.string(),
@@ -320,7 +321,7 @@ async function reviewOrganization(staleDays: number, expandGroups: boolean, maxI
   // Who owns each project, kept in the directory like its lists: a second review reads none of it again.
   const keysByProject = new Map<string, KeyRef[]>();
   for (const k of keys) keysByProject.set(k.project.id, [...(keysByProject.get(k.project.id) ?? []), k]);
-  const ownership = await ctx.names.directory.perProjectValues<Ownership>('ownership', projects, (p) => readOwnership(p, keysByProject.get(p.id) ?? [], ctx), { signal: ctx.signal, budget, progress: ctx.progress, cost: 2 });
+  const ownership = await ctx.names.perProjectValues<Ownership>('ownership', projects, (p) => readOwnership(p, keysByProject.get(p.id) ?? [], ctx), { signal: ctx.signal, budget, progress: ctx.progress, cost: 2 });
   const memberCache = new Map<string, Promise<string[]>>();
   const membersOf = (groupId: string) => {
     let found = memberCache.get(groupId);
@@ -441,7 +442,9 @@ interface Ownership {
 async function readOwnership(project: ProjectRef, keys: KeyRef[], ctx: ReportContext): Promise<Ownership> {
   const base = `/organization/projects/${encodeURIComponent(project.id)}`;
   const all = <T>(path: string, style: 'cursor_id' | 'cursor_next') => section(() => ctx.client.collect<T>({ path, query: { limit: 100 }, style, maxPages: 100, signal: ctx.signal }));
-  const [listed, groups] = await Promise.all([all<ProjectUser>(`${base}/users`, 'cursor_id'), all<ProjectGroup>(`${base}/groups`, 'cursor_next')]);
+  // An active project's members come through the directory, where offboard_user finds them again.
+  const members = project.status === 'archived' ? all<ProjectUser>(`${base}/users`, 'cursor_id') : ctx.names.members(ctx.signal, { projects: [project] }).then((m): Section<ProjectUser> => ({ items: m.get(project.id) ?? [] }));
+  const [listed, groups] = await Promise.all([members, all<ProjectGroup>(`${base}/groups`, 'cursor_next')]);
   if (!groups.items) return { direct: [], groups: [], unknown: groups.error ?? 'the groups could not be read' };
   const withRoles = await mapLimited(groups.items, FAN_OUT, async (g) => ({
     id: g.group_id,

@@ -4,7 +4,7 @@ import { describeActor, targetOf, type AuditEvent } from './audit.js';
 import { detect, drivers, METHOD, HISTORY_DAYS, type Driver, type Finding } from './baseline.js';
 import type { KeyRef } from './names.js';
 import { periodName, resolvePeriod } from './periods.js';
-import { cents, isoDate, isoMinute, report, ReportError } from './report.js';
+import { cents, FRESH, isoDate, isoMinute, report, ReportError } from './report.js';
 
 /*
  * spend_anomalies: "why did spend jump on Tuesday?" Each group's days (a project, key, line item or
@@ -57,6 +57,7 @@ export const spendAnomalies = report({
     by: z.enum(BY).optional().describe('Default project'),
     metric: z.enum(['usd', 'tokens', 'requests']).optional().describe('Default usd'),
     min_usd: z.number().min(0).optional().describe(`Default ${DEFAULT_MIN_USD}`),
+    fresh: FRESH,
   },
   output: z.object({
     /** The whole days judged (UTC), first to last, and the named period. */

@@ -3,7 +3,7 @@ import type { Query } from '../client/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { matchesRedacted, pickOrNone } from './names.js';
 import { describePeriod, periodShape, named, periodFields, resolvePeriod } from './periods.js';
-import { isoMinute, report, ReportError, type ReportContext } from './report.js';
+import { FRESH, isoMinute, report, ReportError, type ReportContext } from './report.js';
 
 /*
  * audit_search: the audit log filtered by actor (a user by email, name or ID, or an API key by
@@ -40,6 +40,7 @@ export const auditSearch = report({
     limit: z.number().int().min(1).max(100).optional().describe('Events, default 20'),
     after: z.string().optional().describe('Cursor from the previous result'),
     count_by: z.enum(['actor', 'type']).optional().describe('Tally, most first'),
+    fresh: FRESH,
   },
   output: z.object({
     period: periodShape,

@@ -13,7 +13,8 @@ import { ApiError, buildPath, mapLimited, type AdminClient, type WindowProgress 
  *   reads the audit log since the last sync and re-reads only what those events touched (a project's
  *   keys, one user, the groups...), and reads new items of the top-level lists, which are in creation
  *   order, from after the last one known. If the audit log cannot be read, every entry is re-read.
- * - `fresh: true` on a call re-reads everything that call uses.
+ * - `fresh: true` on a call re-reads everything that call uses that was read before it started (each
+ *   once: what the call itself read, or another call read meanwhile, is not read again).
  * Per-project lists are read with bounded concurrency through the client's rate-limit gate, within
  * the call's request budget: a call that would need more stops, keeps what it read, and says so.
  */
@@ -67,6 +68,13 @@ export interface AccountRef {
   role: string;
   project: ProjectRef;
 }
+/** A direct member of a project, with their project role. */
+export interface MemberRef {
+  id: string;
+  name: string | null;
+  email: string | null;
+  role: string;
+}
 export interface RoleRef {
   id: string;
   name: string;
@@ -91,7 +99,9 @@ export const DEFAULT_REQUEST_BUDGET = 500;
 export const DEFAULT_MAX_AGE_MS = 5 * 60_000;
 
 type Top = 'projects' | 'users' | 'groups' | 'admin_keys' | 'org_roles';
-export type PerProject = 'keys' | 'service_accounts' | 'project_roles';
+export type PerProject = 'keys' | 'service_accounts' | 'project_roles' | 'members';
+/** Per-group facts are kept beside the per-project ones, under a group's ID. */
+export const GROUP_MEMBERS = 'group_members';
 
 /** What one call may spend, and what it could not read within that. */
 export class RequestBudget {
@@ -124,18 +134,22 @@ const TOP: Record<Top, TopSpec> = {
 interface TopEntry {
   items: Map<string, { id: string }>;
   readAt: number;
+  /** When it was read, in `mark()`s. */
+  stamp: number;
   loading?: Promise<void>;
 }
 interface ProjectEntry {
   value: unknown;
   readAt: number;
+  stamp: number;
 }
 
 export interface PerProjectOptions {
   signal?: AbortSignal;
   budget?: RequestBudget;
   progress?: WindowProgress;
-  fresh?: boolean;
+  /** Re-read what was read before this mark (`Directory.mark()` at the start of a call that asked for `fresh: true`). */
+  freshSince?: number;
 }
 
 export interface DirectoryOptions {
@@ -153,6 +167,7 @@ export class Directory {
   private generation = 0;
   readonly maxAgeMs: number;
   private readonly now: () => number;
+  private stamps = 0;
   /** Upstream requests the directory has made, for the benchmarks and tests. */
   requests = 0;
 
@@ -195,6 +210,9 @@ export class Directory {
       if (family) this.top.delete(family);
       // Removing a user removes their project memberships and keys' owners' access too.
       if (family === 'users' && org[2]) this.perProject.clear();
+      // A group's members, under its ID.
+      const group = family === 'groups' ? /^\/([^/]+)/.exec(org[2] ?? '')?.[1] : undefined;
+      if (group) this.perProject.get(GROUP_MEMBERS)?.delete(decodeURIComponent(group));
       return;
     }
     this.invalidate();
@@ -219,15 +237,23 @@ export class Directory {
     return n;
   }
 
-  async list<T>(family: Top, signal?: AbortSignal, fresh = false): Promise<T[]> {
+  /**
+   * A point in the directory's reads, for a call that asked for `fresh: true`: entries read before
+   * it are read again. A counter rather than the clock, which tests (and fast machines) may hold still.
+   */
+  mark(): number {
+    return ++this.stamps;
+  }
+
+  async list<T>(family: Top, signal?: AbortSignal, freshSince?: number): Promise<T[]> {
     await this.syncIfDue(signal);
     let entry = this.top.get(family);
-    if (fresh && entry && !entry.loading) {
+    if (freshSince !== undefined && entry && !entry.loading && entry.stamp < freshSince) {
       this.top.delete(family);
       entry = undefined;
     }
     if (!entry) {
-      const created: TopEntry = { items: new Map(), readAt: this.now() };
+      const created: TopEntry = { items: new Map(), readAt: this.now(), stamp: ++this.stamps };
       const generation = this.generation;
       created.loading = this.readTop(family, created, undefined, signal).then(
         () => {
@@ -254,20 +280,44 @@ export class Directory {
    * could not read are counted in `budget.unread` and left out.
    */
   async perProjectLists<T>(family: PerProject, projects: readonly ProjectRef[], opts: PerProjectOptions = {}): Promise<T[]> {
-    const wanted = projects.filter((p) => !(family === 'service_accounts' && p.status === 'archived'));
-    const values = await this.perProjectValues<T[]>(family, wanted, (p) => this.readProject(family, p, opts.signal) as Promise<T[]>, opts);
+    // Archived projects refuse to list their service accounts and members.
+    const wanted = projects.filter((p) => !((family === 'service_accounts' || family === 'members') && p.status === 'archived'));
+    const values = await this.perProjectMap<T>(family, wanted, opts);
     return wanted.flatMap((p) => values.get(p.id) ?? []);
+  }
+
+  /** Like `perProjectLists`, by project ID. */
+  perProjectMap<T>(family: PerProject, projects: readonly ProjectRef[], opts: PerProjectOptions = {}): Promise<Map<string, T[]>> {
+    return this.perProjectValues<T[]>(family, projects, (p) => this.readProject(family, p, opts.signal) as Promise<T[]>, opts);
+  }
+
+  /** The user IDs in each of `groups`, read where not held (one request a group, more past 100 members). */
+  groupMembers(groups: readonly GroupRef[], opts: PerProjectOptions = {}): Promise<Map<string, string[]>> {
+    return this.perProjectValues<string[], GroupRef>(
+      GROUP_MEMBERS,
+      groups,
+      async (g) => {
+        this.requests += 1;
+        const read = await this.client.collect<{ id: string }>({ path: `/organization/groups/${encodeURIComponent(g.id)}/users`, query: { limit: 100 }, style: 'cursor_next', maxPages: 100, signal: opts.signal });
+        return read.items.map((u) => u.id);
+      },
+      opts,
+    );
   }
 
   /**
    * Any per-project fact (`read` for one project, costing about `cost` requests), kept and dropped
    * by the same rules as the lists. Projects past the budget are counted in `budget.unread`.
    */
-  async perProjectValues<T>(family: string, projects: readonly ProjectRef[], read: (p: ProjectRef) => Promise<T>, opts: PerProjectOptions & { cost?: number } = {}): Promise<Map<string, T>> {
+  async perProjectValues<T, R extends { id: string } = ProjectRef>(family: string, projects: readonly R[], read: (p: R) => Promise<T>, opts: PerProjectOptions & { cost?: number } = {}): Promise<Map<string, T>> {
     await this.syncIfDue(opts.signal);
     let held = this.perProject.get(family);
     if (!held) this.perProject.set(family, (held = new Map()));
-    const missing = projects.filter((p) => opts.fresh || !held.has(p.id));
+    const since = opts.freshSince;
+    const missing = projects.filter((p) => {
+      const entry = held.get(p.id);
+      return !entry || (since !== undefined && entry.stamp < since);
+    });
     if (missing.length > 0) {
       opts.progress?.plan(missing.length);
       const generation = this.generation;
@@ -278,7 +328,7 @@ export class Directory {
           return;
         }
         const value = await read(p);
-        if (generation === this.generation) held.set(p.id, { value, readAt: this.now() });
+        if (generation === this.generation) held.set(p.id, { value, readAt: this.now(), stamp: ++this.stamps });
         opts.progress?.done();
       });
       if (unread > 0 && opts.budget) opts.budget.unread.set(family, Math.max(opts.budget.unread.get(family) ?? 0, unread));
@@ -310,6 +360,8 @@ export class Directory {
         return (await this.client.collect<RawKey>({ path: `/organization/projects/${base}/api_keys`, query: { limit: 100, owner_project_access: 'any' }, style: 'cursor_id', maxPages: 50, signal })).items.map((k) => keyRef(k, p));
       case 'service_accounts':
         return (await this.client.collect<{ id: string; name: string; role: string }>({ path: `/organization/projects/${base}/service_accounts`, query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal })).items.map((a) => ({ id: a.id, name: a.name, role: a.role, project: p }));
+      case 'members':
+        return (await this.client.collect<MemberRef>({ path: `/organization/projects/${base}/users`, query: { limit: 100 }, style: 'cursor_id', maxPages: 50, signal })).items.map((u) => ({ id: u.id, name: u.name ?? null, email: u.email ?? null, role: u.role }));
       case 'project_roles':
         // Predefined project roles repeat in every project: only custom ones name something.
         return (await this.client.collect<{ id: string; name: string; predefined_role?: boolean }>({ path: `/projects/${base}/roles`, query: { limit: 100 }, style: 'cursor_next', maxPages: 50, signal })).items
@@ -359,8 +411,16 @@ export class Directory {
         if (kind === 'project') touchedTop.add('projects');
       } else if (kind === 'user') {
         touchedTop.add('users');
+        // A membership change names its project; one without a project (a user removed from the
+        // organization, say) may have changed any project's or group's members.
+        if (projectId) this.perProject.get('members')?.delete(projectId);
+        else {
+          this.perProject.delete('members');
+          this.perProject.delete(GROUP_MEMBERS);
+        }
       } else if (kind === 'group') {
         touchedTop.add('groups');
+        this.perProject.delete(GROUP_MEMBERS);
       }
     }
     // Changed lists are re-read; unchanged ones only gain the items created after the last one known.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { RequestBudget } from './directory.js';
 import { matchesRedacted } from './names.js';
-import { partialRead, partialReadShape, report } from './report.js';
+import { FRESH, partialRead, partialReadShape, report } from './report.js';
 
 /*
  * find: names, emails and IDs to objects across the whole organization in one call: projects,
@@ -29,12 +29,12 @@ interface Match {
 export const find = report({
   name: 'find',
   title: 'Find',
-  description: "Names, emails or key tails to IDs: projects, users, groups, service accounts, keys (also by owner), invites, roles.",
+  description: 'Names, emails or key tails to IDs: projects, users, groups, service accounts, keys or their owners, invites, roles.',
   input: {
     query: z.string().min(1).describe('Name, email, ID or key tail, or part of one'),
     kinds: z.array(z.enum(KINDS)).optional().describe('Default all'),
     limit: z.number().int().min(1).max(100).optional().describe('Default 10'),
-    fresh: z.boolean().optional(),
+    fresh: FRESH,
   },
   output: z.object({
     query: z.string(),

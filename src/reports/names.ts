@@ -1,5 +1,5 @@
 import type { AdminClient, WindowProgress } from '../client/index.js';
-import { Directory, type AccountRef, type AdminKeyRef, type DirectoryOptions, type GroupRef, type KeyRef, type PerProject, type ProjectRef, type RequestBudget, type RoleRef, type UserRef } from './directory.js';
+import { Directory, type AccountRef, type AdminKeyRef, type DirectoryOptions, type GroupRef, type KeyRef, type MemberRef, type PerProject, type PerProjectOptions, type ProjectRef, type RequestBudget, type RoleRef, type UserRef } from './directory.js';
 import { ReportError } from './report.js';
 
 /*
@@ -7,7 +7,7 @@ import { ReportError } from './report.js';
  * against the directory (directory.ts), which holds the lists and says how fresh they are.
  */
 
-export type { AccountRef, AdminKeyRef, GroupRef, KeyRef, ProjectRef, RoleRef, UserRef } from './directory.js';
+export type { AccountRef, AdminKeyRef, GroupRef, KeyRef, MemberRef, ProjectRef, RoleRef, UserRef } from './directory.js';
 export { FAN_OUT } from './directory.js';
 
 /** A key of either kind, as `anyKey` resolves it. */
@@ -20,16 +20,20 @@ export type AnyKeyRef = { kind: 'api_key'; key: KeyRef } | { kind: 'admin_key'; 
  */
 export class NameDirectory {
   readonly directory: Directory;
-  private readonly refreshed: Set<string> | undefined;
+  /** Set in the view of a call that asked for `fresh: true`: the directory's mark when it started. */
+  readonly freshSince: number | undefined;
 
-  constructor(client: AdminClient | Directory, options: DirectoryOptions = {}, refreshed?: Set<string>) {
+  constructor(client: AdminClient | Directory, options: DirectoryOptions = {}, freshSince?: number) {
     this.directory = client instanceof Directory ? client : new Directory(client, options);
-    this.refreshed = refreshed;
+    this.freshSince = freshSince;
   }
 
-  /** A view of this directory for one call that asked for `fresh: true`. */
+  /**
+   * A view of this directory for one call that asked for `fresh: true`: whatever the call uses that
+   * was read before it started is read again, once.
+   */
   fresh(): NameDirectory {
-    return new NameDirectory(this.directory, {}, new Set());
+    return new NameDirectory(this.directory, {}, this.directory.mark());
   }
 
   /** Forget everything. */
@@ -37,28 +41,29 @@ export class NameDirectory {
     this.directory.invalidate();
   }
 
-  /** Whether this call still has to refresh `family` (only in a fresh view, and once). */
-  private force(family: string): boolean {
-    if (!this.refreshed || this.refreshed.has(family)) return false;
-    this.refreshed.add(family);
-    return true;
+  /**
+   * Any per-project fact a report keeps in the directory (see `Directory.perProjectValues`), honouring
+   * this view's `fresh`.
+   */
+  perProjectValues<T>(family: string, projects: readonly ProjectRef[], read: (p: ProjectRef) => Promise<T>, opts: Omit<PerProjectOptions, 'freshSince'> & { cost?: number } = {}): Promise<Map<string, T>> {
+    return this.directory.perProjectValues<T>(family, projects, read, { ...opts, freshSince: this.freshSince });
   }
 
   projects(signal?: AbortSignal): Promise<ProjectRef[]> {
-    return this.directory.list<ProjectRef>('projects', signal, this.force('projects'));
+    return this.directory.list<ProjectRef>('projects', signal, this.freshSince);
   }
 
   users(signal?: AbortSignal): Promise<UserRef[]> {
-    return this.directory.list<UserRef>('users', signal, this.force('users'));
+    return this.directory.list<UserRef>('users', signal, this.freshSince);
   }
 
   groups(signal?: AbortSignal): Promise<GroupRef[]> {
-    return this.directory.list<GroupRef>('groups', signal, this.force('groups'));
+    return this.directory.list<GroupRef>('groups', signal, this.freshSince);
   }
 
   /** The organization's roles (predefined and custom). */
   orgRoles(signal?: AbortSignal): Promise<RoleRef[]> {
-    return this.directory.list<RoleRef>('org_roles', signal, this.force('org_roles'));
+    return this.directory.list<RoleRef>('org_roles', signal, this.freshSince);
   }
 
   /** Every project key of every project (archived ones too), including keys whose owner lost access. */
@@ -76,14 +81,25 @@ export class NameDirectory {
     return this.perProject<RoleRef>('project_roles', signal, scope);
   }
 
+  /** The direct members of each active project (archived projects refuse to list theirs), by project ID. */
+  async members(signal?: AbortSignal, scope: PerProjectScope = {}): Promise<Map<string, MemberRef[]>> {
+    const projects = (scope.projects ?? (await this.projects(signal))).filter((p) => p.status !== 'archived');
+    return this.directory.perProjectMap<MemberRef>('members', projects, { signal, budget: scope.budget, progress: scope.progress, freshSince: this.freshSince });
+  }
+
+  /** The user IDs in each group, by group ID. */
+  async groupMembers(signal?: AbortSignal, groups?: readonly GroupRef[]): Promise<Map<string, string[]>> {
+    return this.directory.groupMembers(groups ?? (await this.groups(signal)), { signal, freshSince: this.freshSince });
+  }
+
   /** The organization's admin keys. */
   adminKeys(signal?: AbortSignal): Promise<AdminKeyRef[]> {
-    return this.directory.list<AdminKeyRef>('admin_keys', signal, this.force('admin_keys'));
+    return this.directory.list<AdminKeyRef>('admin_keys', signal, this.freshSince);
   }
 
   private async perProject<T>(family: PerProject, signal: AbortSignal | undefined, scope: PerProjectScope): Promise<T[]> {
     const projects = scope.projects ?? (await this.projects(signal));
-    return this.directory.perProjectLists<T>(family, projects, { signal, budget: scope.budget, progress: scope.progress, fresh: this.force(family) });
+    return this.directory.perProjectLists<T>(family, projects, { signal, budget: scope.budget, progress: scope.progress, freshSince: this.freshSince });
   }
 
   /**

@@ -79,6 +79,12 @@ export function partialOf(partials: ReadonlyArray<RangePartial | undefined>): { 
   return { partial: { warning: stopped.map((p) => p.warning).join(' '), complete_until: isoMinute(next), next_start_time: next } };
 }
 
+/**
+ * `fresh` on every tool that reads the directory: the names and lists it keeps (up to 5 minutes, or
+ * until a write through this server) are read again for this call.
+ */
+export const FRESH = z.boolean().default(false);
+
 /** Where a report stopped reading per-project lists at its request budget, and how to go on: one sentence. */
 export const partialReadShape = z.string();
 

@@ -4,7 +4,7 @@ import type { KeyRef } from './names.js';
 import { budgetShape, startBudget, type BudgetBlock } from './budget.js';
 import { change, compareField, comparedBuckets, comparedShape, describeCompared, previousPeriod, sumsByKey } from './compare.js';
 import { describePeriod, periodFields, periodShape, resolvePeriod } from './periods.js';
-import { cents, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
+import { cents, FRESH, isoDate, partialOf, partialShape, report, ReportError, withProject } from './report.js';
 
 /*
  * spend_report: "what did project X spend last month, and on what?" in one call. Costs come from
@@ -35,6 +35,7 @@ export const spendReport = report({
     top: z.number().int().min(1).max(100).optional().describe('Default 10'),
     budget: z.boolean().optional().describe('Limit, alerts, forecast; default when this month is in'),
     compare: compareField,
+    fresh: FRESH,
   },
   output: z.object({
     total_usd: z.number(),

@@ -4,7 +4,7 @@ import { endpointTools } from '../../tools/index.js';
 import type { KeyRef, ProjectRef, UserRef } from './names.js';
 import { change, compareField, comparedBuckets, comparedShape, describeCompared, modelMatcher, previousPeriod, sumsByKey, type Compared } from './compare.js';
 import { completeThrough, describePeriod, periodFields, periodShape, resolvePeriod, type Period } from './periods.js';
-import { partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
+import { FRESH, partialOf, partialShape, report, ReportError, withProject, type ReportContext } from './report.js';
 import { addAt, planSteps, REST, SERIES_ROWS, seriesOf, seriesShape, sumSeries, type Series, type StepPlan, type StepValues } from './series.js';
 
 /*
@@ -72,6 +72,7 @@ export const usageReport = report({
     top: z.number().int().min(1).max(100).optional().describe('Default 10; 5 with 3+ group_by'),
     model: z.string().min(1).optional().describe('Exact model or family prefix (gpt-4o)'),
     compare: compareField,
+    fresh: FRESH,
   },
   output: z.object({
     family: z.string(),

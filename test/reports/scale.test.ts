@@ -5,6 +5,9 @@ import { RequestBudget } from '../../src/reports/directory.js';
 import { NameDirectory } from '../../src/reports/names.js';
 import { partialRead } from '../../src/reports/report.js';
 import { useSandbox } from '../helpers.js';
+import { allComposites } from '../../src/reports/index.js';
+import { allWorkflows } from '../../src/plans/index.js';
+import { testHost } from '../host.js';
 import { hostFor, NOW, ok } from './support.js';
 
 /*
@@ -92,5 +95,35 @@ describe('at 60 projects and 600 users', () => {
     let total = 0;
     for (const inner of sandbox.state.projectApiKeys.values()) total += inner.size;
     expect(rest.length).toBe(total);
+  });
+
+  it('an offboard preview of a user in many projects reads their memberships, not every project, once the directory is warm', async () => {
+    const host = testHost(client, { composites: allComposites, workflows: allWorkflows, now: () => NOW * 1000 });
+    const state = sandbox.state;
+    const user = [...state.users.values()][40] as { id: string; email: string };
+    const active = [...state.projects.values()].filter((p) => p.status === 'active');
+    const joined = active.filter((_, i) => i % 4 === 1);
+    for (const p of joined) state.scoped(state.projectUsers, p.id).set(user.id, { user_id: user.id, role: 'member', added_at: NOW - 86_400 });
+    const inGroups = [...state.groups.values()].filter((g) => state.groupUsers.get(g.id)?.has(user.id)).length;
+    const memberships = [...state.projectUsers.values()].filter((m) => m.has(user.id)).length;
+    expect(memberships).toBeGreaterThanOrEqual(joined.length);
+
+    // The organization review fills the directory, project members included.
+    await ok(host, 'access_review', {});
+    const targets = (from: number) => since(from).filter((r) => /^\/organization\/(projects|groups)\/[^/]+\/users\/[^/]+$/.test(r.path));
+    // The first preview reads the groups' member lists (one each); the second, nothing but targets and invites.
+    for (const round of ['first', 'second']) {
+      const from = sandbox.requests.length;
+      const plan = await ok<{ steps: Array<{ tool: string }> }>(host, 'offboard_user', { user: user.email, keep_in_org: true });
+      expect(plan.steps.filter((s) => s.tool === 'projects_users_delete')).toHaveLength(memberships);
+      // One target read per membership: none per project or group of the organization.
+      expect(targets(from), round).toHaveLength(memberships + inGroups);
+      const lists = since(from).filter((r) => /^\/organization\/projects\/[^/]+\/users$/.test(r.path));
+      expect(lists.length, round).toBeLessThanOrEqual(memberships);
+      if (round === 'second') expect(since(from).filter((r) => /^\/organization\/groups\/[^/]+\/users$/.test(r.path))).toHaveLength(0);
+    }
+    const from = sandbox.requests.length;
+    await ok(host, 'offboard_user', { user: user.email, keep_in_org: true });
+    expect(since(from).length).toBeLessThan(active.length / 2);
   });
 });

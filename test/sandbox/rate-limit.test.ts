@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdminClient, mapLimited } from '../../src/client/index.js';
+import { AdminClient, CancelledError, mapLimited } from '../../src/client/index.js';
 import { RequestGate } from '../../src/client/gate.js';
 import { RateLimiter } from '../../src/sandbox/rate-limit.js';
 import { startSandbox } from '../../src/sandbox/server.js';
@@ -71,5 +71,54 @@ describe('the client under a rate limit', () => {
     now = 500;
     await next;
     expect(sent).toBe(true);
+  });
+
+  it("lets a page walk's next page pass the requests queued behind it", async () => {
+    let now = 0;
+    const gate = new RequestGate({ maxConcurrency: 2, now: () => now });
+    await Promise.all([gate.acquire(), gate.acquire()]);
+    const order: string[] = [];
+    const fanOut = Array.from({ length: 4 }, (_, i) => gate.acquire().then(() => order.push(`project ${i}`)));
+    const nextPage = gate.acquire(undefined, true).then(() => order.push('next page'));
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    // One slot back: the page walk, queued last, goes first; then the fan-out in its order.
+    gate.release(200, null, null);
+    await nextPage;
+    expect(order).toEqual(['next page']);
+    for (let i = 0; i < 4; i++) gate.release(200, null, null);
+    await Promise.all(fanOut);
+    expect(order).toEqual(['next page', 'project 0', 'project 1', 'project 2', 'project 3']);
+  });
+
+  it('never sends a request whose caller cancelled just as the gate let it through', async () => {
+    const sandbox = await startSandbox();
+    const gate = new RequestGate({ maxConcurrency: 1 });
+    const client = new AdminClient({ apiKey: TEST_ADMIN_KEY, baseUrl: sandbox.url, gate });
+    try {
+      // Warm the pool, so the waiter's only await after the gate is the pool's settled promise.
+      await client.get('/organization/projects/' + [...sandbox.state.projects.keys()][0]);
+      await gate.acquire();
+      const controller = new AbortController();
+      const waiting = client.get('/organization/users', undefined, controller.signal).then(
+        () => 'sent',
+        (error: unknown) => error,
+      );
+      await new Promise((r) => setImmediate(r));
+      const from = sandbox.requests.length;
+      // In one tick: the slot comes back (resolving the waiter), then the caller cancels.
+      gate.release(200, null, null);
+      controller.abort();
+      const outcome = await waiting;
+      expect(outcome).toBeInstanceOf(CancelledError);
+      expect((outcome as CancelledError).mayHaveReachedServer).toBe(false);
+      expect(sandbox.requests.slice(from)).toHaveLength(0);
+      // Its slot was given back: the next request goes straight through.
+      expect(await client.get<{ data: unknown[] }>('/organization/users', { limit: 1 })).toMatchObject({ data: [expect.anything()] });
+      expect(gate.stats.waited).toBe(1);
+    } finally {
+      await client.close();
+      await sandbox.close();
+    }
   });
 });
