@@ -26,6 +26,8 @@ export interface ServerConfig {
   toolsets: string[] | undefined;
   tools: string[] | undefined;
   dynamic: boolean;
+  /** `--scripts off`: no run_script. */
+  scripts: boolean;
   project: string | undefined;
   auditLog: string | undefined;
   confirmWith: ConfirmWith;
@@ -78,6 +80,7 @@ export const OPTIONS = {
   toolsets: { type: 'string' },
   tools: { type: 'string' },
   dynamic: { type: 'boolean' },
+  scripts: { type: 'string' },
   project: { type: 'string' },
   'audit-log': { type: 'string' },
   'confirm-with': { type: 'string' },
@@ -169,6 +172,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     toolsets: list(values.toolsets ?? env.OPENAI_ADMIN_MCP_TOOLSETS),
     tools: list(values.tools ?? env.OPENAI_ADMIN_MCP_TOOLS),
     dynamic: values.dynamic ?? bool('OPENAI_ADMIN_MCP_DYNAMIC', env),
+    scripts: oneOf('--scripts', values.scripts ?? nonEmpty(env.OPENAI_ADMIN_MCP_SCRIPTS) ?? 'on', ['on', 'off'] as const) === 'on',
     project: projectId(values.project ?? nonEmpty(env.OPENAI_ADMIN_MCP_PROJECT)),
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto'] as const),
