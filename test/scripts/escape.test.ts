@@ -86,7 +86,7 @@ describe('run_script escapes', () => {
     await attempt('"use strict"; api.projects_list = () => ({ data: [] }); return 1', /TypeError/);
     await attempt('"use strict"; globalThis.api = {}; return 1', /TypeError/);
     // A forged JSON.parse or Object.prototype does not make a write run: it stays a planned step, and the plan is refused under read-only.
-    await attempt(`JSON.parse = () => ({ ok: true, data: {} }); Object.prototype.ok = true; await api.users_delete({ user_id: ${JSON.stringify(someUser())} }); return 1`, /users_delete refused: the server is read-only/, { on: readOnly });
+    await attempt(`JSON.parse = () => ({ ok: true, data: {} }); Object.prototype.ok = true; await api.users_delete({ user_id: ${JSON.stringify(someUser())} }); return 1`, /users_delete refused: the server is read-only \(--read-only\), so a script cannot add write steps/, { on: readOnly });
   });
 
   it('an infinite loop ends at the time limit', async () => {
@@ -146,12 +146,12 @@ describe('run_script escapes', () => {
   it('thousands of concurrent promises: bounded in flight, stopped at the call limit', async () => {
     const sent = sandbox.requests.length;
     const [message, other] = await Promise.all([
-      attempt('await Promise.all(Array.from({ length: 3000 }, () => api.projects_retrieve({ project_id: "proj_nope" }).catch(() => 0))); await api.projects_list({ limit: 1 });', /limit of 200 API calls \(max_calls/),
+      attempt('await Promise.all(Array.from({ length: 3000 }, () => api.projects_retrieve({ project_id: "proj_nope" }).catch(() => 0))); await api.projects_list({ limit: 1 });', /limit of 40 API calls \(max_calls/, { limits: { max_calls: 40, timeout_s: 60 } }),
       mcp.callTool({ name: 'users_list', arguments: { limit: 1 } }) as Promise<CallToolResult>,
     ]);
-    expect(message).toMatch(/failed after 200 API calls/);
+    expect(message).toMatch(/failed after 40 API calls/);
     expect(other.isError, text(other)).toBeFalsy();
-    // 200 retrieves (each answered 404; a name check may add lists), never 3,000.
-    expect(sandbox.requests.length - sent).toBeLessThan(700);
+    // 40 retrieves (each answered 404; a name check may add a list or two), never 3,000.
+    expect(sandbox.requests.length - sent).toBeLessThan(200);
   });
 });
