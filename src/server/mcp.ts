@@ -257,9 +257,17 @@ export class ToolHost implements Host {
       audit: this.auditFor(session),
       elicit: session.elicit,
       signal: session.signal,
-      maxResultTokens: this.deps.maxResultTokens,
+      maxResultTokens: this.resultBudget(session),
       now: this.deps.now,
     };
+  }
+
+  /**
+   * The token budget of one result. A script's calls are not cut: their results are data for the
+   * script (bounded by its memory), and only what the script returns meets the budget.
+   */
+  private resultBudget(session: CallSession): number {
+    return session.script ? SCRIPT_CALL_TOKENS : (this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS);
   }
 
   /** A refusal before execution: audited when the tool can write (fail closed if the line cannot be written). */
@@ -357,7 +365,7 @@ export class ToolHost implements Host {
       const progress = session.progress ? windowCounter(session.progress) : undefined;
       const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       // Reports are cut like any result: at item boundaries of their arrays, saying what was cut.
-      const budget = this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS;
+      const budget = this.resultBudget(session);
       return success(fitToBudget(data, budget, { tool: tool.name, kind: 'other', narrow: 'a shorter period, fewer groupings or a narrower filter' }), opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
@@ -403,6 +411,9 @@ export class ToolHost implements Host {
       .map((s) => s.tool);
   }
 }
+
+/** The budget of a script's own calls: far past any page, so never cut (see resultBudget). */
+const SCRIPT_CALL_TOKENS = 10_000_000;
 
 /** A step's arguments as the scoped tool takes them: what --project fixes is not passed again. */
 function withoutFixed(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
