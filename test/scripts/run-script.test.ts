@@ -8,6 +8,7 @@ import { scriptRunner } from '../../src/scripts/index.js';
 import type { AuditEntry } from '../../src/server/audit.js';
 import type { ServerDeps } from '../../src/server/mcp.js';
 import { PersonHost } from '../../src/server/person-host.js';
+import { grantFor, parsePolicy } from '../../src/server/policy.js';
 import { connectStdio, structured, text } from '../e2e/connect.js';
 import { useSandbox } from '../helpers.js';
 import { connectInProcess, testHost } from '../host.js';
@@ -122,6 +123,10 @@ describe('run_script in process', () => {
     expect(noScripts.listTools().map((t) => t.name)).not.toContain('run_script');
     expect(text(await noScripts.call('run_script', { code: 'return 1' }))).toMatch(/run_script is not available to you: the operator's policy keeps scripts/);
     // One rule reads usage with scripts; another gives members without them: a script reaches only the first.
+    // The policy file's field: a boolean, carried into the grant.
+    expect(() => parsePolicy({ rules: [{ groups: ['a'], scripts: 'no' }] }, 'policy')).toThrow(/rules\[0\]\.scripts must be true or false, got "no"/);
+    const policy = parsePolicy({ rules: [{ groups: ['a'], scripts: false }] }, 'policy');
+    expect(grantFor({ sub: 's', right: 'read', emailVerified: false, claims: { groups: ['a'] } } as unknown as Parameters<typeof grantFor>[0], policy)?.allowances).toEqual([{ right: 'read', scripts: false }]);
     const mixed = new PersonHost(base, { allowances: [{ right: 'read', toolsets: new Set(['usage']) }, { right: 'read', toolsets: new Set(['members']), scripts: false }], source: 'test' });
     expect(ok(await mixed.call('users_list', { limit: 1 })).data).toHaveLength(1);
     expect(text(await mixed.call('run_script', { code: 'return await api.users_list({ limit: 1 })' }))).toMatch(/users_list is not available to you/);
