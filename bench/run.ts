@@ -11,6 +11,7 @@ import { p7 } from './p7-answer-size.js';
 import { p8 } from './p8-result-budget.js';
 import { p9 } from './p9-plan.js';
 import { forecastBacktest, p10, p10Cpu } from './p10-anomalies.js';
+import { p11 } from './p11-scripts.js';
 import { team } from './team.js';
 
 /*
@@ -31,11 +32,12 @@ const BENCHMARKS: Record<string, () => Promise<Section>> = {
   P9: () => p9(),
   P10: () => p10(),
   P10CPU: () => p10Cpu(),
+  P11: () => p11(),
   FORECAST: () => forecastBacktest(),
   // Only when named (`node dist/bench/run.js TEAM`): it needs redis-server and nginx.
   TEAM: () => team(),
 };
-const DEFAULT = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P10CPU', 'FORECAST'];
+const DEFAULT = ['P1', 'P2', 'P3', 'P4', 'P5', 'P6', 'P7', 'P8', 'P9', 'P10', 'P10CPU', 'P11', 'FORECAST'];
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2).map((a) => a.toUpperCase());

@@ -24,7 +24,9 @@ Flags:
   --toolsets a,b          Only these toolsets, all listed: all, reports, projects, members, keys,
                           limits, certificates, usage, audit, security (union with --tools)
   --tools x,y             Only these tools by name, all listed (union with --toolsets)
-  --dynamic               List only search_tools, describe_tool and call_tool
+  --dynamic               List only search_tools, describe_tool, call_tool and run_script
+  --scripts on|off        run_script: JavaScript in a QuickJS isolate whose api calls keep every
+                          rule of this server, writes becoming one confirmed plan (default on)
   --project proj_…        Scope to one project: project tools drop project_id
   --audit-log FILE        Append every write attempt to FILE as JSON lines (mode 0600)
   --confirm-with MODE     token | elicitation | auto (default auto) | approval (HTTP with OAuth:

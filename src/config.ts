@@ -26,6 +26,8 @@ export interface ServerConfig {
   toolsets: string[] | undefined;
   tools: string[] | undefined;
   dynamic: boolean;
+  /** `--scripts off`: no run_script. */
+  scripts: boolean;
   project: string | undefined;
   auditLog: string | undefined;
   confirmWith: ConfirmWith;
@@ -84,6 +86,7 @@ export const OPTIONS = {
   toolsets: { type: 'string' },
   tools: { type: 'string' },
   dynamic: { type: 'boolean' },
+  scripts: { type: 'string' },
   project: { type: 'string' },
   'audit-log': { type: 'string' },
   'confirm-with': { type: 'string' },
@@ -125,7 +128,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
 
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
-  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
+  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'SCRIPTS', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
   'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB', 'APPROVAL_CLIENT_ID', 'APPROVAL_CLIENT_SECRET', 'APPROVAL_TTL',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
@@ -177,6 +180,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     toolsets: list(values.toolsets ?? env.OPENAI_ADMIN_MCP_TOOLSETS),
     tools: list(values.tools ?? env.OPENAI_ADMIN_MCP_TOOLS),
     dynamic: values.dynamic ?? bool('OPENAI_ADMIN_MCP_DYNAMIC', env),
+    scripts: oneOf('--scripts', values.scripts ?? nonEmpty(env.OPENAI_ADMIN_MCP_SCRIPTS) ?? 'on', ['on', 'off'] as const) === 'on',
     project: projectId(values.project ?? nonEmpty(env.OPENAI_ADMIN_MCP_PROJECT)),
     auditLog: values['audit-log'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_AUDIT_LOG),
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto', 'approval'] as const),

@@ -18,7 +18,7 @@ export function renderToolsMarkdown(): string {
     '',
     'Destructive tools preview first and need `confirm` (see the README). Every write takes `dry_run`; list tools take `max_items`; list, usage and cost tools take `fields`.',
     '',
-    'The default listing shows the tools marked ★ and the meta-tools `search_tools`, `describe_tool` and `call_tool`, which reach every other tool; `--toolsets all` lists them all.',
+    'The default listing shows the tools marked ★ and the meta-tools `search_tools`, `describe_tool` and `call_tool`, which reach every other tool, and `run_script` (scripts whose `api` calls reach the same tools under the same policy); `--toolsets all` lists them all.',
     '',
   ];
   for (const toolset of TOOLSETS) {

@@ -135,15 +135,22 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const toolHost = () =>
     // The simulator loads alongside (its load failing shows on the first request), so a first call
     // that waited for the tool host does not then wait for the sandbox too.
-    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), import('./plans/index.js'), sandbox?.load().catch(() => undefined)]).then(
-      ([{ ToolHost }, { allComposites }, { allWorkflows }]) => new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows }),
+    (full ??= Promise.all([
+      import('./server/mcp.js'),
+      import('./reports/index.js'),
+      import('./plans/index.js'),
+      config.scripts ? import('./scripts/index.js') : undefined,
+      sandbox?.load().catch(() => undefined),
+    ]).then(
+      ([{ ToolHost }, { allComposites }, { allWorkflows }, scripts]) =>
+        new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows, ...(scripts ? { scripts: scripts.scriptRunner } : {}) }),
     ));
   // A server answers tools/list from the listing built with it, and loads the definitions behind it;
   // scoping and dynamic mode change the listing, so they build it the long way.
   const listing = options.quick && !config.project && !config.dynamic ? prebuiltListing() : null;
   let host: Host;
   try {
-    host = listing ? new QuickHost(listing, { ...deps, sandbox: config.sandbox }, toolHost) : await toolHost();
+    host = listing ? new QuickHost(listing, { ...deps, sandbox: config.sandbox, scriptsListed: config.scripts }, toolHost) : await toolHost();
   } catch (error) {
     audit?.close();
     await confirmationStore?.close?.();

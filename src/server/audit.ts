@@ -20,6 +20,9 @@ export interface AuditEntry {
   /** The plan this line's call is a step of (src/plans), and the step's number. */
   plan?: string;
   step?: number;
+  /** The script (run_script) this line's call came from, and the call's number in it. */
+  script?: string;
+  call?: number;
   arguments: Record<string, unknown>;
   outcome: AuditOutcome;
   /** How the call was confirmed or refused: token or elicitation, and the verdict. */

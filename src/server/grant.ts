@@ -28,6 +28,8 @@ export interface Allowance {
   toolsets?: ReadonlySet<Toolset>;
   /** Undefined: every project, and the tools that reach the whole organization. */
   projects?: ReadonlySet<string>;
+  /** false: this rule's tools are not for scripts (run_script), only for direct calls. */
+  scripts?: false;
 }
 
 /** What one person may do: the token's scopes, narrowed by each matching rule of the policy. */
@@ -59,7 +61,7 @@ export function lower(a: Right, b: Right): Right {
 /** Leaves out allowances another one already includes, so messages and session keys list only what counts. */
 export function essential(allowances: readonly Allowance[]): Allowance[] {
   const includes = (big: Allowance, small: Allowance) =>
-    rank(big.right) >= rank(small.right) && covers(big.toolsets, small.toolsets) && covers(big.projects, small.projects);
+    rank(big.right) >= rank(small.right) && covers(big.toolsets, small.toolsets) && covers(big.projects, small.projects) && (big.scripts !== false || small.scripts === false);
   return allowances.filter((a, i) => !allowances.some((b, j) => j !== i && includes(b, a) && (!includes(a, b) || j < i)));
 }
 
@@ -157,5 +159,14 @@ export function describeGrant(grant: Grant): string {
 
 /** The grant as a stable string, so a session is tied to the rights it was opened with. */
 export function grantKey(grant: Grant): unknown[] {
-  return grant.allowances.map((a) => [a.right, [...(a.toolsets ?? ['*'])], [...(a.projects ?? ['*'])]]);
+  return grant.allowances.map((a) => [a.right, [...(a.toolsets ?? ['*'])], [...(a.projects ?? ['*'])], ...(a.scripts === false ? ['no-scripts'] : [])]);
+}
+
+/**
+ * The grant as it applies inside a script: only the rules that allow scripts, used whole as ever.
+ * Undefined when no rule does, so the person cannot run scripts at all.
+ */
+export function forScripts(grant: Grant): Grant | undefined {
+  const allowances = grant.allowances.filter((a) => a.scripts !== false);
+  return allowances.length === 0 ? undefined : { ...grant, allowances };
 }

@@ -48,7 +48,9 @@ export interface CallSession {
    * Asked where every tool call is dispatched, `call_tool` included, so a refused write is audited
    * with its caller like a refusal of `--read-only`.
    */
-  permit?: (tool: string, args: unknown) => string | undefined;
+  permit?: (tool: string, args: unknown, via?: 'script') => string | undefined;
+  /** Set on the calls a script makes (run_script): its id and the call's number, for the audit log. */
+  script?: { id: string; call: number };
 }
 
 /**

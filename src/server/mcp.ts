@@ -17,10 +17,11 @@ import { buildInstructions } from './instructions.js';
 import { certainRefusal } from './preview.js';
 import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget } from './budget.js';
 import type { CallSession, Host } from './host.js';
-import { META_LISTINGS } from './meta-listing.js';
+import { META_LISTINGS, metaListings, RUN_SCRIPT_LISTING } from './meta-listing.js';
 import { ENDPOINT_META_KEY } from './endpoints-resource.js';
+import type { ScriptBridge, ScriptRunner } from './script.js';
 import { hiddenBecause, summariseHidden, type HidingSettings } from './hidden.js';
-import { allTools, knownNames, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
+import { allTools, knownNames, registerWorkflow, type CompositeTool, type RegisteredTool, type WorkflowTool } from './registry.js';
 import type { AuditEntry } from './audit.js';
 import type { WorkflowContext } from './workflow.js';
 import { plan, type ListingMode } from './selection.js';
@@ -50,6 +51,8 @@ export interface ServerDeps extends PolicyOptions {
   composites?: readonly CompositeTool[];
   /** The workflow tools (src/plans), handed in so that this folder never imports them. */
   workflows?: readonly WorkflowTool[];
+  /** run_script (src/scripts), handed in likewise; absent with `--scripts off`. */
+  scripts?: ScriptRunner;
   /** The audit trail for write attempts (`--audit-log`). */
   audit?: AuditSink;
   /** Clock for confirmation tokens (ms). Tests inject one. */
@@ -98,7 +101,7 @@ export class ToolHost implements Host {
 
   /** The `tools/list` answer: the listed tools, then the meta-tools where the mode has them. */
   listTools(): Tool[] {
-    return [...this.listed.map(listing), ...(this.withMeta ? META_LISTINGS : [])];
+    return [...this.listed.map(listing), ...(this.withMeta ? metaListings(this.deps.scripts !== undefined) : [])];
   }
 
   entries(): Array<{ tool: Tool; toolset: Toolset; effect: RegisteredTool['effect']; endpoint?: string }> {
@@ -112,9 +115,11 @@ export class ToolHost implements Host {
     const problem = checkArguments(args);
     const result = problem
       ? this.refuseArguments(name, args, meta !== undefined, problem, session)
-      : meta
-        ? await meta.run(this, args, session)
-        : await this.callTool(name, args, session);
+      : name === RUN_SCRIPT_LISTING.name
+        ? await this.runScript(args, session)
+        : meta
+          ? await meta.run(this, args, session)
+          : await this.callTool(name, args, session);
     // Names and outcomes only: arguments and results can hold user data and one-time secrets.
     this.deps.logger.debug('tool call', { tool: name, ms: Math.round(performance.now() - started), error: result.isError === true });
     return result;
@@ -140,19 +145,7 @@ export class ToolHost implements Host {
     }
     const forbidden = session.permit?.(name, args);
     if (forbidden !== undefined) return this.refusal(tool, args, 'not_permitted', forbidden, forbidden, session);
-    const ctx: ExecContext = {
-      client: session.client ?? this.deps.client,
-      confirmations: this.confirmations,
-      sandbox: this.deps.sandbox,
-      redactSecrets: this.deps.redactSecrets,
-      confirmWith: this.deps.confirmWith ?? 'auto',
-      audit: this.auditFor(session),
-      elicit: session.elicit,
-      signal: session.signal,
-      maxResultTokens: this.deps.maxResultTokens,
-      now: this.deps.now,
-      approval: this.approvalFor(tool, session),
-    };
+    const ctx = this.execContext(session, tool);
     if (tool.composite) return this.runComposite(tool, args, session);
     if (tool.workflow) return this.runWorkflow(tool, args, session, ctx);
     try {
@@ -197,9 +190,108 @@ export class ToolHost implements Host {
     };
   }
 
-  /** The audit trail with this call's caller and session on every line. */
+  /** The audit trail with this call's caller and session on every line (and its script, for a script's call). */
   private auditFor(session: CallSession): AuditSink | undefined {
-    return this.deps.audit ? attributed(this.deps.audit, session.caller ?? 'local', session.sessionId) : undefined;
+    if (!this.deps.audit) return undefined;
+    const sink = attributed(this.deps.audit, session.caller ?? 'local', session.sessionId);
+    const script = session.script;
+    return script ? { record: (entry) => sink.record({ ...entry, script: script.id, call: script.call }) } : sink;
+  }
+
+  /**
+   * run_script: the script runs in its isolate (src/scripts); each of its calls comes back here,
+   * through the door and dispatch of a direct call, with the same session (cancellation, grant,
+   * narrowing) and the script's id for the audit log. Its writes are checked as direct calls and
+   * become steps of one plan, which the plan engine confirms and runs.
+   */
+  private async runScript(args: unknown, session: CallSession): Promise<ToolResult> {
+    const opts = { sandbox: this.deps.sandbox };
+    const runner = this.deps.scripts;
+    if (!runner) return failure('run_script refused: scripts are off on this server (--scripts off). Call the tools directly, or ask the operator to start it without --scripts off.', opts);
+    const refused = session.permit?.(RUN_SCRIPT_LISTING.name, args);
+    if (refused !== undefined) return failure(refused, opts);
+    const parsed = runner.input.safeParse(args ?? {});
+    if (!parsed.success) return failure(describeValidation(RUN_SCRIPT_LISTING.name, parsed.error, Object.keys(runner.input.shape)), opts);
+    const id = `script_${randomBytes(6).toString('hex')}`;
+    // A script sees what this caller may call: a person's grant hides the rest (a narrowed session refuses it at dispatch).
+    const tools = this.exposed.filter((t) => session.visible?.(t.name) !== false);
+    const planTool = registerWorkflow(runner.plan);
+    // Checked as a direct call of a script: a policy rule that keeps scripts from a person keeps them from its tools too.
+    const scriptPermit = session.permit ? (tool: string, toolArgs: unknown) => session.permit?.(tool, toolArgs, 'script') : undefined;
+    const inner: CallSession = { ...session, ...(scriptPermit ? { permit: scriptPermit } : {}), progress: undefined };
+    const bridge: ScriptBridge = {
+      id,
+      tools,
+      session,
+      sandbox: this.deps.sandbox,
+      maxResultTokens: this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS,
+      find: (name) => this.byName.get(name) ?? this.every.get(name),
+      call: async (name, callArgs, call, signal) => {
+        const scoped: CallSession = { ...inner, signal, script: { id, call } };
+        const problem = checkArguments(callArgs);
+        if (problem) return this.refuseArguments(name, callArgs, false, problem, scoped);
+        return this.callTool(name, callArgs, scoped);
+      },
+      planStep: (name, callArgs, call) => {
+        const scoped: CallSession = { ...inner, script: { id, call } };
+        const problem = checkArguments(callArgs);
+        if (problem) return textOf(this.refuseArguments(name, callArgs, false, problem, scoped));
+        const stepArgs = isRecord(callArgs) ? callArgs : {};
+        const tool = this.byName.get(name);
+        if (!tool) {
+          const hidden = this.every.get(name);
+          if (!hidden) return `Unknown tool '${name}'.`;
+          const why = this.deps.readOnly ? 'the server is read-only (--read-only), so a script cannot add write steps to a plan' : (hiddenBecause(hidden, this.hiding({})) ?? 'this server does not enable it');
+          const message = `${name} refused: ${why}. Nothing was sent, and no step was added.`;
+          return textOf(this.refusal(hidden, stepArgs, this.deps.readOnly ? 'read_only' : 'not_enabled', message, message, scoped));
+        }
+        const forbidden = this.callRefusal(name, { ...stepArgs, ...tool.fixed }, scoped);
+        if (forbidden !== undefined) return textOf(this.refusal(tool, stepArgs, 'not_permitted', forbidden, forbidden, scoped));
+        const valid = tool.input.safeParse(callArgs ?? {});
+        if (!valid.success) return describeValidation(tool.name, valid.error, Object.keys(tool.input.shape));
+        try {
+          this.auditFor(scoped)?.record({ attempt: randomBytes(6).toString('hex'), phase: 'final', tool: name, effect: tool.effect, arguments: stepArgs, outcome: 'preview', decision: 'script_step_planned' });
+        } catch (error) {
+          return `${name} refused: ${(error as Error).message}. No step was added: a write is not planned without an audit line.`;
+        }
+        return undefined;
+      },
+      runPlan: async (planArgs) => {
+        const ctx = this.execContext(session, planTool);
+        return this.runWorkflow(planTool, planArgs, session, ctx);
+      },
+    };
+    try {
+      return await runner.run(parsed.data, bridge);
+    } catch (error) {
+      // Nothing a script does reaches here; the isolate failing to load would.
+      return failure(describeFailure(error, { tool: RUN_SCRIPT_LISTING.name, write: false }), opts);
+    }
+  }
+
+  /** What the executor needs for one call of this session (and the approval it needs, if the policy asks one). */
+  private execContext(session: CallSession, tool?: RegisteredTool): ExecContext {
+    return {
+      client: session.client ?? this.deps.client,
+      confirmations: this.confirmations,
+      sandbox: this.deps.sandbox,
+      redactSecrets: this.deps.redactSecrets,
+      confirmWith: this.deps.confirmWith ?? 'auto',
+      audit: this.auditFor(session),
+      elicit: session.elicit,
+      signal: session.signal,
+      maxResultTokens: this.resultBudget(session),
+      now: this.deps.now,
+      approval: tool ? this.approvalFor(tool, session) : undefined,
+    };
+  }
+
+  /**
+   * The token budget of one result. A script's calls are not cut: their results are data for the
+   * script (bounded by its memory), and only what the script returns meets the budget.
+   */
+  private resultBudget(session: CallSession): number {
+    return session.script ? SCRIPT_CALL_TOKENS : (this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS);
   }
 
   /** A refusal before execution: audited when the tool can write (fail closed if the line cannot be written). */
@@ -308,7 +400,7 @@ export class ToolHost implements Host {
       const progress = session.progress ? windowCounter(session.progress) : undefined;
       const data = await composite.run({ ...parsed.data, ...tool.fixed }, { client, names, signal: session.signal, now: this.deps.now ?? Date.now, progress });
       // Reports are cut like any result: at item boundaries of their arrays, saying what was cut.
-      const budget = this.deps.maxResultTokens ?? DEFAULT_MAX_RESULT_TOKENS;
+      const budget = this.resultBudget(session);
       return success(fitToBudget(data, budget, { tool: tool.name, kind: 'other', narrow: 'a shorter period, fewer groupings or a narrower filter' }), opts);
     } catch (error) {
       if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
@@ -318,6 +410,16 @@ export class ToolHost implements Host {
 
   find(name: string): RegisteredTool | undefined {
     return this.byName.get(name);
+  }
+
+  /** describe_tool run_script: its listing and the `api` it offers this caller, as TypeScript. */
+  describeScripts(session: CallSession): ToolResult {
+    const runner = this.deps.scripts;
+    if (!runner) return failure('run_script exists, but is hidden here: scripts are off on this server (--scripts off).');
+    const refused = session.permit?.(RUN_SCRIPT_LISTING.name, {});
+    if (refused !== undefined) return failure(`run_script exists, but is hidden here: ${refused}.`);
+    const tools = this.exposed.filter((t) => session.visible?.(t.name) !== false);
+    return success({ ...RUN_SCRIPT_LISTING, api: runner.declarations(tools) } as Record<string, unknown>);
   }
 
   /** What narrows this server for one caller: the operator's settings and the caller's grant. */
@@ -345,6 +447,9 @@ export class ToolHost implements Host {
   }
 }
 
+/** The budget of a script's own calls: far past any page, so never cut (see resultBudget). */
+const SCRIPT_CALL_TOKENS = 10_000_000;
+
 /** A step's arguments as the scoped tool takes them: what --project fixes is not passed again. */
 function withoutFixed(tool: RegisteredTool, args: Record<string, unknown>): Record<string, unknown> {
   const out = { ...args };
@@ -364,6 +469,10 @@ function targetOf(tool: RegisteredTool | EndpointTool, args: unknown): string {
   } catch {
     return '';
   }
+}
+
+function textOf(result: ToolResult): string {
+  return (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -443,6 +552,7 @@ const META_TOOLS: MetaTool[] = [
     },
   ),
   metaTool('describe_tool', { name: z.string().min(1).describe('Tool name') }, async (host, { name }, session) => {
+    if (name === RUN_SCRIPT_LISTING.name) return host.describeScripts(session);
     const tool = host.find(name);
     if (!tool || session.visible?.(name) === false) {
       // A hidden tool exists: say so, and which setting hides it, rather than send the caller back to search.

@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 
 /*
- * The three meta-tools as `tools/list` shows them, written out as plain JSON so a server answering
+ * The meta-tools as `tools/list` shows them, written out as plain JSON so a server answering
  * from the prebuilt listing (QuickHost) can list them without loading zod. mcp.ts validates their
  * arguments with zod; a test checks that these schemas are what that zod derives.
  */
@@ -35,4 +35,32 @@ export const META_LISTINGS: readonly Tool[] = [
   },
 ];
 
-export const META_NAMES: ReadonlySet<string> = new Set(META_LISTINGS.map((t) => t.name));
+/**
+ * run_script (src/scripts, PRODUCT.md §13), listed beside the meta-tools unless `--scripts off`.
+ * Its limits are named here once: the server enforces them with errors that say which was hit.
+ */
+export const RUN_SCRIPT_LISTING: Tool = {
+  name: 'run_script',
+  title: 'Run script',
+  description:
+    'Answer a question that takes many calls in one: JavaScript (an async function body) run in a QuickJS isolate with no network, files or host objects. `await api.<tool>(args)` calls any tool you may call, under the same policy; results are plain data; return the answer. Writes never run inside: each becomes a step of one plan, returned with a preview and a confirmation token; call again with steps and confirm as given. describe_tool run_script gives the api as TypeScript. Limits: 64 MB, 10 s (up to 60), 200 calls.',
+  inputSchema: {
+    type: 'object',
+    properties: {
+      code: { type: 'string', description: 'e.g. const p = await api.projects_list({}); return p.data.length;' },
+      timeout_s: { type: 'integer', minimum: 1, maximum: 60 },
+      max_calls: { type: 'integer', minimum: 1, maximum: 200 },
+      memory_mb: { type: 'integer', minimum: 8, maximum: 64 },
+      steps: { type: 'array', items: { type: 'object', properties: { tool: { type: 'string' }, args: { type: 'object' } }, required: ['tool', 'args'] } },
+      confirm: { type: 'string' },
+    },
+  },
+  annotations: { openWorldHint: false },
+};
+
+/** The meta-tools a listing shows: run_script among them unless scripts are off. */
+export function metaListings(scripts: boolean): readonly Tool[] {
+  return scripts ? [...META_LISTINGS, RUN_SCRIPT_LISTING] : META_LISTINGS;
+}
+
+export const META_NAMES: ReadonlySet<string> = new Set([...META_LISTINGS, RUN_SCRIPT_LISTING].map((t) => t.name));

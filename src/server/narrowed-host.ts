@@ -67,8 +67,8 @@ export class NarrowedHost implements Host {
     }
     // The steps of a plan are dispatched inside the server: they meet the narrowing through `permit`.
     const outer = session?.permit;
-    const permit = (tool: string, toolArgs: unknown) =>
-      outer?.(tool, toolArgs) ?? (this.allowed.has(tool) ? undefined : `${tool} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools)`);
+    const permit = (tool: string, toolArgs: unknown, via?: 'script') =>
+      outer?.(tool, toolArgs, via) ?? (this.allowed.has(tool) || META_NAMES.has(tool) ? undefined : `${tool} is not available in this session: its request narrowed the tools (X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools)`);
     return this.base.call(name, args, { ...session, permit });
   }
 }

@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Toolset } from './endpoint.js';
 import type { CallSession, Host } from './host.js';
 import { META_NAMES } from './meta-listing.js';
-import { callRefusal, describeGrant, shows, type Grant, type GrantedTool } from './grant.js';
+import { callRefusal, describeGrant, forScripts, shows, type Grant, type GrantedTool } from './grant.js';
 import type { ToolResult } from './results.js';
 import type { ListingMode } from './selection.js';
 
@@ -16,6 +16,8 @@ import type { ListingMode } from './selection.js';
  */
 
 type Entry = ReturnType<Host['entries']>[number];
+
+const RUN_SCRIPT = 'run_script';
 
 export class PersonHost implements Host {
   readonly instructions: string;
@@ -41,7 +43,8 @@ export class PersonHost implements Host {
   }
 
   listTools(): Tool[] {
-    return this.base.listTools().filter((t) => this.allowed.has(t.name) || META_NAMES.has(t.name));
+    const scripts = forScripts(this.grant) !== undefined;
+    return this.base.listTools().filter((t) => this.allowed.has(t.name) || (META_NAMES.has(t.name) && (scripts || t.name !== RUN_SCRIPT)));
   }
 
   entries(): ReturnType<Host['entries']> {
@@ -55,14 +58,21 @@ export class PersonHost implements Host {
   async call(name: string, args: unknown, session: CallSession = {}): Promise<ToolResult> {
     // Composed with any narrowing already on the session, so a plan's steps meet both.
     const outer = session.permit;
-    return this.base.call(name, args, { ...session, permit: (tool, toolArgs) => outer?.(tool, toolArgs) ?? this.refusal(tool, toolArgs), visible: (tool) => this.allowed.has(tool) });
+    return this.base.call(name, args, {
+      ...session,
+      permit: (tool, toolArgs, via) => outer?.(tool, toolArgs, via) ?? this.refusal(tool, toolArgs, via),
+      visible: (tool) => this.allowed.has(tool),
+    });
   }
 
-  /** Why this person may not make this call, or undefined when they may. */
-  private refusal(name: string, args: unknown): string | undefined {
+  /** Why this person may not make this call (directly, or from a script), or undefined when they may. */
+  private refusal(name: string, args: unknown, via?: 'script'): string | undefined {
+    const grant = via === 'script' || name === RUN_SCRIPT ? forScripts(this.grant) : this.grant;
+    if (!grant) return `${name === RUN_SCRIPT ? name : `${name} from a script`} is not available to you: the operator's policy keeps scripts from every rule that gives you access (${this.grant.source}). Call the tools directly.`;
+    if (name === RUN_SCRIPT) return undefined;
     const entry = this.every.get(name);
     if (!entry) return undefined; // the server answers an unknown name itself
-    return callRefusal(this.grant, grantedTool(entry), args);
+    return callRefusal(grant, grantedTool(entry), args);
   }
 }
 

@@ -14,7 +14,7 @@ import { TOOLSETS } from './selection.js';
  *     "rules": [
  *       { "groups": ["platform-admins"], "rights": "destructive" },
  *       { "groups": ["finance"], "rights": "read", "toolsets": ["reports", "usage"] },
- *       { "emails": ["dev@example.com"], "rights": "write", "projects": ["proj_abc123"] } ] }
+ *       { "emails": ["dev@example.com"], "rights": "write", "projects": ["proj_abc123"], "scripts": false } ] }
  *
  * Each rule that matches a person is one allowance, used whole (see grant.ts): a person several
  * rules match may make any call one of them allows, never a call that only a mix of them would. A
@@ -34,6 +34,8 @@ export interface PolicyRule {
   toolsets?: Toolset[];
   /** Absent: every project and the organization-wide tools. */
   projects?: string[];
+  /** false: the people this rule matches may not run scripts (run_script) with what it gives them. */
+  scripts?: boolean;
 }
 
 export interface Policy {
@@ -94,7 +96,7 @@ export function parsePolicy(raw: unknown, where: string): Policy {
   const rules = (raw.rules as unknown[]).map((rule, i): PolicyRule => {
     const at = `rules[${i}]`;
     if (!isRecord(rule)) return fail(at, 'must be an object');
-    const known = ['groups', 'emails', 'subs', 'rights', 'toolsets', 'projects'];
+    const known = ['groups', 'emails', 'subs', 'rights', 'toolsets', 'projects', 'scripts'];
     for (const key of Object.keys(rule)) if (!known.includes(key)) fail(`${at}.${key}`, `is not a rule field (expected ${known.join(', ')})`);
     const strings = (field: string): string[] | undefined => {
       const value = rule[field];
@@ -113,6 +115,10 @@ export function parsePolicy(raw: unknown, where: string): Policy {
     if (rule.rights !== undefined) {
       if (!RIGHTS.includes(rule.rights as Right)) fail(`${at}.rights`, `must be one of ${RIGHTS.join(', ')}, got ${JSON.stringify(rule.rights)}`);
       parsed.rights = rule.rights as Right;
+    }
+    if (rule.scripts !== undefined) {
+      if (typeof rule.scripts !== 'boolean') fail(`${at}.scripts`, `must be true or false, got ${JSON.stringify(rule.scripts)}`);
+      parsed.scripts = rule.scripts as boolean;
     }
     const toolsets = strings('toolsets');
     if (toolsets) {
@@ -207,6 +213,7 @@ export function grantFor(caller: Caller, policy: Policy | undefined): Grant | un
       right: lower(caller.right, r.rights ?? 'destructive'),
       ...(r.toolsets ? { toolsets: new Set(r.toolsets) } : {}),
       ...(r.projects ? { projects: new Set(r.projects) } : {}),
+      ...(r.scripts === false ? { scripts: false as const } : {}),
     }),
   );
   return { allowances: essential(allowances), source: `${scopeSource} and the operator's policy` };

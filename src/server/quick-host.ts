@@ -2,7 +2,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { Toolset } from './endpoint.js';
 import type { Host, CallSession } from './host.js';
 import { buildInstructions } from './instructions.js';
-import { META_LISTINGS } from './meta-listing.js';
+import { metaListings } from './meta-listing.js';
 import type { ListingEntry } from './prebuilt.js';
 import type { ToolResult } from './results.js';
 import { plan, type ListingMode, type Selection } from './selection.js';
@@ -22,14 +22,14 @@ export class QuickHost implements Host {
 
   constructor(
     entries: readonly ListingEntry[],
-    private readonly options: Selection & { sandbox: boolean },
+    private readonly options: Selection & { sandbox: boolean; scriptsListed?: boolean },
     private readonly load: () => Promise<Host>,
   ) {
     const selectable = entries.map((e) => ({ ...e, name: e.tool.name }));
     const planned = plan(selectable, options, new Set(selectable.map((e) => e.name)));
     this.exposed = planned.callable;
     this.mode = planned.mode;
-    this.tools = [...planned.listed.map((e) => e.tool), ...(planned.meta ? META_LISTINGS : [])];
+    this.tools = [...planned.listed.map((e) => e.tool), ...(planned.meta ? metaListings(options.scriptsListed === true) : [])];
     this.instructions = this.instructionsFor({ toolsets: new Set(planned.callable.map((e) => e.toolset)), readOnly: options.readOnly, mode: this.mode });
   }
 

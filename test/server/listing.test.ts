@@ -7,7 +7,8 @@ import { allWorkflows } from '../../src/plans/index.js';
 import { effectiveHints } from '../../src/server/annotations.js';
 import { DEFAULT_TOOLS } from '../../src/server/default-tools.js';
 import { metaInputSchemas, type ServerDeps } from '../../src/server/mcp.js';
-import { META_LISTINGS } from '../../src/server/meta-listing.js';
+import { META_LISTINGS, RUN_SCRIPT_LISTING } from '../../src/server/meta-listing.js';
+import { scriptRunner } from '../../src/scripts/index.js';
 import { NarrowedHost } from '../../src/server/narrowed-host.js';
 import { descriptionRestatesName, titleRestatesName } from '../../src/server/schema.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
@@ -40,8 +41,10 @@ const BUDGET = {
    */
   reports: 3_180,
   dynamic: 1_000,
-  /** The default listing, which must fit every host (PRODUCT.md §9 P2): ≤ 40 tools and 6,000 tokens (5,560 before run_script). */
+  /** The default listing, which must fit every host (PRODUCT.md §9 P2): ≤ 40 tools and 6,000 tokens, run_script included. */
   default: 6_000,
+  /** run_script's own entry (issue 22). */
+  runScript: 350,
   defaultTools: 40,
 };
 
@@ -58,7 +61,7 @@ beforeAll(async () => {
 afterAll(() => close());
 
 const host = (deps: Partial<ServerDeps> = {}) =>
-  testHost(client, { composites: allComposites, workflows: allWorkflows, ...deps });
+  testHost(client, { composites: allComposites, workflows: allWorkflows, scripts: scriptRunner, ...deps });
 const names = (tools: Tool[]) => tools.map((t) => t.name);
 
 /** Tokens of a listing with its endpoint tools' share scaled to every API operation. */
@@ -87,8 +90,15 @@ describe('listing budgets (o200k tokens)', () => {
 
   it(`--dynamic ≤ ${BUDGET.dynamic}`, () => {
     const dynamic = host({ dynamic: true }).listTools();
-    expect(names(dynamic)).toEqual(['search_tools', 'describe_tool', 'call_tool']);
+    expect(names(dynamic)).toEqual(['search_tools', 'describe_tool', 'call_tool', 'run_script']);
     expect(tokens(dynamic)).toBeLessThanOrEqual(BUDGET.dynamic);
+  });
+
+  it(`run_script's entry ≤ ${BUDGET.runScript}; listed by default and in --dynamic, not with --scripts off`, () => {
+    expect(tokens(RUN_SCRIPT_LISTING)).toBeLessThanOrEqual(BUDGET.runScript);
+    expect(names(host().listTools())).toContain('run_script');
+    expect(names(host({ scripts: undefined }).listTools())).not.toContain('run_script');
+    expect(names(host({ scripts: undefined, dynamic: true }).listTools())).toEqual(['search_tools', 'describe_tool', 'call_tool']);
   });
 
   it(`the default: at most ${BUDGET.defaultTools} tools and ${BUDGET.default} tokens`, () => {
@@ -116,7 +126,7 @@ function anything(schema: unknown, path: string): string[] {
 }
 
 describe('schemas constrain every value', () => {
-  const every = [...host({ toolsets: ['all'] }).listTools(), ...META_LISTINGS];
+  const every = [...host({ toolsets: ['all'] }).listTools(), ...META_LISTINGS, RUN_SCRIPT_LISTING];
 
   it.each(every.map((t) => [t.name, t] as const))('%s: no input or output property accepts any value', (name, tool) => {
     expect(anything(tool.inputSchema, `${name}.input`)).toEqual([]);
@@ -197,7 +207,7 @@ describe('schemas constrain every value', () => {
 const endpointNames = new Set(endpointTools.map((t) => t.name));
 const reports = allComposites.map((c) => c.name);
 const workflows = allWorkflows.map((w) => w.name);
-const meta = ['search_tools', 'describe_tool', 'call_tool'];
+const meta = ['search_tools', 'describe_tool', 'call_tool', 'run_script'];
 
 describe('listing modes', () => {
   it('every default tool exists and has its reason written down', () => {

@@ -4,6 +4,7 @@ import { createLogger } from '../../src/log.js';
 import { ToolHost } from '../../src/server/mcp.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
+import { scriptRunner } from '../../src/scripts/index.js';
 
 /*
  * Every tool's public surface (name, description, schemas, annotations, _meta) is kept as a file
@@ -11,7 +12,7 @@ import { allWorkflows } from '../../src/plans/index.js';
  * clients see shows up as a diff in review. Update deliberately with `npx vitest run -u`.
  */
 const client = new AdminClient({ apiKey: 'sk-admin-snapshot', baseUrl: 'http://127.0.0.1:9/v1' });
-const deps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, redactSecrets: false, composites: allComposites, workflows: allWorkflows };
+const deps = { client, logger: createLogger({ level: 'silent' }), sandbox: false, readOnly: false, redactSecrets: false, composites: allComposites, workflows: allWorkflows, scripts: scriptRunner };
 const host = new ToolHost({ ...deps, dynamic: false, toolsets: ['all'] });
 const defaultHost = new ToolHost({ ...deps, dynamic: false });
 const dynamicHost = new ToolHost({ ...deps, dynamic: true });

@@ -37,7 +37,7 @@ const POLICY = {
   ],
 };
 const clients: Client[] = [];
-const META = new Set(['search_tools', 'describe_tool', 'call_tool']);
+const META = new Set(['search_tools', 'describe_tool', 'call_tool', 'run_script']);
 
 beforeAll(async () => {
   provider = await startProvider();
