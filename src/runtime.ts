@@ -1,13 +1,13 @@
 import { AdminClient, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { AuditTrail } from './server/audit.js';
-import type { ConfirmationStore } from './server/confirmation-store.js';
-import type { Host } from './server/host.js';
-import type { Metrics } from './server/metrics.js';
-import type { ServerDeps, ToolHost } from './server/mcp.js';
-import { prebuiltListing } from './server/prebuilt.js';
-import { QuickHost } from './server/quick-host.js';
+import { AuditTrail } from './server/gate/audit.js';
+import type { ConfirmationStore } from './server/gate/confirmation-store.js';
+import type { Host } from './server/hosts/host.js';
+import type { Metrics } from './server/http/metrics.js';
+import type { ServerDeps, ToolHost } from './server/hosts/tool-host.js';
+import { prebuiltListing } from './server/listing/prebuilt.js';
+import { QuickHost } from './server/hosts/quick-host.js';
 import type { SandboxPort } from './sandbox-port.js';
 
 /** The key the in-process sandbox is called with; any sk-admin- key works there. */
@@ -56,7 +56,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const storePassword = config.store ? decodeURIComponent(new URL(config.store).password) : '';
   const logger = createLogger({ level: config.logLevel, secrets: () => (storePassword ? [secret, storePassword] : [secret]) });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
-  const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
+  const metrics = config.http && config.command === 'serve' ? await (await import('./server/http/metrics.js')).createMetrics() : undefined;
   const clientOptions = {
     baseUrl,
     organization: config.organization,
@@ -82,7 +82,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   let confirmationStore: ConfirmationStore | undefined;
   if (config.store) {
     // Loaded only with --store: a server without one never loads the Redis client.
-    const { RedisConfirmationStore } = await import('./server/redis-store.js');
+    const { RedisConfirmationStore } = await import('./server/gate/redis-store.js');
     confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
     if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
@@ -108,7 +108,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const toolHost = () =>
     // The simulator loads alongside (its load failing shows on the first request), so a first call
     // that waited for the tool host does not then wait for the sandbox too.
-    (full ??= Promise.all([import('./server/mcp.js'), import('./reports/index.js'), import('./plans/index.js'), sandbox?.load().catch(() => undefined)]).then(
+    (full ??= Promise.all([import('./server/hosts/tool-host.js'), import('./reports/index.js'), import('./plans/index.js'), sandbox?.load().catch(() => undefined)]).then(
       ([{ ToolHost }, { allComposites }, { allWorkflows }]) => new ToolHost({ ...deps, composites: allComposites, workflows: allWorkflows }),
     ));
   // A server answers tools/list from the listing built with it, and loads the definitions behind it;

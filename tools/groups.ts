@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, deleted, deletedFlag, everyProject, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 

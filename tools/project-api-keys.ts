@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, archivedProject, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
 
 const apiKeyId = () => id('Project API key ID (key_…)');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, archivedProject, groupId, id, limit, listOf, objectOf, order, projectId } from './common.js';
 
 const projectGroup = objectOf('project.group', {

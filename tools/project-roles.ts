@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, archivedProject, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
 import { assignedRoleFields, assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
 

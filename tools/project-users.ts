@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, archivedProject, deleted, keyFields, limit, listOf, objectOf, projectId, projectKeys, userId } from './common.js';
 
 const role = () => z.enum(['owner', 'member']);

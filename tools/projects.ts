@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, keyFields, limit, listOf, objectOf, projectId, projectKeys } from './common.js';
 import { RESIDENCIES } from '../src/client/residencies.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, before, id, limit, listOf, objectOf, projectId } from './common.js';
 
 const count = (description: string) => z.number().int().min(0).optional().describe(description);

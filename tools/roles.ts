@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, deleted, everyGroup, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
 
 /** The Role object: loose, naming the fields a model reads. */

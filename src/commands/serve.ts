@@ -1,7 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { UsageError, type ServerConfig } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { createMcpServer } from '../server/mcp-server.js';
+import { createMcpServer } from '../server/hosts/mcp-server.js';
 
 /** The MCP server: on stdio by default (protocol on stdout, logs on stderr), or Streamable HTTP. */
 export async function runServe(config: ServerConfig): Promise<number> {
@@ -31,14 +31,14 @@ async function serveStdio(config: ServerConfig, runtime: Runtime): Promise<void>
 }
 
 async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> {
-  const { HttpConfigError, startHttpServer } = await import('../server/http.js');
+  const { HttpConfigError, startHttpServer } = await import('../server/http/http.js');
   // jose is loaded only for a server that validates OAuth tokens.
   const oauth =
     config.oauthIssuer && config.oauthAudience
-      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience, acceptTypJwt: config.oauthAcceptTypJwt })
+      ? new (await import('../server/access/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience, acceptTypJwt: config.oauthAcceptTypJwt })
       : undefined;
   // Read and checked before the server listens: a policy with a mistake stops the start, naming the field.
-  const policy = config.policy ? (await import('../server/policy.js')).loadPolicy(config.policy) : undefined;
+  const policy = config.policy ? (await import('../server/access/policy.js')).loadPolicy(config.policy) : undefined;
   let http;
   try {
     http = await startHttpServer(runtime.host, {

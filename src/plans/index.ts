@@ -1,4 +1,4 @@
-import type { WorkflowTool } from '../server/workflow.js';
+import type { WorkflowTool } from '../server/gate/workflow.js';
 import { cleanStaleKeys, revokeKey, rotateKey } from './keys.js';
 import { offboardUser } from './offboard.js';
 import { onboardProject } from './onboard.js';

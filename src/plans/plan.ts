@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ZodRawShape } from 'zod';
 import { z } from 'zod';
-import type { AuditEntry } from '../server/audit.js';
-import { digest } from '../server/confirm.js';
-import { LockBusyError, StoreUnavailableError } from '../server/confirmation-store.js';
-import { confirmGate, type Cleared } from '../server/gate.js';
+import type { AuditEntry } from '../server/gate/audit.js';
+import { digest } from '../server/gate/confirm.js';
+import { LockBusyError, StoreUnavailableError } from '../server/gate/confirmation-store.js';
+import { confirmGate, type Cleared } from '../server/gate/gate.js';
 import { mapLimited } from '../client/index.js';
-import { failure, inertJson, success, type ToolResult } from '../server/results.js';
-import type { TargetRead } from '../server/outcome.js';
-import type { StepRun, WorkflowContext, WorkflowTool } from '../server/workflow.js';
+import { failure, inertJson, success, type ToolResult } from '../server/results/results.js';
+import type { TargetRead } from '../server/gate/outcome.js';
+import type { StepRun, WorkflowContext, WorkflowTool } from '../server/gate/workflow.js';
 import { isoTimes } from './display.js';
 
 /*

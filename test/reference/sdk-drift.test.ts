@@ -2,7 +2,7 @@ import { APIError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../../src/sandbox/routes/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { registerEndpoint } from '../../src/server/registry.js';
+import { registerEndpoint } from '../../src/server/listing/registry.js';
 import { endpointTools } from '../../tools/index.js';
 import { describeOperation, endpointDrift, toolProblem, toolsWithoutOperation, type ToolEndpoint } from './drift.js';
 import { runtimeMethods, sdkClient, sdkOperations, sdkVersion, type SdkOperation } from './sdk.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { registerEndpoint } from '../../src/server/registry.js';
+import { registerEndpoint } from '../../src/server/listing/registry.js';
 import { endpointTools } from '../../tools/index.js';
 import { allowKey, describeOperation, fieldDrift, type AllowedFieldDifference } from './drift.js';
 import { sdkOperations, sdkVersion, type SdkOperation } from './sdk.js';

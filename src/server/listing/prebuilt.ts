@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Effect, Toolset } from './endpoint.js';
+import type { Effect, Toolset } from '../../../tools/define.js';
 import type { JsonSchema } from './schema.js';
 
 /*
@@ -25,7 +25,7 @@ let schemas: Map<string, { inputSchema: JsonSchema; outputSchema: JsonSchema | u
 export function prebuiltListing(): ListingEntry[] | null {
   if (cache !== undefined) return cache;
   try {
-    cache = JSON.parse(readFileSync(new URL(`../../${LISTING_FILE}`, import.meta.url), 'utf8')) as ListingEntry[];
+    cache = JSON.parse(readFileSync(new URL(`../../../${LISTING_FILE}`, import.meta.url), 'utf8')) as ListingEntry[];
   } catch {
     cache = null;
   }

@@ -1,5 +1,5 @@
 import { chmodSync, closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { redact } from '../log.js';
+import { redact } from '../../log.js';
 
 /*
  * The audit trail (`--audit-log FILE`): every write or destructive attempt becomes a JSON line,

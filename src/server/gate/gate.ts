@@ -1,10 +1,10 @@
-import { CancelledError } from '../client/index.js';
-import type { ConfirmWith } from '../config.js';
+import { CancelledError } from '../../client/index.js';
+import type { ConfirmWith } from '../../config.js';
 import type { AuditEntry } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { HeldLock } from './confirmation-store.js';
-import type { ElicitAnswer } from './host.js';
-import { failure, success, type ToolResult } from './results.js';
+import type { ElicitAnswer } from '../hosts/host.js';
+import { failure, success, type ToolResult } from '../results/results.js';
 
 /*
  * The confirmation gate (PRODUCT.md §5), one implementation for every call that changes something

@@ -1,5 +1,5 @@
-import { DelegatingHost, type CallSession, type Host } from './host.js';
-import type { ToolResult } from './results.js';
+import { DelegatingHost, type CallSession, type Host } from '../hosts/host.js';
+import type { ToolResult } from '../results/results.js';
 
 /*
  * Prometheus metrics for `GET /metrics` (--http only). The counters are fed through small observer

@@ -1,5 +1,5 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
-import type { Effect } from './endpoint.js';
+import type { Effect } from '../../../tools/define.js';
 
 /*
  * Tool annotations as listed: only the hints that differ from the defaults the MCP specification

@@ -1,5 +1,5 @@
-import { buildPath, type AdminClient } from '../client/index.js';
-import type { PaginationStyle } from './endpoint.js';
+import { buildPath, type AdminClient } from '../../client/index.js';
+import type { PaginationStyle } from '../../../tools/define.js';
 
 /*
  * Names where IDs go (issue 19 §4). A model often passes "Atlas" or "Support Assistant" as

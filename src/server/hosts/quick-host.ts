@@ -1,11 +1,11 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Toolset } from './endpoint.js';
+import type { Toolset } from '../../../tools/define.js';
 import type { Host, CallSession } from './host.js';
-import { buildInstructions } from './instructions.js';
-import { META_LISTINGS } from './meta-listing.js';
-import type { ListingEntry } from './prebuilt.js';
-import type { ToolResult } from './results.js';
-import { plan, type ListingMode, type Selection } from './selection.js';
+import { buildInstructions } from '../listing/instructions.js';
+import { META_LISTINGS } from '../listing/meta-listing.js';
+import type { ListingEntry } from '../listing/prebuilt.js';
+import type { ToolResult } from '../results/results.js';
+import { plan, type ListingMode, type Selection } from '../listing/selection.js';
 
 /**
  * A host that answers `initialize` and `tools/list` from the listing prebuilt at build time and loads

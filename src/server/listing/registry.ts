@@ -1,16 +1,16 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodObject, type ZodRawShape, type ZodTypeAny } from 'zod';
-import { endpointTools } from '../../tools/index.js';
-import type { CompositeTool } from '../reports/report.js';
-import type { WorkflowTool } from './workflow.js';
+import { endpointTools } from '../../../tools/index.js';
+import type { CompositeTool } from '../../reports/report.js';
+import type { WorkflowTool } from '../gate/workflow.js';
 import { compactAnnotations, hintsFor, type Hints } from './annotations.js';
-import type { Effect, EndpointTool, Toolset } from './endpoint.js';
-import { quoteValue } from '../../tools/common.js';
-import { IDENTIFYING_FIELDS } from './budget.js';
+import type { Effect, EndpointTool, Toolset } from '../../../tools/define.js';
+import { quoteValue } from '../../../tools/common.js';
+import { IDENTIFYING_FIELDS } from '../results/budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
 import { narrow, type Selection } from './selection.js';
 import { compactInput, mergeShapes, shareRepeats, toJsonSchema, type JsonSchema } from './schema.js';
-import { viewMeta } from '../views/resource.js';
+import { viewMeta } from '../../views/resource.js';
 
 export type { CompositeTool, WorkflowTool };
 

@@ -1,10 +1,10 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import { BOOLEAN_WORDS, parseBoolean } from '../boolean.js';
-import type { Toolset } from './endpoint.js';
+import { BOOLEAN_WORDS, parseBoolean } from '../../boolean.js';
+import type { Toolset } from '../../../tools/define.js';
 import type { CallSession, Host } from './host.js';
-import { META_NAMES } from './meta-listing.js';
-import { failure, type ToolResult } from './results.js';
-import { narrow, type ListingMode, type Selection } from './selection.js';
+import { META_NAMES } from '../listing/meta-listing.js';
+import { failure, type ToolResult } from '../results/results.js';
+import { narrow, type ListingMode, type Selection } from '../listing/selection.js';
 
 /** What a request may ask for (headers X-MCP-Readonly, X-MCP-Toolsets, X-MCP-Tools). */
 export type RequestedSelection = Omit<Selection, 'project' | 'dynamic'>;

@@ -3,21 +3,21 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { AdminClient } from '../client/index.js';
-import { BodyTooLarge, readBody } from '../http-body.js';
-import type { AuditCaller } from './audit.js';
-import type { Logger } from '../log.js';
-import { VERSION } from '../version.js';
-import { AttributedHost, type Host } from './host.js';
-import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './http-sessions.js';
+import type { AdminClient } from '../../client/index.js';
+import { BodyTooLarge, readBody } from '../../http-body.js';
+import type { AuditCaller } from '../gate/audit.js';
+import type { Logger } from '../../log.js';
+import { VERSION } from '../../version.js';
+import { AttributedHost, type Host } from '../hosts/host.js';
+import { DEFAULT_SESSION_LIMITS, SessionTable, type SessionLimits } from './sessions.js';
 import { InFlightCalls } from './in-flight.js';
-import { createMcpServer } from './mcp-server.js';
+import { createMcpServer } from '../hosts/mcp-server.js';
 import { MeteredHost, type Metrics } from './metrics.js';
-import type { Caller, ResourceServer } from './oauth.js';
-import { NarrowedHost, requestedSelection } from './narrowed-host.js';
-import { PersonHost } from './person-host.js';
-import { grantKey } from './grant.js';
-import { grantFor, type Grant, type Policy } from './policy.js';
+import type { Caller, ResourceServer } from '../access/oauth.js';
+import { NarrowedHost, requestedSelection } from '../hosts/narrowed-host.js';
+import { PersonHost } from '../hosts/person-host.js';
+import { grantKey } from '../access/grant.js';
+import { grantFor, type Grant, type Policy } from '../access/policy.js';
 
 /*
  * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the

@@ -1,20 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../client/index.js';
-import type { ConfirmWith } from '../config.js';
-import { redact } from '../log.js';
-import { isoDate } from '../time.js';
-import { AuditWriteError, type AuditEntry, type AuditSink } from './audit.js';
-import { digest, TOKEN_TTL_MS, type Confirmations } from './confirm.js';
-import { LockBusyError, StoreUnavailableError, type HeldLock } from './confirmation-store.js';
-import type { EndpointTool } from './endpoint.js';
-import { confirmGate, underLock } from './gate.js';
-import type { ElicitAnswer } from './host.js';
-import { settleFailure, type Settled, type TargetRead } from './outcome.js';
-import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from './preview.js';
-import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from './names-as-ids.js';
-import { selectableNames, type RegisteredTool } from './registry.js';
-import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from './budget.js';
-import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from './results.js';
+import { ApiError, BUCKET_SECONDS, CancelledError, ConnectionError, UnsafePathError, buildPath, serializeQuery, type AdminClient, type BucketWidth, type Query } from '../../client/index.js';
+import type { ConfirmWith } from '../../config.js';
+import { redact } from '../../log.js';
+import { isoDate } from '../../time.js';
+import { AuditWriteError, type AuditEntry, type AuditSink } from '../gate/audit.js';
+import { digest, TOKEN_TTL_MS, type Confirmations } from '../gate/confirm.js';
+import { LockBusyError, StoreUnavailableError, type HeldLock } from '../gate/confirmation-store.js';
+import type { EndpointTool } from '../../../tools/define.js';
+import { confirmGate, underLock } from '../gate/gate.js';
+import type { ElicitAnswer } from '../hosts/host.js';
+import { settleFailure, type Settled, type TargetRead } from '../gate/outcome.js';
+import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from '../gate/preview.js';
+import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from '../gate/names-as-ids.js';
+import { selectableNames, type RegisteredTool } from '../listing/registry.js';
+import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from '../results/budget.js';
+import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from '../results/results.js';
 
 export type { ElicitAnswer };
 

@@ -1,11 +1,11 @@
 import type { ZodRawShape } from 'zod';
-import type { AdminClient } from '../client/index.js';
-import type { NameDirectory } from '../reports/names.js';
+import type { AdminClient } from '../../client/index.js';
+import type { NameDirectory } from '../../reports/names.js';
 import type { AuditEntry, AuditSink } from './audit.js';
-import type { PlanStep } from './executor.js';
+import type { PlanStep } from '../execution/executor.js';
 import type { GateContext } from './gate.js';
 import type { TargetRead } from './outcome.js';
-import type { ToolResult } from './results.js';
+import type { ToolResult } from '../results/results.js';
 
 /*
  * What the server offers a workflow tool (offboard_user, rotate_key, …: src/plans): the one

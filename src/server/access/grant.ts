@@ -1,4 +1,4 @@
-import type { Effect, Toolset } from './endpoint.js';
+import type { Effect, Toolset } from '../../../tools/define.js';
 import type { Right } from './oauth.js';
 
 /*

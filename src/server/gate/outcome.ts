@@ -1,6 +1,6 @@
-import { ApiError, CancelledError, ConnectionError } from '../client/index.js';
+import { ApiError, CancelledError, ConnectionError } from '../../client/index.js';
 import { digest } from './confirm.js';
-import type { HttpMethod } from './endpoint.js';
+import type { HttpMethod } from '../../../tools/define.js';
 
 /*
  * What a failed write actually did. The client retries deletes and updates through timeouts,

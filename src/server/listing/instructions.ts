@@ -1,4 +1,4 @@
-import type { Toolset } from './endpoint.js';
+import type { Toolset } from '../../../tools/define.js';
 import { TOOLSETS, type ListingMode } from './selection.js';
 
 /*

@@ -1,4 +1,4 @@
-import type { Effect, Toolset } from './endpoint.js';
+import type { Effect, Toolset } from '../../../tools/define.js';
 
 /*
  * What the current mode hides, and the way forward (issue 19 §3). search_tools counts the matching

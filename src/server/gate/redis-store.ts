@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from '@redis/client';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import { LockBusyError, StoreUnavailableError, type Claim, type ConfirmationStore, type HeldLock } from './confirmation-store.js';
 
 /*

@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MemoryConfirmationStore, StoreUnavailableError, type ConfirmationStore } from './confirmation-store.js';
-import type { ConfirmationObserver } from './metrics.js';
+import type { ConfirmationObserver } from '../http/metrics.js';
 
 /*
  * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../config.js';
-import type { Toolset } from './endpoint.js';
+import { UsageError } from '../../config.js';
+import type { Toolset } from '../../../tools/define.js';
 import { essential, lower, RIGHTS, type Allowance, type Grant } from './grant.js';
 import type { Caller, Right } from './oauth.js';
-import { TOOLSETS } from './selection.js';
+import { TOOLSETS } from '../listing/selection.js';
 
 /*
  * The operator's policy file (`--policy FILE`, with OAuth): which people get which rights, toolsets

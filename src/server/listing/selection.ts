@@ -1,6 +1,6 @@
-import { UsageError } from '../config.js';
+import { UsageError } from '../../config.js';
 import { DEFAULT_LISTED } from './default-tools.js';
-import type { Effect, Toolset } from './endpoint.js';
+import type { Effect, Toolset } from '../../../tools/define.js';
 
 /*
  * Which tools a server exposes, computed from the same `effect` and `toolset` that clients see in

@@ -1,9 +1,9 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { AdminClient } from '../client/index.js';
-import type { AuditCaller } from './audit.js';
-import type { Effect, Toolset } from './endpoint.js';
-import type { ToolResult } from './results.js';
-import type { ListingMode } from './selection.js';
+import type { AdminClient } from '../../client/index.js';
+import type { AuditCaller } from '../gate/audit.js';
+import type { Effect, Toolset } from '../../../tools/define.js';
+import type { ToolResult } from '../results/results.js';
+import type { ListingMode } from '../listing/selection.js';
 
 export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 

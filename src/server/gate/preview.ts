@@ -1,7 +1,7 @@
-import { ApiError, buildPath, mapLimited, type AdminClient } from '../client/index.js';
-import { isoMinute } from '../time.js';
-import { activeUse, duplicate, lastOwner, type Owned, type Usable } from '../warnings/index.js';
-import type { EffectRule, EndpointTool } from './endpoint.js';
+import { ApiError, buildPath, mapLimited, type AdminClient } from '../../client/index.js';
+import { isoMinute } from '../../time.js';
+import { activeUse, duplicate, lastOwner, type Owned, type Usable } from '../../warnings/index.js';
+import type { EffectRule, EndpointTool } from '../../../tools/define.js';
 
 /*
  * What a destructive preview knows beyond the target, all driven by data in the tool definitions:

@@ -2,9 +2,9 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, ListResourcesRequestSchema, ListToolsRequestSchema, ReadResourceRequestSchema, type ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import type { AdminClient } from '../client/index.js';
-import { VERSION } from '../version.js';
-import { VIEW_RESOURCE, VIEW_URI, viewHtml } from '../views/resource.js';
+import type { AdminClient } from '../../client/index.js';
+import { VERSION } from '../../version.js';
+import { VIEW_RESOURCE, VIEW_URI, viewHtml } from '../../views/resource.js';
 import type { CallSession, Host } from './host.js';
 
 /** An MCP server (low-level SDK `Server`) serving a Host. One per connection or session. */

@@ -1,10 +1,10 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
-import type { Toolset } from './endpoint.js';
+import type { Toolset } from '../../../tools/define.js';
 import type { CallSession, Host } from './host.js';
-import { META_NAMES } from './meta-listing.js';
-import { callRefusal, describeGrant, shows, type Grant, type GrantedTool } from './grant.js';
-import type { ToolResult } from './results.js';
-import type { ListingMode } from './selection.js';
+import { META_NAMES } from '../listing/meta-listing.js';
+import { callRefusal, describeGrant, shows, type Grant, type GrantedTool } from '../access/grant.js';
+import type { ToolResult } from '../results/results.js';
+import type { ListingMode } from '../listing/selection.js';
 
 /*
  * One person's view of the server over OAuth: the tools their grant allows (scopes, then the

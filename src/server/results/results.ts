@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodError } from 'zod';
-import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from '../client/index.js';
+import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from '../../client/index.js';
 
 export type ToolResult = CallToolResult;
 
