@@ -58,7 +58,9 @@ export interface ClientOptions {
   gate?: RequestGate;
 }
 
+/** What the client reports (to the server's metrics): every attempt's answer and every retry. */
 export interface RequestObserver {
+  /** One attempt finished: its HTTP status, or `error` when no answer came (connection, timeout). */
   upstream(method: string, status: number | 'error', seconds: number): void;
   retry(method: string): void;
 }

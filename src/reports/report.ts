@@ -15,10 +15,7 @@ export interface ReportContext {
   progress?: WindowProgress;
 }
 
-/** A mistake the caller can fix (an ambiguous or unknown name, an empty period): reported as is. */
-export class ReportError extends Error {
-  override readonly name = 'ReportError';
-}
+export { ReportError } from './report-error.js';
 
 export interface CompositeDefinition<S extends ZodRawShape> {
   name: string;

@@ -7,28 +7,14 @@ import { AuditWriteError, type AuditEntry, type AuditSink } from '../gate/audit.
 import { digest, TOKEN_TTL_MS, type Confirmations } from '../gate/confirm.js';
 import { LockBusyError, StoreUnavailableError, type HeldLock } from '../gate/confirmation-store.js';
 import type { EndpointTool } from '../../../tools/define.js';
-import { confirmGate, underLock } from '../gate/gate.js';
-import type { ElicitAnswer } from '../hosts/host.js';
+import { confirmGate, underLock, type ElicitAnswer } from '../gate/gate.js';
 import { settleFailure, type Settled, type TargetRead } from '../gate/outcome.js';
+import type { PlanStep } from '../gate/workflow.js';
 import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from '../gate/preview.js';
 import { describeMatch, matchNames, namesGivenAsIds, resolvable, type NameMatch } from '../gate/names-as-ids.js';
 import { selectableNames, type RegisteredTool } from '../listing/registry.js';
 import { compact, DEFAULT_MAX_RESULT_TOKENS, fitToBudget, IDENTIFYING_FIELDS, selectFields, type CutContext } from '../results/budget.js';
 import { describeFailure, describeValidation, failure, inertJson, success, type ToolResult } from '../results/results.js';
-
-export type { ElicitAnswer };
-
-/** A step of a confirmed plan, run under the plan's confirmation instead of its own (see clearStep). */
-export interface PlanStep {
-  /** The plan's id, in every audit line of the step. */
-  plan: string;
-  /** The step's number in the plan, from 1. */
-  step: number;
-  /** Digest of the target's state as the plan showed it; undefined when the plan read none. */
-  state?: string;
-  /** The confirmation store's epoch when the plan was confirmed: the step's claim is made under it. */
-  epoch: string;
-}
 
 export interface ExecContext {
   client: AdminClient;

@@ -1,6 +1,5 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { MemoryConfirmationStore, StoreUnavailableError, type ConfirmationStore } from './confirmation-store.js';
-import type { ConfirmationObserver } from '../http/metrics.js';
 
 /*
  * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,
@@ -30,6 +29,13 @@ interface TokenPayload {
   n: string;
   /** The store's epoch when the token was issued; null when the store could not be reached then. */
   p: string | null;
+}
+
+export type ConfirmationEvent = 'issued' | 'used' | 'refused';
+
+/** Told of every token issued, redeemed or refused (the server's metrics), without knowing them. */
+export interface ConfirmationObserver {
+  confirmation(event: ConfirmationEvent): void;
 }
 
 export type Verdict = { ok: true; nonce: string; stateDigest: string | null } | { ok: false; reason: string };

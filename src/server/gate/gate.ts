@@ -3,7 +3,6 @@ import type { ConfirmWith } from '../../config.js';
 import type { AuditEntry } from './audit.js';
 import { digest, type Confirmations } from './confirm.js';
 import type { HeldLock } from './confirmation-store.js';
-import type { ElicitAnswer } from '../hosts/host.js';
 import { failure, success, type ToolResult } from '../results/results.js';
 
 /*
@@ -13,6 +12,9 @@ import { failure, success, type ToolResult } from '../results/results.js';
  * lock; otherwise the human is asked through elicitation where the client can and the mode allows,
  * or a preview with a fresh token is returned.
  */
+
+/** How a person answered a confirmation asked through the client (MCP elicitation). */
+export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
 export interface GateContext {
   confirmations: Confirmations;

@@ -2,7 +2,6 @@ import type { ZodRawShape } from 'zod';
 import type { AdminClient } from '../../client/index.js';
 import type { NameDirectory } from '../../reports/names.js';
 import type { AuditEntry, AuditSink } from './audit.js';
-import type { PlanStep } from '../execution/executor.js';
 import type { GateContext } from './gate.js';
 import type { TargetRead } from './outcome.js';
 import type { ToolResult } from '../results/results.js';
@@ -21,6 +20,18 @@ export interface WorkflowTool {
   /** The arguments, without `confirm`, which the registry adds. */
   input: ZodRawShape;
   run(args: Record<string, unknown>, ctx: WorkflowContext): Promise<ToolResult>;
+}
+
+/** A step of a confirmed plan, run under the plan's confirmation instead of its own (see clearStep in the executor). */
+export interface PlanStep {
+  /** The plan's id, in every audit line of the step. */
+  plan: string;
+  /** The step's number in the plan, from 1. */
+  step: number;
+  /** Digest of the target's state as the plan showed it; undefined when the plan read none. */
+  state?: string;
+  /** The confirmation store's epoch when the plan was confirmed: the step's claim is made under it. */
+  epoch: string;
 }
 
 /** One step's call: its result, and its last audit line, which says how it ended. */

@@ -1,11 +1,11 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../../client/index.js';
 import type { AuditCaller } from '../gate/audit.js';
+import type { ElicitAnswer } from '../gate/gate.js';
 import type { Effect, Toolset } from '../../../tools/define.js';
 import type { ToolResult } from '../results/results.js';
 import type { ListingMode } from '../listing/selection.js';
 
-export type ElicitAnswer = 'accept' | 'decline' | 'cancel';
 
 /** What an MCP transport needs from a server: its instructions, its tool list and a way to call a tool. */
 export interface Host {

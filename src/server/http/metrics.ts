@@ -1,3 +1,5 @@
+import type { RequestObserver } from '../../client/index.js';
+import type { ConfirmationObserver } from '../gate/confirm.js';
 import { DelegatingHost, type CallSession, type Host } from '../hosts/host.js';
 import type { ToolResult } from '../results/results.js';
 
@@ -7,20 +9,7 @@ import type { ToolResult } from '../results/results.js';
  * which is imported only when a server with --http starts.
  */
 
-/** What the Admin API client reports: every attempt's answer and every retry. */
-export interface UpstreamObserver {
-  /** One attempt finished: its HTTP status, or `error` when no answer came (connection, timeout). */
-  upstream(method: string, status: number | 'error', seconds: number): void;
-  retry(method: string): void;
-}
-
-export type ConfirmationEvent = 'issued' | 'used' | 'refused';
-
-export interface ConfirmationObserver {
-  confirmation(event: ConfirmationEvent): void;
-}
-
-export interface Metrics extends UpstreamObserver, ConfirmationObserver {
+export interface Metrics extends RequestObserver, ConfirmationObserver {
   toolCall(tool: string, outcome: 'ok' | 'error'): void;
   /** Where the open-sessions gauge reads its value when scraped. */
   countSessionsWith(count: () => number): void;
