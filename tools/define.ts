@@ -1,4 +1,5 @@
 import type { ZodRawShape, ZodTypeAny } from 'zod';
+import type { Method, PaginationStyle } from '../src/client/index.js';
 
 /*
  * A tool is data. Every Admin API operation is one `EndpointTool` value in tools/, and one generic
@@ -6,14 +7,13 @@ import type { ZodRawShape, ZodTypeAny } from 'zod';
  */
 
 export type Effect = 'read' | 'write' | 'destructive';
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
-export type Toolset = 'projects' | 'members' | 'keys' | 'limits' | 'certificates' | 'usage' | 'audit' | 'security' | 'reports' | 'workflows';
-/**
- * - `cursor_id`: pass the response's `last_id` as `after`.
- * - `cursor_next`: pass the response's `next` as `after`.
- * - `page_token`: pass the response's `next_page` as `page`.
- */
-export type PaginationStyle = 'cursor_id' | 'cursor_next' | 'page_token';
+/** The client's methods and paging styles are the API's: the client says them once. */
+export type HttpMethod = Method;
+export type { PaginationStyle };
+
+/** Every toolset, in the order listings and instructions show them. */
+export const TOOLSETS = ['reports', 'workflows', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'] as const;
+export type Toolset = (typeof TOOLSETS)[number];
 
 export interface EndpointInput {
   /** Fields substituted into `{name}` in the path. */

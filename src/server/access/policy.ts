@@ -4,6 +4,7 @@ import type { Toolset } from '../../../tools/define.js';
 import { essential, lower, RIGHTS, type Allowance, type Grant } from './grant.js';
 import type { Caller, Right } from './oauth.js';
 import { TOOLSETS } from '../listing/selection.js';
+import { isProjectId } from '../../ids.js';
 
 /*
  * The operator's policy file (`--policy FILE`, with OAuth): which people get which rights, toolsets
@@ -98,7 +99,7 @@ export function parsePolicy(raw: unknown, where: string): Policy {
     }
     const projects = strings('projects');
     if (projects) {
-      for (const p of projects) if (!/^proj_[A-Za-z0-9]+$/.test(p)) fail(`${at}.projects`, `names '${p}', which is not a project ID like proj_abc123`);
+      for (const p of projects) if (!isProjectId(p)) fail(`${at}.projects`, `names '${p}', which is not a project ID like proj_abc123`);
       parsed.projects = projects;
     }
     return parsed;

@@ -1,4 +1,4 @@
-import { ApiError, buildPath, mapLimited, type AdminClient } from '../../client/index.js';
+import { ApiError, buildPath, mapLimited, type AdminClient, type PaginationStyle } from '../../client/index.js';
 import { isoMinute } from '../../time.js';
 import { activeUse, duplicate, lastOwner, type Owned, type Usable } from '../../warnings/index.js';
 import type { EffectRule, EndpointTool } from '../../../tools/define.js';
@@ -37,7 +37,7 @@ export async function affected(client: AdminClient, endpoint: EndpointTool, fiel
   const rules = endpoint.preview?.affects ?? [];
   const lists = new Map<string, Promise<{ items: Array<Record<string, unknown>>; truncated: boolean }>>();
   // Rules that walk the same list (every project, say) read it once.
-  const list = (path: string, query: Record<string, string> | undefined, style: 'cursor_id' | 'cursor_next') => {
+  const list = (path: string, query: Record<string, string> | undefined, style: Exclude<PaginationStyle, 'page_token'>) => {
     const key = `${path}?${JSON.stringify(query ?? {})}`;
     let found = lists.get(key);
     if (!found) {
@@ -65,7 +65,7 @@ export async function affected(client: AdminClient, endpoint: EndpointTool, fiel
   return out;
 }
 
-type Lister = (path: string, query: Record<string, string> | undefined, style: 'cursor_id' | 'cursor_next') => Promise<{ items: Array<Record<string, unknown>>; truncated: boolean }>;
+type Lister = (path: string, query: Record<string, string> | undefined, style: Exclude<PaginationStyle, 'page_token'>) => Promise<{ items: Array<Record<string, unknown>>; truncated: boolean }>;
 
 async function readRule(rule: EffectRule, fields: Record<string, unknown>, list: Lister, client: AdminClient, signal?: AbortSignal): Promise<{ items: Array<Record<string, unknown>>; incomplete?: string }> {
   const one = async (scope: Record<string, unknown>) => {

@@ -1,5 +1,6 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { BOOLEAN_WORDS, parseBoolean } from '../../boolean.js';
+import { firstHeader } from '../../headers.js';
 import type { Toolset } from '../../../tools/define.js';
 import type { CallSession, Host } from './host.js';
 import { META_NAMES } from '../listing/meta-listing.js';
@@ -75,10 +76,7 @@ export class NarrowedHost implements Host {
 
 /** Reads a narrowing request from headers; null when the request asks for nothing. */
 export function requestedSelection(headers: Record<string, string | string[] | undefined>): RequestedSelection | null {
-  const header = (name: string) => {
-    const value = headers[name];
-    return (Array.isArray(value) ? value[0] : value)?.trim();
-  };
+  const header = (name: string) => firstHeader(headers[name])?.trim();
   const readOnly = header('x-mcp-readonly');
   const toolsets = header('x-mcp-toolsets');
   const tools = header('x-mcp-tools');

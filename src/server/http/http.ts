@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCNotification, isJSONRPCRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AdminClient } from '../../client/index.js';
+import { firstHeader } from '../../headers.js';
 import { BodyTooLarge, readBody } from '../../http-body.js';
 import type { AuditCaller } from '../gate/audit.js';
 import type { Logger } from '../../log.js';
@@ -93,8 +94,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
   const headerName = options.keyFromHeader?.toLowerCase();
   const clientFor = headerName && options.clientForKey
     ? (headers: Record<string, string | string[] | undefined>) => {
-        const value = headers[headerName];
-        const key = Array.isArray(value) ? value[0] : value;
+        const key = firstHeader(headers[headerName]);
         return key ? options.clientForKey?.(key.replace(/^Bearer\s+/i, '')) : undefined;
       }
     : undefined;
@@ -250,7 +250,7 @@ export async function startHttpServer(host: Host, options: HttpOptions): Promise
    * hold it never hold a secret.
    */
   function credentialOf(req: IncomingMessage, caller?: Caller, grant?: Grant): string {
-    const key = headerName ? firstValue(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
+    const key = headerName ? firstHeader(req.headers[headerName])?.replace(/^Bearer\s+/i, '') : undefined;
     // Over OAuth the person, not the token: a refreshed token keeps its sessions and quota; the
     // rights are part of it, so a session never outlives a narrowing of them.
     const person = caller ? `person:${JSON.stringify([caller.sub, grant ? grantKey(grant) : null])}` : undefined;
@@ -341,10 +341,6 @@ async function oauthCaller(req: IncomingMessage, oauth: ResourceServer): Promise
 
 function bearerOf(req: IncomingMessage): string {
   return /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
-}
-
-function firstValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }
 
 /** The messages of a POST body: one JSON-RPC message or a batch. */

@@ -1,6 +1,6 @@
 import { UsageError } from '../../config.js';
 import { DEFAULT_LISTED } from './default-tools.js';
-import type { Effect, Toolset } from '../../../tools/define.js';
+import { TOOLSETS, type Effect, type Toolset } from '../../../tools/define.js';
 
 /*
  * Which tools a server exposes, computed from the same `effect` and `toolset` that clients see in
@@ -8,7 +8,7 @@ import type { Effect, Toolset } from '../../../tools/define.js';
  * before the tool definitions are loaded.
  */
 
-export const TOOLSETS: readonly Toolset[] = ['reports', 'workflows', 'projects', 'members', 'keys', 'limits', 'certificates', 'usage', 'audit', 'security'];
+export { TOOLSETS };
 
 /** `--toolsets all`: every toolset. */
 export const ALL_TOOLSETS = 'all';
