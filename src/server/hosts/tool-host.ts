@@ -25,7 +25,8 @@ import { ReportError } from '../../reports/report.js';
 import { describeFailure, describeValidation, failure, success, type ToolResult } from '../results/results.js';
 import { compactInput, titleRestatesName, toJsonSchema, type JsonSchema } from '../listing/schema.js';
 
-export interface PolicyOptions {
+/** The server's own settings from its flags (not the --policy file's OAuth rules: access/policy.ts). */
+export interface ServerFlags {
   readOnly: boolean;
   /** How destructive calls are confirmed. Default `auto`: elicitation where the client offers it, else tokens. */
   confirmWith?: ConfirmWith;
@@ -39,7 +40,7 @@ export interface PolicyOptions {
   maxResultTokens?: number;
 }
 
-export interface ServerDeps extends PolicyOptions {
+export interface ServerDeps extends ServerFlags {
   client: AdminClient;
   sandbox: boolean;
   logger: Logger;
@@ -121,7 +122,7 @@ export class ToolHost implements Host {
     if (!tool) {
       const hidden = this.every.get(name);
       if (hidden) {
-        // The refusal names what was refused and the setting that would allow it (issue 19 §3).
+        // The refusal names what was refused and the setting that would allow it (listing/hidden.ts).
         const why = hiddenBecause(hidden, this.hiding({})) ?? 'this server does not enable it';
         const message = `${name} refused: ${why}. Nothing was sent${targetOf(hidden, args)}.`;
         return this.refusal(hidden, args, this.deps.readOnly && hidden.effect !== 'read' ? 'read_only' : 'not_enabled', undefined, message, session);

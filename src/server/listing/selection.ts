@@ -51,7 +51,7 @@ export interface Plan<T> {
 }
 
 /** The callable set (see `narrow`) and, by listing mode, the tools listed beside it. */
-export function plan<T extends Selectable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): Plan<T> {
+export function plan<T extends Listable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): Plan<T> {
   const callable = narrow(all, selection, known);
   const mode = listingMode(selection);
   if (mode === 'dynamic') return { mode, callable, listed: [], meta: true };
@@ -59,7 +59,8 @@ export function plan<T extends Selectable>(all: readonly T[], selection: Selecti
   return { mode, callable, listed: callable.filter((t) => t.toolset === 'reports' || t.toolset === 'workflows' || DEFAULT_LISTED.has(t.name)), meta: true };
 }
 
-export interface Selectable {
+/** A tool as selection sees it (not registry.ts's Selectable, the fields `fields` may keep). */
+export interface Listable {
   name: string;
   effect: Effect;
   toolset: Toolset;
@@ -70,7 +71,7 @@ export interface Selectable {
  * a usage error, never silently ignored. `all` is what exists under the current project scope;
  * `known` is every tool name there is, to tell an unknown name from one hidden by scoping.
  */
-export function narrow<T extends Selectable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): T[] {
+export function narrow<T extends Listable>(all: readonly T[], selection: Selection, known: ReadonlySet<string>): T[] {
   const names = new Set(all.map((t) => t.name));
   for (const toolset of selection.toolsets ?? []) {
     if (toolset !== ALL_TOOLSETS && !(TOOLSETS as readonly string[]).includes(toolset)) {
