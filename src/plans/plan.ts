@@ -12,7 +12,7 @@ import type { StepRun, WorkflowContext, WorkflowTool } from '../server/gate/work
 import { isoTimes } from './display.js';
 
 /*
- * The plan engine (PRODUCT.md §11). A workflow drafts a plan from the organization as it is now:
+ * The plan engine (README, "Workflows: a job as one plan"). A workflow drafts a plan from the organization as it is now:
  * steps (tool, arguments, effect), warnings and facts. The engine checks every step against the
  * policy, reads every step's target, and puts the plan through the one confirmation gate, whose
  * token is bound to the workflow's arguments and to every step's tool, arguments and target state.

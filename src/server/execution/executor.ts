@@ -190,7 +190,7 @@ async function execute(
             'DEADLINE',
           )
         : caught;
-    // A setting that is not set is an answer, not an error (issue 19 §5).
+    // A setting that is not set is an answer, not an error.
     const unset = tool.effect === 'read' && error instanceof ApiError && error.status === 404 ? await notConfigured(endpoint, args, ctx) : undefined;
     if (unset) return success(unset, ctx);
     // A 404 for an argument that is a name, not an ID, says which ID was meant.
@@ -591,7 +591,7 @@ function withUsd(data: Record<string, unknown>, fields: readonly string[] | unde
 /** Days before expiry from which a certificate is flagged. */
 const EXPIRING_SOON_DAYS = 30;
 
-/** Each item's expiry as an ISO date with the days left, flagged when it is near (issue 19 §6). */
+/** Each item's expiry as an ISO date with the days left, flagged when it is near. */
 function withExpiry(data: Record<string, unknown>, path: string | undefined): Record<string, unknown> {
   if (!path) return data;
   const now = Math.floor(Date.now() / 1000);

@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { MemoryConfirmationStore, StoreUnavailableError, type ConfirmationStore } from './confirmation-store.js';
 
 /*
- * Confirmation tokens for destructive tools (PRODUCT.md §5). A token is an HMAC over the tool name,
+ * Confirmation tokens for destructive tools (README, "The safety model"). A token is an HMAC over the tool name,
  * the canonical arguments, a digest of the target's state as the preview fetched it, an expiry and
  * a nonce. The model cannot forge one, and any replica with the same secret can verify it.
  *

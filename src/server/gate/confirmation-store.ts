@@ -72,7 +72,7 @@ const PRUNE_AT = 1024;
 
 /**
  * The in-memory store's epoch. The same in every process, so that replicas sharing the secret and no
- * store accept each other's tokens (PRODUCT.md §5); what that leaves open is in the README.
+ * store accept each other's tokens (README, "The safety model"); what that leaves open is in the README.
  */
 export const MEMORY_EPOCH = 'memory';
 

@@ -6,7 +6,7 @@ import type { HeldLock } from './confirmation-store.js';
 import { failure, success, type ToolResult } from '../results/results.js';
 
 /*
- * The confirmation gate (PRODUCT.md §5), one implementation for every call that changes something
+ * The confirmation gate (README, "The safety model"), one implementation for every call that changes something
  * only after a person agreed: a single destructive tool (its target) and a plan (its steps and all
  * their targets). A token, when given, is checked against what is read now under the subject's
  * lock; otherwise the human is asked through elicitation where the client can and the mode allows,

@@ -2,7 +2,7 @@ import { buildPath, type AdminClient } from '../../client/index.js';
 import type { PaginationStyle } from '../../../tools/define.js';
 
 /*
- * Names where IDs go (issue 19 §4). A model often passes "Atlas" or "Support Assistant" as
+ * Names where IDs go. A model often passes "Atlas" or "Support Assistant" as
  * project_id. When the value exactly names one object of that kind (ignoring case), the ID is known:
  * a read is answered for it, saying so; a write is refused with the ID to pass. A name shared by
  * several objects lists them; a name that matches nothing says so, briefly.

@@ -21,7 +21,7 @@ import { grantKey } from '../access/grant.js';
 import { grantFor, type Grant, type Policy } from '../access/policy.js';
 
 /*
- * Streamable HTTP (PRODUCT.md §7): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
+ * Streamable HTTP (README, "Serving over HTTP"): `/mcp` for MCP and `GET /healthz`. Bearer-token auth unless the
  * operator chose `--no-auth` on loopback; Origin checked against DNS rebinding; sessions by default,
  * or a stateless mode in which any replica can answer any request.
  */

@@ -1,6 +1,6 @@
 /*
  * The live Streamable HTTP sessions of one server, with the limits that keep one client from
- * locking everyone else out (PRODUCT.md §7): a quota per credential and a global cap, both met by
+ * locking everyone else out (README, "Serving over HTTP"): a quota per credential and a global cap, both met by
  * closing the least recently used idle session rather than refusing the newcomer, and expiry of
  * sessions that went idle, sooner for those that never made a request after `initialize`.
  */

@@ -1,9 +1,9 @@
 /*
  * The endpoint tools the default listing shows, beside the six reports, the five workflows and the
  * three meta-tools. Hosts cap the tools they take (Cursor about 40, OpenAI's API and VS Code 128),
- * and every listed tool costs every conversation tokens, so the default lists what the jobs of
- * PRODUCT.md §1 ask for most and leaves the rest to `call_tool`, which reaches every operation the
- * operator allowed. The workflows (offboard_user, onboard_project, rotate_key, revoke_key,
+ * and every listed tool costs every conversation tokens, so the default lists what the jobs in the
+ * README's "Which tools a host sees" need most and leaves the rest to `call_tool`, which reaches
+ * every operation the operator allowed. The workflows (offboard_user, onboard_project, rotate_key, revoke_key,
  * clean_stale_keys) do the whole jobs in one plan, so the single calls they make are not listed
  * again. `--toolsets all` lists everything. A test holds the default to its budget.
  */

@@ -1,7 +1,7 @@
 import type { Effect, Toolset } from '../../../tools/define.js';
 
 /*
- * What the current mode hides, and the way forward (issue 19 §3). search_tools counts the matching
+ * What the current mode hides, and the way forward. search_tools counts the matching
  * tools it cannot offer, describe_tool says that a hidden tool exists and which setting hides it,
  * and a refused call names its target and what would allow it. One place says why, so the three
  * never disagree.
