@@ -43,6 +43,25 @@ export interface PlannedRequest {
   body?: Record<string, unknown>;
 }
 
+/**
+ * One endpoint call as it passes from step to step once its request is built: what was asked, the
+ * request it makes, and where it reports. One object rather than the eight or nine positional
+ * parameters each step took, several of them records that were easy to pass in the wrong place.
+ */
+interface Call {
+  tool: RegisteredTool;
+  endpoint: EndpointTool;
+  /** The validated arguments with the server's fixed ones: what the audit line records. */
+  args: Record<string, unknown>;
+  /** The arguments the request is built from: without the server's own fields and its filters. */
+  fields: Record<string, unknown>;
+  request: PlannedRequest;
+  /** Where the target is read before a change, for a tool that has one. */
+  targetPath: string | undefined;
+  ctx: ExecContext;
+  trail: Attempt;
+}
+
 /** Runs any endpoint tool: validate, build the request, apply the safety policy, call the client. */
 export async function executeEndpoint(tool: RegisteredTool, rawArgs: unknown, ctx: ExecContext): Promise<ToolResult> {
   const endpoint = tool.endpoint;
@@ -96,14 +115,15 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
     return success({ dry_run: true, note, request: masked(request), ...(dupes.length > 0 ? { warnings: dupes } : {}) }, ctx);
   }
 
+  const call: Call = { tool, endpoint, args, fields, request, targetPath, ctx, trail };
   let gate: Confirmed | undefined;
   try {
     if (ctx.step && tool.effect !== 'read') {
-      const answer = await clearStep(ctx.step, request, targetPath, ctx, trail, args);
+      const answer = await clearStep(ctx.step, call);
       if ('result' in answer) return answer.result;
       gate = answer;
     } else if (tool.effect === 'destructive') {
-      const answer = await confirmDestructive(tool, request, targetPath, fields, typeof confirm === 'string' ? confirm : undefined, ctx, trail, args);
+      const answer = await confirmDestructive(call, typeof confirm === 'string' ? confirm : undefined);
       if ('result' in answer) return answer.result;
       gate = answer;
     }
@@ -130,7 +150,7 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   // A confirmed call holds its target's lock until its outcome is known (see confirmDestructive).
   try {
     const shaping: Shaping = { maxItems: typeof maxItems === 'number' ? maxItems : undefined, fields: Array.isArray(selected) ? (selected as string[]) : undefined, warnings: dupes, filters };
-    const result = await execute(tool, endpoint, request, args, shaping, ctx, trail, gate);
+    const result = await execute(call, shaping, gate);
     // "Atlas" as project_id passes the ID check and is answered 404: a read is answered for the ID it names.
     if (!renamed && NOT_FOUND.has(result)) {
       const pathFields = Object.keys(endpoint.input.path ?? {}).filter(resolvable);
@@ -142,16 +162,8 @@ async function run(tool: RegisteredTool, endpoint: EndpointTool, rawArgs: unknow
   }
 }
 
-async function execute(
-  tool: RegisteredTool,
-  endpoint: EndpointTool,
-  request: PlannedRequest,
-  args: Record<string, unknown>,
-  shaping: Shaping,
-  ctx: ExecContext,
-  trail: Attempt,
-  gate: Confirmed | undefined,
-): Promise<ToolResult> {
+async function execute(call: Call, shaping: Shaping, gate: Confirmed | undefined): Promise<ToolResult> {
+  const { tool, endpoint, request, args, ctx, trail } = call;
   const decision = gate?.decision;
   // Immediately before sending: the lock must still be this call's, kept over the request's whole
   // deadline, or nothing goes out (see holdForSending).
@@ -208,7 +220,7 @@ async function execute(
       read: (path) => fetchTarget(ctx, path),
     });
     try {
-      return reportFailure(tool, endpoint, error, settled, args, decision, ctx, trail, hints);
+      return reportFailure(call, error, settled, decision, hints);
     } catch (auditError) {
       // The request went out, so "nothing was sent" would be wrong: report both facts.
       if (auditError instanceof AuditWriteError) {
@@ -220,17 +232,8 @@ async function execute(
 }
 
 /** The result and audit line of a write whose request failed, as settled by settleFailure. */
-function reportFailure(
-  tool: RegisteredTool,
-  endpoint: EndpointTool,
-  error: unknown,
-  settled: Settled,
-  args: Record<string, unknown>,
-  decision: string | undefined,
-  ctx: ExecContext,
-  trail: Attempt,
-  hints: readonly string[] = [],
-): ToolResult {
+function reportFailure(call: Call, error: unknown, settled: Settled, decision: string | undefined, hints: readonly string[] = []): ToolResult {
+  const { tool, endpoint, args, ctx, trail } = call;
   const answer = statusOf(error);
   const lastAnswer = answer.status === null ? describeFailure(error, { tool: tool.name, write: true }).split('\n')[0] : `HTTP ${answer.status}`;
   if (settled.kind === 'done') {
@@ -291,17 +294,8 @@ function lockKeyOf(request: PlannedRequest, targetPath: string | undefined): str
 const stateOf = (target: TargetRead | undefined) => (target ? (target.found ? target.state : null) : undefined);
 
 /** The second step of a destructive call, through the one confirmation gate (gate.ts). */
-async function confirmDestructive(
-  tool: RegisteredTool,
-  request: PlannedRequest,
-  targetPath: string | undefined,
-  fields: Record<string, unknown>,
-  token: string | undefined,
-  ctx: ExecContext,
-  trail: Attempt,
-  args: Record<string, unknown>,
-): Promise<Gate> {
-  const endpoint = tool.endpoint as EndpointTool;
+async function confirmDestructive(call: Call, token: string | undefined): Promise<Gate> {
+  const { tool, endpoint, request, targetPath, fields, args, ctx, trail } = call;
   // The API's rules make some calls certain to fail: say why now rather than offer or take a token.
   const refusal = await certainRefusal(ctx.client, endpoint, fields, ctx.signal);
   if (refusal) {
@@ -372,7 +366,8 @@ async function confirmDestructive(
  * most once (across replicas with --store) and never against a target that changed since the plan.
  * A delete whose target is already gone is done: the plan's end state holds without a request.
  */
-async function clearStep(step: PlanStep, request: PlannedRequest, targetPath: string | undefined, ctx: ExecContext, trail: Attempt, args: Record<string, unknown>): Promise<Gate> {
+async function clearStep(step: PlanStep, call: Call): Promise<Gate> {
+  const { request, targetPath, args, ctx, trail } = call;
   return underLock<Confirmed>(ctx, lockKeyOf(request, targetPath), async (lock) => {
     const target = targetPath ? await fetchTarget(ctx, targetPath) : undefined;
     if (target && !target.found && request.method === 'DELETE') {
