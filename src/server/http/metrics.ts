@@ -1,6 +1,8 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestObserver } from '../../client/index.js';
 import type { ConfirmationObserver } from '../gate/confirm.js';
 import { DelegatingHost, type CallSession, type Host } from '../hosts/host.js';
+import { json } from './wire.js';
 import type { ToolResult } from '../results/results.js';
 
 /*
@@ -78,4 +80,12 @@ export class MeteredHost extends DelegatingHost {
       throw error;
     }
   }
+}
+
+/** `GET /metrics`, answered once the caller is let in (the same bearer token as /mcp). */
+export async function serveMetrics(req: IncomingMessage, res: ServerResponse, metrics: Metrics): Promise<void> {
+  if (req.method !== 'GET') return json(res, 405, { error: 'Method not allowed: /metrics answers GET.' });
+  const { contentType, body } = await metrics.render();
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
 }
