@@ -29,7 +29,7 @@ mark('import src/config (with src/client, src/log, src/version)');
 const config = parseConfig(argv, { OPENAI_ADMIN_KEY: 'sk-admin-bench-0123456789abcdef', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_ADMIN_MCP_LOG_LEVEL: 'silent' });
 mark('parse the configuration');
 const { openRuntime } = await import('../src/runtime.js');
-const { createMcpServer } = await import('../src/server/mcp-server.js');
+const { createMcpServer } = await import('../src/server/hosts/mcp-server.js');
 mark('import src/runtime, the quick host and src/server/mcp-server');
 const runtime = await openRuntime(config, { quick: true });
 mark(sandboxMode ? 'openRuntime --sandbox: bind the sandbox port (the simulator loads on its first request), client, read dist/tool-listing.json' : 'openRuntime: client, read dist/tool-listing.json, select the tools');

@@ -5,8 +5,8 @@ import { allWorkflows } from '../src/plans/index.js';
 import { allComposites } from '../src/reports/index.js';
 import { startSandbox } from '../src/sandbox/server.js';
 import { scriptRunner } from '../src/scripts/index.js';
-import type { CallSession } from '../src/server/host.js';
-import { ToolHost } from '../src/server/mcp.js';
+import type { CallSession } from '../src/server/hosts/host.js';
+import { ToolHost } from '../src/server/hosts/tool-host.js';
 import { BENCH_KEY, interleave, median, ms, pairedRatio, ratio, resultText, table, timed, type Section } from './lib.js';
 import { QUESTIONS } from './questions.js';
 

@@ -3,8 +3,8 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../src/client/index.js';
 import { createLogger } from '../src/log.js';
 import { allComposites } from '../src/reports/index.js';
-import { ToolHost } from '../src/server/mcp.js';
-import { TOOLSETS } from '../src/server/registry.js';
+import { ToolHost } from '../src/server/hosts/tool-host.js';
+import { TOOLSETS } from '../src/server/listing/registry.js';
 import { endpointTools } from '../tools/index.js';
 import { BENCH_KEY, CLI, connectStdio, int, table, type Section } from './lib.js';
 

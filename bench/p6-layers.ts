@@ -31,7 +31,7 @@ mark('zod 3 and zod-to-json-schema (modules only)');
 const { endpointTools } = await import('../tools/index.js');
 keep.push(endpointTools);
 mark(`tools/: ${endpointTools.length} endpoint definitions as zod schemas`);
-const { prebuiltListing } = await import('../src/server/prebuilt.js');
+const { prebuiltListing } = await import('../src/server/listing/prebuilt.js');
 keep.push(prebuiltListing());
 mark('dist/tool-listing.json, parsed (tools/list is answered from it)');
 const { allComposites } = await import('../src/reports/index.js');

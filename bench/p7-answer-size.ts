@@ -1,5 +1,5 @@
 import { parseConfig } from '../src/config.js';
-import { inertJson } from '../src/server/results.js';
+import { inertJson } from '../src/server/results/results.js';
 import { openRuntime } from '../src/runtime.js';
 import { BENCH_KEY, externalSandbox, int, resultText, table, type Section } from './lib.js';
 import { tokens } from './p2-list-size.js';

@@ -2,9 +2,9 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { AdminClient } from '../src/client/index.js';
 import { parseConfig } from '../src/config.js';
 import { openRuntime } from '../src/runtime.js';
-import { compact } from '../src/server/budget.js';
-import type { ToolHost } from '../src/server/mcp.js';
-import type { RegisteredTool } from '../src/server/registry.js';
+import { compact } from '../src/server/results/budget.js';
+import type { ToolHost } from '../src/server/hosts/tool-host.js';
+import type { RegisteredTool } from '../src/server/listing/registry.js';
 import { BENCH_KEY, externalSandbox, int, resultText, table, type Section } from './lib.js';
 
 /*

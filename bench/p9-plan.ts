@@ -1,7 +1,7 @@
 import { AdminClient } from '../src/client/index.js';
 import { createLogger } from '../src/log.js';
 import { allWorkflows } from '../src/plans/index.js';
-import { ToolHost } from '../src/server/mcp.js';
+import { ToolHost } from '../src/server/hosts/tool-host.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/server.js';
 import { BENCH_KEY, median, ms, pairedRatio, ratio, resultText, spread, table, type Section } from './lib.js';
 

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Pool } from 'undici';
 import { createLogger } from '../src/log.js';
-import { RedisConfirmationStore } from '../src/server/redis-store.js';
+import { RedisConfirmationStore } from '../src/server/gate/redis-store.js';
 import { BENCH_KEY, CLI, externalSandbox, int, interleave, median, ms, pairedRatio, projectIdByName, ratio, spread, stop, table, type Section } from './lib.js';
 import { startNginx } from './nginx.js';
 import { startRedis } from './redis-server.js';

@@ -1,9 +1,9 @@
 import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { allWorkflows } from './plans/index.js';
 import { allComposites } from './reports/index.js';
-import { endpointField, listing } from './server/mcp.js';
-import { LISTING_FILE, type ListingEntry } from './server/prebuilt.js';
-import { allTools } from './server/registry.js';
+import { endpointField, listing } from './server/hosts/tool-host.js';
+import { LISTING_FILE, type ListingEntry } from './server/listing/prebuilt.js';
+import { allTools } from './server/listing/registry.js';
 import { VIEW_FILE } from './views/resource.js';
 import { buildViewHtml } from './views/build.js';
 

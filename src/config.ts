@@ -3,6 +3,7 @@ import { BOOLEAN_WORDS, parseBoolean } from './boolean.js';
 import { DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES } from './client/index.js';
 import { parseLogLevel, type LogLevel } from './log.js';
 import { parseSize, type OrgSize } from './sandbox/size.js';
+import { isProjectId } from './ids.js';
 
 /** A command-line or environment mistake: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {
@@ -357,6 +358,6 @@ function storeUrl(raw: string | undefined): string | undefined {
 
 function projectId(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  if (!/^proj_[A-Za-z0-9]+$/.test(raw)) throw new UsageError(`--project expects a project ID like proj_abc123, got '${raw}'.`);
+  if (!isProjectId(raw)) throw new UsageError(`--project expects a project ID like proj_abc123, got '${raw}'.`);
   return raw;
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { effectiveHints } from './server/annotations.js';
+import { effectiveHints } from './server/listing/annotations.js';
 import { standaloneHtml } from './views/resource.js';
 
 /*

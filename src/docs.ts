@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { allWorkflows } from './plans/index.js';
 import { allComposites } from './reports/index.js';
-import { DEFAULT_LISTED } from './server/default-tools.js';
-import { TOOLSETS, selectTools, type RegisteredTool } from './server/registry.js';
+import { DEFAULT_LISTED } from './server/listing/default-tools.js';
+import { TOOLSETS, selectTools, type RegisteredTool } from './server/listing/registry.js';
 
 /**
  * docs/TOOLS.md, generated from the tool registry so it cannot drift from what clients see; a test

@@ -1,14 +1,14 @@
 import { AdminClient, ApiError, SharedPool } from './client/index.js';
 import { UsageError, type ServerConfig } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { AuditTrail } from './server/audit.js';
-import type { Approvals } from './server/approval.js';
-import type { ApprovalStore, ConfirmationStore } from './server/confirmation-store.js';
-import type { Host } from './server/host.js';
-import type { Metrics } from './server/metrics.js';
-import type { ServerDeps, ToolHost } from './server/mcp.js';
-import { prebuiltListing } from './server/prebuilt.js';
-import { QuickHost } from './server/quick-host.js';
+import { AuditTrail } from './server/gate/audit.js';
+import type { Approvals } from './server/gate/approval.js';
+import type { ApprovalStore, ConfirmationStore } from './server/gate/confirmation-store.js';
+import type { Host } from './server/hosts/host.js';
+import type { Metrics } from './server/http/metrics.js';
+import type { ServerDeps, ToolHost } from './server/hosts/tool-host.js';
+import { prebuiltListing } from './server/listing/prebuilt.js';
+import { QuickHost } from './server/hosts/quick-host.js';
 import type { SandboxPort } from './sandbox-port.js';
 
 /** The key the in-process sandbox is called with; any sk-admin- key works there. */
@@ -61,7 +61,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   const secrets = [secret, storePassword, config.approvalClientSecret ?? ''].filter((s) => s !== '');
   const logger = createLogger({ level: config.logLevel, secrets: () => secrets });
   // Loaded only for an HTTP server: prom-client stays out of stdio start-up.
-  const metrics = config.http && config.command === 'serve' ? await (await import('./server/metrics.js')).createMetrics() : undefined;
+  const metrics = config.http && config.command === 'serve' ? await (await import('./server/http/metrics.js')).createMetrics() : undefined;
   const clientOptions = {
     baseUrl,
     organization: config.organization,
@@ -87,13 +87,13 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   let confirmationStore: ConfirmationStore | undefined;
   if (config.store) {
     // Loaded only with --store: a server without one never loads the Redis client.
-    const { RedisConfirmationStore } = await import('./server/redis-store.js');
+    const { RedisConfirmationStore } = await import('./server/gate/redis-store.js');
     confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
     if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
   let approvals: Approvals | undefined;
   if (config.confirmWith === 'approval' && config.policy && config.oauthAudience) {
-    const [{ Approvals }, { loadPolicy }, { MemoryConfirmationStore }] = await Promise.all([import('./server/approval.js'), import('./server/policy.js'), import('./server/confirmation-store.js')]);
+    const [{ Approvals }, { loadPolicy }, { MemoryConfirmationStore }] = await Promise.all([import('./server/gate/approval.js'), import('./server/access/policy.js'), import('./server/gate/confirmation-store.js')]);
     const policy = loadPolicy(config.policy);
     if (policy.approvals.length === 0) throw new UsageError(`--confirm-with approval needs "approvals" in --policy ${config.policy}: which calls need approval (effects, tools, toolsets) and who may approve them (approvers).`);
     // One store for tokens and approvals, so an approval's single use is claimed where it is kept.
@@ -136,7 +136,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
     // The simulator loads alongside (its load failing shows on the first request), so a first call
     // that waited for the tool host does not then wait for the sandbox too.
     (full ??= Promise.all([
-      import('./server/mcp.js'),
+      import('./server/hosts/tool-host.js'),
       import('./reports/index.js'),
       import('./plans/index.js'),
       config.scripts ? import('./scripts/index.js') : undefined,

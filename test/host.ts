@@ -1,9 +1,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { AdminClient } from '../src/client/index.js';
-import { createMcpServer } from '../src/server/mcp-server.js';
+import { createMcpServer } from '../src/server/hosts/mcp-server.js';
 import { createLogger } from '../src/log.js';
-import { ToolHost, type ServerDeps } from '../src/server/mcp.js';
+import { ToolHost, type ServerDeps } from '../src/server/hosts/tool-host.js';
 
 /**
  * A ToolHost for in-process tests on the sandbox: a silent logger, writes allowed, a static listing,

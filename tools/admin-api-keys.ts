@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, id, listOf, objectOf, order, pageSize } from './common.js';
 
 const keyId = () => id('Admin API key ID');
 
@@ -24,7 +24,7 @@ const tools: EndpointTool[] = [
     method: 'GET',
     path: '/organization/admin_api_keys',
     input: {
-      query: { after: after(), order: order(), limit: limit(1, undefined, 20) },
+      query: { after: after(), order: order(), limit: pageSize(1, undefined) },
     },
     output: listOf(adminKey),
     pagination: 'cursor_id',

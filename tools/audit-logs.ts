@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, before, limit, listOf, time } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, before, listOf, time, pageSize } from './common.js';
 
 /*
  * The organization audit log. The API documents 149 event types. Listed as a JSON Schema enum they
@@ -103,7 +103,7 @@ const tools: EndpointTool[] = [
         actor_emails: ids(),
         resource_ids: ids(),
         tenant_only: z.boolean().optional().describe('Only tenant-scoped events'),
-        limit: limit(1, 100, 20),
+        limit: pageSize(1, 100),
         after: after(),
         before: before(),
       },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, id, limit, listOf, objectOf, projectId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, id, listOf, objectOf, projectId, pageSize } from './common.js';
 
 /*
  * Organization certificates (mTLS) and their activation in the organization and in projects.
@@ -45,7 +45,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: '/organization/certificates',
-    input: { query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() } },
+    input: { query: { limit: pageSize(1, 100), after: after(), order: newestFirst() } },
     output: listOf(certificate('organization.certificate')),
     pagination: 'cursor_id',
     expiry: 'certificate_details.expires_at',
@@ -151,7 +151,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/certificates',
     input: {
       path: { project_id: projectId() },
-      query: { limit: limit(1, 100, 20), after: after(), order: newestFirst() },
+      query: { limit: pageSize(1, 100), after: after(), order: newestFirst() },
     },
     output: listOf(certificate('organization.project.certificate')),
     pagination: 'cursor_id',

@@ -75,14 +75,10 @@ export const page = () => z.string().optional();
 export const order = () => z.enum(['asc', 'desc']).optional();
 
 /**
- * A page size with the API's own bounds. The default (`fallback`) is the API's and is not listed: with
- * `max_items` and `has_more` a model never needs it, and 30 list tools would pay for it.
- */
-export const limit = (min: number, max: number | undefined, _fallback: number) => pageSize(min, max);
-
-/**
- * A page size whose bounds are enforced at call time, with a message that gives them, rather than
- * listed: `limit` is on about 40 tools, and its range is said once in the server instructions.
+ * A page size (`limit`) with the API's own bounds, enforced at call time with a message that gives
+ * them, rather than listed: `limit` is on about 40 tools, and its range is said once in the server
+ * instructions. The API's default page size is not listed either: with `max_items` and `has_more` a
+ * model never needs it, and 30 list tools would pay for it.
  */
 export const pageSize = (min: number, max: number | undefined) =>
   z

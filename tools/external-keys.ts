@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, id, limit, listOf, objectOf, order } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, id, listOf, objectOf, order, pageSize } from './common.js';
 
 /*
  * External keys: customer-managed encryption keys (EKM) held in the customer's AWS, GCP, Azure or
@@ -46,7 +46,7 @@ const tools: EndpointTool[] = [
     method: 'GET',
     path: '/organization/external_keys',
     input: {
-      query: { after: after(), order: order(), limit: limit(1, 100, 20), purpose: z.enum(EXTERNAL_KEY_PURPOSES).optional() },
+      query: { after: after(), order: order(), limit: pageSize(1, 100), purpose: z.enum(EXTERNAL_KEY_PURPOSES).optional() },
     },
     output: listOf(externalKey),
     pagination: 'cursor_id',

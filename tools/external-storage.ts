@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, id, listOf, objectOf, order, pageSize } from './common.js';
 
 /*
  * External storage: a project's data kept in a customer-managed bucket (AWS S3, Azure Blob, GCP or
@@ -61,7 +61,7 @@ const tools: EndpointTool[] = [
       query: {
         after: after(),
         order: order(),
-        limit: limit(1, 100, 20),
+        limit: pageSize(1, 100),
         project_id: z.string().min(1).optional().describe('Only this project'),
       },
     },

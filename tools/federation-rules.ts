@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order, serviceAccountId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, id, listOf, objectOf, order, serviceAccountId, pageSize } from './common.js';
 import { providerId } from './workload-identity-providers.js';
 
 /*
@@ -54,7 +54,7 @@ const tools: EndpointTool[] = [
     input: {
       path: { workload_identity_provider_id: providerId() },
       query: {
-        limit: limit(1, undefined, 20),
+        limit: pageSize(1, undefined),
         after: after(),
         order: order(),
         service_account_id: z.string().min(1).optional().describe('Only rules for this service account'),

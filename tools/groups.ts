@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, deletedFlag, everyProject, groupId, limit, listOf, objectOf, order, roleId, userId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, deletedFlag, everyProject, groupId, listOf, objectOf, order, roleId, userId, pageSize } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 
 /** Organization groups, their members and the organization roles assigned to them. */
@@ -29,7 +29,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: '/organization/groups',
-    input: { query: { limit: limit(0, 1000, 100), after: after(), order: order() } },
+    input: { query: { limit: pageSize(0, 1000), after: after(), order: order() } },
     output: listOf(group),
     pagination: 'cursor_next',
   }),
@@ -102,7 +102,7 @@ const tools: EndpointTool[] = [
     input: {
       path: { group_id: groupId() },
       query: {
-        limit: limit(0, 1000, 100),
+        limit: pageSize(0, 1000),
         after: after(),
         order: z.enum(['asc', 'desc']).optional().describe('Default desc'),
       },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { projectId } from './common.js';
 
 /** The hosted tools a project can be allowed, in the API's order. */

@@ -1,4 +1,4 @@
-import type { EndpointTool } from '../src/server/endpoint.js';
+import type { EndpointTool } from './define.js';
 import projects from './projects.js';
 import projectUsers from './project-users.js';
 import serviceAccounts from './service-accounts.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, deleted, id, listOf, objectOf, pageSize } from './common.js';
 
 /** Invitations to join the organization. */

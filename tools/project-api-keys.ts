@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, deleted, id, limit, listOf, objectOf, projectId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, deleted, id, listOf, objectOf, projectId, pageSize } from './common.js';
 
 const apiKeyId = () => id('Project API key ID (key_…)');
 
@@ -27,7 +27,7 @@ const tools: EndpointTool[] = [
     input: {
       path: { project_id: projectId() },
       query: {
-        limit: limit(1, 100, 20),
+        limit: pageSize(1, 100),
         after: after(),
         // Sent as `any` unless asked: the API's own default hides keys whose owner lost project
         // access, which are still enabled and exactly the ones a review must see.

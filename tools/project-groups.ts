@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, groupId, id, limit, listOf, objectOf, order, projectId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, groupId, id, listOf, objectOf, order, projectId, pageSize } from './common.js';
 
 const projectGroup = objectOf('project.group', {
   project_id: z.string(),
@@ -20,7 +20,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: '/organization/projects/{project_id}/groups',
-    input: { path: { project_id: projectId() }, query: { limit: limit(0, 100, 20), after: after(), order: order() } },
+    input: { path: { project_id: projectId() }, query: { limit: pageSize(0, 100), after: after(), order: order() } },
     output: listOf(projectGroup),
     pagination: 'cursor_next',
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, deleted, groupId, limit, listOf, objectOf, order, projectId, roleId, userId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, deleted, groupId, listOf, objectOf, order, projectId, roleId, userId, pageSize } from './common.js';
 import { assignedRoleFields, assignmentLimit, assignmentSources, roleCreateBody, roleOutput, roleUpdateBody } from './roles.js';
 
 /** A role as held by a principal (AssignedRoleDetails), with where it comes from. */
@@ -28,7 +28,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: '/projects/{project_id}/roles',
-    input: { path: { project_id: projectId() }, query: { limit: limit(0, 1000, 1000), after: after(), order: order() } },
+    input: { path: { project_id: projectId() }, query: { limit: pageSize(0, 1000), after: after(), order: order() } },
     output: listOf(roleOutput),
     pagination: 'cursor_next',
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, deleted, keyFields, limit, listOf, objectOf, projectId, projectKeys, userId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, deleted, keyFields, listOf, objectOf, projectId, projectKeys, userId, pageSize } from './common.js';
 
 const role = () => z.enum(['owner', 'member']);
 
@@ -23,7 +23,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/users',
     input: {
       path: { project_id: projectId() },
-      query: { limit: limit(1, 100, 20), after: after() },
+      query: { limit: pageSize(1, 100), after: after() },
     },
     output: listOf(projectUser),
     pagination: 'cursor_id',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, keyFields, limit, listOf, objectOf, projectId, projectKeys } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, keyFields, listOf, objectOf, projectId, projectKeys, pageSize } from './common.js';
 import { RESIDENCIES } from '../src/client/residencies.js';
 
 const project = objectOf('organization.project', {
@@ -24,7 +24,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects',
     input: {
       query: {
-        limit: limit(1, 100, 20),
+        limit: pageSize(1, 100),
         after: after(),
         include_archived: z.boolean().optional(),
       },

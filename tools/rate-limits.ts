@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, before, id, limit, listOf, objectOf, projectId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, before, id, listOf, objectOf, projectId, pageSize } from './common.js';
 
 const count = (description: string) => z.number().int().min(0).optional().describe(description);
 
@@ -27,7 +27,7 @@ const tools: EndpointTool[] = [
     input: {
       path: { project_id: projectId() },
       query: {
-        limit: limit(1, undefined, 100),
+        limit: pageSize(1, undefined),
         after: after(),
         before: before(),
       },

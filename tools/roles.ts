@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, everyGroup, limit, listOf, objectOf, order, pageSize, roleId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, everyGroup, listOf, objectOf, order, pageSize, roleId } from './common.js';
 
 /** The Role object: loose, naming the fields a model reads. */
 export const roleOutput = objectOf('role', {
@@ -74,7 +74,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: '/organization/roles',
-    input: { query: { limit: limit(0, 1000, 1000), after: after(), order: order() } },
+    input: { query: { limit: pageSize(0, 1000), after: after(), order: order() } },
     output: listOf(roleOutput),
     pagination: 'cursor_next',
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, deleted, keyFields, limit, listOf, objectOf, projectId, projectKeys, serviceAccountId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, deleted, keyFields, listOf, objectOf, projectId, projectKeys, serviceAccountId, pageSize } from './common.js';
 
 const serviceAccount = objectOf('organization.project.service_account', {
   name: z.string().optional(),
@@ -27,7 +27,7 @@ const tools: EndpointTool[] = [
     path: '/organization/projects/{project_id}/service_accounts',
     input: {
       path: { project_id: projectId() },
-      query: { limit: limit(1, 100, 20), after: after() },
+      query: { limit: pageSize(1, 100), after: after() },
     },
     output: listOf(serviceAccount),
     pagination: 'cursor_id',

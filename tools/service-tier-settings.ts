@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { archivedProject, objectOf, projectId } from './common.js';
 
 /*

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, archivedProject, before, deleted, id, limit, listOf, objectOf, order, projectId } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, archivedProject, before, deleted, id, listOf, objectOf, order, projectId, pageSize } from './common.js';
 
 const alertId = () => id('Spend alert ID');
 
@@ -41,7 +41,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: ORG,
-    input: { query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() } },
+    input: { query: { limit: pageSize(0, 100), order: order(), after: after(), before: before() } },
     output: listOf(orgAlert),
     cents: ['threshold_amount'],
     pagination: 'cursor_id',
@@ -110,7 +110,7 @@ const tools: EndpointTool[] = [
     path: PROJECT,
     input: {
       path: { project_id: projectId() },
-      query: { limit: limit(0, 100, 20), order: order(), after: after(), before: before() },
+      query: { limit: pageSize(0, 100), order: order(), after: after(), before: before() },
     },
     output: listOf(projectAlert),
     cents: ['threshold_amount'],

@@ -1,5 +1,5 @@
 import { z, type ZodRawShape } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { page, pageSize, time } from './common.js';
 
 /*

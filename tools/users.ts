@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
+import { endpoint, type EndpointTool } from './define.js';
 import { after, deletedFlag, everyGroup, everyProject, keyFields, listOf, objectOf, order, pageSize, projectKeys, roleId, userId } from './common.js';
 import { assignmentLimit, orgAssignedRole, roleSummary } from './roles.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { endpoint, type EndpointTool } from '../src/server/endpoint.js';
-import { after, deleted, id, limit, listOf, objectOf, order } from './common.js';
+import { endpoint, type EndpointTool } from './define.js';
+import { after, deleted, id, listOf, objectOf, order, pageSize } from './common.js';
 
 /*
  * Workload identity providers: OIDC issuers the organization trusts, so workloads (CI jobs,
@@ -53,7 +53,7 @@ const tools: EndpointTool[] = [
     idempotent: true,
     method: 'GET',
     path: PROVIDERS,
-    input: { query: { limit: limit(1, undefined, 20), after: after(), order: order() } },
+    input: { query: { limit: pageSize(1, undefined), after: after(), order: order() } },
     output: listOf(provider),
     pagination: 'cursor_id',
   }),

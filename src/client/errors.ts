@@ -1,28 +1,51 @@
 /** An error answered by the Admin API (or a proxy in front of it), in the OpenAI envelope where there is one. */
+/** What an error answer said, and of which request: named, since eleven positions were easy to swap. */
+export interface ApiErrorFacts {
+  status: number;
+  type: string | null;
+  code: string | null;
+  param: string | null;
+  message: string;
+  requestId: string | null;
+  method: string;
+  path: string;
+  /** Retries made before giving up. */
+  retries: number;
+  /** Seconds the server asked us to wait, when it said. */
+  retryAfter?: number | null;
+  /**
+   * An earlier attempt of this request was answered with a timeout, a server error or a lost
+   * connection after it may have been processed. This answer (a 404 to a repeated delete, say)
+   * may then describe the state that attempt left, not a refusal of the change.
+   */
+  earlierAttemptMayHaveBeenProcessed?: boolean;
+}
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly status: number;
+  readonly type: string | null;
+  readonly code: string | null;
+  readonly param: string | null;
+  readonly requestId: string | null;
+  readonly method: string;
+  readonly path: string;
+  readonly retries: number;
+  readonly retryAfter: number | null;
+  readonly earlierAttemptMayHaveBeenProcessed: boolean;
 
-  constructor(
-    readonly status: number,
-    readonly type: string | null,
-    readonly code: string | null,
-    readonly param: string | null,
-    message: string,
-    readonly requestId: string | null,
-    readonly method: string,
-    readonly path: string,
-    /** Retries made before giving up. */
-    readonly retries: number,
-    /** Seconds the server asked us to wait, when it said. */
-    readonly retryAfter: number | null = null,
-    /**
-     * An earlier attempt of this request was answered with a timeout, a server error or a lost
-     * connection after it may have been processed. This answer (a 404 to a repeated delete, say)
-     * may then describe the state that attempt left, not a refusal of the change.
-     */
-    readonly earlierAttemptMayHaveBeenProcessed = false,
-  ) {
-    super(message);
+  constructor(facts: ApiErrorFacts) {
+    super(facts.message);
+    this.status = facts.status;
+    this.type = facts.type;
+    this.code = facts.code;
+    this.param = facts.param;
+    this.requestId = facts.requestId;
+    this.method = facts.method;
+    this.path = facts.path;
+    this.retries = facts.retries;
+    this.retryAfter = facts.retryAfter ?? null;
+    this.earlierAttemptMayHaveBeenProcessed = facts.earlierAttemptMayHaveBeenProcessed ?? false;
   }
 }
 

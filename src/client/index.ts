@@ -1,9 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import type { Pool } from 'undici';
+import { firstHeader } from '../headers.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { BodyProblem, DEFAULT_MAX_RESPONSE_BYTES, UnexpectedEncoding, readBody } from './body.js';
-import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError } from './errors.js';
+import { ApiError, CancelledError, ConnectionError, ReadOnlyError, UnsafePathError, type ApiErrorFacts } from './errors.js';
 import { Aborted, announcedLimit, gateFor, type RequestGate } from './gate.js';
 import { collectPages, paginate, type CollectResult, type PageRequest } from './pagination.js';
 import { fetchRange, type RangeRequest, type RangeResult } from './ranges.js';
@@ -58,7 +59,9 @@ export interface ClientOptions {
   gate?: RequestGate;
 }
 
+/** What the client reports (to the server's metrics): every attempt's answer and every retry. */
 export interface RequestObserver {
+  /** One attempt finished: its HTTP status, or `error` when no answer came (connection, timeout). */
   upstream(method: string, status: number | 'error', seconds: number): void;
   retry(method: string): void;
 }
@@ -226,7 +229,8 @@ export class AdminClient {
           // An answer arrived but cannot be used: an upstream error with its status and request id.
           // Asking again would fetch the same, so it is not retried.
           if (!(problem instanceof BodyProblem)) throw problem;
-          throw unreadable(res.statusCode, problem.code, `${method} ${path}: ${problem.message}.`, header(res.headers, 'x-request-id'), method, path, attempt, reached);
+          const answer = { status: res.statusCode, requestId: header(res.headers, 'x-request-id'), method, path, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
+          throw unreadable(answer, problem.code, `${method} ${path}: ${problem.message}.`);
         });
         this.gate.release(status, status === 429 ? retryAfterMs(res.headers) : null, announcedLimit(res.headers));
       } catch (error) {
@@ -258,7 +262,7 @@ export class AdminClient {
       this.observer?.upstream(method, status, (performance.now() - started) / 1000);
       if (status >= 200 && status < 300) {
         const data = parseSuccess(text, status);
-        if (data instanceof BodyProblem) throw unreadable(status, data.code, `${method} ${path}: ${data.message}.`, requestId, method, path, attempt, reached);
+        if (data instanceof BodyProblem) throw unreadable({ status, requestId, method, path, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached }, data.code, `${method} ${path}: ${data.message}.`);
         return { data: data as T, status, requestId, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached };
       }
 
@@ -271,7 +275,7 @@ export class AdminClient {
         await sleep(backoffDelay(attempt, waitMs, this.backoff), options.signal, method, path, reached);
         continue;
       }
-      throw toApiError(status, text, requestId, method, path, attempt, waitMs, reached);
+      throw toApiError({ status, requestId, method, path, retries: attempt, earlierAttemptMayHaveBeenProcessed: reached }, text, waitMs);
     }
   }
 
@@ -354,11 +358,14 @@ function parseSuccess(text: string, status: number): unknown {
  * upstream error with the answer's status and request id. After a 2xx the API did the work, which
  * callers learn from the status (a write that may have happened).
  */
-function unreadable(status: number, code: string, message: string, requestId: string | null, method: string, path: string, retries: number, earlier: boolean): ApiError {
-  return new ApiError(status, 'invalid_response', code, null, message, requestId, method, path, retries, null, earlier);
+/** Which request an answer was to, for the error made of it. */
+type AnswerOf = Pick<ApiErrorFacts, 'status' | 'requestId' | 'method' | 'path' | 'retries' | 'earlierAttemptMayHaveBeenProcessed'>;
+
+function unreadable(answer: AnswerOf, code: string, message: string): ApiError {
+  return new ApiError({ ...answer, type: 'invalid_response', code, param: null, message });
 }
 
-function toApiError(status: number, text: string, requestId: string | null, method: string, path: string, retries: number, waitMs: number | null, earlier: boolean): ApiError {
+function toApiError(answer: AnswerOf, text: string, waitMs: number | null): ApiError {
   let envelope: { error?: { message?: unknown; type?: unknown; code?: unknown; param?: unknown } } | undefined;
   try {
     envelope = JSON.parse(text) as typeof envelope;
@@ -367,13 +374,12 @@ function toApiError(status: number, text: string, requestId: string | null, meth
   }
   const err = envelope?.error;
   const str = (v: unknown) => (typeof v === 'string' ? v : v === undefined || v === null ? null : String(v));
-  const message = str(err?.message) ?? (text.trim().slice(0, 200) || `HTTP ${status}`);
-  return new ApiError(status, str(err?.type), str(err?.code), str(err?.param), message, requestId, method, path, retries, waitMs === null ? null : waitMs / 1000, earlier);
+  const message = str(err?.message) ?? (text.trim().slice(0, 200) || `HTTP ${answer.status}`);
+  return new ApiError({ ...answer, type: str(err?.type), code: str(err?.code), param: str(err?.param), message, retryAfter: waitMs === null ? null : waitMs / 1000 });
 }
 
 function header(headers: Record<string, string | string[] | undefined>, name: string): string | null {
-  const value = headers[name];
-  return (Array.isArray(value) ? value[0] : value) ?? null;
+  return firstHeader(headers[name]) ?? null;
 }
 
 /** undici's per-request deadlines: no response headers in time, or the body stalled. The request was sent. */

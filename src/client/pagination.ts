@@ -1,5 +1,10 @@
 import type { Query } from './query.js';
 
+/**
+ * - `cursor_id`: pass the response's `last_id` as `after`.
+ * - `cursor_next`: pass the response's `next` as `after`.
+ * - `page_token`: pass the response's `next_page` as `page`.
+ */
 export type PaginationStyle = 'cursor_id' | 'cursor_next' | 'page_token';
 
 export interface PageRequest {

@@ -2,7 +2,7 @@ import { collectPages } from './pagination.js';
 import type { Query } from './query.js';
 
 /*
- * Range splitting (PRODUCT.md §8). A usage or costs query over a long range is cut into windows that
+ * Range splitting (README, "Reports"). A usage or costs query over a long range is cut into windows that
  * each fit one page, the windows are fetched concurrently, and the buckets are merged in time order
  * and checked for gaps and overlaps. One page of costs holds 180 daily buckets; usage holds 31 daily,
  * 168 hourly or 1,440 minute buckets.

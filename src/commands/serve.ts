@@ -1,11 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { ApprovalPage } from '../server/approval-page.js';
-import type { Approvals } from '../server/approval.js';
-import type { RunningHttp } from '../server/http.js';
+import type { ApprovalPage } from '../server/http/approval-page.js';
+import type { Approvals } from '../server/gate/approval.js';
+import type { RunningHttp } from '../server/http/http.js';
 import { UsageError, type ServerConfig } from '../config.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { createMcpServer } from '../server/mcp-server.js';
+import { createMcpServer } from '../server/hosts/mcp-server.js';
 
 /** The MCP server: on stdio by default (protocol on stdout, logs on stderr), or Streamable HTTP. */
 export async function runServe(config: ServerConfig): Promise<number> {
@@ -47,14 +47,14 @@ async function serveHttp(config: ServerConfig, runtime: Runtime): Promise<void> 
 
 /** The HTTP server for these settings, listening; tests start it in-process to control its clock. */
 export async function startServing(config: ServerConfig, runtime: Runtime, options: { now?: () => number } = {}): Promise<RunningHttp> {
-  const { HttpConfigError, startHttpServer } = await import('../server/http.js');
+  const { HttpConfigError, startHttpServer } = await import('../server/http/http.js');
   // jose is loaded only for a server that validates OAuth tokens.
   const oauth =
     config.oauthIssuer && config.oauthAudience
-      ? new (await import('../server/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience, acceptTypJwt: config.oauthAcceptTypJwt })
+      ? new (await import('../server/access/oauth.js')).ResourceServer({ issuer: config.oauthIssuer, audience: config.oauthAudience, acceptTypJwt: config.oauthAcceptTypJwt })
       : undefined;
   // Read and checked before the server listens: a policy with a mistake stops the start, naming the field.
-  const policy = runtime.approvals?.policy ?? (config.policy ? (await import('../server/policy.js')).loadPolicy(config.policy) : undefined);
+  const policy = runtime.approvals?.policy ?? (config.policy ? (await import('../server/access/policy.js')).loadPolicy(config.policy) : undefined);
   if (policy && policy.approvals.length > 0 && !runtime.approvals) {
     throw new UsageError(`--policy ${config.policy} names calls that need approval ("approvals"), which only --confirm-with approval enforces: start with --confirm-with approval and --approval-client-id, or remove "approvals".`);
   }
@@ -86,7 +86,7 @@ export async function startServing(config: ServerConfig, runtime: Runtime, optio
 
 /** The approval page; its cookies are signed with a key drawn from the confirmation secret, so replicas share it. */
 async function approvalPageFor(config: ServerConfig, runtime: Runtime, now?: () => number): Promise<ApprovalPage> {
-  const { ApprovalPage } = await import('../server/approval-page.js');
+  const { ApprovalPage } = await import('../server/http/approval-page.js');
   const secret = config.confirmSecret ? createHmac('sha256', config.confirmSecret).update('approval page cookies').digest() : randomBytes(32);
   return new ApprovalPage({
     approvals: runtime.approvals as Approvals,

@@ -1,7 +1,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig } from '../config.js';
 import { openRuntime } from '../runtime.js';
-import { ENDPOINT_META_KEY } from '../server/endpoints-resource.js';
+import { ENDPOINT_META_KEY } from '../server/hosts/endpoints-resource.js';
 
 /** What the meta-tools do, for the listing: they belong to no toolset. */
 const META_EFFECT: Record<string, string> = { search_tools: 'read', describe_tool: 'read', call_tool: 'as called' };

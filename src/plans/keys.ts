@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AdminKeyRef, AnyKeyRef, KeyRef } from '../reports/names.js';
-import type { WorkflowContext } from '../server/workflow.js';
+import type { WorkflowContext } from '../server/gate/workflow.js';
 import { activeUse } from '../warnings/index.js';
 import { workflow, type StepDraft } from './plan.js';
 

@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { ZodRawShape } from 'zod';
 import { z } from 'zod';
-import type { ApprovalStamp, AuditEntry } from '../server/audit.js';
-import { digest } from '../server/confirm.js';
-import { LockBusyError, StoreUnavailableError } from '../server/confirmation-store.js';
-import { confirmGate, type Cleared } from '../server/gate.js';
+import type { ApprovalStamp, AuditEntry } from '../server/gate/audit.js';
+import { digest } from '../server/gate/confirm.js';
+import { LockBusyError, StoreUnavailableError } from '../server/gate/confirmation-store.js';
+import { confirmGate, type Cleared } from '../server/gate/gate.js';
 import { mapLimited } from '../client/index.js';
-import { failure, inertJson, success, type ToolResult } from '../server/results.js';
-import type { TargetRead } from '../server/outcome.js';
-import type { StepRun, WorkflowContext, WorkflowTool } from '../server/workflow.js';
+import { failure, inertJson, success, type ToolResult } from '../server/results/results.js';
+import type { TargetRead } from '../server/gate/outcome.js';
+import type { StepRun, WorkflowContext, WorkflowTool } from '../server/gate/workflow.js';
 import { willBeRefused } from '../warnings/index.js';
 import { isoTimes } from './display.js';
 
 /*
- * The plan engine (PRODUCT.md §11). A workflow drafts a plan from the organization as it is now:
+ * The plan engine (README, "Workflows: a job as one plan"). A workflow drafts a plan from the organization as it is now:
  * steps (tool, arguments, effect), warnings and facts. The engine checks every step against the
  * policy, reads every step's target, and puts the plan through the one confirmation gate, whose
  * token is bound to the workflow's arguments and to every step's tool, arguments and target state.

@@ -1,6 +1,6 @@
 import type { AdminClient, WindowProgress } from '../client/index.js';
 import { Directory, type AccountRef, type AdminKeyRef, type DirectoryOptions, type GroupRef, type KeyRef, type MemberRef, type PerProject, type PerProjectOptions, type ProjectRef, type RequestBudget, type RoleRef, type UserRef } from './directory.js';
-import { ReportError } from './report.js';
+import { ReportError } from './report-error.js';
 
 /*
  * Name resolution for the reports: projects, users, groups and keys by ID, name, email or key tail,

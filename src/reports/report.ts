@@ -3,6 +3,7 @@ import type { AdminClient, RangePartial, WindowProgress } from '../client/index.
 import { isoMinute } from '../time.js';
 import type { RequestBudget } from './directory.js';
 import type { NameDirectory, ProjectRef } from './names.js';
+import { isProjectId } from '../ids.js';
 
 /** What a composite tool gets: the one shared client, the name directory and the caller's signal. */
 export interface ReportContext {
@@ -15,10 +16,7 @@ export interface ReportContext {
   progress?: WindowProgress;
 }
 
-/** A mistake the caller can fix (an ambiguous or unknown name, an empty period): reported as is. */
-export class ReportError extends Error {
-  override readonly name = 'ReportError';
-}
+export { ReportError } from './report-error.js';
 
 export interface CompositeDefinition<S extends ZodRawShape> {
   name: string;
@@ -59,7 +57,7 @@ export { isoDate, isoMinute } from '../time.js';
 export async function withProject<T>(ctx: ReportContext, ref: string | undefined, fetch: (projectId: string | undefined) => Promise<T>): Promise<{ project?: ProjectRef; value: T }> {
   if (!ref) return { value: await fetch(undefined) };
   const lookup = ctx.names.project(ref, ctx.signal);
-  if (/^proj_[A-Za-z0-9]+$/.test(ref)) {
+  if (isProjectId(ref)) {
     const [project, value] = await Promise.all([lookup, fetch(ref)]);
     return { project, value: project.id === ref ? value : await fetch(project.id) };
   }

@@ -272,7 +272,7 @@ function compareRows(totals: Metrics, raw: Array<Record<string, unknown>>, named
 function levelNote(levels: string[], completeDays: number, inSeries = true): Record<string, string> {
   if (levels.length === 0) return {};
   const last = levels.map((l) => `${l}_latest`).join(', ');
-  // A day still filling reads as a false zero (issue 17 §8): levels are read from complete days, and
+  // A day still filling reads as a false zero: levels are read from complete days, and
   // only a period with none (today) falls back to the partial day, saying so.
   const days =
     completeDays > 0

@@ -1,8 +1,10 @@
+import type { Method } from '../client/index.js';
 import { invalid } from './errors.js';
 import type { Body, QueryParams } from './params.js';
 import type { SandboxState } from './state.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+/** The API's methods, as the client names them. */
+export type HttpMethod = Method;
 
 export interface RouteContext {
   /** Path parameters, already URL-decoded. */

@@ -1,5 +1,5 @@
-import type { RegisteredTool } from '../server/registry.js';
-import type { JsonSchema } from '../server/schema.js';
+import type { RegisteredTool } from '../server/listing/registry.js';
+import type { JsonSchema } from '../server/listing/schema.js';
 
 /*
  * The `api` object as TypeScript, for describe_tool run_script: one method per tool the caller may

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { FAN_OUT } from '../reports/names.js';
-import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget, resultTokens } from '../server/budget.js';
-import { META_NAMES } from '../server/meta-listing.js';
-import { failure, success, type ToolResult } from '../server/results.js';
-import type { ScriptBridge, ScriptRunner } from '../server/script.js';
+import { DEFAULT_MAX_RESULT_TOKENS, fitToBudget, resultTokens } from '../server/results/budget.js';
+import { META_NAMES } from '../server/listing/meta-listing.js';
+import { failure, success, type ToolResult } from '../server/results/results.js';
+import type { ScriptBridge, ScriptRunner } from '../server/hosts/script.js';
 import { declarations } from './declarations.js';
 import { runIsolate, type IsolateOutcome } from './isolate.js';
 import { limitArguments, limitHit, limitsFrom, MAX_CALL_ARGUMENT_CHARS, MAX_CODE_CHARS, type ScriptLimits } from './limits.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { DAY, KEY, Truth, type AuditEvent } from './truth.js';
 import { testHost } from '../host.js';

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox } from '../../src/sandbox/server.js';
 import { useSandbox } from '../helpers.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { DAY, hostFor, NOW, ok, refused, TODAY } from '../reports/support.js';
 import { KEY, Truth } from './truth.js';
 

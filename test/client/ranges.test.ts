@@ -4,8 +4,8 @@ import { checkContiguous, fetchRange } from '../../src/client/ranges.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
-import { compact } from '../../src/server/budget.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import { compact } from '../../src/server/results/budget.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { ok } from '../reports/support.js';
 
 /** These tests are about max_items and range splitting, so the result budget must not cut first. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { allTools, type RegisteredTool } from '../../src/server/registry.js';
+import { allTools, type RegisteredTool } from '../../src/server/listing/registry.js';
 import { sampleArguments, sampleValue } from '../server/sample-args.js';
 import { CLI, connectStdio, text, type Connected } from './connect.js';
 

@@ -1,4 +1,4 @@
-import { effectiveHints } from '../../src/server/annotations.js';
+import { effectiveHints } from '../../src/server/listing/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';

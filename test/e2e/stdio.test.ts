@@ -3,8 +3,8 @@ import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { effectiveHints } from '../../src/server/annotations.js';
-import { parseUntrustedText } from '../../src/server/results.js';
+import { effectiveHints } from '../../src/server/listing/annotations.js';
+import { parseUntrustedText } from '../../src/server/results/results.js';
 import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
 
 const KEY = 'sk-admin-e2e-secret-value-42';

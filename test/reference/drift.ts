@@ -1,7 +1,7 @@
 import { z, type ZodRawShape, type ZodTypeAny } from 'zod';
-import { endpointField } from '../../src/server/mcp.js';
-import type { EndpointTool } from '../../src/server/endpoint.js';
-import { registerEndpoint } from '../../src/server/registry.js';
+import { endpointField } from '../../src/server/hosts/tool-host.js';
+import type { EndpointTool } from '../../tools/define.js';
+import { registerEndpoint } from '../../src/server/listing/registry.js';
 import type { SdkField, SdkOperation } from './sdk.js';
 
 /*

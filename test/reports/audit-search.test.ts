@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { AuditLogRecord, UserRecord } from '../../src/sandbox/state.js';
 import { pickProjectNamed, useSandbox } from '../helpers.js';

@@ -1,7 +1,7 @@
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { pickProjectNamed, useSandbox } from '../helpers.js';
 import { DAY, hostFor, NOW, ok, refused, text, TODAY } from './support.js';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient, Query } from '../../src/client/index.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { FAMILIES } from '../../src/reports/usage.js';
 import { pickProjectNamed, useSandbox } from '../helpers.js';

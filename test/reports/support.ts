@@ -1,7 +1,7 @@
 import { expect } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { structured, text } from '../e2e/connect.js';
 import { testHost } from '../host.js';
 

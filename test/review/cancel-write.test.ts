@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import type { AuditEntry } from '../../src/server/audit.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import type { AuditEntry } from '../../src/server/gate/audit.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';

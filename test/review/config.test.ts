@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, UsageError } from '../../src/config.js';
-import { requestedSelection } from '../../src/server/narrowed-host.js';
+import { requestedSelection } from '../../src/server/hosts/narrowed-host.js';
 
 describe('a mistyped safety variable is never silently ignored', () => {
   it('refuses an OPENAI_ADMIN_MCP_ variable it does not know (READONLY for READ_ONLY)', () => {

@@ -1,8 +1,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import type { Host } from '../../src/server/host.js';
-import { isLoopback, startHttpServer, type RunningHttp } from '../../src/server/http.js';
+import type { Host } from '../../src/server/hosts/host.js';
+import { isLoopback, startHttpServer, type RunningHttp } from '../../src/server/http/http.js';
 
 const host: Host = {
   instructions: 'test',

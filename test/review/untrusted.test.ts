@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
-import { parseUntrustedText, success } from '../../src/server/results.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
+import { parseUntrustedText, success } from '../../src/server/results/results.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';

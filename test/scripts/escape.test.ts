@@ -6,7 +6,7 @@ import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { scriptRunner } from '../../src/scripts/index.js';
-import type { ServerDeps } from '../../src/server/mcp.js';
+import type { ServerDeps } from '../../src/server/hosts/tool-host.js';
 import { useSandbox } from '../helpers.js';
 import { connectInProcess, testHost } from '../host.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
-import { MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, checkArguments } from '../../src/server/argument-limits.js';
-import { redactArguments, shorten, type AuditEntry } from '../../src/server/audit.js';
-import { canonicalJson, digest } from '../../src/server/confirm.js';
+import { MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, checkArguments } from '../../src/server/gate/argument-limits.js';
+import { redactArguments, shorten, type AuditEntry } from '../../src/server/gate/audit.js';
+import { canonicalJson, digest } from '../../src/server/gate/confirm.js';
 import { text } from '../e2e/connect.js';
 import { testHost } from '../host.js';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient, TEST_ADMIN_KEY } from '../helpers.js';
 import { testHost } from '../host.js';

@@ -2,7 +2,7 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
-import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/confirmation-store.js';
+import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '../../src/server/gate/confirmation-store.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { TEST_ADMIN_KEY, sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serializeQuery, type AdminClient, type Query } from '../../src/client/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { InFlightCalls } from '../../src/server/in-flight.js';
+import { InFlightCalls } from '../../src/server/http/in-flight.js';
 import { headersFor, POST_HEADERS, startTestServer, until, type TestServer } from './http-support.js';
 
 /*

@@ -3,8 +3,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
-import type { CallSession, Host } from '../../src/server/host.js';
-import { startHttpServer, type HttpOptions, type RunningHttp } from '../../src/server/http.js';
+import type { CallSession, Host } from '../../src/server/hosts/host.js';
+import { startHttpServer, type HttpOptions, type RunningHttp } from '../../src/server/http/http.js';
 
 /*
  * An in-process HTTP server over a host whose one tool, `hold`, runs until the test releases it or

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { z, type ZodTypeAny } from 'zod';
 import { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import type { ServerDeps } from '../../src/server/mcp.js';
-import { META_LISTINGS } from '../../src/server/meta-listing.js';
-import { selectTools } from '../../src/server/registry.js';
-import { describeValidation } from '../../src/server/results.js';
-import { compactInput, toJsonSchema } from '../../src/server/schema.js';
+import type { ServerDeps } from '../../src/server/hosts/tool-host.js';
+import { META_LISTINGS } from '../../src/server/listing/meta-listing.js';
+import { selectTools } from '../../src/server/listing/registry.js';
+import { describeValidation } from '../../src/server/results/results.js';
+import { compactInput, toJsonSchema } from '../../src/server/listing/schema.js';
 import { testHost } from '../host.js';
 
 /*

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import type { AuditEntry } from '../../src/server/audit.js';
-import { ToolHost } from '../../src/server/mcp.js';
-import { planRequest } from '../../src/server/executor.js';
+import type { AuditEntry } from '../../src/server/gate/audit.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
+import { planRequest } from '../../src/server/execution/executor.js';
 import type { FaultKind } from '../../src/sandbox/faults.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { endpointTools } from '../../tools/index.js';

@@ -6,11 +6,11 @@ import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
-import { endpointField, listing, ToolHost, type ServerDeps } from '../../src/server/mcp.js';
-import { createMcpServer } from '../../src/server/mcp-server.js';
-import type { ListingEntry } from '../../src/server/prebuilt.js';
-import { QuickHost } from '../../src/server/quick-host.js';
-import { allTools } from '../../src/server/registry.js';
+import { endpointField, listing, ToolHost, type ServerDeps } from '../../src/server/hosts/tool-host.js';
+import { createMcpServer } from '../../src/server/hosts/mcp-server.js';
+import type { ListingEntry } from '../../src/server/listing/prebuilt.js';
+import { QuickHost } from '../../src/server/hosts/quick-host.js';
+import { allTools } from '../../src/server/listing/registry.js';
 
 /*
  * The listing built with the package (dist/tool-listing.json) must be exactly what the registry

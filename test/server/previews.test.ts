@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
-import type { ToolHost } from '../../src/server/mcp.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { endpointTools } from '../../tools/index.js';
 import { TEST_ADMIN_KEY, useSandbox } from '../helpers.js';
 import { DAY, hostFor, NOW, ok, refused } from '../reports/support.js';

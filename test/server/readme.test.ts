@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ENV_VARIABLES, OPTIONS } from '../../src/config.js';
-import { DEFAULT_TOOLS } from '../../src/server/default-tools.js';
+import { DEFAULT_TOOLS } from '../../src/server/listing/default-tools.js';
 import { endpointTools } from '../../tools/index.js';
 import { CLI } from '../e2e/connect.js';
 

@@ -1,8 +1,8 @@
-import { effectiveHints } from '../../src/server/annotations.js';
+import { effectiveHints } from '../../src/server/listing/annotations.js';
 import { describe, expect, it } from 'vitest';
 import { endpointTools } from '../../tools/index.js';
-import { endpoint } from '../../src/server/endpoint.js';
-import { registerEndpoint, selectTools } from '../../src/server/registry.js';
+import { endpoint } from '../../tools/define.js';
+import { registerEndpoint, selectTools } from '../../src/server/listing/registry.js';
 
 /*
  * A read sent as POST (a validation) must be declared `safe`: that flag, not the effect, is what

@@ -1,5 +1,5 @@
 import type { ZodTypeAny } from 'zod';
-import type { RegisteredTool } from '../../src/server/registry.js';
+import type { RegisteredTool } from '../../src/server/listing/registry.js';
 
 /*
  * Arguments that pass a tool's validation, derived from its zod schema: the smallest value of every

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z, type ZodTypeAny } from 'zod';
 import { endpointTools } from '../../tools/index.js';
-import { effectiveHints } from '../../src/server/annotations.js';
-import { selectTools, type RegisteredTool } from '../../src/server/registry.js';
+import { effectiveHints } from '../../src/server/listing/annotations.js';
+import { selectTools, type RegisteredTool } from '../../src/server/listing/registry.js';
 import { referenceCatalog as catalog, type ParamFact } from '../reference/facts.js';
 
 /*

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
 import { createLogger } from '../../src/log.js';
-import { ToolHost } from '../../src/server/mcp.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
 import { scriptRunner } from '../../src/scripts/index.js';

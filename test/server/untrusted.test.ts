@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import { ToolHost } from '../../src/server/mcp.js';
-import { inertJson, parseUntrustedText } from '../../src/server/results.js';
+import { ToolHost } from '../../src/server/hosts/tool-host.js';
+import { inertJson, parseUntrustedText } from '../../src/server/results/results.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
@@ -65,7 +65,7 @@ describe('untrusted data in text output', () => {
 
 describe('audit arguments', () => {
   it('record a token as given, never its value, and cut long strings to their start and length', async () => {
-    const { redactArguments } = await import('../../src/server/audit.js');
+    const { redactArguments } = await import('../../src/server/gate/audit.js');
     const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(900)}\n-----END CERTIFICATE-----`;
     const out = redactArguments({ confirm: 'eyJ0.signature', content: pem, nested: { list: [pem] }, name: 'short' });
     expect(out.confirm).toBe('[token]');

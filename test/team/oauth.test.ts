@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ResourceServer } from '../../src/server/oauth.js';
+import { ResourceServer } from '../../src/server/access/oauth.js';
 import { text } from '../e2e/connect.js';
 import { serveHttp, type RunningCli } from '../e2e/serve-http.js';
 import { CLIENT_ID, startProvider, type Provider } from './oidc.js';

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import type { CallSession, Host } from '../../src/server/host.js';
-import type { Caller, Right } from '../../src/server/oauth.js';
-import { PersonHost } from '../../src/server/person-host.js';
-import { grantFor, parsePolicy, type PolicyRule } from '../../src/server/policy.js';
-import { success, type ToolResult } from '../../src/server/results.js';
-import { TOOLSETS } from '../../src/server/selection.js';
+import type { CallSession, Host } from '../../src/server/hosts/host.js';
+import type { Caller, Right } from '../../src/server/access/oauth.js';
+import { PersonHost } from '../../src/server/hosts/person-host.js';
+import { grantFor, parsePolicy, type PolicyRule } from '../../src/server/access/policy.js';
+import { success, type ToolResult } from '../../src/server/results/results.js';
+import { TOOLSETS } from '../../src/server/listing/selection.js';
 import { Rng } from '../../src/sandbox/rng.js';
 import { testHost } from '../host.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, UsageError } from '../../src/config.js';
-import type { Caller } from '../../src/server/oauth.js';
-import { grantFor, parsePolicy } from '../../src/server/policy.js';
+import type { Caller } from '../../src/server/access/oauth.js';
+import { grantFor, parsePolicy } from '../../src/server/access/policy.js';
 
 /*
  * The operator's policy file: its format is checked field by field, and the grant a person gets is

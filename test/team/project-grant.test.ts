@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
-import type { ToolHost } from '../../src/server/mcp.js';
-import { PersonHost } from '../../src/server/person-host.js';
-import { grantFor, parsePolicy } from '../../src/server/policy.js';
-import type { RegisteredTool } from '../../src/server/registry.js';
-import type { ToolResult } from '../../src/server/results.js';
+import type { ToolHost } from '../../src/server/hosts/tool-host.js';
+import { PersonHost } from '../../src/server/hosts/person-host.js';
+import { grantFor, parsePolicy } from '../../src/server/access/policy.js';
+import type { RegisteredTool } from '../../src/server/listing/registry.js';
+import type { ToolResult } from '../../src/server/results/results.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { text } from '../e2e/connect.js';
 import { sandboxWithClient } from '../helpers.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { StoreUnavailableError } from '../../src/server/confirmation-store.js';
-import { LOCK_TTL_MS, RedisConfirmationStore } from '../../src/server/redis-store.js';
+import { StoreUnavailableError } from '../../src/server/gate/confirmation-store.js';
+import { LOCK_TTL_MS, RedisConfirmationStore } from '../../src/server/gate/redis-store.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
 import { describeNeeding } from '../prerequisites.js';
 

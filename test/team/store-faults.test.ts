@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
-import { LOCK_TTL_MS } from '../../src/server/redis-store.js';
+import { LOCK_TTL_MS } from '../../src/server/gate/redis-store.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { structured, text } from '../e2e/connect.js';
 import { serveHttp } from '../e2e/serve-http.js';

@@ -1,7 +1,7 @@
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { ENDPOINTS_URI } from '../../src/server/endpoints-resource.js';
+import { ENDPOINTS_URI } from '../../src/server/hosts/endpoints-resource.js';
 import { VIEW_MIME, VIEW_URI } from '../../src/views/resource.js';
 import { connectStdio, structured, type Connected } from '../e2e/connect.js';
 

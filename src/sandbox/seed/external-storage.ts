@@ -1,6 +1,6 @@
 import type { Rng } from '../rng.js';
 import type { ExternalKeyType, ExternalStorageRecord, ExternalStorageStatus, SandboxState } from '../state.js';
-import { placeProvider } from '../routes/external-storage.js';
+import { placeProvider } from '../storage-providers.js';
 import { auditSeeded } from './seeded-audit.js';
 
 const DAY = 86_400;
