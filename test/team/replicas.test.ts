@@ -22,6 +22,12 @@ const describe = describeNeeding('redis-server', 'nginx');
  */
 
 const SECRET = 'replicas-shared-secret-0123456789';
+/**
+ * How long a confirmation waits for a lock another replica holds (--store-lock-wait, default 30 s).
+ * Short, so the retry behind a dead holder's lock is refused in seconds; still long beside the
+ * lock of a live confirmation, which is held for one request to the local sandbox.
+ */
+const LOCK_WAIT_S = 5;
 let sandbox: Sandbox;
 let api: AdminClient;
 let redis: RedisServer;
@@ -83,7 +89,7 @@ interface Replica {
 }
 
 async function startReplica(store: string, baseUrl = sandbox.url): Promise<Replica> {
-  const env = { OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store };
+  const env = { OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store, OPENAI_ADMIN_MCP_STORE_LOCK_WAIT: String(LOCK_WAIT_S) };
   const server = await serveHttp(['--stateless', '--no-auth'], env);
   const client = new Client({ name: 'replicas-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
@@ -295,8 +301,8 @@ describe('behind nginx, round-robin', () => {
     await new Promise<void>((resolve) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? resolve() : victim.child.once('exit', () => resolve())));
     killed = true;
     // The same token, tried again through the survivors while the workers run. The dead holder had
-    // sent its request, so its lock lasts that request's whole deadline: the retry waits its 30 s
-    // and is refused, sending nothing.
+    // sent its request, so its lock lasts that request's whole deadline: the retry waits out its
+    // lock wait (LOCK_WAIT_S) and is refused, sending nothing.
     const again = rawCall(nginx.url, 'projects_archive', { project_id, confirm: token });
 
     const rounds = await workers;
@@ -313,7 +319,7 @@ describe('behind nginx, round-robin', () => {
     expect(archived(project_id)).toBe(true);
     const refused = await again;
     expect(refused?.isError).toBe(true);
-    expect(text(refused as CallToolResult)).toMatch(/projects_archive refused: another confirmation of this target has held its lock for over 30 s/);
+    expect(text(refused as CallToolResult)).toMatch(new RegExp(`projects_archive refused: another confirmation of this target has held its lock for over ${LOCK_WAIT_S} s`));
     expect(posts(project_id)).toBe(1);
   });
 });
