@@ -12,6 +12,7 @@ import { serveHttp } from '../e2e/serve-http.js';
 import { startNginx, type Nginx } from '../../bench/nginx.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
 import { describeNeeding } from '../prerequisites.js';
+import { newActiveCertificate } from '../certificates.js';
 
 const describe = describeNeeding('redis-server', 'nginx');
 
@@ -129,13 +130,7 @@ async function inRounds(count: number, round: (index: number) => Promise<void>, 
 
 let serial = 0;
 const newProject = async () => (await api.post<{ id: string }>('/organization/projects', { name: `Replicas project ${++serial}` })).id;
-async function newActiveCertificate(): Promise<string> {
-  const body = Buffer.from(`replicas certificate ${++serial} `.repeat(12)).toString('base64');
-  const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-  const { id } = await api.post<{ id: string }>('/organization/certificates', { name: `replicas-${serial}`, certificate: content });
-  await api.post('/organization/certificates/activate', { certificate_ids: [id] });
-  return id;
-}
+const newCertificate = () => newActiveCertificate(api, `replicas-${++serial}`);
 const sent = (method: string, path: string) => sandbox.requests.filter((r) => r.method === method && r.path === path).length;
 const replica = (i: number) => replicas[i % replicas.length] as Replica;
 
@@ -167,7 +162,7 @@ describe('three stateless replicas sharing a Redis store', () => {
   });
 
   it('a tool with no target to read again, which replicas without a store replay, executes once', async () => {
-    const id = await newActiveCertificate();
+    const id = await newCertificate();
     const args = { certificate_ids: [id] };
     const before = sent('POST', '/organization/certificates/deactivate');
     const token = await preview(replica(0), 'certificates_deactivate', args);
