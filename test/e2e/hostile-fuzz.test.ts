@@ -48,7 +48,7 @@ const env = () => ({ OPENAI_ADMIN_KEY: KEY, OPENAI_BASE_URL: sandbox.url });
 
 /**
  * Workflow arguments that name real people and keys, so that hostile values in the other fields get
- * past the lookup to the plan (the sample arguments name nobody). Read when the workflow's turn comes.
+ * past the lookup to the plan (the sample arguments name nobody).
  */
 const workflowBase: Record<string, () => Record<string, unknown>> = {
   offboard_user: () => ({ user: must([...sandbox.state.users.values()].find((u) => u.role === 'reader'), 'a reader').email }),
@@ -149,8 +149,9 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
     const everyTool = allTools(undefined, [...allComposites], [...allWorkflows]);
     const listed = (await server.client.listTools()).tools.map((t) => t.name).sort();
     expect(listed).toEqual(everyTool.map((t) => t.name).sort());
-    // Endpoint tools and reports first, then the workflows (their steps write under their own names).
-    const tools = [...everyTool.filter((t) => !t.workflow), ...everyTool.filter((t) => t.workflow)];
+    // The workflows first, while the seed's people and keys are as the sandbox made them (the
+    // endpoint tools' hostile writes below rename and create things), then endpoint tools and reports.
+    const tools = [...everyTool.filter((t) => t.workflow), ...everyTool.filter((t) => !t.workflow)];
     expect(tools.filter((t) => t.workflow).map((t) => t.name).sort()).toEqual(['clean_stale_keys', 'offboard_user', 'onboard_project', 'revoke_key', 'rotate_key']);
 
     const readAudit = tail(file);
