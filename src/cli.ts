@@ -39,6 +39,8 @@ Flags:
   --redact-secrets        Mask one-time secrets (new key values) even in results
   --store redis://H:P     Share used confirmation tokens and per-target locks with other replicas
                           through Redis, so a token executes once across all of them
+  --store-lock-wait S     With --store: how long a confirmation waits for a target lock another
+                          replica holds before it is refused, 1-600 s (default 30)
   --http                  Serve Streamable HTTP at /mcp instead of stdio
   --host H --port N       HTTP bind address (default 127.0.0.1:3000)
   --no-auth               Serve HTTP without a bearer token (loopback only)
@@ -75,10 +77,11 @@ Environment:
   OPENAI_ORG_ID           Sent as the OpenAI-Organization header
   OPENAI_ADMIN_MCP_*      Flag equivalents: READ_ONLY=1, TOOLSETS=…, TOOLS=…, DYNAMIC=1, PROJECT=…,
                           AUDIT_LOG=…, CONFIRM_WITH=…, CONFIRM_SECRET=…, REDACT_SECRETS=1, STORE=…,
-                          HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…, OAUTH_ACCEPT_TYP_JWT=1,
-                          POLICY=…, APPROVAL_CLIENT_ID=…, APPROVAL_CLIENT_SECRET=…, APPROVAL_TTL=…,
-                          SESSION_IDLE_TIMEOUT=…, LOG_LEVEL=…, MAX_RETRIES=…,
-                          MAX_RESULT_TOKENS=…, REQUEST_TIMEOUT=…, MAX_RESPONSE_MB=…
+                          STORE_LOCK_WAIT=…, HTTP_TOKEN=…, OAUTH_ISSUER=…, OAUTH_AUDIENCE=…,
+                          OAUTH_ACCEPT_TYP_JWT=1, POLICY=…, APPROVAL_CLIENT_ID=…,
+                          APPROVAL_CLIENT_SECRET=…, APPROVAL_TTL=…, SESSION_IDLE_TIMEOUT=…,
+                          LOG_LEVEL=…, MAX_RETRIES=…, MAX_RESULT_TOKENS=…, REQUEST_TIMEOUT=…,
+                          MAX_RESPONSE_MB=…
                           Booleans take 1 or 0 (also true/false, yes/no, on/off); anything else exits 2
 `;
 

@@ -35,6 +35,8 @@ export interface ServerConfig {
   confirmSecret: string | undefined;
   /** Shared confirmation store (`--store redis://…`), so tokens execute once across replicas. */
   store: string | undefined;
+  /** How long a confirmation waits for a target lock held on another replica (--store), ms. */
+  storeLockWaitMs: number;
   redactSecrets: boolean;
   http: boolean;
   host: string;
@@ -93,6 +95,7 @@ export const OPTIONS = {
   'confirm-with': { type: 'string' },
   'redact-secrets': { type: 'boolean' },
   store: { type: 'string' },
+  'store-lock-wait': { type: 'string' },
   http: { type: 'boolean' },
   host: { type: 'string' },
   port: { type: 'string' },
@@ -130,6 +133,7 @@ const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
 /** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
 export const ENV_VARIABLES = [
   'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'SCRIPTS', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
+  'STORE_LOCK_WAIT',
   'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
   'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB', 'APPROVAL_CLIENT_ID', 'APPROVAL_CLIENT_SECRET', 'APPROVAL_TTL',
 ].map((name) => `OPENAI_ADMIN_MCP_${name}`);
@@ -187,6 +191,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     confirmWith: oneOf('--confirm-with', values['confirm-with'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_WITH) ?? 'auto', ['token', 'elicitation', 'auto', 'approval'] as const),
     confirmSecret: secret('OPENAI_ADMIN_MCP_CONFIRM_SECRET', nonEmpty(env.OPENAI_ADMIN_MCP_CONFIRM_SECRET)),
     store: storeUrl(values.store ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE)),
+    storeLockWaitMs: storeLockWait(values['store-lock-wait'] ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE_LOCK_WAIT), values.store ?? nonEmpty(env.OPENAI_ADMIN_MCP_STORE)),
     redactSecrets: values['redact-secrets'] ?? bool('OPENAI_ADMIN_MCP_REDACT_SECRETS', env),
     http: values.http ?? bool('OPENAI_ADMIN_MCP_HTTP', env),
     host: values.host ?? nonEmpty(env.OPENAI_ADMIN_MCP_HOST) ?? '127.0.0.1',
@@ -338,6 +343,12 @@ function policyFile(path: string | undefined, issuer: string | undefined): strin
     throw new UsageError('--policy maps claims of OAuth access tokens to rights: it needs --oauth-issuer and --oauth-audience.');
   }
   return path;
+}
+
+/** The lock wait in ms; set without a store it would do nothing, so it is refused. */
+function storeLockWait(raw: string | undefined, store: string | undefined): number {
+  if (raw !== undefined && store === undefined) throw new UsageError('--store-lock-wait (OPENAI_ADMIN_MCP_STORE_LOCK_WAIT) applies only with --store (OPENAI_ADMIN_MCP_STORE).');
+  return 1000 * integer('--store-lock-wait', raw ?? '30', 1, 600);
 }
 
 /** Only the scheme and host are checked here; whether Redis answers is the store's business at run time. */

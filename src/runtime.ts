@@ -88,7 +88,7 @@ export async function openRuntime(config: ServerConfig, options: { requireKey?: 
   if (config.store) {
     // Loaded only with --store: a server without one never loads the Redis client.
     const { RedisConfirmationStore } = await import('./server/gate/redis-store.js');
-    confirmationStore = new RedisConfirmationStore({ url: config.store, logger });
+    confirmationStore = new RedisConfirmationStore({ url: config.store, logger, lockWaitMs: config.storeLockWaitMs });
     if (!config.confirmSecret) logger.warn('--store is set but OPENAI_ADMIN_MCP_CONFIRM_SECRET is not: each replica signs with its own random secret, so a token works only on the replica that issued it');
   }
   let approvals: Approvals | undefined;

@@ -36,23 +36,30 @@ export async function sandboxWithClient(
 /**
  * Starts a sandbox and a client for the tests of one file: registers beforeAll/afterAll hooks in
  * the calling file and hands both to `receive` once started, e.g.
- * `useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started))`.
+ * `const state = useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started))`.
+ * Returns a reader of the sandbox's state, for use inside the tests (not before beforeAll ran).
  * The client does not retry (unless `clientOptions` says so), so every refusal reaches the test.
  */
 export function useSandbox(
   sandboxOptions: SandboxOptions,
   receive: (started: { sandbox: Sandbox; client: AdminClient }) => void,
   clientOptions: Partial<ClientOptions> = {},
-): void {
+): () => SandboxState {
   let close: (() => Promise<void>) | undefined;
+  let sandbox: Sandbox | undefined;
   beforeAll(async () => {
     const started = await sandboxWithClient(sandboxOptions, { maxRetries: 0, ...clientOptions });
     close = started.close;
+    sandbox = started.sandbox;
     receive(started);
   });
   afterAll(async () => {
     await close?.();
   });
+  return () => {
+    if (!sandbox) throw new Error('the sandbox state was read before the sandbox started (outside a test?)');
+    return sandbox.state;
+  };
 }
 
 /**
@@ -129,6 +136,14 @@ export async function expectError(request: Request, status: number, param: strin
   if (checks.code !== undefined) expect(error.code).toBe(checks.code);
   if (checks.unchanged) expect(checks.unchanged()).toEqual(before);
   return error;
+}
+
+/**
+ * `expectError` for a file whose refusals must all leave the same thing alone: returns
+ * `refused(request, status, param, code?)`, which reads `unchanged` before and after each one.
+ */
+export function refusalsLeaving(unchanged: () => unknown): (request: Request, status: number, param: string | null, code?: string) => Promise<ApiError> {
+  return (request, status, param, code) => expectError(request, status, param, { code, unchanged });
 }
 
 /**

@@ -96,7 +96,11 @@ describe('read-only guard', () => {
     await expect(readOnly.request({ method: 'POST', path: '/organization/projects/p/archive' })).rejects.toBeInstanceOf(ReadOnlyError);
     expect(sandbox.requests.length).toBe(before);
     expect(sandbox.state.projects.size).toBe(projects);
-    await expect(readOnly.get('/organization/projects')).resolves.toBeDefined();
+    // Reads still go out and come back whole.
+    const listed = await readOnly.get<{ object: string; data: Array<{ id: string }> }>('/organization/projects');
+    expect(listed.object).toBe('list');
+    expect(listed.data.map((p) => p.id)).toEqual(expect.arrayContaining([...sandbox.state.projects.keys()].slice(0, 1)));
+    expect(sandbox.requests.length).toBe(before + 1);
     await readOnly.close();
   });
 

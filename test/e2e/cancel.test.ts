@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { until } from '../server/http-support.js';
+import { until } from '../wait.js';
 import { connectStdio } from './connect.js';
 import { serveHttp } from './serve-http.js';
 
@@ -84,16 +84,16 @@ describe.each([
       const usage = () => sandbox.requests.slice(first);
       const controller = new AbortController();
       const call = connection.client.callTool({ name: 'usage_report', arguments: { period: 'last_365_days' } }, undefined, { signal: controller.signal });
-      await until(() => usage().length > 0, 'the report has started fetching');
+      await until(() => usage().length > 0); // the report has started fetching
       controller.abort('the user changed their mind');
-      await expect(call).rejects.toThrow();
+      await expect(call).rejects.toThrow(/the user changed their mind/);
 
       await connection.cancelDelivered();
       // Answers the sandbox had sent by now: each one may have freed a slot for a new window before
       // the server applied the cancel.
       const answeredBeforeCancel = usage().filter((r) => r.status !== 0).length;
       // The server logs each tool call when it ends; after that line it starts nothing for it.
-      await until(() => /tool call tool=usage_report/.test(connection.stderr()), 'the server has finished the call');
+      await until(() => /tool call tool=usage_report/.test(connection.stderr())); // the server has finished the call
 
       // Arrival times cannot tell when a request was sent: the sandbox shares this process's event
       // loop, so a request written before the cancel can be read after the test saw it land. Counting

@@ -6,6 +6,7 @@ import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { structured, text } from './connect.js';
 import { serveHttp } from './serve-http.js';
+import { newActiveCertificate } from '../certificates.js';
 
 /*
  * Confirmation tokens over the real server path: the built server in --stateless HTTP mode, driven
@@ -59,13 +60,7 @@ afterAll(async () => {
 let serial = 0;
 const newProject = async () => (await api.post<{ id: string }>('/organization/projects', { name: `Confirm-once project ${++serial}` })).id;
 const newAdminKey = async () => (await api.post<{ id: string }>('/organization/admin_api_keys', { name: `confirm-once-key-${++serial}` })).id;
-async function newActiveCertificate(): Promise<string> {
-  const body = Buffer.from(`confirm once certificate ${++serial} `.repeat(12)).toString('base64');
-  const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-  const { id } = await api.post<{ id: string }>('/organization/certificates', { name: `confirm-once-${serial}`, certificate: content });
-  await api.post('/organization/certificates/activate', { certificate_ids: [id] });
-  return id;
-}
+const newCertificate = () => newActiveCertificate(api, `confirm-once-${++serial}`);
 
 /** Requests the sandbox received with this method and path, i.e. how often the change was sent. */
 const sent = (method: string, path: string) => sandbox.requests.filter((r) => r.method === method && r.path === path).length;
@@ -83,7 +78,7 @@ describe('within one process a token executes exactly once', () => {
     ['projects_archive', async () => ({ project_id: await newProject() }), (a: Record<string, unknown>) => ['POST', `/organization/projects/${a.project_id}/archive`]],
     ['admin_api_keys_delete', async () => ({ key_id: await newAdminKey() }), (a: Record<string, unknown>) => ['DELETE', `/organization/admin_api_keys/${a.key_id}`]],
     // No target to read again: only the used-token record stands between a token and a replay.
-    ['certificates_deactivate', async () => ({ certificate_ids: [await newActiveCertificate()] }), () => ['POST', '/organization/certificates/deactivate']],
+    ['certificates_deactivate', async () => ({ certificate_ids: [await newCertificate()] }), () => ['POST', '/organization/certificates/deactivate']],
   ] as const)('%s: 20 concurrent confirms of one token send the change once', async (name, setup, request) => {
     const args = await setup();
     const [method, path] = request(args);
@@ -134,7 +129,7 @@ describe('replicas that share the confirmation secret but no store', () => {
   });
 
   it('a tool with no target to read replays on the other replica (what the README warns of)', async () => {
-    const id = await newActiveCertificate();
+    const id = await newCertificate();
     const args = { certificate_ids: [id] };
     const token = await preview(replicaA, 'certificates_deactivate', args);
     const before = sent('POST', '/organization/certificates/deactivate');

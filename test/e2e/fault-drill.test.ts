@@ -10,6 +10,7 @@ import { createMcpServer } from '../../src/server/hosts/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { connectStdio, structured, text, type Connected } from './connect.js';
 import { testHost } from '../host.js';
+import { newActiveCertificate } from '../certificates.js';
 
 /*
  * 200 tool calls through the MCP server over stdio while the sandbox answers 20% of requests with a
@@ -243,10 +244,7 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
       ops.push({ kind: 'delete', tool: 'projects_spend_limit_delete', args: { project_id: limited }, happened: () => !state().projectSpendLimits.has(limited), method: 'DELETE', path: `/organization/projects/${limited}/spend_limit` });
 
       if (round % 2 === 0) {
-        const body = Buffer.from(`drill certificate ${round} `.repeat(12)).toString('base64');
-        const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-        const cert = (await api.post<{ id: string }>('/organization/certificates', { name: `drill-cert-${round}`, certificate: content })).id;
-        await api.post('/organization/certificates/activate', { certificate_ids: [cert] });
+        const cert = await newActiveCertificate(api, `drill-cert-${round}`);
         ops.push({ kind: 'deactivate', tool: 'certificates_deactivate', args: { certificate_ids: [cert] }, happened: () => state().certificates.get(cert)?.active_in_org === false, method: 'POST', path: '/organization/certificates/deactivate' });
       }
     }

@@ -60,7 +60,7 @@ describe('Streamable HTTP with sessions', () => {
     const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
     expect((await fetch(server.url, { method: 'POST', headers, body })).status).toBe(401);
     expect((await fetch(server.url, { method: 'POST', headers: { ...headers, authorization: 'Bearer wrong' }, body })).status).toBe(401);
-    await expect(connect(server.url, { authorization: 'Bearer nope' })).rejects.toThrow();
+    await expect(connect(server.url, { authorization: 'Bearer nope' })).rejects.toThrow(/Unauthorized: the bearer token does not match OPENAI_ADMIN_MCP_HTTP_TOKEN/);
   });
 
   it('refuses a foreign Origin (DNS rebinding) and accepts a loopback one', async () => {

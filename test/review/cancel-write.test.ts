@@ -6,6 +6,7 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
 import { text } from '../e2e/connect.js';
+import { until } from '../wait.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
@@ -48,8 +49,3 @@ describe('a write cancelled while in flight', () => {
     expect(text(result)).not.toMatch(/may have happened/);
   });
 });
-
-/** Waits for a condition, checking every few milliseconds; the test's own timeout bounds it. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 5));
-}

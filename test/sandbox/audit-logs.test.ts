@@ -3,7 +3,7 @@ import type { AdminClient, Query } from '../../src/client/index.js';
 import { AUDIT_DAYS } from '../../src/sandbox/seed/usage.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import auditTools, { AUDIT_LOG_EVENT_TYPES } from '../../tools/audit-logs.js';
-import { expectError, pickArchivedProject, useSandbox, withSandboxes } from '../helpers.js';
+import { refusalsLeaving, pickArchivedProject, useSandbox, withSandboxes } from '../helpers.js';
 
 const DAY = 86_400;
 /** A fixed clock: Wednesday 2026-02-18 15:30 UTC. */
@@ -46,8 +46,8 @@ async function all(query: Query = {}): Promise<AuditLog[]> {
 }
 
 /** A request that must fail with 400 on `param` and log nothing. */
-const expectInvalid = (promise: Promise<unknown>, param: string) =>
-  expectError(promise, 400, param, { unchanged: () => sandbox.state.auditLogs.length });
+const refused = refusalsLeaving(() => sandbox.state.auditLogs.length);
+const expectInvalid = (request: Promise<unknown>, param: string) => refused(request, 400, param);
 
 const ids = (logs: readonly AuditLog[]) => logs.map((l) => l.id);
 

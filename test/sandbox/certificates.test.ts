@@ -11,6 +11,7 @@ import {
   useSandbox,
   withSandboxes,
 } from '../helpers.js';
+import { pem } from '../certificates.js';
 
 interface Cert {
   object: string;
@@ -33,11 +34,6 @@ interface Toggled {
 }
 
 const DAY = 86_400;
-
-function pem(seed: string): string {
-  const body = Buffer.from(`sandbox test certificate ${seed} `.repeat(12)).toString('base64');
-  return ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-}
 
 /** Which certificates are active where, to assert that a refused call changed nothing. */
 function activation(sandbox: Sandbox) {

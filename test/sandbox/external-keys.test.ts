@@ -21,9 +21,8 @@ const NOW = Date.UTC(2026, 4, 12, 10, 30) / 1000;
 
 let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7, now: () => NOW }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7, now: () => NOW }, (started) => ({ sandbox, client } = started));
 
-const state = () => sandbox.state;
 const snapshot = () => stateSnapshot(state().externalKeys, [...state().projects.values()].map((p) => p.external_key_id), state().auditLogs.length);
 const org = () => state().organizationId;
 

@@ -18,9 +18,8 @@ const NOW = Date.UTC(2026, 4, 12, 10, 30) / 1000;
 
 let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 9, now: () => NOW }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 9, now: () => NOW }, (started) => ({ sandbox, client } = started));
 
-const state = () => sandbox.state;
 const snapshot = () => stateSnapshot(state().externalStorage, state().removedExternalStorage, state().auditLogs.length);
 const project = (name: string) => pickProjectNamed(state(), name);
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectApiKeyRecord } from '../../src/sandbox/state.js';
 import { expectError, pickActiveProject, pickArchivedProject, stateSnapshot, useSandbox } from '../helpers.js';
 
@@ -10,9 +9,8 @@ import { expectError, pickActiveProject, pickArchivedProject, stateSnapshot, use
  */
 
 let clock = Date.parse('2026-06-15T12:00:00Z') / 1000;
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7, now: () => clock }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7, now: () => clock }, (started) => ({ client } = started));
 
 interface ProjectKey {
   object: string;
@@ -23,7 +21,6 @@ interface ProjectKey {
   owner: { type: string };
 }
 
-const state = () => sandbox.state;
 const snapshot = () => stateSnapshot(state().projectApiKeys);
 const keyPath = (projectId: string, keyId: string) => `/organization/projects/${projectId}/api_keys/${keyId}`;
 const keysOf = (projectId: string): ProjectApiKeyRecord[] => [...(state().projectApiKeys.get(projectId)?.values() ?? [])];

@@ -14,9 +14,8 @@ import {
   type List,
 } from '../helpers.js';
 
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ client } = started));
 
 interface ServiceAccount {
   object: string;
@@ -60,7 +59,6 @@ interface AdminKey {
 
 const DAY = 86_400;
 
-const state = () => sandbox.state;
 const projects = () => projectsIn(state());
 const archivedProject = () => pickArchivedProject(state());
 const activeProject = () => pickActiveNonDefaultProject(state());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, type AdminClient } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ProjectRecord, RoleRecord, UserRecord } from '../../src/sandbox/state.js';
-import { expectError, pickArchivedProject, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
+import { refusalsLeaving, pickArchivedProject, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
 
 /*
  * Users, invites, groups, group members, and the organization roles of users and groups,
@@ -51,8 +51,7 @@ function snapshot(): string {
 }
 
 /** Runs a call that must fail, and checks its status and param (and code) and that no state changed. */
-const refused = (call: () => Promise<unknown>, status: number, param: string | null, code?: string) =>
-  expectError(call, status, param, { code, unchanged: snapshot });
+const refused = refusalsLeaving(snapshot);
 
 const users = () => [...sandbox.state.users.values()];
 const groups = () => [...sandbox.state.groups.values()];

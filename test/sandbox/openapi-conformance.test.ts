@@ -7,6 +7,7 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import type { SandboxState } from '../../src/sandbox/state.js';
 import { sandboxWithClient } from '../helpers.js';
 import { referenceCatalog as catalog, referenceResponses, type OperationFact as CatalogOp } from '../reference/facts.js';
+import { pem } from '../certificates.js';
 
 /*
  * Every answer of the sandbox, checked against the response schema the OpenAPI document gives for
@@ -365,10 +366,6 @@ describe('OpenAPI conformance: writes and deletes', () => {
   const unique = (prefix: string) => `${prefix} ${++counter}`;
   const newProject = async () => (await call('projects_create', {}, { name: unique('Conformance') })).id as string;
   const aReader = () => must([...w.state.users.values()].find((u) => u.role === 'reader'), 'reader');
-  const pem = (seed: string) => {
-    const body = Buffer.from(`conformance certificate ${seed} `.repeat(12)).toString('base64');
-    return ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-  };
   const alert = (threshold: number) => ({
     threshold_amount: threshold,
     currency: 'USD',

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import type { AdminClient } from '../../src/client/index.js';
 import type { GroupRecord, RoleRecord } from '../../src/sandbox/state.js';
-import { expectError, pickArchivedProject, pickProjectNamed, stateSnapshot, useSandbox, type NextList as List } from '../helpers.js';
+import { refusalsLeaving, pickArchivedProject, pickProjectNamed, stateSnapshot, useSandbox, type NextList as List } from '../helpers.js';
 
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ client } = started));
 
 interface ProjectGroup {
   object: string;
@@ -17,14 +15,12 @@ interface ProjectGroup {
   created_at: number;
 }
 
-const state = () => sandbox.state;
 
 /** What this family owns, to assert that a refused request changed nothing. */
 const snapshot = () => stateSnapshot(state().roleAssignments, state().projectGroups);
 
 /** A request that must fail with this status, param (and code, when given) and change nothing. */
-const refused = (call: Promise<unknown>, status: number, param: string | null, code?: string) =>
-  expectError(call, status, param, { code, unchanged: snapshot });
+const refused = refusalsLeaving(snapshot);
 
 const projectNamed = (name: string) => pickProjectNamed(state(), name);
 const archivedProject = () => pickArchivedProject(state());

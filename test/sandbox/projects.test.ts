@@ -15,7 +15,7 @@ import {
 
 let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
 
 interface Project {
   id: string;
@@ -36,7 +36,6 @@ interface ProjectUser {
   added_at: number;
 }
 
-const state = () => sandbox.state;
 const projects = () => projectsIn(state());
 const defaultProject = () => projects()[0]!;
 const archivedProject = () => pickArchivedProject(state());

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Sandbox } from '../../src/sandbox/server.js';
 import type { AdminClient } from '../../src/client/index.js';
 import { OWNERLESS_PROJECT } from '../../src/sandbox/seed/core.js';
 import type { RoleRecord, SandboxState } from '../../src/sandbox/state.js';
 import {
-  expectError,
+  refusalsLeaving,
   pickArchivedProject,
   pickProjectNamed,
   stateSnapshot,
@@ -13,9 +12,8 @@ import {
   type NextList as List,
 } from '../helpers.js';
 
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ client } = started));
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -44,7 +42,6 @@ interface AssignedRole {
   assignment_sources: Array<{ principal_id: string; principal_type: string }> | null;
 }
 
-const state = () => sandbox.state;
 
 /** Everything this family owns in a sandbox's state. */
 const familyOf = (s: SandboxState) => stateSnapshot(s.roles, s.roleAssignments, s.projectGroups);
@@ -52,8 +49,7 @@ const familyOf = (s: SandboxState) => stateSnapshot(s.roles, s.roleAssignments, 
 const snapshot = () => familyOf(state());
 
 /** A request that must fail with this status, param (and code, when given) and change nothing. */
-const refused = (call: Promise<unknown>, status: number, param: string | null, code?: string) =>
-  expectError(call, status, param, { code, unchanged: snapshot });
+const refused = refusalsLeaving(snapshot);
 
 const projectNamed = (name: string) => pickProjectNamed(state(), name);
 const activeProject = () => projectNamed('Atlas');

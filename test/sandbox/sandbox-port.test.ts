@@ -47,7 +47,7 @@ describe('the sandbox port of --sandbox', () => {
       await port.close();
       await eager.close();
     }
-    await expect(fetch(`${port.url}/organization/projects`)).rejects.toThrow();
+    await expect(fetch(`${port.url}/organization/projects`)).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNREFUSED' } });
   });
 
   it('answers 500 with the reason when the simulator cannot load, instead of leaving the request hanging', async () => {
@@ -66,7 +66,7 @@ describe('the sandbox port of --sandbox', () => {
     const port = await bindSandbox({ seed: 1 }, load);
     await port.close();
     expect(counter.loads).toBe(0);
-    await expect(fetch(`${port.url}/organization/projects`)).rejects.toThrow();
+    await expect(fetch(`${port.url}/organization/projects`)).rejects.toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNREFUSED' } });
   });
 
   it('fails to start, saying why, when its port is taken', async () => {

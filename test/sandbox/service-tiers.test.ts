@@ -3,9 +3,8 @@ import type { AdminClient } from '../../src/client/index.js';
 import type { Sandbox } from '../../src/sandbox/server.js';
 import { expectError, pickArchivedProject, projectsIn, stateSnapshot, useSandbox, withSandboxes } from '../helpers.js';
 
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ client } = started));
 
 interface Settings {
   object: string;
@@ -14,7 +13,6 @@ interface Settings {
 }
 
 const path = (projectId: string) => `/organization/projects/${projectId}/service_tier_settings`;
-const state = () => sandbox.state;
 const snapshot = () => stateSnapshot(state().serviceTierSettings);
 /** A fresh project: it has the settings every new project starts with. */
 const newProject = async (name: string) => (await client.post<{ id: string }>('/organization/projects', { name })).id;

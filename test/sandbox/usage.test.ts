@@ -16,7 +16,7 @@ import {
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import type { DailyActivity } from '../../src/sandbox/state.js';
 import usageTools from '../../tools/usage.js';
-import { expectError, pickProjectNamed, withSandboxes } from '../helpers.js';
+import { refusalsLeaving, pickProjectNamed, withSandboxes } from '../helpers.js';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -71,8 +71,8 @@ function totals(results: readonly Result[]): Record<string, number> {
 const costTotal = (results: readonly Result[]) => results.reduce((n, r) => n + Math.round((r.amount as { value: number }).value * 1e6), 0);
 
 /** A request that must fail with 400 on `param` and record no activity. */
-const expectInvalid = (promise: Promise<unknown>, param: string) =>
-  expectError(promise, 400, param, { unchanged: () => sandbox.state.activity.length });
+const refused = refusalsLeaving(() => sandbox.state.activity.length);
+const expectInvalid = (request: Promise<unknown>, param: string) => refused(request, 400, param);
 
 const WEEK_START = ANCHOR - 14 * DAY;
 const familyNames = FAMILIES.map((f) => f.path.split('/').pop() as string);

@@ -4,9 +4,8 @@ import type { Sandbox } from '../../src/sandbox/server.js';
 import type { ServiceAccountRecord } from '../../src/sandbox/state.js';
 import { expectError, failure, pickArchivedProject, projectsIn, stateSnapshot, useSandbox, withSandboxes, type List } from '../helpers.js';
 
-let sandbox: Sandbox;
 let client: AdminClient;
-useSandbox({ seed: 7 }, (started) => ({ sandbox, client } = started));
+const state = useSandbox({ seed: 7 }, (started) => ({ client } = started));
 
 interface Provider {
   object: string;
@@ -42,7 +41,6 @@ const provider = (id: string) => `${PROVIDERS}/${id}`;
 const rules = (providerId: string) => `${provider(providerId)}/federation_rules`;
 const rule = (providerId: string, ruleId: string) => `${rules(providerId)}/${ruleId}`;
 
-const state = () => sandbox.state;
 /** Everything this family keeps, to check that a refused request changed nothing. */
 const snapshot = () => stateSnapshot(state().workloadIdentityProviders, state().federationRules);
 const NEW_PROVIDER = { name: 'Buildkite', type: 'oidc', issuer: 'https://agent.buildkite.com', audience: 'openai' };

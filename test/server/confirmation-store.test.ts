@@ -74,8 +74,8 @@ describe('the in-memory confirmation store', () => {
     const held = await store.lock('k');
     const controller = new AbortController();
     const waiting = store.lock('k', controller.signal);
-    controller.abort();
-    await expect(waiting).rejects.toBeDefined();
+    controller.abort(new Error('cancelled by the client'));
+    await expect(waiting).rejects.toThrow('cancelled by the client');
     held.release();
     expect(store.heldKeys).toBe(0);
     (await store.lock('k')).release();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InFlightCalls } from '../../src/server/http/in-flight.js';
-import { headersFor, POST_HEADERS, startTestServer, until, type TestServer } from './http-support.js';
+import { headersFor, POST_HEADERS, startTestServer, type TestServer } from './http-support.js';
+import { until } from '../wait.js';
 
 /*
  * Issue 8, item 5: with --stateless, `notifications/cancelled` arrives in a POST of its own, handled
@@ -28,7 +29,7 @@ describe('cancellation on a stateless server', () => {
     const { url } = server.http;
     const running = await post(url, 'sk-admin-alpha', call(7));
     expect(running.status).toBe(200);
-    await until(() => server?.host.held.length === 1, 'the call is held');
+    await until(() => server?.host.held.length === 1); // the call is held
 
     const cancelled = await post(url, 'sk-admin-alpha', cancel(7));
     expect(cancelled.status).toBe(202);
@@ -42,7 +43,7 @@ describe('cancellation on a stateless server', () => {
     server = await startTestServer({ stateless: true });
     const { url } = server.http;
     const running = await post(url, 'sk-admin-alpha', call(7));
-    await until(() => server?.host.held.length === 1, 'the call is held');
+    await until(() => server?.host.held.length === 1); // the call is held
 
     expect((await post(url, 'sk-admin-bravo', cancel(7))).status).toBe(202);
     expect(server.host.held[0]?.signal?.aborted).toBe(false);
@@ -59,7 +60,7 @@ describe('cancellation on a stateless server', () => {
     const { url } = server.http;
     const first = await post(url, 'sk-admin-alpha', call(3));
     const second = await post(url, 'sk-admin-alpha', call(3));
-    await until(() => server?.host.held.length === 2, 'both calls are held');
+    await until(() => server?.host.held.length === 2); // both calls are held
 
     expect((await post(url, 'sk-admin-alpha', cancel(3))).status).toBe(202);
     expect(server.host.held.map((h) => h.signal?.aborted)).toEqual([false, false]);
@@ -71,12 +72,12 @@ describe('cancellation on a stateless server', () => {
   it('forgets a call once it has been answered', async () => {
     server = await startTestServer({ stateless: true });
     const running = await post(server.http.url, 'sk-admin-alpha', call(9));
-    await until(() => server?.host.held.length === 1, 'the call is held');
+    await until(() => server?.host.held.length === 1); // the call is held
     server.host.held[0]?.release();
     await running.text();
     // The next call with the same id is not mistaken for two calls in flight.
     const again = await post(server.http.url, 'sk-admin-alpha', call(9));
-    await until(() => server?.host.held.length === 2, 'the second call is held');
+    await until(() => server?.host.held.length === 2); // the second call is held
     expect((await post(server.http.url, 'sk-admin-alpha', cancel(9))).status).toBe(202);
     expect(server.host.held[1]?.signal?.aborted).toBe(true);
     expect(await again.text()).not.toMatch(/"result"/);

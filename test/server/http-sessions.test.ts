@@ -1,7 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
-import { connectAs, headersFor, INITIALIZE, POST_HEADERS, startTestServer, until, type TestServer } from './http-support.js';
+import { connectAs, headersFor, INITIALIZE, POST_HEADERS, startTestServer, type TestServer } from './http-support.js';
+import { until } from '../wait.js';
 
 /*
  * Issue 8, item 4: one client could lock everyone out of HTTP sessions. Each behaviour of the
@@ -73,7 +74,7 @@ describe('a quota of sessions per credential', () => {
     const { host, http } = await start({ sessionLimits: { perCredential: 2 } });
     const busy = [await open('sk-admin-alpha'), await open('sk-admin-alpha')];
     const calls = busy.map((c) => c.callTool({ name: 'hold', arguments: {} }));
-    await until(() => host.held.length === 2, 'both calls are held');
+    await until(() => host.held.length === 2); // both calls are held
 
     const refused = await fetch(http.url, { method: 'POST', headers: { ...POST_HEADERS, ...headersFor('sk-admin-alpha') }, body: JSON.stringify(INITIALIZE) });
     expect(refused.status).toBe(503);
@@ -158,7 +159,7 @@ describe('expiry', () => {
     const { clock, host } = await start({ sessionIdleMs: MINUTE });
     const client = await open('sk-admin-alpha');
     const call = client.callTool({ name: 'hold', arguments: {} });
-    await until(() => host.held.length === 1, 'the call is held');
+    await until(() => host.held.length === 1); // the call is held
     clock.now += 10 * MINUTE;
     await use(await open('sk-admin-bravo')); // a request runs the sweep while the call is in flight
     host.held[0]?.release();

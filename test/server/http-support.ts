@@ -101,14 +101,5 @@ export async function connectAs(url: string, adminKey: string, fetch?: FetchLike
   return client;
 }
 
-/** Waits, by polling state rather than by a fixed delay, until `ready` holds. */
-export async function until(ready: () => boolean, what: string, limit = 2000): Promise<void> {
-  for (let i = 0; i < limit; i += 1) {
-    if (ready()) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`gave up waiting until ${what}`);
-}
-
 export const INITIALIZE = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
 export const POST_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };

@@ -9,6 +9,7 @@ import { endpointTools } from '../../tools/index.js';
 import { sandboxWithClient } from '../helpers.js';
 import { testHost } from '../host.js';
 import { structured, text } from '../e2e/connect.js';
+import { pem } from '../certificates.js';
 
 /*
  * Every destructive tool, and the writes whose repeat is refused, with the execution's first attempt
@@ -32,11 +33,6 @@ afterAll(() => close());
 type Args = Record<string, unknown>;
 let serial = 0;
 const unique = (what: string) => `${what} ${++serial}`;
-
-function pem(seed: string): string {
-  const body = Buffer.from(`outcome test certificate ${seed} `.repeat(12)).toString('base64');
-  return ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-}
 
 const readers = () => [...sandbox.state.users.values()].filter((u) => u.role === 'reader');
 const reader = (skip = 0) => {

@@ -12,6 +12,7 @@ import { serveHttp } from '../e2e/serve-http.js';
 import { startNginx, type Nginx } from '../../bench/nginx.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
 import { describeNeeding } from '../prerequisites.js';
+import { newActiveCertificate } from '../certificates.js';
 
 const describe = describeNeeding('redis-server', 'nginx');
 
@@ -22,6 +23,12 @@ const describe = describeNeeding('redis-server', 'nginx');
  */
 
 const SECRET = 'replicas-shared-secret-0123456789';
+/**
+ * How long a confirmation waits for a lock another replica holds (--store-lock-wait, default 30 s).
+ * Short, so the retry behind a dead holder's lock is refused in seconds; still long beside the
+ * lock of a live confirmation, which is held for one request to the local sandbox.
+ */
+const LOCK_WAIT_S = 5;
 let sandbox: Sandbox;
 let api: AdminClient;
 let redis: RedisServer;
@@ -83,7 +90,7 @@ interface Replica {
 }
 
 async function startReplica(store: string, baseUrl = sandbox.url): Promise<Replica> {
-  const env = { OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store };
+  const env = { OPENAI_ADMIN_KEY: 'sk-admin-replicas-test', OPENAI_BASE_URL: baseUrl, OPENAI_ADMIN_MCP_CONFIRM_SECRET: SECRET, OPENAI_ADMIN_MCP_STORE: store, OPENAI_ADMIN_MCP_STORE_LOCK_WAIT: String(LOCK_WAIT_S) };
   const server = await serveHttp(['--stateless', '--no-auth'], env);
   const client = new Client({ name: 'replicas-test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));
@@ -123,13 +130,7 @@ async function inRounds(count: number, round: (index: number) => Promise<void>, 
 
 let serial = 0;
 const newProject = async () => (await api.post<{ id: string }>('/organization/projects', { name: `Replicas project ${++serial}` })).id;
-async function newActiveCertificate(): Promise<string> {
-  const body = Buffer.from(`replicas certificate ${++serial} `.repeat(12)).toString('base64');
-  const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-  const { id } = await api.post<{ id: string }>('/organization/certificates', { name: `replicas-${serial}`, certificate: content });
-  await api.post('/organization/certificates/activate', { certificate_ids: [id] });
-  return id;
-}
+const newCertificate = () => newActiveCertificate(api, `replicas-${++serial}`);
 const sent = (method: string, path: string) => sandbox.requests.filter((r) => r.method === method && r.path === path).length;
 const replica = (i: number) => replicas[i % replicas.length] as Replica;
 
@@ -161,7 +162,7 @@ describe('three stateless replicas sharing a Redis store', () => {
   });
 
   it('a tool with no target to read again, which replicas without a store replay, executes once', async () => {
-    const id = await newActiveCertificate();
+    const id = await newCertificate();
     const args = { certificate_ids: [id] };
     const before = sent('POST', '/organization/certificates/deactivate');
     const token = await preview(replica(0), 'certificates_deactivate', args);
@@ -295,8 +296,8 @@ describe('behind nginx, round-robin', () => {
     await new Promise<void>((resolve) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? resolve() : victim.child.once('exit', () => resolve())));
     killed = true;
     // The same token, tried again through the survivors while the workers run. The dead holder had
-    // sent its request, so its lock lasts that request's whole deadline: the retry waits its 30 s
-    // and is refused, sending nothing.
+    // sent its request, so its lock lasts that request's whole deadline: the retry waits out its
+    // lock wait (LOCK_WAIT_S) and is refused, sending nothing.
     const again = rawCall(nginx.url, 'projects_archive', { project_id, confirm: token });
 
     const rounds = await workers;
@@ -313,7 +314,7 @@ describe('behind nginx, round-robin', () => {
     expect(archived(project_id)).toBe(true);
     const refused = await again;
     expect(refused?.isError).toBe(true);
-    expect(text(refused as CallToolResult)).toMatch(/projects_archive refused: another confirmation of this target has held its lock for over 30 s/);
+    expect(text(refused as CallToolResult)).toMatch(new RegExp(`projects_archive refused: another confirmation of this target has held its lock for over ${LOCK_WAIT_S} s`));
     expect(posts(project_id)).toBe(1);
   });
 });

@@ -15,6 +15,8 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { structured, text } from '../e2e/connect.js';
 import { serveHttp } from '../e2e/serve-http.js';
 import { startRedis, type RedisServer } from '../../bench/redis-server.js';
+import { newActiveCertificate } from '../certificates.js';
+import { until } from '../wait.js';
 
 /*
  * Exactly-once when the shared store misbehaves mid-call (issue 17, items 1 and 2): two --stateless
@@ -161,10 +163,6 @@ async function waitForRedis(): Promise<void> {
 /** The Redis key of a project's confirmation lock, as the store names it. */
 const lockKey = (projectId: string) => `openai-admin-mcp:lock:${createHash('sha256').update(`GET /organization/projects/${projectId}`).digest('base64url')}`;
 
-/** Polls until `check` holds or `stop()` says the wait is moot; the test's timeout bounds it. */
-async function until(check: () => Promise<boolean>, stop: () => boolean = () => false): Promise<void> {
-  while (!stop() && !(await check().catch(() => false))) await new Promise((resolve) => setTimeout(resolve, 20));
-}
 
 /**
  * One project previewed on both replicas (tokens T1 and T2), and T1 confirmed on replica 0 with its
@@ -284,10 +282,7 @@ describe('a step of a confirmed plan', () => {
 
 describe('a used token after Redis lost its data', () => {
   it('is refused on every replica (fails closed), and a fresh preview works again', { timeout: 60_000 }, async () => {
-    const body = Buffer.from(`store faults certificate ${++serial} `.repeat(12)).toString('base64');
-    const content = ['-----BEGIN CERTIFICATE-----', ...(body.match(/.{1,64}/g) ?? []), '-----END CERTIFICATE-----'].join('\n');
-    const { id } = await api.post<{ id: string }>('/organization/certificates', { name: `store-faults-${serial}`, certificate: content });
-    await api.post('/organization/certificates/activate', { certificate_ids: [id] });
+    const id = await newActiveCertificate(api, `store-faults-${++serial}`);
     const args = { certificate_ids: [id] };
     const path = '/organization/certificates/deactivate';
     const before = posts(path);

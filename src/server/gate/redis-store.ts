@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createClient } from '@redis/client';
+import { createClient, TimeoutError } from '@redis/client';
 import type { Logger } from '../../log.js';
 import { LockBusyError, StoreUnavailableError, type ApprovalStore, type Claim, type ConfirmationStore, type HeldLock } from './confirmation-store.js';
 
@@ -21,8 +21,9 @@ import { LockBusyError, StoreUnavailableError, type ApprovalStore, type Claim, t
  *   the request's whole deadline (`keepFor`): from then on no pause of Redis or of the holder can let
  *   it lapse while the request may still be running, and a holder that cannot prove it sends nothing.
  *
- * Fail closed: the client queues nothing while disconnected and every command has a deadline, so an
- * unreachable Redis turns into a StoreUnavailableError at once rather than a hung confirmation.
+ * Fail closed: the client queues nothing while disconnected and every command has a deadline
+ * (COMMAND_TIMEOUT_MS, from sending to the answer), so an unreachable or stalled Redis turns into a
+ * StoreUnavailableError rather than a hung confirmation.
  */
 
 /**
@@ -33,10 +34,11 @@ import { LockBusyError, StoreUnavailableError, type ApprovalStore, type Claim, t
 export const LOCK_TTL_MS = 6_000;
 const RENEW_EVERY_MS = LOCK_TTL_MS / 6;
 /** A command that gets no answer in this long counts as the store being unreachable. */
-const COMMAND_TIMEOUT_MS = 2_000;
+export const COMMAND_TIMEOUT_MS = 2_000;
 /**
- * How long a confirmation waits for a held lock before it gives up. A lock kept for a request in
- * flight lasts up to that request's deadline (minutes) if its holder died, so waiting is bounded.
+ * How long a confirmation waits for a held lock before it gives up, unless `lockWaitMs`
+ * (`--store-lock-wait`) says otherwise. A lock kept for a request in flight lasts up to that
+ * request's deadline (minutes) if its holder died, so waiting is bounded.
  */
 export const LOCK_WAIT_MS = 30_000;
 /** Waiting for a held lock: polls start at this delay and back off to the maximum. */
@@ -74,6 +76,8 @@ return 0`;
 export interface RedisStoreOptions {
   url: string;
   logger: Logger;
+  /** How long `lock` waits for a lock someone else holds, ms (default LOCK_WAIT_MS). */
+  lockWaitMs?: number;
 }
 
 export class RedisConfirmationStore implements ConfirmationStore, ApprovalStore {
@@ -124,7 +128,8 @@ export class RedisConfirmationStore implements ConfirmationStore, ApprovalStore 
     const redisKey = `${PREFIX}lock:${createHash('sha256').update(key).digest('base64url')}`;
     const token = randomBytes(16).toString('base64url');
     let delay = POLL_MIN_MS;
-    const giveUpAt = Date.now() + LOCK_WAIT_MS;
+    const waitMs = this.options.lockWaitMs ?? LOCK_WAIT_MS;
+    const giveUpAt = Date.now() + waitMs;
     for (;;) {
       signal?.throwIfAborted();
       const reply = await this.command<string | null>(['SET', redisKey, token, 'NX', 'PX', String(LOCK_TTL_MS)]);
@@ -132,7 +137,7 @@ export class RedisConfirmationStore implements ConfirmationStore, ApprovalStore 
       if (Date.now() > giveUpAt) {
         const left = await this.command<number>(['PTTL', redisKey]).catch(() => -1);
         throw new LockBusyError(
-          `another confirmation of this target has held its lock for over ${LOCK_WAIT_MS / 1000} s${left > 0 ? ` (it frees itself within ${Math.ceil(left / 1000)} s at most)` : ''}: its request is still running, or the replica sending it stopped and the lock waits out that request's deadline`,
+          `another confirmation of this target has held its lock for over ${waitMs / 1000} s${left > 0 ? ` (it frees itself within ${Math.ceil(left / 1000)} s at most)` : ''}: its request is still running, or the replica sending it stopped and the lock waits out that request's deadline`,
         );
       }
       await sleep(delay + Math.random() * delay, signal);
@@ -166,10 +171,24 @@ export class RedisConfirmationStore implements ConfirmationStore, ApprovalStore 
     if (!this.client.isReady) {
       throw new StoreUnavailableError(`the confirmation store ${this.where} cannot be reached (${this.lastError})`);
     }
+    // The client's own command timeout stops counting once the command is on the socket, so a
+    // Redis that takes the bytes and never answers (paused, or cut off mid-connection) would hold
+    // the call for ever: the deadline is kept here. An answer that comes later is read and dropped,
+    // so the next reply still pairs with its own command.
+    const sent = this.client.sendCommand(args);
+    sent.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError()), COMMAND_TIMEOUT_MS);
+    });
     try {
-      return (await this.client.sendCommand(args)) as T;
+      return (await Promise.race([sent, deadline])) as T;
     } catch (error) {
-      throw new StoreUnavailableError(`the confirmation store ${this.where} cannot be reached (${(error as Error).message || (error as Error).name})`);
+      // The client's TimeoutError has no message: say which deadline ran out.
+      const why = error instanceof TimeoutError ? `no answer within ${COMMAND_TIMEOUT_MS / 1000} s` : (error as Error).message || (error as Error).name;
+      throw new StoreUnavailableError(`the confirmation store ${this.where} cannot be reached (${why})`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
