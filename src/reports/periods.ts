@@ -17,12 +17,14 @@ export const periodName = z
 
 export const periodFields = {
   // Listed as a string (an enum costs about 30 tokens more in each report) and checked against the
-  // list, with the names in the refusal. The names, and where each starts and ends (so no reader
-  // takes "last_7_days" for 7 whole days), are said once in the instructions (REPORT_PERIODS).
-  period: periodName.optional().describe('Default last_30_days'),
-  // Their forms, and that end is exclusive and defaults to now, are said once in the instructions.
-  start: z.preprocess(numberAsTime, z.string().min(1)).optional(),
-  end: z.preprocess(numberAsTime, z.string().min(1)).optional(),
+  // list, with the names in the refusal. The description names them all and where each starts and
+  // ends, so no reader takes "last_7_days" for 7 whole days (issue 19): the schema keeps the whole
+  // truth even though the instructions say it again.
+  period: periodName
+    .optional()
+    .describe('Default last_30_days; today, yesterday, last_7/30/90/365_days (whole days+today), this_month, last_month, this_year (UTC)'),
+  start: z.preprocess(numberAsTime, z.string().min(1)).optional().describe('Date, Unix s or 30d'),
+  end: z.preprocess(numberAsTime, z.string().min(1)).optional().describe('Exclusive; default now'),
 };
 
 export interface Period {

@@ -343,7 +343,18 @@ export class ToolHost implements Host {
       if (!found) throw new Error(`${tool.name} planned '${name}', which is not an endpoint tool`);
       return found;
     };
+    // Reads that tell whether the API will refuse a step, shared by the plan's steps. A project's
+    // status comes from the directory when it holds it: archiving is permanent, so a project the
+    // directory saw archived still is, and one it saw active is read no more than the API would check.
     const refusalReads = new Map<string, Promise<unknown>>();
+    let projectsSeeded: Promise<void> | undefined;
+    const seedProjects = () =>
+      (projectsSeeded ??= names.projects(ctx.signal).then(
+        (projects) => {
+          for (const p of projects) refusalReads.set(`/organization/projects/${encodeURIComponent(p.id)}`, Promise.resolve(p));
+        },
+        () => undefined,
+      ));
     const context: WorkflowContext = {
       ...ctx,
       names,
@@ -354,7 +365,10 @@ export class ToolHost implements Host {
         const target = definition(name).target;
         return target ? buildPath(target, stepArgs) : undefined;
       },
-      apiRefusal: (name, stepArgs) => certainRefusal(ctx.client, definition(name), stepArgs, ctx.signal, refusalReads),
+      apiRefusal: async (name, stepArgs) => {
+        await seedProjects();
+        return certainRefusal(ctx.client, definition(name), stepArgs, ctx.signal, refusalReads);
+      },
       invalid: (name, stepArgs) => {
         const step = this.byName.get(name);
         const parsed = step?.input.safeParse(withoutFixed(step, stepArgs));
