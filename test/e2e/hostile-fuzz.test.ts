@@ -106,8 +106,8 @@ interface Tally {
   /** Workflows that answered at least one hostile call with a preview. */
   workflowsPreviewed: Set<string>;
   workflowPreviews: number;
-  /** Workflow calls refused by schema validation or a lookup, which leave no audit line. */
-  workflowUnaudited: number;
+  /** Workflow calls refused at the door (validation, lookups), each with its audit line. */
+  workflowAuditedRefusals: number;
 }
 
 interface AuditLine {
@@ -155,7 +155,7 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
     expect(tools.filter((t) => t.workflow).map((t) => t.name).sort()).toEqual(['clean_stale_keys', 'offboard_user', 'onboard_project', 'revoke_key', 'rotate_key']);
 
     const readAudit = tail(file);
-    const tally: Tally = { calls: 0, protocolErrors: new Map(), unexpectedErrors: 0, refusedWrites: 0, auditedRefusals: 0, workflowCalls: 0, workflowsPreviewed: new Set(), workflowPreviews: 0, workflowUnaudited: 0 };
+    const tally: Tally = { calls: 0, protocolErrors: new Map(), unexpectedErrors: 0, refusedWrites: 0, auditedRefusals: 0, workflowCalls: 0, workflowsPreviewed: new Set(), workflowPreviews: 0, workflowAuditedRefusals: 0 };
     const firstRequest = sandbox.requests.length;
 
     const call = async (tool: RegisteredTool, args: unknown, label: string) => {
@@ -204,10 +204,8 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
     /**
      * A workflow never writes without a confirmation, and no hostile call carries a valid one: it
      * sends reads only. A preview leaves one "preview" line under the workflow's name ("nothing to
-     * do" at most that); a refusal
-     * after validation ("<tool> refused: …") leaves a final "refused" one; a call refused at the door
-     * leaves one "refused" line (argument limits) or none (schema validation, lookups: unlike the
-     * endpoint tools; counted in the figures). No line names another tool.
+     * do" at most that); a refusal after validation ("<tool> refused: …") or at the door leaves
+     * one final "refused" line. No line names another tool.
      */
     const checkWorkflow = (tool: RegisteredTool, result: CallToolResult, lines: AuditLine[], sent: Sandbox['requests'], label: string) => {
       tally.workflowCalls += 1;
@@ -228,10 +226,10 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
       } else if (text(result).startsWith(`${tool.name} refused:`)) {
         expect(lines, said).toEqual([expect.objectContaining({ outcome: 'refused' })]);
       } else {
-        // Refused at the door: the argument limits audit it, schema validation and lookups do not.
-        expect(lines.length, said).toBeLessThanOrEqual(1);
-        if (lines.length === 1) expect(lines[0], said).toMatchObject({ outcome: 'refused', decision: expect.stringMatching(/^(invalid_arguments|arguments_over_limit)$/) });
-        else tally.workflowUnaudited += 1;
+        // Refused at the door (argument limits, schema validation, a name that matches nothing or
+        // the API refusing a read): one "refused" line, as for an endpoint tool's write.
+        expect(lines, said).toEqual([expect.objectContaining({ outcome: 'refused', decision: expect.stringMatching(/^(invalid_arguments|arguments_over_limit|lookup_failed|draft_failed)$/) })]);
+        tally.workflowAuditedRefusals += 1;
       }
     };
 
@@ -254,7 +252,7 @@ describe('hostile arguments over stdio, every tool, --audit-log on', () => {
       unexpected_protocol_errors: tally.unexpectedErrors,
       workflow_calls: tally.workflowCalls,
       workflow_previews: tally.workflowPreviews,
-      workflow_refusals_unaudited: tally.workflowUnaudited,
+      workflow_refusals_audited: tally.workflowAuditedRefusals,
       refused_writes: tally.refusedWrites,
       audited_refusals: tally.auditedRefusals,
       requests_sent: sandbox.requests.length - firstRequest,

@@ -335,7 +335,11 @@ export class ToolHost implements Host {
     const workflow = tool.workflow as WorkflowTool;
     const opts = { sandbox: this.deps.sandbox };
     const parsed = tool.input.safeParse(args ?? {});
-    if (!parsed.success) return failure(describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape)), opts);
+    // A workflow can write, so a refusal at its door is audited as an endpoint write's is.
+    if (!parsed.success) {
+      const message = describeValidation(tool.name, parsed.error, Object.keys(tool.input.shape));
+      return this.refusal(tool, args, 'invalid_arguments', message, message, session);
+    }
     const names = session.client ? new NameDirectory(ctx.client, { maxAgeMs: Number.POSITIVE_INFINITY }) : this.names;
     // Targets are read from the definitions, so a draft can read one even where its step will be refused.
     const definition = (name: string) => {
@@ -394,8 +398,10 @@ export class ToolHost implements Host {
     try {
       return await workflow.run(parsed.data, context);
     } catch (error) {
-      if (error instanceof ReportError) return failure(`${tool.name}: ${error.message}`, opts);
-      return failure(describeFailure(error, { tool: tool.name, write: false }), opts);
+      // Nothing was planned or sent: a name that matches nothing, or a read the API refused.
+      const lookup = error instanceof ReportError;
+      const message = lookup ? `${tool.name}: ${error.message}` : describeFailure(error, { tool: tool.name, write: false });
+      return this.refusal(tool, parsed.data, lookup ? 'lookup_failed' : 'draft_failed', message, message, session);
     }
   }
 
