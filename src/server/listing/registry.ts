@@ -4,7 +4,7 @@ import { endpointTools } from '../../../tools/index.js';
 import type { CompositeTool } from '../../reports/report.js';
 import type { WorkflowTool } from '../gate/workflow.js';
 import { compactAnnotations, hintsFor, type Hints } from './annotations.js';
-import type { Effect, EndpointTool, Toolset } from '../../../tools/define.js';
+import type { EndpointTool } from '../../../tools/define.js';
 import { quoteValue } from '../../../tools/common.js';
 import { IDENTIFYING_FIELDS } from '../results/budget.js';
 import { prebuiltSchemas } from './prebuilt.js';
@@ -17,13 +17,7 @@ export type { CompositeTool, WorkflowTool };
 export { TOOLSETS, type Selection } from './selection.js';
 
 /** A tool as the server exposes it: definition, derived schemas and policy facts, computed once. */
-export interface RegisteredTool {
-  name: string;
-  title: string;
-  description: string;
-  toolset: Toolset;
-  effect: Effect;
-  idempotent: boolean;
+export interface RegisteredTool extends Pick<EndpointTool, 'name' | 'title' | 'description' | 'toolset' | 'effect' | 'idempotent'> {
   /** The flat, strict input as exposed (scoping removes `project_id`). */
   input: ZodObject<ZodRawShape>;
   output: ZodTypeAny;
