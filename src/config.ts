@@ -4,6 +4,7 @@ import { DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES } from './client/index.js'
 import { parseLogLevel, type LogLevel } from './log.js';
 import { parseSize, type OrgSize } from './sandbox/size.js';
 import { isProjectId } from './ids.js';
+import { ENV_VARIABLES, FLAGS, type FlagName, type FlagSpec } from './flags.js';
 
 /** A command-line or environment mistake: the CLI prints the message and exits with status 2. */
 export class UsageError extends Error {
@@ -81,62 +82,12 @@ export interface ServerConfig {
   rateLimitRpm: number;
 }
 
-export const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-  sandbox: { type: 'boolean' },
-  'read-only': { type: 'boolean' },
-  toolsets: { type: 'string' },
-  tools: { type: 'string' },
-  dynamic: { type: 'boolean' },
-  scripts: { type: 'string' },
-  project: { type: 'string' },
-  'audit-log': { type: 'string' },
-  'confirm-with': { type: 'string' },
-  'redact-secrets': { type: 'boolean' },
-  store: { type: 'string' },
-  'store-lock-wait': { type: 'string' },
-  http: { type: 'boolean' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  'no-auth': { type: 'boolean' },
-  'oauth-issuer': { type: 'string' },
-  'oauth-audience': { type: 'string' },
-  'oauth-accept-typ-jwt': { type: 'boolean' },
-  policy: { type: 'string' },
-  'approval-client-id': { type: 'string' },
-  'approval-ttl': { type: 'string' },
-  stateless: { type: 'boolean' },
-  'key-from-header': { type: 'string' },
-  'session-idle-timeout': { type: 'string' },
-  json: { type: 'boolean' },
-  out: { type: 'string' },
-  'log-level': { type: 'string' },
-  'max-retries': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'max-response-mb': { type: 'string' },
-  'max-result-tokens': { type: 'string' },
-  seed: { type: 'string' },
-  'latency-ms': { type: 'string' },
-  'fault-rate': { type: 'string' },
-  size: { type: 'string' },
-  'rate-limit': { type: 'string' },
-} as const;
-
 const MIB = 1024 * 1024;
 
 const COMMANDS = new Set(['sandbox', 'tools', 'call', 'view']);
 
 /** Which flags each command accepts, so a flag that would do nothing is an error rather than ignored. */
-const SANDBOX_ONLY = ['seed', 'latency-ms', 'fault-rate', 'size', 'rate-limit'];
-
-/** Every OPENAI_ADMIN_MCP_ variable read here; any other is a typo (READONLY for READ_ONLY) and refused. */
-export const ENV_VARIABLES = [
-  'SANDBOX', 'SANDBOX_PORT', 'READ_ONLY', 'TOOLSETS', 'TOOLS', 'DYNAMIC', 'SCRIPTS', 'PROJECT', 'AUDIT_LOG', 'CONFIRM_WITH', 'CONFIRM_SECRET', 'REDACT_SECRETS', 'STORE',
-  'STORE_LOCK_WAIT',
-  'HTTP', 'HOST', 'PORT', 'NO_AUTH', 'OAUTH_ISSUER', 'OAUTH_AUDIENCE', 'OAUTH_ACCEPT_TYP_JWT', 'POLICY', 'STATELESS', 'HTTP_TOKEN', 'KEY_FROM_HEADER', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'MAX_RETRIES',
-  'MAX_RESULT_TOKENS', 'REQUEST_TIMEOUT', 'MAX_RESPONSE_MB', 'APPROVAL_CLIENT_ID', 'APPROVAL_CLIENT_SECRET', 'APPROVAL_TTL',
-].map((name) => `OPENAI_ADMIN_MCP_${name}`);
+const SANDBOX_ONLY = (Object.keys(FLAGS) as FlagName[]).filter((name) => (FLAGS[name] as FlagSpec).sandboxOnly);
 
 function rejectUnknownVariables(env: NodeJS.ProcessEnv): void {
   for (const name of Object.keys(env)) {
@@ -150,7 +101,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   rejectUnknownVariables(env);
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify a positional argument.*$/s, '.')}\nRun 'openai-admin-mcp --help' for the flags.`);
   }
@@ -169,7 +120,7 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   // Against the real API these settings would do nothing, so they are refused rather than ignored.
   if (command !== 'sandbox' && !sandbox) {
     for (const flag of SANDBOX_ONLY) {
-      if (values[flag as keyof typeof values] !== undefined) throw new UsageError(`--${flag} applies only to 'sandbox' and '--sandbox'.`);
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} applies only to 'sandbox' and '--sandbox'.`);
     }
   }
 

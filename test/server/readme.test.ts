@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_VARIABLES, OPTIONS } from '../../src/config.js';
+import { ENV_VARIABLES, FLAGS, OTHER_VARIABLES, type FlagSpec } from '../../src/flags.js';
 import { DEFAULT_TOOLS } from '../../src/server/listing/default-tools.js';
 import { endpointTools } from '../../tools/index.js';
 import { CLI } from '../e2e/connect.js';
@@ -33,13 +33,18 @@ function pipeBlocks(markdown: string): string[][] {
 
 const SEPARATOR = /^\|(\s*:?-{3,}:?\s*\|)+\s*$/;
 const blocks = pipeBlocks(readme);
-/** Body rows of well-formed tables. */
-const rows = blocks.filter((b) => b.length >= 2 && SEPARATOR.test(b[1] as string)).flatMap((b) => b.slice(2));
-const inRow = (needle: RegExp) => rows.some((row) => needle.test(row));
 
-/** Every OPENAI_* variable the configuration reads, found in its source so a new one cannot be missed. */
+/** Every OPENAI_* variable the configuration reads, found in its source so one the flag table lacks cannot be missed. */
 const configSource = readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8');
 const readVariables = [...new Set([...configSource.matchAll(/\b(OPENAI_[A-Z_]+)\b/g)].map((m) => m[1] as string))].filter((v) => v !== 'OPENAI_ADMIN_MCP_');
+
+const flags = Object.entries(FLAGS) as [string, FlagSpec][];
+const tableVariables = [...flags.flatMap(([, flag]) => (flag.env ? [flag.env] : [])), ...OTHER_VARIABLES.map((v) => v.env)];
+
+/** The cells of the README's flag table (header `| flag | environment | meaning |`), one array per row. */
+const flagTable = (blocks.find((b) => /^\|\s*flag\s*\|\s*environment\s*\|/.test(b[0] as string)) ?? []).slice(2).map((row) => row.split(/(?<!\\)\|/).slice(1, -1));
+const flagsIn = (cell: string) => [...cell.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1] as string);
+const variablesIn = (cell: string) => [...cell.matchAll(/`(OPENAI_[A-Z_]+)/g)].map((m) => m[1] as string);
 
 describe('README flag table', () => {
   it('has no table rows outside a table (every block of | lines starts with a header and a separator)', () => {
@@ -47,16 +52,28 @@ describe('README flag table', () => {
     expect(broken.map((b) => b[0])).toEqual([]);
   });
 
-  it.each(Object.keys(OPTIONS).map((name) => [`--${name}`] as const))('%s is in a table row', (flag) => {
-    expect(inRow(new RegExp(`\`[^\`]*${flag}(?![\\w-])`))).toBe(true);
+  it.each(flags.map(([name, flag]) => [`--${name}`, flag.env ?? 'no variable'] as const))('%s has a row in the flag table with %s', (flag, variable) => {
+    const row = flagTable.find(([first = '', second = '']) => flagsIn(first).includes(flag.slice(2)) && (variable === 'no variable' || variablesIn(second).includes(variable)));
+    expect(row, `no row of the README's flag table names ${flag} with ${variable}`).toBeDefined();
   });
 
-  it.each([...new Set([...ENV_VARIABLES, ...readVariables])].map((name) => [name] as const))('%s is in a table row', (variable) => {
-    expect(inRow(new RegExp(`\`${variable}(?![A-Z_])`))).toBe(true);
+  it.each(OTHER_VARIABLES.map((v) => [v.env] as const))('%s has a row in the flag table', (variable) => {
+    expect(flagTable.some(([, second = '']) => variablesIn(second).includes(variable))).toBe(true);
+  });
+
+  it('names no flag or variable the flag table in src/flags.ts lacks', () => {
+    expect(flagTable.flatMap(([first = '']) => flagsIn(first)).filter((name) => !(name in FLAGS))).toEqual([]);
+    expect(flagTable.flatMap(([, second = '']) => variablesIn(second)).filter((name) => !tableVariables.includes(name))).toEqual([]);
+  });
+
+  it('every variable the configuration reads or accepts is in the flag table', () => {
+    expect(readVariables.filter((name) => !tableVariables.includes(name))).toEqual([]);
+    expect(ENV_VARIABLES.filter((name) => !tableVariables.includes(name))).toEqual([]);
   });
 
   it('the lists checked are the real ones', () => {
-    expect(Object.keys(OPTIONS)).toEqual(expect.arrayContaining(['read-only', 'confirm-with', 'audit-log']));
+    expect(flagTable.length).toBeGreaterThan(30);
+    expect(Object.keys(FLAGS)).toEqual(expect.arrayContaining(['read-only', 'confirm-with', 'audit-log']));
     expect(readVariables).toEqual(expect.arrayContaining(['OPENAI_ADMIN_KEY', 'OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_ADMIN_MCP_SANDBOX_PORT']));
   });
 });
@@ -83,17 +100,14 @@ describe('README figures', () => {
     expect(figure(/`--toolsets all` lists every tool \((\d+) with the whole Admin API/)).toBe(listedCount('--toolsets', 'all'));
   });
 
-  it('--help describes every flag the configuration accepts on a line of its own', () => {
+  it('--help describes every flag and variable of the flag table on a line of its own', () => {
     const help = cli('--help');
-    const flagsSection = help.slice(help.indexOf('\nFlags:'), help.indexOf('\nEnvironment:'));
-    // A flag's own line starts with it; the first column ends at the first run of two spaces.
-    const described = flagsSection
-      .split('\n')
-      .filter((line) => /^ {2}-/.test(line))
-      .flatMap((line) => [...(line.trim().split(/ {2,}/)[0] as string).matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1] as string));
-    // --json and --out belong to one command each and are described on its usage line.
-    const commandFlags = ['json', 'out'];
-    expect(described.sort()).toEqual(Object.keys(OPTIONS).filter((f) => !commandFlags.includes(f)).sort());
-    for (const flag of commandFlags) expect(help).toMatch(new RegExp(`\\[?--${flag}\\b`));
+    const section = (name: string, end: string) => help.slice(help.indexOf(`\n${name}:`), end ? help.indexOf(`\n${end}:`) : undefined);
+    // An entry's own line starts with it; the first column ends at the first run of two spaces.
+    const firstColumns = (text: string) => text.split('\n').filter((line) => /^ {2}[-A-Z]/.test(line)).map((line) => line.trim().split(/ {2,}/)[0] as string);
+    const described = firstColumns(section('Flags', 'Environment')).flatMap((column) => [...column.matchAll(/--([a-z][a-z-]*)/g)].map((m) => m[1] as string));
+    expect(described.sort()).toEqual(Object.keys(FLAGS).sort());
+    const variables = firstColumns(section('Environment', '')).filter((column) => column.startsWith('OPENAI_')).map((column) => column.replace(/=.*$/, ''));
+    expect(variables.sort()).toEqual([...tableVariables].sort());
   });
 });
