@@ -14,19 +14,27 @@ export interface Nginx {
   url: string;
   /** nginx's error log so far, for a failure's message. */
   errorLog(): string;
+  /**
+   * Sends to these replicas from now on (a reload, SIGHUP). A test that must know the public URL
+   * before its replicas start starts nginx first, with none, and routes to them once they listen:
+   * a port picked in advance could be taken by another process in between.
+   */
+  route(upstreams: string[]): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** `port`: listen there (a test that must know the public URL before the replicas start picks it). */
-export async function startNginx(upstreams: string[], options: { port?: number } = {}): Promise<Nginx> {
+/** With no upstreams it answers 502 until `route` gives it some. */
+export async function startNginx(upstreams: string[]): Promise<Nginx> {
   const binary = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((path) => existsSync(path));
   if (!binary) throw new Error('nginx is not installed: run `apt-get install -y nginx` (.ci/run does this on CI).');
   const dir = mkdtempSync(join(tmpdir(), 'oamcp-nginx-'));
-  const port = options.port ?? (await freePort());
-  const servers = upstreams.map((u) => `    server ${new URL(u).host} max_fails=1 fail_timeout=30s;`).join('\n');
+  const port = await freePort();
   const root = process.getuid?.() === 0;
-  writeFileSync(
-    join(dir, 'nginx.conf'),
+  const writeConfig = (to: string[]) => {
+    // Nothing to route to yet: a server that refuses every connection, so nginx answers 502.
+    const servers = (to.length > 0 ? to.map((u) => `    server ${new URL(u).host} max_fails=1 fail_timeout=30s;`) : ['    server 127.0.0.1:9;']).join('\n');
+    writeFileSync(
+      join(dir, 'nginx.conf'),
     `${root ? 'user root;\n' : ''}worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
@@ -62,18 +70,23 @@ ${servers}
 }
 `,
   );
+  };
+  writeConfig(upstreams);
   const child: ChildProcess = spawn(binary, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  // Ready when it answers: poll the health check through it.
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  // Ready when it answers: poll the health check through it (any answer, when it routes nowhere yet).
+  const answers = async (healthy: boolean) => {
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${stderr}`);
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok || !healthy, () => false);
+      if (ok) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  await answers(upstreams.length > 0);
   return {
     url: `http://127.0.0.1:${port}/mcp`,
     errorLog: () => {
@@ -82,6 +95,11 @@ ${servers}
       } catch {
         return '';
       }
+    },
+    route: async (to) => {
+      writeConfig(to);
+      child.kill('SIGHUP');
+      await answers(true);
     },
     stop: async () => {
       if (child.exitCode === null) {

@@ -50,7 +50,10 @@ describe('spend_report budget block', () => {
     const project = pickProjectNamed(sandbox.state, 'Support Assistant');
     const result = await host.call('spend_report', { project: 'Support Assistant', period: 'this_month' });
     expect(result.isError, text(result)).toBeFalsy();
-    const tokens = encode((result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n')).length;
+    // The boundary tag around the data is random hex, which tokenizes to a few tokens more or less
+    // per draw (592 to 595 here): the answer is counted with one fixed tag, so the test cannot flip.
+    const answer = (result.content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+    const tokens = encode(answer.replace(/api-data-[0-9a-f]{8}/g, 'api-data-00000000')).length;
     console.log(`on track, Support Assistant this_month: ${tokens} o200k tokens`);
     expect(tokens).toBeLessThanOrEqual(600);
     const budget = (result.structuredContent as { budget: Budget }).budget;

@@ -66,9 +66,12 @@ let nginxOrigin: string;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  const [port, nginxPort] = await Promise.all([freePort(), freePort()]);
+  // nginx first, routing nowhere yet: the replicas and the provider must know its URL, and a port
+  // picked in advance for it could be taken by another process before it binds.
+  const [port, balancer] = await Promise.all([freePort(), startNginx([])]);
+  nginx = balancer;
   origin = `http://127.0.0.1:${port}`;
-  nginxOrigin = `http://127.0.0.1:${nginxPort}`;
+  nginxOrigin = new URL(nginx.url).origin;
   [provider, browser, sandbox, redis] = await Promise.all([
     startProvider({ clientId: APPROVAL_CLIENT, redirectUris: [`${origin}/approvals/callback`, `${nginxOrigin}/approvals/callback`], accounts: ACCOUNTS }),
     launchBrowser(),
@@ -88,7 +91,7 @@ beforeAll(async () => {
   replicas = await Promise.all(
     [0, 1, 2].map(() => serveHttp(['--stateless', '--toolsets', 'projects', ...flags(`${nginxOrigin}/mcp`)], { ...env, OPENAI_ADMIN_MCP_STORE: redis.url })),
   );
-  nginx = await startNginx(replicas.map((r) => r.url), { port: nginxPort });
+  await nginx.route(replicas.map((r) => r.url));
 }, 90_000);
 
 afterAll(async () => {
