@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bucket } from '../client/index.js';
 import { describeActor, targetOf, type AuditEvent } from './audit.js';
-import { detect, drivers, METHOD, HISTORY_DAYS, type Driver, type Finding } from './baseline.js';
+import { detect, drivers, keptByProjects, METHOD, HISTORY_DAYS, SHIFT_METHOD, type Driver, type Finding } from './baseline.js';
 import type { KeyRef } from './names.js';
 import { periodName, resolvePeriod } from './periods.js';
 import { cents, FRESH, isoDate, isoMinute, report, ReportError } from './report.js';
@@ -78,6 +78,8 @@ export const spendAnomalies = report({
       }),
     ),
     more: z.number().optional(),
+    /** Jumps of a key, model or line item that its projects' totals did not share: spend that moved, not anomalies. */
+    shifted: z.number().optional(),
   }),
   async run(args, ctx) {
     const by: By = args.by ?? 'project';
@@ -113,11 +115,18 @@ export const spendAnomalies = report({
     // A missing day would be judged as no spend: refuse rather than explain a partial history.
     if (range.partial) throw new ReportError(`Could not read every day of costs: ${range.partial.warning} Try again, or a shorter period.`);
     const days = Array.from({ length: (end - from) / DAY }, (_, i) => from + i * DAY);
-    const series = buildSeries(range.buckets, days, by, metric);
+    const { series, totals } = buildSeries(range.buckets, days, by, metric);
     const start = (first - from) / DAY;
     const minExcess = metric === 'usd' ? (args.min_usd ?? DEFAULT_MIN_USD) : 0;
     const found: Array<Finding & { group: string }> = [];
-    for (const [group, s] of series) for (const f of detect(s.values, days, start, days.length, minExcess)) found.push({ ...f, group });
+    let shifted = 0;
+    for (const [group, s] of series) {
+      for (const f of detect(s.values, days, start, days.length, minExcess)) {
+        // Below the project, a jump its projects did not share is spend that moved between groups.
+        if (by !== 'project' && f.kind === 'spike' && !keptByProjects(s.inProjects, totals, days, f.peak)) shifted += 1;
+        else found.push({ ...f, group });
+      }
+    }
 
     const [projectList, keyList, events] = await Promise.all([projects, keys, audit.then((r) => r.items)]);
     const projectNames = new Map(projectList.map((p) => [p.id, p.name]));
@@ -138,7 +147,7 @@ export const spendAnomalies = report({
     const ranked = [...found].sort((x, y) => y.excess - x.excess);
     return {
       period: `${isoDate(first)} to ${isoDate(end - DAY)} (${args.period ?? 'last_30_days'}, whole UTC days)`,
-      method: `${metric} by ${by}, ${series.size} groups × ${days.length - start} days: ${METHOD}`,
+      method: `${metric} by ${by}, ${series.size} groups × ${days.length - start} days: ${METHOD}${by === 'project' ? '' : `; ${SHIFT_METHOD}`}`,
       anomalies: ranked.slice(0, top).map((f) => ({
         day: isoDate(days[f.first] as number),
         ...(f.last > f.first ? { through: isoDate(days[f.last] as number) } : {}),
@@ -149,6 +158,7 @@ export const spendAnomalies = report({
         ...explain(f),
       })),
       ...(ranked.length > top ? { more: ranked.length - top } : {}),
+      ...(shifted > 0 ? { shifted } : {}),
     };
   },
 });
@@ -159,6 +169,8 @@ interface GroupSeries {
   parts: Map<string, Map<string, Float64Array>>;
   /** The projects the group spends in, to match audit events. */
   projects: Set<string>;
+  /** The group's own daily values in each project it spends in, to tell new spend from spend that moved. */
+  inProjects: Map<string, Float64Array>;
 }
 
 /** The other dimensions an anomaly is explained by. */
@@ -189,11 +201,18 @@ function modelOf(lineItem: string, models: Map<string, string>): string {
   return model;
 }
 
-function buildSeries(buckets: Bucket[], days: number[], by: By, metric: Metric): Map<string, GroupSeries> {
+/** Each group's series, and each project's whole daily spend (`totals`). */
+function buildSeries(buckets: Bucket[], days: number[], by: By, metric: Metric): { series: Map<string, GroupSeries>; totals: Map<string, Float64Array> } {
   const index = new Map(days.map((d, i) => [d, i]));
   const series = new Map<string, GroupSeries>();
-  const models = new Map<string, string>();
+  const totals = new Map<string, Float64Array>();
   const n = days.length;
+  const add = (into: Map<string, Float64Array>, key: string, i: number, value: number) => {
+    let values = into.get(key);
+    if (!values) into.set(key, (values = new Float64Array(n)));
+    (values[i] as number) += value;
+  };
+  const models = new Map<string, string>();
   const breakdowns = BREAKDOWNS[by].filter((dimension) => metric === 'usd' || dimension !== 'line_item');
   for (const bucket of buckets) {
     const i = index.get(Math.floor(bucket.start_time / DAY) * DAY);
@@ -203,24 +222,24 @@ function buildSeries(buckets: Bucket[], days: number[], by: By, metric: Metric):
       const group = row[by] ?? '(none)';
       let s = series.get(group);
       if (!s) {
-        s = { values: new Float64Array(n), parts: new Map(breakdowns.map((d) => [d, new Map()])), projects: new Set() };
+        s = { values: new Float64Array(n), parts: new Map(breakdowns.map((d) => [d, new Map()])), projects: new Set(), inProjects: new Map() };
         series.set(group, s);
       }
       (s.values[i] as number) += row.value;
-      if (row.project) s.projects.add(row.project);
+      if (row.project) {
+        s.projects.add(row.project);
+        add(s.inProjects, row.project, i, row.value);
+        add(totals, row.project, i, row.value);
+      }
       for (const dimension of breakdowns) {
         const part = row[dimension];
-        if (part === null) continue;
-        const parts = s.parts.get(dimension) as Map<string, Float64Array>;
-        let values = parts.get(part);
-        if (!values) parts.set(part, (values = new Float64Array(n)));
-        (values[i] as number) += row.value;
+        if (part !== null) add(s.parts.get(dimension) as Map<string, Float64Array>, part, i, row.value);
       }
     }
   }
   // A breakdown with no part at all (no row named one) is left out, as before.
   for (const s of series.values()) for (const [d, parts] of s.parts) if (parts.size === 0) s.parts.delete(d);
-  return series;
+  return { series, totals };
 }
 
 /** Names for IDs: a project as `Name (proj_…)`, a key as `name (key_…)`; line items and models as they are. */

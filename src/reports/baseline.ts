@@ -11,14 +11,26 @@
  */
 
 export const HISTORY_DAYS = 28;
-/** Values this many times the baseline or more can be anomalies; natural day-to-day swings stay below. */
-export const FACTOR = 1.8;
+/**
+ * Values this many times the baseline or more can be anomalies. Below it, a day is as likely a
+ * workload's ordinary busy day (backfills, launches: up to about 2.5×) as anything worth a look.
+ */
+export const FACTOR = 2;
 /** Robust deviations (1.4826 × MAD, at least 5% of the baseline) the excess must reach. */
 export const Z = 4;
 /** Too little history to judge: a group seen on fewer earlier days is judged only as new. */
 const MIN_HISTORY = 7;
 
+/**
+ * A key's, model's or line item's excess counts only where its projects' own totals rose by at least
+ * this share of it: when traffic moves from one key (or model) to another, one group jumps while its
+ * project spends what it did, and nobody's spend went up.
+ */
+export const KEPT = 0.5;
+
 export const METHOD = `median and MAD of the group's own trailing ${HISTORY_DAYS} days, weekdays and weekends apart; anomalous at ≥ ${FACTOR}× the median and ≥ ${Z} robust deviations; consecutive days merged`;
+/** What the method line adds for a grouping below the project. */
+export const SHIFT_METHOD = `a jump its projects' totals did not share (≥ ${KEPT * 100}% of it) is spend that moved, counted as shifted`;
 
 const DAY = 86_400;
 
@@ -141,4 +153,24 @@ export function drivers(breakdowns: ReadonlyMap<string, ReadonlyMap<string, Arra
     }
   }
   return out.sort((a, b) => b.share - a.share);
+}
+
+/**
+ * Whether a group's excess on day i is new spend rather than spend that moved: `parts` are the
+ * group's own daily values in each project it spends in, `totals` each project's whole daily spend.
+ * In every project where the group rose above its own baseline, the project's total must have risen
+ * too; the excess the totals kept must be at least KEPT of the group's.
+ */
+export function keptByProjects(parts: ReadonlyMap<string, ArrayLike<number>>, totals: ReadonlyMap<string, ArrayLike<number>>, days: readonly number[], i: number): boolean {
+  let rose = 0;
+  let kept = 0;
+  for (const [project, values] of parts) {
+    const own = (values[i] as number) - baselineAt(values, days, i).median;
+    if (own <= 0) continue;
+    const total = totals.get(project);
+    const whole = total ? (total[i] as number) - baselineAt(total, days, i).median : own;
+    rose += own;
+    kept += Math.min(own, Math.max(0, whole));
+  }
+  return rose === 0 || kept >= KEPT * rose;
 }

@@ -605,6 +605,7 @@ describe('anomaly view', () => {
         { day: '2026-11-21', through: '2026-11-22', group: 'ok (key_2)', value: 300, baseline: 100, factor: 3, drivers: ['line_item gpt-4o, input: 70%', 'unparsed driver'] },
       ],
       more: 2,
+      shifted: 3,
     };
     await page.setContent(standaloneHtml('spend_anomalies', {}, result));
     const cards = page.getByTestId('anomaly');
@@ -617,6 +618,7 @@ describe('anomaly view', () => {
     expect(await cards.nth(0).getByTestId('anomaly-headline').textContent()).not.toMatch(/Infinity|×/);
     expect(await cards.nth(1).getByTestId('driver').nth(1).textContent()).toBe('unparsed driver');
     expect(await page.getByTestId('more').textContent()).toBe('2 smaller anomalies not shown.');
+    expect(await page.getByTestId('shifted').textContent()).toMatch(/^3 jumps were spend moving between groups/);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -24,6 +24,7 @@ export function renderAnomalies(data: Record<string, unknown>, ctx: ViewContext)
   const figure = (n: number) => (metric === 'usd' ? usd(n) : `${count(n)} ${metric}`);
   const anomalies = rows(data.anomalies);
   const more = num(data.more);
+  const shifted = num(data.shifted);
   return h(
     'section',
     { class: 'view', 'data-view': 'anomalies' },
@@ -33,6 +34,9 @@ export function renderAnomalies(data: Record<string, unknown>, ctx: ViewContext)
       ? h('ol', { class: 'anomalies', 'aria-label': 'Anomalies, largest first' }, ...anomalies.map((a) => card(a, figure)))
       : h('p', { class: 'note', 'data-testid': 'no-anomalies' }, 'No day in this period departs from its baseline.'),
     more > 0 ? h('p', { class: 'note', 'data-testid': 'more' }, `${more} smaller ${more === 1 ? 'anomaly' : 'anomalies'} not shown.`) : null,
+    shifted > 0
+      ? h('p', { class: 'note', 'data-testid': 'shifted' }, `${shifted} ${shifted === 1 ? 'jump was' : 'jumps were'} spend moving between groups (the projects' totals did not rise), not shown.`)
+      : null,
     h('p', { class: 'note', 'data-testid': 'method' }, `Method: ${method}.`),
   );
 }
