@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_VARIABLES, FLAGS, OTHER_VARIABLES, type FlagSpec } from '../src/flags.js';
 import { DEFAULT_TOOLS } from '../src/server/listing/default-tools.js';
 import { endpointTools } from '../tools/index.js';
-import { CLI } from './e2e/connect.js';
+import { CLI } from './connect.js';
 
 /*
  * The README's flag table is the reference people read, so every flag and variable the CLI accepts

@@ -4,7 +4,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, type Connected } from '../e2e/connect.js';
+import { connectStdio, type Connected } from '../connect.js';
 import { connectInProcess, testHost } from '../host.js';
 import { KEY, Truth } from './truth.js';
 

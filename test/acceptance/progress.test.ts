@@ -3,8 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Progress } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, text } from '../e2e/connect.js';
-import { serveHttp } from '../e2e/serve-http.js';
+import { connectStdio, text } from '../connect.js';
+import { serveHttp } from '../serve-http.js';
 
 /*
  * Long reports send notifications/progress (range windows done of total) when the request carries

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, text, type Connected } from '../e2e/connect.js';
+import { connectStdio, text, type Connected } from '../connect.js';
 import { DAY, KEY, Truth } from './truth.js';
 
 /*

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminClient, splitRange, type Bucket } from '../../src/client/index.js';
-import { connectStdio, structured, text } from '../e2e/connect.js';
+import { connectStdio, structured, text } from '../connect.js';
 import { TEST_ADMIN_KEY } from '../helpers.js';
 import { testHost } from '../host.js';
 import { DAY, hostFor, ok, TODAY } from '../reports/support.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, connectStdio, structured, text, type Connected } from './connect.js';
+import { CLI, connectStdio, structured, text, type Connected } from '../connect.js';
 
 const KEY = 'sk-admin-audit-test-4f1d2c3b';
 let sandbox: Sandbox;

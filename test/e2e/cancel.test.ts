@@ -4,8 +4,8 @@ import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { until } from '../wait.js';
-import { connectStdio } from './connect.js';
-import { serveHttp } from './serve-http.js';
+import { connectStdio } from '../connect.js';
+import { serveHttp } from '../serve-http.js';
 
 /*
  * Issue 8, item 5: a cancelled usage_report over a year must start no upstream request after the

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { endpointTools } from '../../tools/index.js';
-import { CLI } from './connect.js';
+import { CLI } from '../connect.js';
 
 const exec = promisify(execFile);
 

@@ -4,8 +4,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { structured, text } from './connect.js';
-import { serveHttp } from './serve-http.js';
+import { structured, text } from '../connect.js';
+import { serveHttp } from '../serve-http.js';
 import { newActiveCertificate } from '../certificates.js';
 
 /*

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findNode22, type Node22 } from './node22.js';
-import { serveHttp } from './serve-http.js';
+import { serveHttp } from '../serve-http.js';
 
 /*
  * The official MCP conformance suite (@modelcontextprotocol/conformance, pinned) against our HTTP

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ElicitRequestSchema, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, structured, text, type Connected } from '../connect.js';
 
 let sandbox: Sandbox;
 let answer: ElicitResult = { action: 'decline' };

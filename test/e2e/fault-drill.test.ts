@@ -8,7 +8,7 @@ import { AdminClient } from '../../src/client/index.js';
 import { AuditTrail, type AuditEntry } from '../../src/server/gate/audit.js';
 import { createMcpServer } from '../../src/server/hosts/mcp-server.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, structured, text, type Connected } from '../connect.js';
 import { testHost } from '../host.js';
 import { newActiveCertificate } from '../certificates.js';
 

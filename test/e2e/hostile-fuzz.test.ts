@@ -10,7 +10,7 @@ import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { allTools, type RegisteredTool } from '../../src/server/listing/registry.js';
 import { sampleArguments, sampleValue } from '../server/sample-args.js';
-import { CLI, connectStdio, structured, text, type Connected } from './connect.js';
+import { CLI, connectStdio, structured, text, type Connected } from '../connect.js';
 
 /*
  * Issue 8 item 3: hostile argument values, sent through the MCP SDK's own Client over stdio to the

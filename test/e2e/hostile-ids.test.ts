@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, structured, text, type Connected } from './connect.js';
+import { connectStdio, structured, text, type Connected } from '../connect.js';
 
 /*
  * The attacks of issue 8 item 1, as an attacker ran them: an ID of ".." moved a request to another

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectStdio, text, type Connected } from './connect.js';
+import { connectStdio, text, type Connected } from '../connect.js';
 
 /*
  * The built server, spawned with OPENAI_BASE_URL at a hostile upstream and driven by the MCP SDK's

@@ -6,8 +6,8 @@ import { endpointTools } from '../../tools/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { CLI, structured, text } from './connect.js';
-import { serveHttp, type RunningCli } from './serve-http.js';
+import { CLI, structured, text } from '../connect.js';
+import { serveHttp, type RunningCli } from '../serve-http.js';
 
 const TOKEN = 'http-test-token-7f3a';
 let sandbox: Sandbox;

@@ -1,7 +1,7 @@
 import { effectiveHints } from '../../src/server/listing/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from '../connect.js';
 
 /*
  * The workload identity, federation rule, service tier and key update tools, called end to end:

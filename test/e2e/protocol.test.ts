@@ -2,8 +2,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectStdio } from './connect.js';
-import { serveHttp, type RunningCli } from './serve-http.js';
+import { connectStdio } from '../connect.js';
+import { serveHttp, type RunningCli } from '../serve-http.js';
 
 /* Issue 8, item 6: protocol details an attacker or a strict client notices. */
 

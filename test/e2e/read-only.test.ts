@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allComposites } from '../../src/reports/index.js';
 import { endpointTools } from '../../tools/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
-import { connectStdio, text, type Connected } from './connect.js';
+import { connectStdio, text, type Connected } from '../connect.js';
 
 let sandbox: Sandbox;
 let server: Connected;

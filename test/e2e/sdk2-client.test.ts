@@ -1,8 +1,8 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI } from './connect.js';
-import { serveHttp, type RunningCli } from './serve-http.js';
+import { CLI } from '../connect.js';
+import { serveHttp, type RunningCli } from '../serve-http.js';
 
 /*
  * The next generation of the official SDK: a 2.x Client (@modelcontextprotocol/client) against the

@@ -2,7 +2,7 @@ import { effectiveHints } from '../../src/server/listing/annotations.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { pickProjectNamed } from '../helpers.js';
-import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from '../connect.js';
 
 /*
  * The external key, external storage and decisions usage tools end to end: the built server on

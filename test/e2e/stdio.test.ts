@@ -5,7 +5,7 @@ import { allWorkflows } from '../../src/plans/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { effectiveHints } from '../../src/server/listing/annotations.js';
 import { parseUntrustedText } from '../../src/server/results/results.js';
-import { connectStdio, readEndpoints, structured, text, type Connected } from './connect.js';
+import { connectStdio, readEndpoints, structured, text, type Connected } from '../connect.js';
 
 const KEY = 'sk-admin-e2e-secret-value-42';
 let sandbox: Sandbox;

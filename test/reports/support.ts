@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import type { AdminClient } from '../../src/client/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import type { ToolHost } from '../../src/server/hosts/tool-host.js';
-import { structured, text } from '../e2e/connect.js';
+import { structured, text } from '../connect.js';
 import { testHost } from '../host.js';
 
 /** The clock every report test runs on: Monday 2026-11-23 12:00 UTC (sandbox and server alike). */

@@ -9,7 +9,7 @@ import type { AuditEntry } from '../../src/server/gate/audit.js';
 import type { ServerDeps } from '../../src/server/hosts/tool-host.js';
 import { PersonHost } from '../../src/server/hosts/person-host.js';
 import { grantFor, parsePolicy } from '../../src/server/access/policy.js';
-import { connectStdio, structured, text } from '../e2e/connect.js';
+import { connectStdio, structured, text } from '../connect.js';
 import { useSandbox } from '../helpers.js';
 import { connectInProcess, testHost } from '../host.js';
 

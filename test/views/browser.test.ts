@@ -7,7 +7,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Browser, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { standaloneHtml } from '../../src/views/resource.js';
-import { CLI } from '../e2e/connect.js';
+import { CLI } from '../connect.js';
 import { launchBrowser, startHostServer, startMcpServer, type RunningServer } from './browser.js';
 import { describeNeeding } from '../prerequisites.js';
 

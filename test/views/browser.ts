@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright-core';
-import { serveHttp } from '../e2e/serve-http.js';
+import { serveHttp } from '../serve-http.js';
 import { findPrerequisite } from '../prerequisites.js';
 
 /*

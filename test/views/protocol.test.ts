@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
 import { ENDPOINTS_URI } from '../../src/server/hosts/endpoints-resource.js';
 import { VIEW_MIME, VIEW_URI } from '../../src/views/resource.js';
-import { connectStdio, structured, type Connected } from '../e2e/connect.js';
+import { connectStdio, structured, type Connected } from '../connect.js';
 
 /* The MCP Apps surface over the real stdio server: the tools that declare the view, and the view itself. */
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseConfig, UsageError } from '../../src/config.js';
 import { standaloneHtml, DATA_ELEMENT_ID } from '../../src/views/resource.js';
-import { CLI } from '../e2e/connect.js';
+import { CLI } from '../connect.js';
 
 /* `view TOOL [JSON] --out FILE.html`: the flags it takes and refuses, and the file it embeds the data in. */
 

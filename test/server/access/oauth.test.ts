@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResourceServer } from '../../../src/server/access/oauth.js';
-import { text } from '../../e2e/connect.js';
-import { serveHttp, type RunningCli } from '../../e2e/serve-http.js';
+import { text } from '../../connect.js';
+import { serveHttp, type RunningCli } from '../../serve-http.js';
 import { CLIENT_ID, startProvider, type Provider } from '../oidc.js';
 import { freePort } from '../../../bench/redis-server.js';
 

@@ -7,7 +7,7 @@ import { grantFor, parsePolicy } from '../../../src/server/access/policy.js';
 import type { RegisteredTool } from '../../../src/server/listing/registry.js';
 import type { ToolResult } from '../../../src/server/results/results.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
-import { text } from '../../e2e/connect.js';
+import { text } from '../../connect.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
 import { sampleArguments } from '../sample-args.js';

@@ -5,7 +5,7 @@ import { ToolHost } from '../../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { text } from '../../e2e/connect.js';
+import { text } from '../../connect.js';
 import { until } from '../../wait.js';
 
 let sandbox: Sandbox;

@@ -7,7 +7,7 @@ import type { AuditEntry } from '../../../src/server/gate/audit.js';
 import type { ToolHost } from '../../../src/server/hosts/tool-host.js';
 import { allTools, type RegisteredTool } from '../../../src/server/listing/registry.js';
 import { endpointTools } from '../../../tools/index.js';
-import { text } from '../../e2e/connect.js';
+import { text } from '../../connect.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
 import { pathParams, sampleArguments } from '../sample-args.js';

@@ -3,7 +3,7 @@ import { AdminClient } from '../../../src/client/index.js';
 import { MAX_ARGUMENT_CHARS, MAX_ARGUMENT_DEPTH, checkArguments } from '../../../src/server/gate/argument-limits.js';
 import { redactArguments, shorten, type AuditEntry } from '../../../src/server/gate/audit.js';
 import { canonicalJson, digest } from '../../../src/server/gate/confirm.js';
-import { text } from '../../e2e/connect.js';
+import { text } from '../../connect.js';
 import { testHost } from '../../host.js';
 
 /** `levels` objects inside each other, built without recursion. */

@@ -6,7 +6,7 @@ import { ToolHost } from '../../../src/server/hosts/tool-host.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { sandboxWithClient, TEST_ADMIN_KEY } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { CLI, structured, text } from '../../e2e/connect.js';
+import { CLI, structured, text } from '../../connect.js';
 
 const run = promisify(execFile);
 let sandbox: Sandbox;

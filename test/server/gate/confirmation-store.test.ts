@@ -6,7 +6,7 @@ import { MEMORY_EPOCH, MemoryConfirmationStore, type ConfirmationStore } from '.
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { TEST_ADMIN_KEY, sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;

@@ -8,7 +8,7 @@ import type { Sandbox } from '../../../src/sandbox/server.js';
 import { endpointTools } from '../../../tools/index.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 import { pem } from '../../certificates.js';
 
 /*

@@ -7,8 +7,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AdminClient } from '../../../src/client/index.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server.js';
-import { structured, text } from '../../e2e/connect.js';
-import { serveHttp } from '../../e2e/serve-http.js';
+import { structured, text } from '../../connect.js';
+import { serveHttp } from '../../serve-http.js';
 import { startNginx, type Nginx } from '../../../bench/nginx.js';
 import { startRedis, type RedisServer } from '../../../bench/redis-server.js';
 import { describeNeeding } from '../../prerequisites.js';

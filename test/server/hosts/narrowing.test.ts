@@ -5,7 +5,7 @@ import { ToolHost, type ServerDeps } from '../../../src/server/hosts/tool-host.j
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;

@@ -3,8 +3,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/server.js';
-import { structured, text } from '../../e2e/connect.js';
-import { serveHttp, type RunningCli } from '../../e2e/serve-http.js';
+import { structured, text } from '../../connect.js';
+import { serveHttp, type RunningCli } from '../../serve-http.js';
 
 /*
  * GET /metrics on the built server (sessions mode) in front of a sandbox in this process, so faults

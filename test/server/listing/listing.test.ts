@@ -13,7 +13,7 @@ import { NarrowedHost } from '../../../src/server/hosts/narrowed-host.js';
 import { descriptionRestatesName, titleRestatesName } from '../../../src/server/listing/schema.js';
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { endpointTools } from '../../../tools/index.js';
-import { connectStdio, structured, text } from '../../e2e/connect.js';
+import { connectStdio, structured, text } from '../../connect.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
 

@@ -7,7 +7,7 @@ import { ToolHost } from '../../../src/server/hosts/tool-host.js';
 import type { RegisteredTool } from '../../../src/server/listing/registry.js';
 import type { ToolResult } from '../../../src/server/results/results.js';
 import { estimateTokens } from '../../../src/server/results/tokens.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 import { useSandbox } from '../../helpers.js';
 import { testHost } from '../../host.js';
 

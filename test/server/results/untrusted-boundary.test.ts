@@ -4,7 +4,7 @@ import { ToolHost } from '../../../src/server/hosts/tool-host.js';
 import { parseUntrustedText, success } from '../../../src/server/results/results.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 
 let client: AdminClient;
 let close: () => Promise<void>;

@@ -5,7 +5,7 @@ import { inertJson, parseUntrustedText } from '../../../src/server/results/resul
 import type { Sandbox } from '../../../src/sandbox/server.js';
 import { sandboxWithClient } from '../../helpers.js';
 import { testHost } from '../../host.js';
-import { structured, text } from '../../e2e/connect.js';
+import { structured, text } from '../../connect.js';
 
 let sandbox: Sandbox;
 let client: AdminClient;
