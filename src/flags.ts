@@ -1,7 +1,7 @@
 /**
  * Every command-line flag and environment variable, once. The option parser takes its flags and its
  * list of known variables from here, `--help` prints its Flags and Environment sections from here,
- * and test/server/readme.test.ts holds the README's flag table to it.
+ * and test/readme.test.ts holds the README's flag table to it.
  */
 export interface FlagSpec {
   readonly type: 'boolean' | 'string';

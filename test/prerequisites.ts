@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { describe } from 'vitest';
 
 /*
- * The Debian packages some suites drive for real: redis-server and nginx (test/team/) and chromium
+ * The Debian packages some suites drive for real: redis-server and nginx (test/server/gate/) and chromium
  * (test/views/browser.test.ts). On a machine without one, `npm test` skips the suites that need it,
  * by name, and says how to install it; under CI (CI=true, which .ci/run sets) a missing one fails
  * the run instead, so nothing is ever skipped silently there.

@@ -2,7 +2,7 @@
  * A fast, conservative token count for result text. Real tokenizers (o200k) are too slow and too
  * large to run on every result, and bytes/3 undercounts IDs, digits and escapes (2.8 bytes per
  * token on audit logs). Counting by character class stays above o200k on everything the API
- * returns: test/server/budget.test.ts checks it against gpt-tokenizer on the seeded organization.
+ * returns: test/server/results/budget.test.ts checks it against gpt-tokenizer on the seeded organization.
  *
  * - a lowercase run (optionally capitalised) costs one token per 5 letters, an uppercase run one per 3;
  * - a digit run one per 3 digits (o200k splits numbers into groups of three);
