@@ -57,6 +57,9 @@ export async function startHostServer(mcpUrl: string): Promise<{ url: string; cl
     void (async () => {
       if (req.url === '/' || req.url === '/index.html') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HOST_PAGE);
+      } else if (req.url === '/favicon.ico') {
+        // Nothing, rather than a 404 the page would log as a console error.
+        res.writeHead(204).end();
       } else if (req.url === '/host.js') {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
       } else if (req.url?.startsWith('/mcp')) {
