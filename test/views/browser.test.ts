@@ -35,7 +35,8 @@ interface InPage {
   getComputedStyle(element: unknown): { backgroundColor: string };
 }
 
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? new URL('../../docs/img/', import.meta.url).pathname : mkdtempSync(join(tmpdir(), 'views-shots-'));
+const UPDATE_SHOTS = process.env.UPDATE_SCREENSHOTS === '1';
+const SHOTS = UPDATE_SHOTS ? new URL('../../docs/img/', import.meta.url).pathname : mkdtempSync(join(tmpdir(), 'views-shots-'));
 mkdirSync(SHOTS, { recursive: true });
 
 let browser: Browser;
@@ -68,6 +69,7 @@ afterAll(async () => {
   await browser?.close();
   await host?.close();
   await server?.stop();
+  if (!UPDATE_SHOTS) rmSync(SHOTS, { recursive: true, force: true });
 });
 
 /** Runs node with these arguments to the end, as spawnSync would, without blocking the test's event loop. */

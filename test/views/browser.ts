@@ -22,7 +22,10 @@ export function findChromium(): string {
 
 export async function launchBrowser(): Promise<Browser> {
   // --no-sandbox: CI runs as root, where chromium's own sandbox cannot start.
-  return chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  // IsolateSandboxedIframes off: the view's sandboxed iframe renders in its host page's process rather
+  // than a renderer of its own per show(). Its opaque origin, sandbox flags and CSP are the same either
+  // way; the extra process start cost about a fifth of the file's chromium CPU.
+  return chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-features=IsolateSandboxedIframes'] });
 }
 
 export interface RunningServer {
