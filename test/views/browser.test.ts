@@ -30,7 +30,7 @@ type Data = Record<string, unknown>;
 type Row = Record<string, unknown>;
 /** The test host page's API (test/views/host/host.ts); page functions reach it as globalThis.testHost. */
 interface InPage {
-  testHost: { show(tool: string, args: Data, theme: string): Promise<Shown>; calls(): Shown['calls'] };
+  testHost: { show(tool: string, args: Data, theme: string): Promise<Shown>; callTool(name: string, args: unknown): Promise<CallToolResult>; calls(): Shown['calls'] };
   document: { querySelector(selector: string): { clientHeight: number } | null };
   getComputedStyle(element: unknown): { backgroundColor: string };
 }
@@ -523,13 +523,16 @@ describe('standalone file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'views-standalone-'));
     try {
       const file = join(dir, 'spend.html');
-      const args = JSON.stringify({ period: 'last_month', daily: true });
-      const env = { PATH: process.env.PATH ?? '' };
-      // Side by side: each starts a sandbox of its own.
-      const [written, called] = await Promise.all([run([CLI, 'view', 'spend_report', args, '--sandbox', '--out', file], env), run([CLI, 'call', 'spend_report', args, '--sandbox'], env)]);
+      const args = { period: 'last_month', daily: true };
+      // What the report is, from the running server on its own sandbox (the same seed as the CLI's).
+      const [written, called] = await Promise.all([
+        run([CLI, 'view', 'spend_report', JSON.stringify(args), '--sandbox', '--out', file], { PATH: process.env.PATH ?? '' }),
+        hostPage.evaluate(([a]) => (globalThis as unknown as InPage).testHost.callTool('spend_report', a), [args] as const),
+      ]);
       expect(written.status, written.stderr).toBe(0);
       expect(written.stdout.trim()).toBe(file);
-      const expected = JSON.parse(called.stdout) as Data;
+      expect(called.isError).toBeFalsy();
+      const expected = called.structuredContent as Data;
 
       const context = await browser.newContext({ offline: true, viewport: { width: 760, height: 900 } });
       const requests: string[] = [];

@@ -73,5 +73,10 @@ async function show(name: string, args: Record<string, unknown>, theme: 'light' 
   return { result, calls, mimeType: resource.mimeType };
 }
 
-Object.assign(window, { testHost: { show, calls: () => calls, mime: RESOURCE_MIME_TYPE } });
+async function callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  await connected;
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+Object.assign(window, { testHost: { show, callTool, calls: () => calls, mime: RESOURCE_MIME_TYPE } });
 document.body.dataset.ready = 'true';
