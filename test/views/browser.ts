@@ -22,7 +22,10 @@ export function findChromium(): string {
 
 export async function launchBrowser(): Promise<Browser> {
   // --no-sandbox: CI runs as root, where chromium's own sandbox cannot start.
-  return chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  // IsolateSandboxedIframes off: the view's sandboxed iframe renders in its host page's process rather
+  // than a renderer of its own per show(). Its opaque origin, sandbox flags and CSP are the same either
+  // way; the extra process start cost about a fifth of the file's chromium CPU.
+  return chromium.launch({ executablePath: findChromium(), args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-features=IsolateSandboxedIframes'] });
 }
 
 export interface RunningServer {
@@ -57,6 +60,9 @@ export async function startHostServer(mcpUrl: string): Promise<{ url: string; cl
     void (async () => {
       if (req.url === '/' || req.url === '/index.html') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(HOST_PAGE);
+      } else if (req.url === '/favicon.ico') {
+        // Nothing, rather than a 404 the page would log as a console error.
+        res.writeHead(204).end();
       } else if (req.url === '/host.js') {
         res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' }).end(script);
       } else if (req.url?.startsWith('/mcp')) {

@@ -13,17 +13,22 @@ import { AppBridge, PostMessageTransport, RESOURCE_MIME_TYPE } from '@modelconte
 /** The spec's default for a view that declares no domains: nothing but inline code and data: images. */
 const VIEW_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; font-src data:; connect-src 'none'; frame-src 'none'; base-uri 'none'";
 
+/** A tools/call the view made through the host, with the result the server gave it (once it has). */
+type Call = CallToolRequest['params'] & { result?: CallToolResult };
+
 interface Shown {
   result: CallToolResult;
-  calls: CallToolRequest['params'][];
+  calls: Call[];
   mimeType: string;
 }
 
 const client = new Client({ name: 'views-test-host', version: '1.0.0' });
 const connected = client.connect(new StreamableHTTPClientTransport(new URL('/mcp', location.href)));
 let tools: Tool[] | undefined;
+/** The ui:// resources read so far: the tests show the one view many times, as a host would cache it. */
+const resources = new Map<string, Promise<{ text: string; mimeType: string }>>();
 let bridge: AppBridge | undefined;
-const calls: CallToolRequest['params'][] = [];
+const calls: Call[] = [];
 
 async function show(name: string, args: Record<string, unknown>, theme: 'light' | 'dark'): Promise<Shown> {
   await connected;
@@ -31,7 +36,8 @@ async function show(name: string, args: Record<string, unknown>, theme: 'light' 
   const tool = tools.find((t) => t.name === name);
   const uri = (tool?._meta?.ui as { resourceUri?: string } | undefined)?.resourceUri;
   if (!tool || !uri) throw new Error(`${name} declares no view`);
-  const resource = (await client.readResource({ uri })).contents[0] as { text: string; mimeType: string };
+  if (!resources.has(uri)) resources.set(uri, client.readResource({ uri }).then((read) => read.contents[0] as { text: string; mimeType: string }));
+  const resource = await resources.get(uri)!;
   const result = (await client.callTool({ name, arguments: args })) as CallToolResult;
 
   await bridge?.close();
@@ -48,8 +54,10 @@ async function show(name: string, args: Record<string, unknown>, theme: 'light' 
     hostContext: { theme, displayMode: 'inline', platform: 'web', toolInfo: { tool }, containerDimensions: { width: frame.clientWidth, maxHeight: 4000 } },
   });
   bridge.oncalltool = async (params) => {
-    calls.push(params);
-    return (await client.callTool(params)) as CallToolResult;
+    const call: Call = { ...params };
+    calls.push(call);
+    call.result = (await client.callTool(params)) as CallToolResult;
+    return call.result;
   };
   bridge.onsizechange = ({ height }) => {
     if (height !== undefined) frame.style.height = `${Math.ceil(height)}px`;
