@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,9 +38,13 @@ function clearlyReported(message: string, write: boolean): boolean {
   return /may have happened|never reached the API|nothing changed/i.test(message);
 }
 
+/** Rounds run in this many lanes at once over the one stdio connection; lane k takes the rounds with round % LANES === k. */
+const LANES = 4;
+
 describe('fault drill: 200 calls at a 20% fault rate', () => {
-  // The server backs off as in production (500 ms base, full jitter), so the drill spends most of its
-  // time asleep: about 25 s on an idle machine. The limit is for a loaded one, not a speed claim.
+  // The server backs off as in production (500 ms base, full jitter), so a round spends most of its
+  // time asleep; the rounds run in LANES concurrent lanes, which also drills concurrent calls through
+  // one connection while faults and retries interleave. The limit is for a loaded machine, not a speed claim.
   it('reads come back right, creates never duplicate, every failure is clear', { timeout: 90_000 }, async () => {
     const call = (name: string, args: Record<string, unknown>) => server.client.callTool({ name, arguments: args });
     const projects = [...sandbox.state.projects.values()];
@@ -58,7 +62,7 @@ describe('fault drill: 200 calls at a 20% fault rate', () => {
       return !result.isError;
     };
 
-    for (let round = 0; round < 20; round++) {
+    const runRound = async (round: number) => {
       // 5 reads whose right answer is known from the sandbox state.
       const project = projects[round % projects.length];
       const got = await call('projects_retrieve', { project_id: project?.id });
@@ -91,12 +95,13 @@ describe('fault drill: 200 calls at a 20% fault rate', () => {
       creates.push({ kind: 'project', name: projectName, ok: record('projects_create', await call('projects_create', { name: projectName }), true) });
 
       // 1 idempotent update.
-      const target = projects.filter((p) => p.status === 'active' && p.name !== 'Default project')[round % 4];
+      const target = projects.filter((p) => p.status === 'active' && p.name !== 'Default project')[round % LANES];
       const newName = `Renamed ${round}`;
       renames.push({ projectId: target?.id ?? '', name: newName, ok: record('projects_update', await call('projects_update', { project_id: target?.id, name: newName }), true) });
 
       // 1 confirmed destructive call (preview + confirm = 2 calls) on a group made for it.
-      const victim = [...sandbox.state.groups.values()].find((g) => g.name.startsWith('Drill group') && !deletions.some((d) => d.groupId === g.id));
+      // Only a group this lane made, so two lanes never preview and confirm the same one.
+      const victim = [...sandbox.state.groups.values()].find((g) => laneOf(g.name) === round % LANES && !deletions.some((d) => d.groupId === g.id));
       if (victim) {
         const preview = await call('groups_delete', { group_id: victim.id });
         if (record('groups_delete', preview, true)) {
@@ -109,7 +114,18 @@ describe('fault drill: 200 calls at a 20% fault rate', () => {
         record('groups_list', await call('groups_list', {}), false);
         record('groups_list', await call('groups_list', {}), false);
       }
-    }
+    };
+    /** The lane a drill group was made in, from its name; undefined for any other group. */
+    const laneOf = (name: string) => {
+      const made = /^Drill group (\d+)$/.exec(name);
+      return made ? Number(made[1]) % LANES : undefined;
+    };
+    // Each lane renames its own project (its rounds pick the same target) and deletes only its own groups.
+    await Promise.all(
+      Array.from({ length: LANES }, async (_lane, k) => {
+        for (let round = k; round < 20; round += LANES) await runRound(round);
+      }),
+    );
 
     expect(calls).toBe(200);
     expect(sandbox.requests.filter((r) => r.fault !== null).length).toBeGreaterThan(20);
@@ -149,7 +165,8 @@ describe('fault drill: 200 calls at a 20% fault rate', () => {
 /*
  * The outcome drill: writes and deletes at a 30% fault rate, each checked against the sandbox's own
  * state right after it returns. The MCP SDK's Client drives the server in process (an in-memory
- * transport, so retries can back off in milliseconds), with the audit log on. A tool that said a
+ * transport, so retries back off in at most 8 ms: the drill is about outcomes, and at 5-40 ms its
+ * thousands of retried reads slept through much of the drill), with the audit log on. A tool that said a
  * change was done must have made it; one that said it failed must not have; "may have happened" is
  * counted, and allowed only where an answer was actually lost. The fault sequence is seeded and the
  * calls run one at a time, so every run sees the same faults.
@@ -178,10 +195,11 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
   let apiClient: AdminClient;
 
   beforeAll(async () => {
-    drillSandbox = await startSandbox({ seed: 2026, retryAfterMs: 5 });
+    drillSandbox = await startSandbox({ seed: 2026, retryAfterMs: 1 });
     api = new AdminClient({ apiKey: 'sk-admin-drill-setup', baseUrl: drillSandbox.url });
-    apiClient = new AdminClient({ apiKey: 'sk-admin-drill', baseUrl: drillSandbox.url, maxRetries: 3, backoff: { baseMs: 5, maxMs: 40 } });
-    auditDir = mkdtempSync(join(tmpdir(), 'outcome-drill-'));
+    apiClient = new AdminClient({ apiKey: 'sk-admin-drill', baseUrl: drillSandbox.url, maxRetries: 3, backoff: { baseMs: 1, maxMs: 8 } });
+    // Every audit line is fsynced; on tmpfs that costs nothing, where on a disk it was seconds of the drill.
+    auditDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'outcome-drill-'));
     auditPath = join(auditDir, 'audit.jsonl');
     trail = new AuditTrail(auditPath, () => []);
     const host = testHost(apiClient, { audit: trail });
@@ -252,7 +270,8 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
 
     drillSandbox.setFaultRate(0.3);
     const firstSeq = drillSandbox.requests.at(-1)?.seq ?? 0;
-    const auditLines = () => readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
+    // Each op parses only the lines it appended, not the whole file twice.
+    const linesFrom = (offset: number) => readFileSync(auditPath).subarray(offset).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditEntry);
     const classify = (result: Awaited<ReturnType<Client['callTool']>>): Outcome =>
       !result.isError ? 'done' : /may have happened/.test(text(result)) ? 'may' : 'failed';
     const fromAudit = (line: AuditEntry | undefined): Outcome | 'none' =>
@@ -263,7 +282,7 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
     const byKind = new Map<string, { done: number; failed: number; may: number }>();
     for (const op of ops) {
       const since = drillSandbox.requests.at(-1)?.seq ?? 0;
-      const auditFrom = auditLines().length;
+      const auditFrom = statSync(auditPath).size;
       let result = await mcp.callTool({ name: op.tool, arguments: op.args });
       const destructive = op.tool.endsWith('_delete') || op.tool === 'projects_archive' || op.tool === 'certificates_deactivate';
       if (destructive && !result.isError) {
@@ -273,7 +292,7 @@ describe('outcome drill: writes and deletes at a 30% fault rate', () => {
         result = await mcp.callTool({ name: op.tool, arguments: { ...op.args, confirm: token } });
       }
       const outcome = classify(result);
-      const lines = auditLines().slice(auditFrom);
+      const lines = linesFrom(auditFrom);
       const last = lines.at(-1);
       const happened = op.happened();
       const counts = byKind.get(op.kind) ?? { done: 0, failed: 0, may: 0 };

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allWorkflows } from '../../src/plans/index.js';
 import { allComposites } from '../../src/reports/index.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/server.js';
+import { MAX_ARGUMENT_DEPTH } from '../../src/server/gate/argument-limits.js';
 import { allTools, type RegisteredTool } from '../../src/server/listing/registry.js';
 import { sampleArguments, sampleValue } from '../server/sample-args.js';
 import { CLI, connectStdio, structured, text, type Connected } from '../connect.js';
@@ -70,12 +71,20 @@ function nested(levels: number): unknown {
 
 const protoKeys = () => JSON.parse('{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}') as Record<string, unknown>;
 
+/**
+ * Deep enough in a field to be over the door's limit by a margin. The door walks the whole
+ * arguments object without recursion whatever field holds the depth, so the stack-exhausting
+ * depth (3,000 levels) is sent once per tool in the whole-argument cases below, not in every field:
+ * 755 fields × 3,000 levels was a fifth of the fuzz's CPU for no path the tool-level cases miss.
+ */
+const FIELD_DEPTH = MAX_ARGUMENT_DEPTH * 2;
+
 /** Hostile values for one field, chosen by what the field would accept. */
 function hostileValues(field: ZodTypeAny): unknown[] {
   const sample = sampleValue(field);
-  const values: unknown[] = [5, 0.5, true, null, [], {}, '\ud800', 'ok\udfffok', '..', '%2e%2e', '.', '', nested(3_000), protoKeys(), ['\ud800'], { toString: 'x' }];
+  const values: unknown[] = [5, 0.5, true, null, [], {}, '\ud800', 'ok\udfffok', '..', '%2e%2e', '.', '', nested(FIELD_DEPTH), protoKeys(), ['\ud800'], { toString: 'x' }];
   if (typeof sample === 'number') values.push('NaN', 'Infinity', 1e308, -1e308, 2 ** 53 + 1, -0);
-  if (Array.isArray(sample)) values.push([nested(3_000)], [protoKeys()], Array.from({ length: 2_000 }, () => '..'));
+  if (Array.isArray(sample)) values.push([nested(FIELD_DEPTH)], [protoKeys()], Array.from({ length: 2_000 }, () => '..'));
   return values;
 }
 

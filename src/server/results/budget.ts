@@ -20,16 +20,19 @@ export interface CutContext {
   narrow: string;
 }
 
-/** The tokens a result's text costs: the data as inert JSON inside its untrusted-data boundary. */
-export function resultTokens(data: unknown): number {
-  return estimateTokens(inertJson(data)) + WRAPPER_TOKENS;
+/**
+ * The tokens a result's text costs: the data as inert JSON inside its untrusted-data boundary.
+ * With a `ceiling`, counting stops once over it (the answer is then above the ceiling, not exact).
+ */
+export function resultTokens(data: unknown, ceiling = Infinity): number {
+  return estimateTokens(inertJson(data), ceiling - WRAPPER_TOKENS) + WRAPPER_TOKENS;
 }
 
 const WRAPPER_TOKENS = estimateTokens(asUntrustedText({})) - estimateTokens('{}');
 
 /** The data as is when it fits, else cut to fit with its continuation. */
 export function fitToBudget(data: Record<string, unknown>, budget: number, context: CutContext): Record<string, unknown> {
-  if (resultTokens(data) <= budget) return data;
+  if (resultTokens(data, budget) <= budget) return data;
   const items = data.data;
   if (Array.isArray(items) && context.kind === 'cursor') return cutList(data, items, budget, context);
   if (Array.isArray(items) && context.kind === 'buckets') return cutBuckets(data, items, budget, context);
@@ -41,14 +44,22 @@ function costOf(value: unknown): number {
   return estimateTokens(inertJson(value)) + 1;
 }
 
-/** How many leading items fit in `room` tokens. */
-function fitting(costs: readonly number[], room: number): number {
+/**
+ * How many leading items fit in `room` tokens. Items are costed one by one up to the first that does
+ * not fit, so a cut of 10,000 fetched items costs what the few kept ones cost, not all of them.
+ */
+function fitting(count: number, costAt: (i: number) => number, room: number): number {
   let used = 0;
-  for (let i = 0; i < costs.length; i++) {
-    used += costs[i] as number;
+  for (let i = 0; i < count; i++) {
+    used += costAt(i);
     if (used > room) return i;
   }
-  return costs.length;
+  return count;
+}
+
+/** `fitting` over items not yet costed. */
+function fittingItems(items: readonly unknown[], room: number): number {
+  return fitting(items.length, (i) => costOf(items[i]), room);
 }
 
 /**
@@ -59,7 +70,7 @@ function largestFitting(total: number, guess: number, build: (kept: number) => R
   let kept = Math.min(guess, total);
   for (;;) {
     const result = build(kept);
-    const over = resultTokens(result) - budget;
+    const over = resultTokens(result, budget) - budget;
     if (over <= 0 || kept === 0) return { kept, result };
     kept -= 1;
   }
@@ -72,7 +83,6 @@ function idOf(item: unknown): string | undefined {
 
 function cutList(data: Record<string, unknown>, items: unknown[], budget: number, context: CutContext): Record<string, unknown> {
   const moreBeyond = data.has_more === true;
-  const costs = items.map(costOf);
   const build = (kept: number): Record<string, unknown> => {
     const returned = items.slice(0, kept);
     const last = idOf(returned[returned.length - 1]);
@@ -94,7 +104,7 @@ function cutList(data: Record<string, unknown>, items: unknown[], budget: number
     };
   };
   const room = budget - resultTokens(build(0));
-  const { kept, result } = largestFitting(items.length, fitting(costs, room), build, budget);
+  const { kept, result } = largestFitting(items.length, fittingItems(items, room), build, budget);
   // Not even one item fits: return the first one shrunk, marked, rather than nothing.
   if (kept === 0 && items.length > 0) return withFirstShrunk(build(1), budget, context);
   return result;
@@ -109,7 +119,6 @@ interface Bucket {
 function cutBuckets(data: Record<string, unknown>, items: unknown[], budget: number, context: CutContext): Record<string, unknown> {
   const buckets = items as Bucket[];
   const moreBeyond = data.has_more === true;
-  const costs = buckets.map(costOf);
   const build = (kept: number, partial?: { rows: number }): Record<string, unknown> => {
     let returned: unknown[] = buckets.slice(0, kept);
     let note = '';
@@ -146,11 +155,11 @@ function cutBuckets(data: Record<string, unknown>, items: unknown[], budget: num
     };
   };
   const room = budget - resultTokens(build(0));
-  const { kept, result } = largestFitting(buckets.length, fitting(costs, room), build, budget);
+  const { kept, result } = largestFitting(buckets.length, fittingItems(buckets, room), build, budget);
   if (kept > 0 || buckets.length === 0) return result;
   const rows = Array.isArray(buckets[0]?.results) ? (buckets[0]?.results as unknown[]) : [];
   const rowRoom = budget - resultTokens(build(0, { rows: 0 }));
-  const fitted = largestFitting(rows.length, fitting(rows.map(costOf), rowRoom), (n) => build(0, { rows: n }), budget);
+  const fitted = largestFitting(rows.length, fittingItems(rows, rowRoom), (n) => build(0, { rows: n }), budget);
   return fitted.kept > 0 ? fitted.result : withFirstShrunk(build(0, { rows: Math.min(1, rows.length) }), budget, context);
 }
 
@@ -189,7 +198,7 @@ function cutArrays(data: Record<string, unknown>, budget: number, context: CutCo
     const costs = array.map(costOf);
     const total = costs.reduce((a, b) => a + b, 0);
     // Keep the leading items that fit once this array gives up `over` tokens, at least one fewer.
-    const keep = Math.max(1, Math.min(array.length - 1, fitting(costs, total - over - 40)));
+    const keep = Math.max(1, Math.min(array.length - 1, fitting(costs.length, (i) => costs[i] as number, total - over - 40)));
     const known = cuts.find((c) => c.path === path);
     if (known) known.returned = keep;
     else cuts.push({ path, returned: keep, total: array.length });
@@ -227,7 +236,7 @@ function withFirstShrunk(result: Record<string, unknown>, budget: number, contex
 /** Last resort, for one huge text value: long strings are cut with a marker until the result fits. */
 function shrinkStrings(data: Record<string, unknown>, budget: number): Record<string, unknown> {
   let result = data;
-  for (let limit = 2_000; limit >= 20 && resultTokens(result) > budget; limit = Math.floor(limit / 2)) {
+  for (let limit = 2_000; limit >= 20 && resultTokens(result, budget) > budget; limit = Math.floor(limit / 2)) {
     result = mapStrings(data, (s) => (s.length > limit ? `${s.slice(0, limit)}…[cut: ${s.length - limit} more characters]` : s)) as Record<string, unknown>;
   }
   return result;

@@ -87,9 +87,23 @@ export function failure(message: string, options: ResultOptions = {}): ToolResul
   return result;
 }
 
-/** Names each bad field, what was wrong and how to fix it. */
+/**
+ * Problems, and unknown keys, listed in one validation message at most. An array of 2,000 bad
+ * values or 3,000 made-up keys would otherwise come back as a 300 KB error (80,000 tokens of a
+ * model's context) listing the same mistake 2,000 times; the first ones show what to fix.
+ */
+const LISTED_PROBLEMS = 20;
+const LISTED_KEYS = 20;
+
+/** `'a', 'b', … and N more` for a long list of names. */
+function someOf(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED_KEYS).join(', ');
+  return names.length > LISTED_KEYS ? `${shown} and ${names.length - LISTED_KEYS} more` : shown;
+}
+
+/** Names each bad field, what was wrong and how to fix it (the first LISTED_PROBLEMS of them). */
 export function describeValidation(tool: string, error: ZodError, knownFields: readonly string[]): string {
-  const lines = error.issues.map((issue) => {
+  const lines = error.issues.slice(0, LISTED_PROBLEMS).map((issue) => {
     const field = issue.path.length > 0 ? issue.path.join('.') : '(arguments)';
     switch (issue.code) {
       case 'invalid_type':
@@ -98,8 +112,8 @@ export function describeValidation(tool: string, error: ZodError, knownFields: r
           : `- ${field}: expected ${issue.expected}, got ${issue.received}.`;
       case 'unrecognized_keys':
         // Inside a nested object (a storage provider, say) the fields are that object's, not the tool's.
-        if (issue.path.length > 0) return `- ${issue.keys.map((k) => `'${field}.${k}'`).join(', ')}: not a field of ${field} as given; remove it.`;
-        return `- ${issue.keys.map((k) => `'${k}'`).join(', ')}: not a field of ${tool}; remove it. Valid fields: ${knownFields.join(', ') || 'none'}.`;
+        if (issue.path.length > 0) return `- ${someOf(issue.keys.map((k) => `'${field}.${k}'`))}: not a field of ${field} as given; remove it.`;
+        return `- ${someOf(issue.keys.map((k) => `'${k}'`))}: not a field of ${tool}; remove it. Valid fields: ${knownFields.join(', ') || 'none'}.`;
       case 'invalid_enum_value':
         return `- ${field}: '${String(issue.received)}' is not allowed; use one of ${issue.options.map((o) => `'${String(o)}'`).join(', ')}.`;
       case 'too_small':
@@ -113,6 +127,8 @@ export function describeValidation(tool: string, error: ZodError, knownFields: r
         return `- ${field}: ${issue.message}.`;
     }
   });
+  const more = error.issues.length - lines.length;
+  if (more > 0) lines.push(`- and ${more} more problems (${error.issues.length} in all); fix these and call again to see any left.`);
   return `Invalid arguments for ${tool}:\n${lines.join('\n')}`;
 }
 

@@ -10,12 +10,19 @@
  * - whitespace nothing (it joins the next word);
  * - anything outside ASCII one per UTF-16 unit (CJK and emoji are about one token per character);
  * then 5% on top.
+ *
+ * With a `ceiling`, the count stops once it is over it: the answer is then some number above the
+ * ceiling, not the full count.
  */
 const PIECES = /[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+|\s+|[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]+|[^\x00-\x7f]+|[\x00-\x1f\x7f]/g;
 
-export function estimateTokens(text: string): number {
+export function estimateTokens(text: string, ceiling = Infinity): number {
+  // Past `ceiling` the caller only needs to know it is over: a cut of a huge answer stops reading
+  // after about a budget's worth of text instead of scanning megabytes it will throw away.
+  const stopAt = ceiling / 1.05;
   let tokens = 0;
   for (const match of text.matchAll(PIECES)) {
+    if (tokens > stopAt) break;
     const piece = match[0];
     const code = piece.charCodeAt(0);
     const length = piece.length;

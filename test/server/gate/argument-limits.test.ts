@@ -97,6 +97,16 @@ describe('the door in the host', () => {
     expect(entries.at(-1)).toMatchObject({ tool: 'projects_users_delete', outcome: 'refused', decision: 'invalid_arguments' });
   });
 
+  it('keeps a refusal with thousands of problems short: the first ones named, the rest counted', async () => {
+    const values = await host(false).call('audit_logs_list', { event_types: Array.from({ length: 2_000 }, () => '..') });
+    expect(text(values)).toMatch(/^Invalid arguments for audit_logs_list:\n- event_types\.0: '\.\.' is not an audit event type/);
+    expect(text(values)).toMatch(/- event_types\.19: .*\n- and 1980 more problems \(2000 in all\); fix these and call again to see any left\.$/);
+    expect(text(values).length).toBeLessThan(5_000);
+    const keys = await host(false).call('projects_create', { name: 'Keys', ...Object.fromEntries(Array.from({ length: 3_000 }, (_v, i) => [`k${i}`, i])) });
+    expect(text(keys)).toMatch(/^Invalid arguments for projects_create:\n- 'k0', 'k1', .*'k19' and 2980 more: not a field of projects_create; remove it\. Valid fields: name,/);
+    expect(text(keys).length).toBeLessThan(1_000);
+  });
+
   it('applies through call_tool too, audited under the tool it names', async () => {
     const result = await host(true).call('call_tool', { name: 'groups_delete', arguments: { group_id: nested(40) } });
     expect(text(result)).toMatch(/^Invalid arguments for groups_delete:\n- group_id: is nested more than 32 levels/);

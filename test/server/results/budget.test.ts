@@ -98,6 +98,18 @@ describe('the token estimate', () => {
   });
 });
 
+describe('the token estimate with a ceiling', () => {
+  it('counts in full up to the ceiling and stops soon after passing it', () => {
+    const text = JSON.stringify(Array.from({ length: 5_000 }, (_v, i) => ({ id: `item_${i}`, name: 'Some project name', created_at: 1_700_000_000 + i })));
+    const full = estimateTokens(text);
+    expect(full).toBeGreaterThan(50_000);
+    expect(estimateTokens(text, full)).toBe(full);
+    const stopped = estimateTokens(text, 1_000);
+    expect(stopped).toBeGreaterThan(1_000);
+    expect(stopped).toBeLessThan(1_100);
+  });
+});
+
 describe('every tool at its widest', () => {
   it('stays within the budget, and every cut result carries its continuation', { timeout: 600_000 }, async () => {
     const h = host();
