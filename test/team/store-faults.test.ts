@@ -166,16 +166,36 @@ async function preview(on: Replica, name: string, args: Record<string, unknown>)
  * (`sent`): on a build that lets it through, the call would otherwise wait on the held POST.
  */
 async function confirmOnceReachable(on: Replica, name: string, args: Record<string, unknown>, sent?: Promise<void>): Promise<CallToolResult | 'sent'> {
+  const giveUp = Date.now() + STUCK_MS;
   for (;;) {
     const call = on.call(name, args);
     const answer = sent ? await Promise.race([call, sent.then(() => 'sent' as const)]) : await call;
     if (answer === 'sent' || !answer.isError || !/cannot be reached/.test(text(answer))) return answer;
+    if (Date.now() > giveUp) throw new Error(`the replica still could not reach Redis after ${STUCK_MS / 1000} s: ${text(answer)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
+/**
+ * Far past the longest a replica takes to reconnect (a 2 s backoff and a 2 s command deadline): a
+ * wait on Redis that lasts this long fails with what it waited for, not with the test's timeout.
+ */
+const STUCK_MS = 20_000;
+
 async function waitForRedis(): Promise<void> {
-  while ((await raw.ping().catch(() => 'down')) !== 'PONG') await new Promise((resolve) => setTimeout(resolve, 20));
+  const giveUp = Date.now() + STUCK_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), STUCK_MS)));
+  try {
+    for (;;) {
+      const answer = await Promise.race([raw.ping().catch(() => 'down'), stuck]);
+      if (answer === 'PONG') return;
+      if (answer === 'stuck' || Date.now() > giveUp) throw new Error(`redis-server did not answer PING within ${STUCK_MS / 1000} s of being resumed or restarted`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The Redis key of a project's confirmation lock, as the store names it. */
