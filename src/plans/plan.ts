@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { ApprovalStamp, AuditEntry } from '../server/gate/audit.js';
 import { digest } from '../server/gate/confirm.js';
 import { LockBusyError, StoreUnavailableError } from '../server/gate/confirmation-store.js';
-import { confirmGate, type Cleared } from '../server/gate/gate.js';
+import { confirmGate, withWarnings, type Cleared } from '../server/gate/gate.js';
 import { mapLimited } from '../client/index.js';
 import { failure, inertJson, success, type ToolResult } from '../server/results/results.js';
 import type { TargetRead } from '../server/gate/outcome.js';
@@ -162,7 +162,7 @@ async function runWorkflow<S extends ZodRawShape>(definition: WorkflowDefinition
               ...(planned.targets[i]?.found ? { target: isoTimes(planned.targets[i]?.state) } : {}),
               effect: s.effect,
             })),
-            ...shown(planned.draft),
+            ...shown(planned.draft, issued.warning),
             confirmation_token: issued.token,
             expires_at: new Date(issued.expiresAt).toISOString(),
             next_step: `Nothing has changed yet. Show this plan to the user; if they agree, call ${definition.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once, for the whole plan).`,
@@ -241,8 +241,8 @@ function bindable(planned: Planned): unknown {
 
 const stateDigest = (target: Planned['targets'][number]) => (target === undefined ? null : digest(target.found ? target.state : null));
 
-function shown(draft: Draft): Record<string, unknown> {
-  return { ...(draft.warnings.length > 0 ? { warnings: draft.warnings } : {}), ...(draft.facts ? { facts: isoTimes(draft.facts) } : {}) };
+function shown(draft: Draft, tokenWarning?: string): Record<string, unknown> {
+  return { ...withWarnings(draft.warnings, tokenWarning), ...(draft.facts ? { facts: isoTimes(draft.facts) } : {}) };
 }
 
 function describeForHuman(title: string, planned: Planned): string {

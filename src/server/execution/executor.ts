@@ -8,7 +8,7 @@ import { AuditWriteError, type ApprovalStamp, type AuditEntry, type AuditSink } 
 import { digest, TOKEN_TTL_MS, type Confirmations } from '../gate/confirm.js';
 import { LockBusyError, StoreUnavailableError, type HeldLock } from '../gate/confirmation-store.js';
 import type { EndpointTool } from '../../../tools/define.js';
-import { confirmGate, underLock, type ElicitAnswer } from '../gate/gate.js';
+import { confirmGate, underLock, withWarnings, type ElicitAnswer } from '../gate/gate.js';
 import { settleFailure, type Settled, type TargetRead } from '../gate/outcome.js';
 import type { PlanStep } from '../gate/workflow.js';
 import { affected, certainRefusal, duplicates, readable, warnings, type Effects } from '../gate/preview.js';
@@ -349,7 +349,7 @@ async function confirmDestructive(call: Call, token: string | undefined): Promis
             request: masked(request),
             ...(state !== undefined ? { target: readable(state) } : {}),
             effects: shown,
-            ...(warned.length > 0 ? { warnings: warned } : {}),
+            ...withWarnings(warned, issued.warning),
             confirmation_token: issued.token,
             expires_at: new Date(issued.expiresAt).toISOString(),
             next_step: `Nothing has changed yet. Show this preview to the user; if they agree, call ${tool.name} again with the same arguments plus confirm set to confirmation_token (valid 5 minutes, once).`,

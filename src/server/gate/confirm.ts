@@ -41,6 +41,18 @@ export interface ConfirmationObserver {
   confirmation(event: ConfirmationEvent): void;
 }
 
+/** A token as issued for a preview. */
+export interface IssuedToken {
+  token: string;
+  expiresAt: number;
+  /**
+   * Set when the store could not be reached as the token was issued: the token then carries no
+   * epoch and is certain to be refused at confirm, and the preview must say so rather than offer it
+   * as if it would work.
+   */
+  warning?: string;
+}
+
 export type Verdict = { ok: true; nonce: string; stateDigest: string | null } | { ok: false; reason: string };
 
 export class Confirmations {
@@ -57,11 +69,13 @@ export class Confirmations {
     this.store = store ?? new MemoryConfirmationStore(now);
   }
 
-  async issue(tool: string, args: Record<string, unknown>, state: unknown): Promise<{ token: string; expiresAt: number }> {
+  async issue(tool: string, args: Record<string, unknown>, state: unknown): Promise<IssuedToken> {
     // A preview goes on while the store is down (reads do); its token is then refused at confirm.
+    let unreachable: string | undefined;
     const epoch = await this.store.epoch().catch((error: unknown) => {
-      if (error instanceof StoreUnavailableError) return null;
-      throw error;
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      unreachable = error.message;
+      return null;
     });
     const expiresAt = this.now() + TOKEN_TTL_MS;
     const payload: TokenPayload = {
@@ -74,7 +88,13 @@ export class Confirmations {
     };
     const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     this.observer?.confirmation('issued');
-    return { token: `${body}.${this.sign(body)}`, expiresAt };
+    const token = `${body}.${this.sign(body)}`;
+    if (unreachable === undefined) return { token, expiresAt };
+    return {
+      token,
+      expiresAt,
+      warning: `${unreachable}, so this token cannot be checked against it and will be refused at confirm: preview again once the store is back (reads and previews go on meanwhile)`,
+    };
   }
 
   /**

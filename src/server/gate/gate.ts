@@ -2,7 +2,7 @@ import { CancelledError } from '../../client/index.js';
 import type { ConfirmWith } from '../../config.js';
 import { isApprovalId, stamp, type ApprovalRecord, type CallApproval, type TargetCheck } from './approval.js';
 import type { ApprovalStamp, AuditEntry } from './audit.js';
-import { digest, type Confirmations, type ElicitAnswer } from './confirm.js';
+import { digest, type Confirmations, type ElicitAnswer, type IssuedToken } from './confirm.js';
 import type { HeldLock } from './confirmation-store.js';
 import { failure, success, type ToolResult } from '../results/results.js';
 
@@ -41,8 +41,8 @@ export interface GateSubject<R> {
   stateOf(reading: R): unknown;
   /** The elicitation text: what the human approves. */
   ask(reading: R): Promise<string>;
-  /** The preview returned with a fresh token. */
-  preview(reading: R, issued: { token: string; expiresAt: number }): Promise<ToolResult>;
+  /** The preview returned with a fresh token; it shows `issued.warning` when there is one. */
+  preview(reading: R, issued: IssuedToken): Promise<ToolResult>;
   /** The targets in a reading, with their state digests, for the approval page to read again. */
   checks?(reading: R): TargetCheck[];
 }
@@ -251,4 +251,10 @@ export async function underLock<G extends object>(ctx: Pick<GateContext, 'confir
   } finally {
     if (!handedOver) lock.release();
   }
+}
+
+/** A preview's `warnings`: what its reading found, then why its token will be refused, if it will; none, no field. */
+export function withWarnings(found: readonly string[], tokenWarning: string | undefined): { warnings?: string[] } {
+  const all = tokenWarning === undefined ? [...found] : [...found, tokenWarning];
+  return all.length > 0 ? { warnings: all } : {};
 }

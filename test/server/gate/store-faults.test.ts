@@ -136,10 +136,28 @@ const newProject = async () => (await api.post<{ id: string }>('/organization/pr
 const posts = (path: string) => sandbox.requests.filter((r) => r.method === 'POST' && r.path === path).length;
 const r = (i: number) => replicas[i] as Replica;
 
+/** A preview's token and warnings, as the model sees them. */
+interface Preview {
+  confirmation_token: string;
+  warnings?: string[];
+}
+
+/** The warning of a preview whose token the store could not record: it will be refused at confirm. */
+const UNCONFIRMABLE = /cannot be reached.*will be refused at confirm: preview again once the store is back/s;
+
+/**
+ * A token that can be confirmed. A replica still reconnecting to a Redis that a test restarted
+ * previews all the same, but says its token will be refused: preview again, as a person would, until
+ * the replica is back, so that no test starts on a token the previous test's restart spoiled.
+ */
 async function preview(on: Replica, name: string, args: Record<string, unknown>): Promise<string> {
-  const result = await on.call(name, args);
-  expect(result.isError, text(result)).toBeFalsy();
-  return structured<{ confirmation_token: string }>(result).confirmation_token;
+  for (;;) {
+    const result = await on.call(name, args);
+    expect(result.isError, text(result)).toBeFalsy();
+    const shown = structured<Preview>(result);
+    if (!shown.warnings?.some((w) => UNCONFIRMABLE.test(w))) return shown.confirmation_token;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /**
@@ -148,16 +166,36 @@ async function preview(on: Replica, name: string, args: Record<string, unknown>)
  * (`sent`): on a build that lets it through, the call would otherwise wait on the held POST.
  */
 async function confirmOnceReachable(on: Replica, name: string, args: Record<string, unknown>, sent?: Promise<void>): Promise<CallToolResult | 'sent'> {
+  const giveUp = Date.now() + STUCK_MS;
   for (;;) {
     const call = on.call(name, args);
     const answer = sent ? await Promise.race([call, sent.then(() => 'sent' as const)]) : await call;
     if (answer === 'sent' || !answer.isError || !/cannot be reached/.test(text(answer))) return answer;
+    if (Date.now() > giveUp) throw new Error(`the replica still could not reach Redis after ${STUCK_MS / 1000} s: ${text(answer)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
+/**
+ * Far past the longest a replica takes to reconnect (a 2 s backoff and a 2 s command deadline): a
+ * wait on Redis that lasts this long fails with what it waited for, not with the test's timeout.
+ */
+const STUCK_MS = 20_000;
+
 async function waitForRedis(): Promise<void> {
-  while ((await raw.ping().catch(() => 'down')) !== 'PONG') await new Promise((resolve) => setTimeout(resolve, 20));
+  const giveUp = Date.now() + STUCK_MS;
+  let timer: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), STUCK_MS)));
+  try {
+    for (;;) {
+      const answer = await Promise.race([raw.ping().catch(() => 'down'), stuck]);
+      if (answer === 'PONG') return;
+      if (answer === 'stuck' || Date.now() > giveUp) throw new Error(`redis-server did not answer PING within ${STUCK_MS / 1000} s of being resumed or restarted`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The Redis key of a project's confirmation lock, as the store names it. */
@@ -176,7 +214,10 @@ async function firstInFlight() {
   const first = proxy.hold('POST', path);
   const second = proxy.hold('POST', path);
   const onR0 = r(0).call('projects_archive', { project_id, confirm: t1 });
-  await first.arrived;
+  // A confirm that ends without sending (refused) must end the test with its reason, not leave it
+  // waiting for a POST that never comes.
+  const ended = await Promise.race([first.arrived.then(() => undefined), onR0]);
+  if (ended) throw new Error(`T1's confirm ended before its POST went out: ${text(ended)}`);
   return { project_id, path, t2, first, second, onR0 };
 }
 
@@ -241,6 +282,33 @@ describe('a confirmed write in flight when the store fails', () => {
       .map((line) => JSON.parse(line) as { tool: string; arguments: Record<string, unknown>; outcome: string; decision?: string });
     const last = audit.filter((e) => e.tool === 'projects_archive' && e.arguments.project_id === project_id).at(-1);
     expect(last).toMatchObject({ outcome: 'refused', decision: 'lock_lost' });
+  });
+});
+
+describe('a preview made while Redis is down', () => {
+  it('says its token will be refused at confirm; that confirm sends nothing, and a preview once Redis is back executes once', { timeout: 60_000 }, async () => {
+    const project_id = await newProject();
+    const path = `/organization/projects/${project_id}/archive`;
+    await redis.stop();
+    let up = false;
+    try {
+      const shown = await r(0).call('projects_archive', { project_id });
+      expect(shown.isError, text(shown)).toBeFalsy();
+      const { confirmation_token: spoiled, warnings } = structured<Preview>(shown);
+      expect(warnings?.join('\n')).toMatch(new RegExp(`the confirmation store redis://127\\.0\\.0\\.1:${redis.port} ${UNCONFIRMABLE.source}`, 's'));
+      await redis.start();
+      up = true;
+      const refused = (await confirmOnceReachable(r(0), 'projects_archive', { project_id, confirm: spoiled })) as CallToolResult;
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toMatch(/projects_archive refused: the token was issued while the confirmation store could not be reached.*preview again/s);
+    } finally {
+      if (!up) await redis.start();
+    }
+    expect(posts(path)).toBe(0);
+    const token = await preview(r(0), 'projects_archive', { project_id });
+    const done = await r(0).call('projects_archive', { project_id, confirm: token });
+    expect(done.isError, text(done)).toBeFalsy();
+    expect(posts(path)).toBe(1);
   });
 });
 
