@@ -70,6 +70,12 @@ describe('with --fault-rate 0.3, every step reports what happened', () => {
         const plan = preview.structuredContent as Data | undefined;
         if (preview.isError || !plan) {
           sandbox.setFaultRate(0);
+          // An earlier round's delete that reported "may have happened" (its answer lost) did
+          // happen: the person is gone, and saying there is no such user is the right answer.
+          if (tool === 'offboard_user' && /No user matches/.test(texts(preview))) {
+            expect((await truth.users()).map((u) => u.email)).not.toContain(args.user);
+            break;
+          }
           expect(texts(preview)).toMatch(/OpenAI API error|failed|connection|reset|socket/i);
           continue;
         }
