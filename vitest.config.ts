@@ -20,10 +20,10 @@ export default defineConfig({
     globalSetup: ['test/prerequisites-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Four workers on two cores: many files spend seconds waiting (a Redis lock running out, a killed
-    // replica, chromium, a spawned server starting), and the extra workers use those seconds.
-    // Measured on 2 cores, vitest alone: 260 s with two workers, 243 s with three, 224 s with four.
-    maxWorkers: 4,
+    // Two workers, one per core. Four used the seconds some files spend waiting (vitest 224-260 s
+    // against 260 s with two), but doubled the stretch of every timing-sensitive test: the replica
+    // SIGKILL drill ran out of its attempts once in CI under four.
+    maxWorkers: 2,
     // Worker threads rather than child processes: handing our sources to a thread costs less than
     // to a process. Measured on test/sandbox and test/client: 12% less CPU (63 against 72 s).
     pool: 'threads',
